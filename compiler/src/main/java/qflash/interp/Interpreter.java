@@ -1,0 +1,394 @@
+package qflash.interp;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.IntStream;
+import qflash.ir.*;
+
+/**
+ * Executes lowered tile IR on host arrays: the bit-exact oracle every backend is compared with.
+ * Deliberately plain — every op is a loop over elements calling {@link Arith}; nothing is fused or
+ * reordered. Program instances are independent (as on a GPU) and run on parallel threads; a kernel
+ * whose instances write the same element would be racy here as there.
+ */
+public final class Interpreter {
+    private final Kernel kernel;
+    private final Map<String, Integer> symbols;
+
+    /** Bad arguments from the caller: shapes that disagree, missing tensors. */
+    public static final class BadArguments extends RuntimeException {
+        public BadArguments(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    private Interpreter(Kernel kernel, Map<String, Integer> symbols) {
+        this.kernel = kernel;
+        this.symbols = symbols;
+    }
+
+    /**
+     * Runs {@code k} once over its whole grid. {@code tensors} holds every non-optional tensor by
+     * parameter name (outputs are written in place); {@code scalars} may omit scalars that have defaults.
+     */
+    public static void run(Kernel k, Map<String, Arr> tensors, Map<String, Double> scalars) {
+        Verifier.verifyLowered(k);
+        Map<String, Integer> symbols = bindShapes(k, tensors);
+        Interpreter it = new Interpreter(k, symbols);
+        Map<Value, Object> env = new IdentityHashMap<>();
+        List<Arr> defaults = it.block(k.defaults(), new IdentityHashMap<>(), List.of());
+        int d = 0;
+        for (Kernel.Param p : k.params()) {
+            if (p.isTensor()) {
+                Arr a = tensors.get(p.name());
+                if (a != null && a.elem != p.value().type().elem()) {
+                    throw new BadArguments("tensor " + p.name() + " holds " + a.elem + ", the kernel takes " + p.value().type().elem());
+                }
+                env.put(p.value(), a == null ? Absent.INSTANCE : a);
+            } else {
+                Double v = scalars.get(p.name());
+                Arr dflt = p.hasDefault() ? defaults.get(d++) : null;
+                if (v == null && dflt == null) throw new BadArguments("scalar " + p.name() + " has no value and no default");
+                env.put(p.value(), v != null ? scalar(p.value().type().elem(), v) : dflt);
+            }
+        }
+        List<Arr> extents = it.block(k.grid(), new IdentityHashMap<>(), List.of());
+        int[] ext = new int[extents.size()];
+        long total = 1;
+        for (int a = 0; a < ext.length; a++) {
+            ext[a] = (int) extents.get(a).i[0];
+            total *= Math.max(0, ext[a]);
+        }
+        IntStream.range(0, (int) total).parallel().forEach(linear -> {
+            List<Arr> ids = new ArrayList<>();
+            int rest = linear;
+            for (int a = ext.length - 1; a >= 0; a--) {
+                ids.addFirst(intScalar(rest % ext[a]));
+                rest /= ext[a];
+            }
+            it.block(k.body(), new IdentityHashMap<>(env), ids);
+        });
+    }
+
+    /** Marks an optional tensor the caller left out: it reads as zeros. */
+    private enum Absent { INSTANCE }
+
+    /** Binds every shape symbol from the tensors given and checks they agree. */
+    public static Map<String, Integer> bindShapes(Kernel k, Map<String, Arr> tensors) {
+        Map<String, Integer> symbols = new HashMap<>();
+        Map<String, String> boundBy = new HashMap<>();
+        for (Kernel.Param p : k.params()) {
+            if (!p.isTensor()) continue;
+            Arr a = tensors.get(p.name());
+            if (a == null) {
+                if (p.optional()) continue;
+                throw new BadArguments("missing tensor " + p.name());
+            }
+            List<Dim> dims = p.value().type().shape();
+            if (a.shape.length != dims.size()) {
+                throw new BadArguments("tensor " + p.name() + " has rank " + a.shape.length + ", the kernel takes " + p.value().type());
+            }
+            for (int i = 0; i < dims.size(); i++) {
+                Dim d = dims.get(i);
+                if (d.isConst()) {
+                    if (d.size() != a.shape[i]) throw new BadArguments("axis " + i + " of " + p.name() + " is " + a.shape[i] + ", must be " + d.size());
+                    continue;
+                }
+                Integer old = symbols.putIfAbsent(d.symbol(), a.shape[i]);
+                if (old != null && old != a.shape[i]) {
+                    throw new BadArguments(d.symbol() + " is " + old + " for " + boundBy.get(d.symbol()) + " but " + a.shape[i] + " for " + p.name());
+                }
+                boundBy.putIfAbsent(d.symbol(), p.name());
+            }
+        }
+        return symbols;
+    }
+
+    // ---------------------------------------------------------------- execution
+
+    private List<Arr> block(Block b, Map<Value, Object> env, List<Arr> args) {
+        for (int a = 0; a < args.size(); a++) env.put(b.args().get(a), args.get(a));
+        for (Op op : b.ops()) {
+            if (op instanceof Op.Yield y) {
+                List<Arr> out = new ArrayList<>();
+                for (Value v : y.values()) out.add(arr(env, v));
+                return out;
+            }
+            exec(op, env);
+        }
+        throw new IllegalStateException("block without yield");
+    }
+
+    private static Arr arr(Map<Value, Object> env, Value v) {
+        Object o = env.get(v);
+        if (o instanceof Arr a) return a;
+        throw new IllegalStateException("value " + v + " is not an array here");
+    }
+
+    private int[] shape(Type t) {
+        List<Dim> dims = t.shape();
+        int[] s = new int[dims.size()];
+        for (int i = 0; i < s.length; i++) {
+            Dim d = dims.get(i);
+            s[i] = d.isConst() ? d.size() : symbols.get(d.symbol());
+        }
+        return s;
+    }
+
+    private void exec(Op op, Map<Value, Object> env) {
+        switch (op) {
+            case Op.Const c -> {
+                Arr r = new Arr(c.result().type().elem(), shape(c.result().type()));
+                if (r.elem.isInt) java.util.Arrays.fill(r.i, (long) c.value());
+                else java.util.Arrays.fill(r.f, Arith.round(r.elem, c.value()));
+                env.put(c.result(), r);
+            }
+            case Op.DimOf d -> env.put(d.result(), intScalar(symbols.get(d.symbol())));
+            case Op.Unary u -> {
+                Arr a = arr(env, u.a());
+                Arr r = new Arr(a.elem, a.shape);
+                for (int k = 0; k < r.size(); k++) {
+                    if (r.elem.isInt) r.i[k] = Arith.unary(u.kind(), r.elem, a.i[k]);
+                    else r.f[k] = Arith.unary(u.kind(), r.elem, a.f[k]);
+                }
+                env.put(u.result(), r);
+            }
+            case Op.Binary b -> {
+                Arr x = arr(env, b.a()), y = arr(env, b.b());
+                Arr r = new Arr(b.result().type().elem(), shape(b.result().type()));
+                boolean sx = x.shape.length == 0, sy = y.shape.length == 0;
+                for (int k = 0; k < r.size(); k++) {
+                    int kx = sx ? 0 : k, ky = sy ? 0 : k;
+                    if (r.elem.isInt) r.i[k] = Arith.binary(b.kind(), r.elem, x.i[kx], y.i[ky]);
+                    else r.f[k] = Arith.binary(b.kind(), r.elem, x.f[kx], y.f[ky]);
+                }
+                env.put(b.result(), r);
+            }
+            case Op.Cmp c -> {
+                Arr x = arr(env, c.a()), y = arr(env, c.b());
+                Arr r = new Arr(Elem.I1, shape(c.result().type()));
+                boolean sx = x.shape.length == 0, sy = y.shape.length == 0;
+                for (int k = 0; k < r.size(); k++) {
+                    int kx = sx ? 0 : k, ky = sy ? 0 : k;
+                    boolean t = x.elem.isInt ? Arith.compare(c.kind(), x.i[kx], y.i[ky]) : Arith.compare(c.kind(), x.f[kx], y.f[ky]);
+                    r.i[k] = t ? 1 : 0;
+                }
+                env.put(c.result(), r);
+            }
+            case Op.Select s -> {
+                Arr c = arr(env, s.cond()), x = arr(env, s.a()), y = arr(env, s.b());
+                Arr r = new Arr(s.result().type().elem(), shape(s.result().type()));
+                for (int k = 0; k < r.size(); k++) {
+                    boolean t = c.i[c.shape.length == 0 ? 0 : k] != 0;
+                    Arr from = t ? x : y;
+                    int kk = from.shape.length == 0 ? 0 : k;
+                    if (r.elem.isInt) r.i[k] = from.i[kk];
+                    else r.f[k] = from.f[kk];
+                }
+                env.put(s.result(), r);
+            }
+            case Op.Convert c -> env.put(c.result(), convert(arr(env, c.a()), c.result().type().elem(), c.rounding(), c.overflow()));
+            case Op.Arange a -> {
+                Arr r = new Arr(Elem.I32, shape(a.result().type()));
+                for (int k = 0; k < r.size(); k++) r.i[k] = k;
+                env.put(a.result(), r);
+            }
+            case Op.Broadcast b -> env.put(b.result(), broadcast(arr(env, b.a()), b.dims(), shape(b.result().type())));
+            case Op.Transpose t -> {
+                Arr a = arr(env, t.a());
+                int m = a.shape[0], n = a.shape[1];
+                Arr r = new Arr(a.elem, n, m);
+                for (int p = 0; p < m; p++) {
+                    for (int q = 0; q < n; q++) {
+                        if (a.elem.isInt) r.i[q * m + p] = a.i[p * n + q];
+                        else r.f[q * m + p] = a.f[p * n + q];
+                    }
+                }
+                env.put(t.result(), r);
+            }
+            case Op.Dot d -> env.put(d.result(), dot(arr(env, d.a()), arr(env, d.b()), d.result().type().elem()));
+            case Op.Reduce rd -> env.put(rd.result(), reduce(arr(env, rd.a()), rd.kind(), rd.axis(), rd.result().type().elem()));
+            case Op.Load l -> env.put(l.result(), load(env.get(l.tensor()), l.tensor(), indices(env, l.indices()), shape(l.result().type())));
+            case Op.Store s -> store(arr(env, s.tensor()), indices(env, s.indices()), arr(env, s.value()));
+            case Op.For f -> {
+                long lo = arr(env, f.lo()).i[0], hi = arr(env, f.hi()).i[0];
+                List<Arr> carried = new ArrayList<>();
+                for (Value v : f.inits()) carried.add(arr(env, v));
+                for (long iv = lo; iv < hi; iv++) {
+                    List<Arr> args = new ArrayList<>();
+                    args.add(intScalar(iv));
+                    args.addAll(carried);
+                    carried = block(f.body(), env, args);
+                }
+                for (int k = 0; k < carried.size(); k++) env.put(f.results().get(k), carried.get(k));
+            }
+            case Op.Yield y -> throw new IllegalStateException("yield is handled by its block");
+        }
+    }
+
+    private static Arr intScalar(long v) {
+        Arr a = new Arr(Elem.I32);
+        a.i[0] = v;
+        return a;
+    }
+
+    private static Arr scalar(Elem e, double v) {
+        Arr a = new Arr(e);
+        if (e.isInt) a.i[0] = Arith.toInt(e, v, Op.Rounding.RNE, Op.Overflow.SAT);
+        else a.f[0] = Arith.round(e, v);
+        return a;
+    }
+
+    /** Converts the single element of {@code a}: what {@code convert} does to each element. */
+    public static double convertOne(Arr a, Elem to, Op.Rounding rounding, Op.Overflow overflow) {
+        return convert(a, to, rounding, overflow).get(0);
+    }
+
+    static Arr convert(Arr a, Elem to, Op.Rounding rounding, Op.Overflow overflow) {
+        Arr r = new Arr(to, a.shape);
+        for (int k = 0; k < r.size(); k++) {
+            if (to.isInt) {
+                r.i[k] = a.elem.isInt ? Arith.intToInt(to, a.i[k], overflow) : Arith.toInt(to, a.f[k], rounding, overflow);
+            } else {
+                r.f[k] = Arith.round(to, a.elem.isInt ? (double) a.i[k] : a.f[k]);
+            }
+        }
+        return r;
+    }
+
+    private static Arr broadcast(Arr a, List<Integer> dims, int[] shape) {
+        Arr r = new Arr(a.elem, shape);
+        int rank = shape.length;
+        int[] strides = new int[rank];
+        // Stride of each result axis in the operand: 0 where the operand repeats (new or stretched axis).
+        int stride = 1;
+        for (int i = a.shape.length - 1; i >= 0; i--) {
+            int d = dims.get(i);
+            strides[d] = a.shape[i] == 1 && shape[d] != 1 ? 0 : stride;
+            stride *= a.shape[i];
+        }
+        int[] idx = new int[rank];
+        for (int k = 0; k < r.size(); k++) {
+            int src = 0;
+            for (int d = 0; d < rank; d++) src += idx[d] * strides[d];
+            if (a.elem.isInt) r.i[k] = a.i[src];
+            else r.f[k] = a.f[src];
+            for (int d = rank - 1; d >= 0; d--) {
+                if (++idx[d] < shape[d]) break;
+                idx[d] = 0;
+            }
+        }
+        return r;
+    }
+
+    private static Arr dot(Arr a, Arr b, Elem e) {
+        int m = a.shape[0], kk = a.shape[1], n = b.shape[1];
+        Arr r = new Arr(e, m, n);
+        for (int p = 0; p < m; p++) {
+            for (int q = 0; q < n; q++) {
+                if (e.isInt) {
+                    long acc = 0;
+                    for (int k = 0; k < kk; k++) acc = Arith.wrap(e, acc + a.i[p * kk + k] * b.i[k * n + q]);
+                    r.i[p * n + q] = acc;
+                } else {
+                    double acc = 0;
+                    for (int k = 0; k < kk; k++) {
+                        double prod = Arith.round(e, Arith.round(e, a.get(p * kk + k)) * Arith.round(e, b.get(k * n + q)));
+                        acc = Arith.round(e, acc + prod);
+                    }
+                    r.f[p * n + q] = acc;
+                }
+            }
+        }
+        return r;
+    }
+
+    private static Arr reduce(Arr a, Op.RedKind kind, int axis, Elem e) {
+        int outer = 1, inner = 1, len = a.shape[axis];
+        int[] shape = new int[a.shape.length - 1];
+        for (int d = 0, j = 0; d < a.shape.length; d++) {
+            if (d < axis) outer *= a.shape[d];
+            if (d > axis) inner *= a.shape[d];
+            if (d != axis) shape[j++] = a.shape[d];
+        }
+        Arr r = new Arr(e, shape);
+        for (int o = 0; o < outer; o++) {
+            for (int in = 0; in < inner; in++) {
+                int base = o * len * inner + in;
+                if (e.isInt) {
+                    long acc = kind == Op.RedKind.MAX ? Long.MIN_VALUE : 0;
+                    for (int k = 0; k < len; k++) {
+                        long v = a.i[base + k * inner];
+                        acc = kind == Op.RedKind.MAX ? Math.max(acc, v) : Arith.wrap(e, acc + v);
+                    }
+                    r.i[o * inner + in] = acc;
+                } else {
+                    double acc = kind == Op.RedKind.MAX ? Double.NEGATIVE_INFINITY : 0;
+                    for (int k = 0; k < len; k++) {
+                        double v = a.f[base + k * inner];
+                        acc = kind == Op.RedKind.MAX ? Math.max(acc, v) : Arith.round(e, acc + v);
+                    }
+                    r.f[o * inner + in] = acc;
+                }
+            }
+        }
+        return r;
+    }
+
+    private static List<Arr> indices(Map<Value, Object> env, List<Value> idx) {
+        List<Arr> out = new ArrayList<>();
+        for (Value v : idx) out.add(v == null ? null : arr(env, v));
+        return out;
+    }
+
+    /**
+     * Walks every position of an access: result axes come from rank-1 indices and ':' in tensor-axis
+     * order. Calls {@code visit(resultIndex, tensorOffset)} with offset -1 for out-of-bounds positions.
+     */
+    private static void access(int[] tshape, List<Arr> idx, int[] rshape, java.util.function.BiConsumer<Integer, Long> visit) {
+        int rank = tshape.length;
+        int n = Arr.size(rshape);
+        int[] ridx = new int[rshape.length];
+        for (int k = 0; k < n; k++) {
+            long off = 0;
+            boolean in = true;
+            int ra = 0;
+            for (int d = 0; d < rank; d++) {
+                Arr ix = idx.get(d);
+                long pos;
+                if (ix == null) pos = ridx[ra++];
+                else if (ix.shape.length == 0) pos = ix.i[0];
+                else pos = ix.i[ridx[ra++]];
+                if (pos < 0 || pos >= tshape[d]) in = false;
+                off = off * tshape[d] + pos;
+            }
+            visit.accept(k, in ? off : -1L);
+            for (int d = rshape.length - 1; d >= 0; d--) {
+                if (++ridx[d] < rshape[d]) break;
+                ridx[d] = 0;
+            }
+        }
+    }
+
+    private static Arr load(Object tensor, Value param, List<Arr> idx, int[] rshape) {
+        Arr r = new Arr(param.type().elem(), rshape);
+        if (!(tensor instanceof Arr t)) return r; // absent optional tensor: zeros
+        access(t.shape, idx, rshape, (k, off) -> {
+            if (off < 0) return;
+            if (r.elem.isInt) r.i[k] = t.i[(int) (long) off];
+            else r.f[k] = t.f[(int) (long) off];
+        });
+        return r;
+    }
+
+    private static void store(Arr t, List<Arr> idx, Arr v) {
+        access(t.shape, idx, v.shape, (k, off) -> {
+            if (off < 0) return;
+            if (t.elem.isInt) t.i[(int) (long) off] = v.i[k];
+            else t.f[(int) (long) off] = v.f[k];
+        });
+    }
+}

@@ -1,0 +1,69 @@
+package qflash.cli;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import qflash.Compiler;
+import qflash.ast.AstPrinter;
+import qflash.diag.Source;
+import qflash.host.UserError;
+import qflash.ir.IrPrinter;
+import qflash.ir.Kernel;
+
+/** {@code qflash compile}: print any stage of the pipeline. */
+@Command(name = "compile", mixinStandardHelpOptions = true,
+        description = {"Compile a tile program and print one stage:",
+                "  ast           the syntax tree",
+                "  ir            the tile IR as built from the source (or as read, with --from ir)",
+                "  lowered       the IR after the pipeline (the default)",
+                "  ir-after-all  the IR after every pass, marking passes that changed nothing"})
+public final class CompileCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    KernelOptions kernel;
+
+    @Option(names = "--emit", paramLabel = "STAGE", description = "ast, ir, lowered or ir-after-all (default: lowered)")
+    String emit = "lowered";
+
+    @Option(names = {"-o", "--output"}, paramLabel = "OUT", description = "write to OUT instead of standard output")
+    Path output;
+
+    @Override
+    public Integer call() {
+        StringBuilder text = new StringBuilder();
+        Source src = kernel.source();
+        switch (emit) {
+            case "ast" -> {
+                if (!kernel.from.equals("dsl")) throw new UserError("--emit ast needs DSL input");
+                kernel.tileIr(src, p -> text.append(AstPrinter.print(p)));
+            }
+            case "ir" -> text.append(IrPrinter.print(kernel.tileIr(src, null)));
+            case "lowered" -> text.append(IrPrinter.print(Compiler.lower(kernel.tileIr(src, null), kernel.pipeline(), null)));
+            case "ir-after-all" -> {
+                Kernel k = kernel.tileIr(src, null);
+                text.append("// -----// tile IR from ").append(src.name()).append(" //----- //\n").append(IrPrinter.print(k));
+                Compiler.lower(k, kernel.pipeline(), stage -> text.append(stage.text()));
+            }
+            default -> throw new UserError("--emit must be ast, ir, lowered or ir-after-all, got '" + emit + "'");
+        }
+        if (output == null) {
+            spec.commandLine().getOut().print(text);
+            spec.commandLine().getOut().flush();
+        } else {
+            try {
+                Files.writeString(output, text);
+            } catch (IOException e) {
+                throw new UserError(output + ": cannot write (" + e.getMessage() + ")");
+            }
+        }
+        return Main.OK;
+    }
+}

@@ -1,0 +1,116 @@
+package qflash.cli;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Consumer;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import qflash.Compiler;
+import qflash.ast.Ast;
+import qflash.diag.CompileError;
+import qflash.diag.ErrorKind;
+import qflash.diag.Pos;
+import qflash.diag.Source;
+import qflash.host.UserError;
+import qflash.ir.IrInvalid;
+import qflash.ir.IrParser;
+import qflash.ir.Kernel;
+import qflash.ir.Verifier;
+import qflash.pass.PassManager;
+import qflash.pass.Pipeline;
+
+/** What {@code compile} and {@code run} share: which program, read how, lowered by which pipeline. */
+public final class KernelOptions {
+    @Parameters(index = "0", paramLabel = "FILE", description = "a .tile program, or IR with --from ir; '-' reads standard input")
+    String file;
+
+    @Option(names = "--from", paramLabel = "dsl|ir", description = "what FILE holds (default: dsl)")
+    String from = "dsl";
+
+    @Option(names = "--pipeline", paramLabel = "NAME", description = "number system: f64, f32 (default: f64)")
+    String pipeline = "f64";
+
+    @Option(names = "--tune", paramLabel = "NAME=VALUE", description = "set a tunable, e.g. --tune BLOCK_M=32 (repeatable)")
+    Map<String, String> tune = new LinkedHashMap<>();
+
+    Source source() {
+        String text;
+        String name = file.equals("-") ? "<stdin>" : file;
+        try {
+            byte[] bytes = file.equals("-") ? readAll(System.in) : Files.readAllBytes(Path.of(file));
+            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+        } catch (NoSuchFileException e) {
+            throw new UserError(name + ": no such file");
+        } catch (CharacterCodingException e) {
+            throw new CompileError(ErrorKind.BINARY_INPUT, new Source(name, ""), new Pos(1, 1), 0xff, 0);
+        } catch (IOException e) {
+            throw new UserError(name + ": cannot read (" + e.getMessage() + ")");
+        }
+        return new Source(name, text);
+    }
+
+    private static byte[] readAll(InputStream in) throws IOException {
+        return in.readAllBytes();
+    }
+
+    Pipeline pipeline() {
+        Pipeline p = Pipeline.named(pipeline);
+        if (p == null) throw new UserError("unknown pipeline '" + pipeline + "' (known: " + String.join(", ", Pipeline.names()) + ")");
+        return p;
+    }
+
+    Map<String, Long> tunables() {
+        Map<String, Long> out = new LinkedHashMap<>();
+        for (var e : tune.entrySet()) {
+            try {
+                out.put(e.getKey(), Long.parseLong(e.getValue()));
+            } catch (NumberFormatException x) {
+                throw new UserError("--tune " + e.getKey() + "=" + e.getValue() + ": the value must be an integer");
+            }
+        }
+        return out;
+    }
+
+    /** The stages up to the tile IR; {@code astSink} sees the AST when the input is DSL. */
+    Kernel tileIr(Source src, Consumer<Ast.Program> astSink) {
+        switch (from) {
+            case "dsl" -> {
+                Ast.Program p = Compiler.parse(src);
+                if (astSink != null) astSink.accept(p);
+                Map<String, Long> t = tunables();
+                for (String name : t.keySet()) {
+                    if (p.tunables().stream().noneMatch(x -> x.name().name().equals(name))) {
+                        throw new UserError("--tune " + name + ": kernel '" + p.name().name() + "' has no tunable '" + name + "'");
+                    }
+                }
+                return Compiler.toIr(src, p, t);
+            }
+            case "ir" -> {
+                if (!tune.isEmpty()) throw new UserError("--tune applies to DSL input; IR has its schedule fixed");
+                Kernel k = IrParser.parse(src);
+                try {
+                    Verifier.verify(k);
+                } catch (IrInvalid e) {
+                    throw new UserError(src.name() + ": invalid IR: " + e.getMessage());
+                }
+                return k;
+            }
+            default -> throw new UserError("--from must be dsl or ir, got '" + from + "'");
+        }
+    }
+
+    /** The lowered kernel the chosen pipeline makes of FILE. */
+    Kernel lowered(Consumer<PassManager.Stage> observer) {
+        Source src = source();
+        return Compiler.lower(tileIr(src, null), pipeline(), observer);
+    }
+}
