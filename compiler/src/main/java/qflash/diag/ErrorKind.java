@@ -27,10 +27,10 @@ public enum ErrorKind {
     SHAPE_SYMBOL_CASE("shape symbol '%s' must be upper case (A-Z, digits, '_'), so IR types stay unambiguous"),
     TUNABLE_DEFAULT_NOT_CANDIDATE("default %d of tunable '%s' is not one of its candidates %s"),
     TUNABLE_DUPLICATE_CANDIDATE("candidate %d of tunable '%s' is listed twice"),
-    TUNABLE_NOT_POSITIVE("tunable '%s' must be a positive power of two, got %d"),
+    TUNABLE_NOT_POSITIVE("candidates of tunable '%s' must be positive, got %d"),
     GRID_ARITY("grid has %d program ids but %d extents"),
     GRID_TOO_MANY_AXES("a grid has at most 3 axes, got %d"),
-    SCALAR_DEFAULT_NOT_CONSTANT("default of scalar '%s' may only use shape symbols and constants, not '%s'"),
+    SCALAR_DEFAULT_NOT_CONSTANT("%s may only use shape symbols, tunables and constants, not '%s'"),
     OUTPUT_NEVER_STORED("output tensor '%s' is never stored"),
     OPTIONAL_OUTPUT("output tensor '%s' cannot be optional"),
     NO_OUTPUT("kernel has no output tensor (mark one 'out')"),
@@ -53,7 +53,6 @@ public enum ErrorKind {
     ASSIGN_TO_PARAM("cannot assign to '%s': it is a %s"),
     LITERAL_RANGE("integer literal %s does not fit in 32 bits"),
     IR_SYNTAX("%s"),
-    IR_INVALID("%s"),
     BAD_NEWAXIS("'%s' has rank %d: a subscript needs one ':' per axis plus 'None' for each new axis"),
     ;
 

@@ -112,7 +112,7 @@ public final class Checker {
         for (Param param : p.params()) {
             if (param instanceof ScalarParam s) {
                 if (s.dflt() != null) {
-                    DType d = constantExpr(s.dflt(), "scalar '" + s.name().name() + "'");
+                    DType d = constantExpr(s.dflt(), "the default of scalar '" + s.name().name() + "'");
                     requireKind(s.dflt(), d, Kind.REAL, "the default of a scalar");
                     requireScalar(s.dflt(), d, "the default of a scalar");
                 }

@@ -67,10 +67,12 @@ public final class DslParser {
         List<Token> all = tokens.getTokens();
         for (int i = 0; i < all.size(); i++) {
             Token t = all.get(i);
+            // A closed /* comment never reaches the token stream, so an adjacent '/' '*' pair is an open one.
+            boolean openComment = t.getText().equals("/") && i + 1 < all.size() && all.get(i + 1).getText().equals("*")
+                    && all.get(i + 1).getStartIndex() == t.getStopIndex() + 1;
+            if (openComment) throw new CompileError(ErrorKind.SYNTAX, source, pos(t), "unterminated /* comment");
             if (t.getType() == TileLexer.ERROR_CHAR) {
-                boolean comment = t.getText().equals("/") && i + 1 < all.size() && all.get(i + 1).getText().equals("*");
-                throw new CompileError(ErrorKind.SYNTAX, source, pos(t),
-                        comment ? "unterminated /* comment" : "unexpected character '" + printable(t.getText()) + "'");
+                throw new CompileError(ErrorKind.SYNTAX, source, pos(t), "unexpected character '" + printable(t.getText()) + "'");
             }
         }
         TileParser parser = new TileParser(tokens);
@@ -90,6 +92,9 @@ public final class DslParser {
 
     /** ANTLR lists every expected token; past a handful the list is noise. */
     private static String tidy(String msg) {
+        if (msg.startsWith("extraneous input '<EOF>'") || msg.startsWith("mismatched input '<EOF>'")) {
+            return "unexpected end of file" + (msg.contains("'}'") ? " (a '}' is missing)" : "");
+        }
         msg = msg.replace("<EOF>", "end of file");
         int brace = msg.indexOf("expecting {");
         if (brace >= 0) {

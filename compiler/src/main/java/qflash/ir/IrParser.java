@@ -75,17 +75,18 @@ public final class IrParser {
         expect('(');
         List<Value> ids = new ArrayList<>();
         if (!peek(')')) {
-            do ids.add(define(valueName(), type())); while (accept(','));
+            do {
+                Pos at = pos();
+                String n = valueName();
+                expect(':');
+                ids.add(defineAt(n, type(), at));
+            } while (accept(','));
         }
         expect(')');
         Block body = block(ids);
         skip();
         if (i < s.length()) throw error("expected end of input");
         return new Kernel(name, params, schedule, annotations, defaults, grid, body);
-    }
-
-    private Value define(String name, Type type) {
-        return defineAt(name, type, pos());
     }
 
     private Value defineAt(String name, Type type, Pos at) {

@@ -14,7 +14,7 @@ import qflash.ir.*;
  */
 public record SetPrecision(Elem target) implements Pass {
     public SetPrecision {
-        if (!target.isFloat() || target == Elem.REAL) throw new IllegalArgumentException("set-precision needs a float type, got " + target);
+        if (target == null || !target.isFloat() || target == Elem.REAL) throw new IllegalArgumentException("set-precision needs a float type, got " + target);
     }
 
     @Override
