@@ -1,0 +1,189 @@
+package qflash.cli;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import qflash.host.Inputs;
+import qflash.host.Npy;
+import qflash.host.Shape;
+
+/** The {@code qflash} command as a user meets it: outputs, exit codes, and errors without stack traces. */
+class CliTest {
+    record Outcome(int code, String out, String err) {}
+
+    static Outcome qflash(String... args) {
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        int code = Main.execute(args, new PrintWriter(out), new PrintWriter(err));
+        Outcome o = new Outcome(code, out.toString(), err.toString());
+        assertFalse(o.err.contains("Exception") || o.err.contains("\tat "), "a stack trace reached the user:\n" + o.err);
+        return o;
+    }
+
+    static Outcome qflashWithStdin(String stdin, String... args) {
+        InputStream old = System.in;
+        System.setIn(new ByteArrayInputStream(stdin.getBytes()));
+        try {
+            return qflash(args);
+        } finally {
+            System.setIn(old);
+        }
+    }
+
+    static String sample(String name) {
+        return Path.of("..", "samples", name).toString();
+    }
+
+    @TempDir
+    Path tmp;
+
+    @ParameterizedTest
+    @ValueSource(strings = {"flash_attention.tile", "flash_attention_bias.tile", "flash_attention_causal.tile"})
+    void irRoundTripsThroughTheCommandLine(String name) {
+        for (String emit : new String[] {"ir", "lowered"}) {
+            Outcome ir = qflash("compile", sample(name), "--emit", emit);
+            assertEquals(0, ir.code, ir.err);
+            Outcome again = qflashWithStdin(ir.out, "compile", "-", "--from", "ir", "--emit", "ir");
+            assertEquals(0, again.code, again.err);
+            assertEquals(ir.out, again.out);
+        }
+    }
+
+    static double sqnr(String json) {
+        Matcher m = Pattern.compile("\"sqnr_db\": ([0-9.e+-]+)").matcher(json);
+        assertTrue(m.find(), json);
+        return Double.parseDouble(m.group(1));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"flash_attention.tile", "flash_attention_bias.tile", "flash_attention_causal.tile"})
+    void floatPipelinesReachTheirAccuracyOnA2(String name) {
+        Outcome f64 = qflash("run", sample(name), "--pipeline", "f64", "--workload", "A2", "--json");
+        assertEquals(0, f64.code, f64.err);
+        for (String key : new String[] {"\"kernel\"", "\"backend\": \"cpu\"", "\"pipeline\": \"f64\"", "\"shape\": {\"Z\": 1, \"H\": 6, \"N\": 197, \"D\": 64}", "\"max_abs_err\"", "\"time_ms\""}) {
+            assertTrue(f64.out.contains(key), key + " missing from " + f64.out);
+        }
+        assertTrue(sqnr(f64.out) >= 120, f64.out);
+        Outcome f32 = qflash("run", sample(name), "--pipeline", "f32", "--workload", "A2", "--json");
+        assertTrue(sqnr(f32.out) >= 60, f32.out);
+        assertTrue(sqnr(f32.out) < sqnr(f64.out));
+    }
+
+    @Test
+    void irAfterAllPrintsEveryPassAndMarksTheIdleOnes() {
+        Outcome lowered = qflash("compile", sample("flash_attention.tile"));
+        Path ir = tmp.resolve("k.ir");
+        try {
+            Files.writeString(ir, lowered.out);
+        } catch (IOException e) {
+            throw new RuntimeException(e);
+        }
+        Outcome all = qflash("compile", ir.toString(), "--from", "ir", "--emit", "ir-after-all");
+        assertEquals(0, all.code, all.err);
+        assertTrue(all.out.contains("// -----// IR after set-precision{f64} (unchanged) //----- //"), all.out);
+        Outcome fresh = qflash("compile", sample("flash_attention.tile"), "--emit", "ir-after-all");
+        for (String pass : new String[] {"set-precision{f64}", "fold-constants", "fold-broadcasts", "cse", "licm", "dce"}) {
+            assertTrue(fresh.out.contains("IR after " + pass), pass);
+        }
+        assertTrue(qflash("compile", sample("flash_attention.tile"), "--emit", "ast").out.startsWith("(kernel flash_attention"));
+    }
+
+    static void assertPositioned(Outcome o, String file) {
+        assertEquals(2, o.code, o.err);
+        assertTrue(o.err.matches("(?s)" + Pattern.quote(file) + ":\\d+:\\d+: error: .*"), o.err);
+    }
+
+    @Test
+    void garbageGetsAPositionedErrorAndExitTwo() throws IOException {
+        Path empty = Files.writeString(tmp.resolve("empty.tile"), "");
+        assertPositioned(qflash("compile", empty.toString()), empty.toString());
+        Path binary = Files.write(tmp.resolve("binary.tile"), new byte[] {0x7f, 0x45, 0x4c, 0x46, 0x02, 0x01, 0x00, (byte) 0xff, (byte) 0xfe});
+        assertPositioned(qflash("compile", binary.toString()), binary.toString());
+        Path comment = Files.writeString(tmp.resolve("comment.tile"), "kernel k(/* no end\n");
+        Outcome c = qflash("compile", comment.toString());
+        assertPositioned(c, comment.toString());
+        assertTrue(c.err.contains("unterminated /* comment"));
+        Path huge = Files.writeString(tmp.resolve("huge.tile"), "kernel " + "x".repeat(1 << 20) + "\n");
+        Outcome h = qflash("compile", huge.toString());
+        assertPositioned(h, huge.toString());
+        assertTrue(h.err.length() < 1000, "the error must not echo the 1 MB line");
+        assertPositioned(qflashWithStdin("kernel k(", "compile", "-"), "<stdin>");
+        Path badIr = Files.writeString(tmp.resolve("bad.ir"), "kernel @k(%x: tile<4xq9>)\n");
+        assertPositioned(qflash("compile", badIr.toString(), "--from", "ir"), badIr.toString());
+    }
+
+    @Test
+    void badOptionsAreOneLineUserErrors() {
+        for (String[] args : new String[][] {
+                {"compile", sample("flash_attention.tile"), "--bogus"},
+                {"compile", "no/such/file.tile"},
+                {"compile", sample("flash_attention.tile"), "--pipeline", "int4"},
+                {"compile", sample("flash_attention.tile"), "--emit", "ptx"},
+                {"compile", sample("flash_attention.tile"), "--tune", "BLOCK_Q=32"},
+                {"compile", sample("flash_attention.tile"), "--tune", "BLOCK_M=abc"},
+                {"run", sample("flash_attention.tile"), "--workload", "A9"},
+                {"run", sample("flash_attention.tile"), "--shape", "Z=1,H=2,N=3"},
+                {"run", sample("flash_attention.tile"), "--shape", "Z=1,H=2,N=0,D=4"},
+                {"run", sample("flash_attention.tile")},
+                {"run", sample("flash_attention.tile"), "--workload", "A1", "--batch", "0"},
+                {"run", sample("flash_attention.tile"), "--inputs", "no/such/dir"},
+                {"run", sample("flash_attention.tile"), "--backend", "tpu", "--workload", "A1"},
+        }) {
+            Outcome o = qflash(args);
+            assertEquals(2, o.code, String.join(" ", args) + " -> " + o.err);
+            assertEquals(1, o.err.strip().lines().count(), "one line: " + o.err);
+            assertTrue(o.err.startsWith("qflash: error: "), o.err);
+        }
+        Outcome t = qflash("compile", sample("flash_attention.tile"), "--tune", "BLOCK_M=48");
+        assertPositioned(t, sample("flash_attention.tile"));
+        assertTrue(t.err.contains("is not one of its candidates"));
+    }
+
+    @Test
+    void aMissingGpuBackendIsExitThree() {
+        Outcome o = qflash("run", sample("flash_attention.tile"), "--backend", "cuda", "--workload", "A1");
+        assertEquals(3, o.code);
+        assertEquals(1, o.err.strip().lines().count(), o.err);
+    }
+
+    @Test
+    void usersBringTheirOwnActivations() throws IOException {
+        Shape s = new Shape(1, 2, 9, 8);
+        Inputs in = Inputs.generate(Inputs.Model.GAUSS, s, 3, false);
+        Files.write(tmp.resolve("q.npy"), Npy.float32(s.dims(), in.q()));
+        Files.write(tmp.resolve("k.npy"), Npy.float32(s.dims(), in.k()));
+        Files.write(tmp.resolve("v.npy"), Npy.float32(s.dims(), in.v()));
+        Outcome o = qflash("run", sample("flash_attention.tile"), "--inputs", tmp.toString(), "--json", "--tune", "BLOCK_M=16", "--tune", "BLOCK_N=16");
+        assertEquals(0, o.code, o.err);
+        assertTrue(o.out.contains("\"shape\": {\"Z\": 1, \"H\": 2, \"N\": 9, \"D\": 8}"), o.out);
+        assertTrue(sqnr(o.out) > 250, o.out);
+
+        byte[] v = Files.readAllBytes(tmp.resolve("v.npy"));
+        Files.write(tmp.resolve("v.npy"), java.util.Arrays.copyOf(v, v.length - 4));
+        Outcome truncated = qflash("run", sample("flash_attention.tile"), "--inputs", tmp.toString());
+        assertEquals(2, truncated.code);
+        assertTrue(truncated.err.contains("v.npy") && truncated.err.contains("bytes"), truncated.err);
+        Files.writeString(tmp.resolve("v.npy"), "not numpy at all");
+        assertTrue(qflash("run", sample("flash_attention.tile"), "--inputs", tmp.toString()).err.contains("bad magic"));
+        Files.write(tmp.resolve("v.npy"), Npy.float32(new int[] {1, 2, 9, 7}, new double[126]));
+        assertTrue(qflash("run", sample("flash_attention.tile"), "--inputs", tmp.toString()).err.contains("differs from q.npy"));
+    }
+
+    @Test
+    void theDemoRunsEverySampleWithEveryPipeline() {
+        Outcome o = qflash("demo");
+        assertEquals(0, o.code, o.err);
+        assertEquals(6, o.out.lines().filter(l -> l.startsWith("flash_attention")).count(), o.out);
+    }
+}
