@@ -86,7 +86,7 @@ public final class IrBuilder {
         Block body = new Block(ids, closeOps(List.of(), p.grid().pos()));
         Map<String, Long> schedule = new LinkedHashMap<>(checked.tunables());
         return new Kernel(p.name().name(), kps, schedule, p.annotations().stream().map(Ident::name).toList(),
-                defaultsBlock, gridBlock, body);
+                defaultsBlock, new Block(List.of(), List.of(new Op.Yield(List.of(), Pos.UNKNOWN))), gridBlock, body);
     }
 
     private Block close(List<Value> yielded, Pos loc) {

@@ -42,6 +42,7 @@ public final class Interpreter {
         List<Arr> defaults = it.block(k.defaults(), new IdentityHashMap<>(), List.of());
         int d = 0;
         for (Kernel.Param p : k.params()) {
+            if (p.derived()) continue;
             if (p.isTensor()) {
                 Arr a = tensors.get(p.name());
                 if (a != null && a.elem != p.value().type().elem()) {
@@ -54,6 +55,11 @@ public final class Interpreter {
                 if (v == null && dflt == null) throw new BadArguments("scalar " + p.name() + " has no value and no default");
                 env.put(p.value(), v != null ? scalar(p.value().type().elem(), v) : dflt);
             }
+        }
+        List<Arr> derived = it.block(k.prologue(), env, List.of());
+        int dp = 0;
+        for (Kernel.Param p : k.params()) {
+            if (p.derived()) env.put(p.value(), derived.get(dp++));
         }
         List<Arr> extents = it.block(k.grid(), new IdentityHashMap<>(), List.of());
         int[] ext = new int[extents.size()];
@@ -81,7 +87,7 @@ public final class Interpreter {
         Map<String, Integer> symbols = new HashMap<>();
         Map<String, String> boundBy = new HashMap<>();
         for (Kernel.Param p : k.params()) {
-            if (!p.isTensor()) continue;
+            if (!p.isTensor() || p.derived()) continue;
             Arr a = tensors.get(p.name());
             if (a == null) {
                 if (p.optional()) continue;
@@ -225,8 +231,96 @@ public final class Interpreter {
                 }
                 for (int k = 0; k < carried.size(); k++) env.put(f.results().get(k), carried.get(k));
             }
+            case Op.Quantize q -> {
+                Arr[] qs = quantize(arr(env, q.x()), q.shared(), q.blockAxis(), q.blockSize(), q.q().type().elem());
+                env.put(q.q(), qs[0]);
+                env.put(q.scale(), qs[1]);
+            }
+            case Op.Center c -> {
+                Arr[] cm = center(arr(env, c.x()), c.axis());
+                env.put(c.centred(), cm[0]);
+                env.put(c.mean(), cm[1]);
+            }
             case Op.Yield y -> throw new IllegalStateException("yield is handled by its block");
         }
+    }
+
+    /** Group index of each element: its coordinates with the shared axes dropped and the block axis divided. */
+    private static int[] groups(int[] shape, List<Integer> shared, int blockAxis, int blockSize, int[] scaleShape) {
+        int n = Arr.size(shape);
+        int[] group = new int[n];
+        int[] idx = new int[shape.length];
+        for (int k = 0; k < n; k++) {
+            int g = 0;
+            for (int d = 0; d < shape.length; d++) {
+                if (shared.contains(d)) continue;
+                int coord = d == blockAxis && blockSize > 0 ? idx[d] / blockSize : idx[d];
+                g = g * shape[d] + coord;
+            }
+            group[k] = g;
+            for (int d = shape.length - 1; d >= 0; d--) {
+                if (++idx[d] < shape[d]) break;
+                idx[d] = 0;
+            }
+        }
+        return group;
+    }
+
+    static Arr[] quantize(Arr x, List<Integer> shared, int blockAxis, int blockSize, Elem qElem) {
+        List<Integer> kept = new ArrayList<>();
+        for (int d = 0; d < x.shape.length; d++) if (!shared.contains(d)) kept.add(d);
+        int[] scaleShape = kept.stream().mapToInt(d -> x.shape[d]).toArray();
+        int[] group = groups(x.shape, shared, blockAxis, blockSize, scaleShape);
+        // Group g's scale is kept at index g; with a block axis, g counts blocks and is spread below.
+        float[] amax = new float[Arr.size(scaleShape)];
+        for (int k = 0; k < x.size(); k++) amax[group[k]] = Math.max(amax[group[k]], Math.abs((float) x.f[k]));
+        float qmax = (float) qElem.max();
+        float[] scale = new float[amax.length];
+        for (int g = 0; g < amax.length; g++) scale[g] = amax[g] == 0 ? 1f : amax[g] / qmax;
+        Arr q = new Arr(qElem, x.shape);
+        for (int k = 0; k < x.size(); k++) {
+            q.i[k] = Arith.toInt(qElem, (float) x.f[k] / scale[group[k]], Op.Rounding.RNE, Op.Overflow.SAT);
+        }
+        Arr s = new Arr(Elem.F32, scaleShape);
+        int[] idx = new int[scaleShape.length];
+        for (int k = 0; k < s.size(); k++) {
+            int g = 0;
+            for (int d = 0; d < scaleShape.length; d++) {
+                int axis = kept.get(d);
+                g = g * scaleShape[d] + (axis == blockAxis && blockSize > 0 ? idx[d] / blockSize : idx[d]);
+            }
+            s.f[k] = scale[g];
+            for (int d = scaleShape.length - 1; d >= 0; d--) {
+                if (++idx[d] < scaleShape[d]) break;
+                idx[d] = 0;
+            }
+        }
+        return new Arr[] {q, s};
+    }
+
+    static Arr[] center(Arr x, int axis) {
+        int outer = 1, inner = 1, len = x.shape[axis];
+        int[] meanShape = new int[x.shape.length - 1];
+        for (int d = 0, j = 0; d < x.shape.length; d++) {
+            if (d < axis) outer *= x.shape[d];
+            if (d > axis) inner *= x.shape[d];
+            if (d != axis) meanShape[j++] = x.shape[d];
+        }
+        Arr mean = new Arr(x.elem, meanShape);
+        Arr c = new Arr(x.elem, x.shape);
+        for (int o = 0; o < outer; o++) {
+            for (int in = 0; in < inner; in++) {
+                float sum = 0;
+                for (int k = 0; k < len; k++) sum += (float) x.f[(o * len + k) * inner + in];
+                double m = Arith.round(x.elem, sum / len);
+                mean.f[o * inner + in] = m;
+                for (int k = 0; k < len; k++) {
+                    int at = (o * len + k) * inner + in;
+                    c.f[at] = Arith.round(x.elem, x.f[at] - m);
+                }
+            }
+        }
+        return new Arr[] {c, mean};
     }
 
     private static Arr intScalar(long v) {

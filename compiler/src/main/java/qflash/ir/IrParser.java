@@ -69,6 +69,11 @@ public final class IrParser {
         }
         keyword("defaults");
         Block defaults = block(List.of());
+        Block prologue = new Block(List.of(), List.of(new Op.Yield(List.of(), Pos.UNKNOWN)));
+        if (peekWord("prologue")) {
+            keyword("prologue");
+            prologue = block(List.of());
+        }
         keyword("grid");
         Block grid = block(List.of());
         keyword("body");
@@ -86,7 +91,7 @@ public final class IrParser {
         Block body = block(ids);
         skip();
         if (i < s.length()) throw error("expected end of input");
-        return new Kernel(name, params, schedule, annotations, defaults, grid, body);
+        return new Kernel(name, params, schedule, annotations, defaults, prologue, grid, body);
     }
 
     private Value defineAt(String name, Type type, Pos at) {
@@ -100,6 +105,7 @@ public final class IrParser {
         Pos at = pos();
         String name = valueName();
         expect(':');
+        boolean derived = acceptWord("derived");
         boolean out = acceptWord("out");
         boolean optional = acceptWord("optional");
         Type t = type();
@@ -108,7 +114,7 @@ public final class IrParser {
             keyword("default");
             hasDefault = true;
         }
-        return new Kernel.Param(defineAt(name, t, at), out, optional, hasDefault);
+        return new Kernel.Param(defineAt(name, t, at), out, optional, hasDefault, derived);
     }
 
     private Block block(List<Value> args) {
@@ -151,6 +157,7 @@ public final class IrParser {
         expect('=');
         if (peekWord("for")) return forOp(names, at);
         String mnemonic = word();
+        if (mnemonic.equals("quantize") || mnemonic.equals("center")) return tensorOp(mnemonic, names, namePos, at);
         if (names.size() != 1) throw new CompileError(ErrorKind.IR_SYNTAX, source, at, "'" + mnemonic + "' has one result");
         String rn = names.getFirst();
         return switch (mnemonic) {
@@ -242,6 +249,48 @@ public final class IrParser {
         return defineAt(name, type(), at);
     }
 
+    /** The prologue's two-result tensor ops: {@code quantize} and {@code center}. */
+    private Op tensorOp(String mnemonic, List<String> names, List<Pos> namePos, Pos at) {
+        if (names.size() != 2) throw new CompileError(ErrorKind.IR_SYNTAX, source, at, "'" + mnemonic + "' has two results");
+        Value x = use();
+        expect('{');
+        Op op;
+        if (mnemonic.equals("quantize")) {
+            keyword("shared");
+            expect('=');
+            List<Integer> shared = intList();
+            expect(',');
+            keyword("block");
+            expect('=');
+            int axis = -1, size = 0;
+            if (!acceptWord("none")) {
+                List<Integer> b = intList();
+                if (b.size() != 2) throw error("block = [axis, size]");
+                axis = b.get(0);
+                size = b.get(1);
+            }
+            expect('}');
+            expect(':');
+            Type qt = type();
+            expect(',');
+            Type st = type();
+            Pos loc = loc();
+            op = new Op.Quantize(defineAt(names.get(0), qt, namePos.get(0)), defineAt(names.get(1), st, namePos.get(1)), x, shared, axis, size, loc);
+        } else {
+            keyword("axis");
+            expect('=');
+            int axis = (int) number();
+            expect('}');
+            expect(':');
+            Type ct = type();
+            expect(',');
+            Type mt = type();
+            Pos loc = loc();
+            op = new Op.Center(defineAt(names.get(0), ct, namePos.get(0)), defineAt(names.get(1), mt, namePos.get(1)), x, axis, loc);
+        }
+        return op;
+    }
+
     private Op forOp(List<String> names, Pos at) {
         keyword("for");
         Pos ivAt = pos();
@@ -283,6 +332,7 @@ public final class IrParser {
     private List<Value> indices() {
         expect('[');
         List<Value> idx = new ArrayList<>();
+        if (accept(']')) return idx;
         do {
             if (accept(':')) idx.add(null);
             else idx.add(use());
@@ -328,7 +378,7 @@ public final class IrParser {
         expect('>');
         String[] parts = body.split("x", -1);
         Elem e = Elem.parse(parts[parts.length - 1]);
-        if (e == null || parts.length < 2) throw new CompileError(ErrorKind.IR_SYNTAX, source, at, "bad type '" + w + "<" + body + ">'");
+        if (e == null || (parts.length < 2 && w.equals("tile"))) throw new CompileError(ErrorKind.IR_SYNTAX, source, at, "bad type '" + w + "<" + body + ">'");
         List<Dim> dims = new ArrayList<>();
         for (int k = 0; k < parts.length - 1; k++) {
             String d = parts[k];

@@ -33,12 +33,14 @@ public final class IrPrinter {
                 .map((Map.Entry<String, Long> e) -> e.getKey() + " = " + e.getValue()).collect(Collectors.joining(", "))).append("}\n");
         if (!k.annotations().isEmpty()) out.append("  annotations {").append(String.join(", ", k.annotations())).append("}\n");
         block("defaults", k.defaults(), false);
+        // Float pipelines have nothing to do before the grid; their IR stays free of an empty prologue.
+        if (k.prologue().ops().size() > 1 || !k.prologue().terminator().values().isEmpty()) block("prologue", k.prologue(), false);
         block("grid", k.grid(), false);
         block("body", k.body(), true);
     }
 
     private static String param(Kernel.Param p) {
-        return p.value() + ": " + (p.out() ? "out " : "") + (p.optional() ? "optional " : "") + p.value().type()
+        return p.value() + ": " + (p.derived() ? "derived " : "") + (p.out() ? "out " : "") + (p.optional() ? "optional " : "") + p.value().type()
                 + (p.hasDefault() ? " = default" : "");
     }
 
@@ -79,6 +81,12 @@ public final class IrPrinter {
             case Op.Reduce r -> def(r.result(), "reduce " + r.kind().text() + " " + r.a() + " [" + r.axis() + "]");
             case Op.Load l -> def(l.result(), "load " + l.tensor() + indices(l.indices()));
             case Op.Store s -> out.append("store ").append(s.tensor()).append(indices(s.indices())).append(", ").append(s.value());
+            case Op.Quantize q -> out.append(q.q()).append(", ").append(q.scale()).append(" = quantize ").append(q.x())
+                    .append(" {shared = ").append(q.shared()).append(", block = ")
+                    .append(q.blockSize() > 0 ? "[" + q.blockAxis() + ", " + q.blockSize() + "]" : "none").append("} : ")
+                    .append(q.q().type()).append(", ").append(q.scale().type());
+            case Op.Center c -> out.append(c.centred()).append(", ").append(c.mean()).append(" = center ").append(c.x())
+                    .append(" {axis = ").append(c.axis()).append("} : ").append(c.centred().type()).append(", ").append(c.mean().type());
             case Op.For f -> {
                 if (!f.results().isEmpty()) out.append(list(f.results())).append(" = ");
                 out.append("for ").append(f.iv()).append(" = ").append(f.lo()).append(" to ").append(f.hi());

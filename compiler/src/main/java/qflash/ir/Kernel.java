@@ -7,13 +7,15 @@ import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 
 /**
- * One compiled kernel: its parameters, its schedule (tunables resolved to values), and three blocks.
+ * One compiled kernel: its parameters, its schedule (tunables resolved to values), and four blocks.
  * {@code defaults} computes the default of each scalar parameter that has one (in order) from shape
- * symbols; {@code grid} yields the number of program instances along each grid axis; {@code body} runs
- * once per program instance, its block arguments being the program ids.
+ * symbols; {@code prologue} runs once per call before the grid, on whole tensors (quantization, the
+ * fixed-point constants of a call) and yields the {@code derived} parameters in order; {@code grid}
+ * yields the number of program instances along each grid axis; {@code body} runs once per program
+ * instance, its block arguments being the program ids.
  */
 public record Kernel(String name, List<Param> params, Map<String, Long> schedule, List<String> annotations,
-                     Block defaults, Block grid, Block body) {
+                     Block defaults, Block prologue, Block grid, Block body) {
 
     public Kernel {
         params = List.copyOf(params);
@@ -23,9 +25,18 @@ public record Kernel(String name, List<Param> params, Map<String, Long> schedule
 
     /**
      * A kernel argument. Tensors may be outputs ({@code out}) or {@code optional} (an absent one reads
-     * as zeros); scalars may have a default computed by the {@code defaults} block.
+     * as zeros); scalars may have a default computed by the {@code defaults} block. A {@code derived}
+     * parameter is not passed by the caller: the prologue computes it.
      */
-    public record Param(Value value, boolean out, boolean optional, boolean hasDefault) {
+    public record Param(Value value, boolean out, boolean optional, boolean hasDefault, boolean derived) {
+        public Param(Value value, boolean out, boolean optional, boolean hasDefault) {
+            this(value, out, optional, hasDefault, false);
+        }
+
+        public Param withValue(Value v) {
+            return new Param(v, out, optional, hasDefault, derived);
+        }
+
         public boolean isTensor() {
             return value.type() instanceof Type.Tensor;
         }
@@ -44,22 +55,34 @@ public record Kernel(String name, List<Param> params, Map<String, Long> schedule
         return annotations.contains(annotation);
     }
 
-    public Kernel withBlocks(Block defaults, Block grid, Block body) {
-        return new Kernel(name, params, schedule, annotations, defaults, grid, body);
+    public Kernel withBlocks(Block defaults, Block prologue, Block grid, Block body) {
+        return new Kernel(name, params, schedule, annotations, defaults, prologue, grid, body);
     }
 
     public Kernel withParams(List<Param> ps) {
-        return new Kernel(name, ps, schedule, annotations, defaults, grid, body);
+        return new Kernel(name, ps, schedule, annotations, defaults, prologue, grid, body);
     }
 
-    /** Applies {@code f} to each of the three top-level blocks. */
+    public Kernel withPrologue(Block p) {
+        return new Kernel(name, params, schedule, annotations, defaults, p, grid, body);
+    }
+
+    public Kernel withBody(Block b) {
+        return new Kernel(name, params, schedule, annotations, defaults, prologue, grid, b);
+    }
+
+    /** Applies {@code f} to each of the four top-level blocks. */
     public Kernel mapBlocks(UnaryOperator<Block> f) {
-        return withBlocks(f.apply(defaults), f.apply(grid), f.apply(body));
+        return withBlocks(f.apply(defaults), f.apply(prologue), f.apply(grid), f.apply(body));
+    }
+
+    public List<Block> blocks() {
+        return List.of(defaults, prologue, grid, body);
     }
 
     public void forEachValue(Consumer<Value> c) {
         for (Param p : params) c.accept(p.value());
-        for (Block b : List.of(defaults, grid, body)) forEachValue(b, c);
+        for (Block b : blocks()) forEachValue(b, c);
     }
 
     private static void forEachValue(Block b, Consumer<Value> c) {
@@ -72,7 +95,7 @@ public record Kernel(String name, List<Param> params, Map<String, Long> schedule
 
     /** Every op of the kernel, nested ones included, in program order. */
     public void forEachOp(Consumer<Op> c) {
-        for (Block b : List.of(defaults, grid, body)) forEachOp(b, c);
+        for (Block b : blocks()) forEachOp(b, c);
     }
 
     public static void forEachOp(Block b, Consumer<Op> c) {

@@ -286,6 +286,37 @@ public sealed interface Op {
         }
     }
 
+    /**
+     * Prologue only: symmetric quantization of a whole tensor. Elements sharing one scale form a group:
+     * all positions that differ only along the {@code shared} axes and, when {@code blockSize > 0},
+     * lie in the same run of {@code blockSize} positions along {@code blockAxis}. Per group, in f32:
+     * {@code amax = max|x|}, {@code scale = amax / qmax} ({@code qmax} = 127 for i8, 255 for u8; a group
+     * of zeros gets scale 1), {@code q = sat(rne(x / scale))}. The scale tensor drops the shared axes and
+     * keeps every position of the block axis (each holds its block's scale), so a body reads a scale with
+     * the indices it reads the data with. Results: the integer tensor, then the f32 scale tensor.
+     */
+    record Quantize(Value q, Value scale, Value x, List<Integer> shared, int blockAxis, int blockSize, Pos loc) implements Op {
+        public Quantize {
+            shared = List.copyOf(shared);
+        }
+
+        public List<Value> results() { return List.of(q, scale); }
+        public List<Value> operands() { return List.of(x); }
+        public Op mapOperands(UnaryOperator<Value> f) { return new Quantize(q, scale, f.apply(x), shared, blockAxis, blockSize, loc); }
+    }
+
+    /**
+     * Prologue only: subtracts from a tensor its mean along {@code axis} (computed in f32, in increasing
+     * index order). Results: the centred tensor and the mean (the input's shape without {@code axis}).
+     * Used to smooth K: {@code q·(k - mean)} differs from {@code q·k} by a constant per query row, which
+     * the softmax ignores.
+     */
+    record Center(Value centred, Value mean, Value x, int axis, Pos loc) implements Op {
+        public List<Value> results() { return List.of(centred, mean); }
+        public List<Value> operands() { return List.of(x); }
+        public Op mapOperands(UnaryOperator<Value> f) { return new Center(centred, mean, f.apply(x), axis, loc); }
+    }
+
     /** Ends a block, passing its values out (loop-carried values, grid extents, scalar defaults). */
     record Yield(List<Value> values, Pos loc) implements Op {
         public Yield {

@@ -31,6 +31,8 @@ public final class Rewrite {
                 yield new Op.Load(f.apply(l.result()), m.tensor(), m.indices(), l.loc());
             }
             case Op.Store s -> s.mapOperands(f);
+            case Op.Quantize q -> new Op.Quantize(f.apply(q.q()), f.apply(q.scale()), f.apply(q.x()), q.shared(), q.blockAxis(), q.blockSize(), q.loc());
+            case Op.Center c -> new Op.Center(f.apply(c.centred()), f.apply(c.mean()), f.apply(c.x()), c.axis(), c.loc());
             case Op.Yield y -> y.mapOperands(f);
             case Op.For fo -> new Op.For(fo.results().stream().map(f).toList(), f.apply(fo.lo()), f.apply(fo.hi()),
                     fo.inits().stream().map(f).toList(), mapValues(fo.body(), f), fo.loc());

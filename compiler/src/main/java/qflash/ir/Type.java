@@ -53,7 +53,7 @@ public sealed interface Type permits Type.Tile, Type.Tensor {
 
         @Override
         public String toString() {
-            return "tensor<" + dims(shape) + "x" + elem.text + ">";
+            return "tensor<" + (shape.isEmpty() ? "" : dims(shape) + "x") + elem.text + ">";
         }
     }
 

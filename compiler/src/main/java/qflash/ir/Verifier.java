@@ -16,6 +16,7 @@ public final class Verifier {
     private final Set<Value> defined = new HashSet<>();
     private final Set<String> symbols = new HashSet<>();
     private final boolean lowered;
+    private boolean inPrologue;
 
     private Verifier(boolean lowered) {
         this.lowered = lowered;
@@ -33,7 +34,13 @@ public final class Verifier {
     private void kernel(Kernel k) {
         Scope top = new Scope(null);
         List<Type> defaultTypes = new ArrayList<>();
+        List<Kernel.Param> derived = new ArrayList<>();
         for (Kernel.Param p : k.params()) {
+            if (p.derived()) {
+                if (p.out() || p.optional() || p.hasDefault()) throw new IrInvalid("derived parameter " + p.value() + " cannot be out, optional or defaulted");
+                derived.add(p);
+                continue;
+            }
             define(top, p.value(), "parameter");
             checkType(p.value().type(), "parameter " + p.value());
             if (p.value().type() instanceof Type.Tensor t) {
@@ -49,6 +56,18 @@ public final class Verifier {
         List<Value> dv = block(k.defaults(), new Scope(null));
         if (!dv.stream().map(Value::type).toList().equals(defaultTypes)) {
             throw new IrInvalid("defaults must yield " + defaultTypes + ", yields " + dv.stream().map(Value::type).toList());
+        }
+        // The prologue runs once per call on the caller's parameters and yields the derived ones.
+        inPrologue = true;
+        List<Value> pv = block(k.prologue(), new Scope(top));
+        inPrologue = false;
+        List<Type> derivedTypes = derived.stream().map(p -> p.value().type()).toList();
+        if (!pv.stream().map(Value::type).toList().equals(derivedTypes)) {
+            throw new IrInvalid("prologue must yield " + derivedTypes + " for the derived parameters, yields " + pv.stream().map(Value::type).toList());
+        }
+        for (Kernel.Param p : derived) {
+            define(top, p.value(), "derived parameter");
+            if (p.value().type() instanceof Type.Tensor t) t.shape().stream().filter(d -> !d.isConst()).forEach(d -> symbols.add(d.symbol()));
         }
         List<Value> gv = block(k.grid(), new Scope(null));
         if (gv.isEmpty() || gv.size() > 3) throw new IrInvalid("grid must yield 1 to 3 extents, yields " + gv.size());
@@ -100,6 +119,7 @@ public final class Verifier {
             }
             for (Value r : op.results()) {
                 checkType(r.type(), where(op));
+                if (r.type() instanceof Type.Tensor && !inPrologue) throw new IrInvalid(where(op) + ": tensors are made only in the prologue");
                 define(scope, r, "value");
             }
         }
@@ -237,6 +257,31 @@ public final class Verifier {
                 List<Dim> shape = access(op, t, s.indices());
                 Tile v = tile(s.value(), op);
                 if (!v.equals(new Tile(shape, t.elem()))) throw new IrInvalid(where(op) + ": store needs " + new Tile(shape, t.elem()) + ", got " + v);
+            }
+            case Op.Quantize q -> {
+                Type.Tensor x = tensor(q.x(), op), qt = tensor(q.q(), op), st = tensor(q.scale(), op);
+                if (x.elem().isInt || !(qt.elem() == Elem.I8 || qt.elem() == Elem.U8) || !qt.shape().equals(x.shape())) {
+                    throw new IrInvalid(where(op) + ": quantize maps a float tensor to an i8 or u8 tensor of the same shape");
+                }
+                List<Dim> scaleShape = new ArrayList<>();
+                for (int i = 0; i < x.rank(); i++) {
+                    if (!q.shared().contains(i)) scaleShape.add(x.shape().get(i));
+                }
+                if (!st.equals(new Type.Tensor(scaleShape, Elem.F32)) || q.shared().stream().anyMatch(a -> a < 0 || a >= x.rank())) {
+                    throw new IrInvalid(where(op) + ": the scale tensor must be " + new Type.Tensor(scaleShape, Elem.F32));
+                }
+                if (q.blockSize() > 0 && (q.blockAxis() < 0 || q.blockAxis() >= x.rank() || q.shared().contains(q.blockAxis()))) {
+                    throw new IrInvalid(where(op) + ": the block axis must be an axis that is not shared");
+                }
+            }
+            case Op.Center c -> {
+                Type.Tensor x = tensor(c.x(), op), ct = tensor(c.centred(), op), mt = tensor(c.mean(), op);
+                List<Dim> meanShape = new ArrayList<>(x.shape());
+                if (c.axis() < 0 || c.axis() >= x.rank()) throw new IrInvalid(where(op) + ": no axis " + c.axis());
+                meanShape.remove(c.axis());
+                if (x.elem().isInt || !ct.equals(x) || !mt.equals(new Type.Tensor(meanShape, x.elem()))) {
+                    throw new IrInvalid(where(op) + ": center gives " + x + " and " + new Type.Tensor(meanShape, x.elem()));
+                }
             }
             case Op.For f -> throw new IllegalStateException("for is checked with its body");
             case Op.Yield y -> { }

@@ -27,7 +27,7 @@ public record SetPrecision(Elem target) implements Pass {
         Map<Value, Value> retyped = new IdentityHashMap<>();
         java.util.function.UnaryOperator<Value> f = v -> v.type().elem() != Elem.REAL ? v
                 : retyped.computeIfAbsent(v, old -> new Value(old.name(), old.type().withElem(target)));
-        return k.withParams(k.params().stream().map(p -> new Kernel.Param(f.apply(p.value()), p.out(), p.optional(), p.hasDefault())).toList())
+        return k.withParams(k.params().stream().map(p -> p.withValue(f.apply(p.value()))).toList())
                 .mapBlocks(b -> Rewrite.mapValues(b, f));
     }
 }
