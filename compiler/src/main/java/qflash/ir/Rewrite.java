@@ -45,6 +45,19 @@ public final class Rewrite {
         return new Block(b.args().stream().map(f).toList(), ops);
     }
 
+    /**
+     * Rebuilds {@code b} with each op replaced by the ops {@code f} returns for it (itself, to keep it).
+     * Loop bodies are rebuilt first, so {@code f} sees a {@code for} whose body is already rewritten.
+     */
+    public static Block expand(Block b, java.util.function.Function<Op, List<Op>> f) {
+        List<Op> ops = new ArrayList<>();
+        for (Op op : b.ops()) {
+            Op inner = op instanceof Op.For fo ? fo.withBody(expand(fo.body(), f)) : op;
+            ops.addAll(f.apply(inner));
+        }
+        return new Block(b.args(), ops);
+    }
+
     /** Replaces every read of a key of {@code subst} by its value (definitions are untouched). */
     public static Block substitute(Block b, Map<Value, Value> subst) {
         if (subst.isEmpty()) return b;

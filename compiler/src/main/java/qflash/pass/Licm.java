@@ -13,7 +13,9 @@ import qflash.ir.*;
  * <p>A pure op in a loop body whose operands are all defined outside the loop computes the same value
  * every iteration; it moves in front of the loop (nested loops first, so work climbs as far as it
  * can). Pure ops have no effects and every integer op is defined for all inputs, so running one on a
- * loop that makes zero trips is harmless. Loads stay (a store could change what they read). No options.
+ * loop that makes zero trips is harmless. A load moves too when no op of the kernel stores to its
+ * tensor (nothing can change what it reads) — loads of scales, say; out-of-bounds reads are defined
+ * (0), so an early load is harmless too. No options.
  */
 public final class Licm implements Pass {
     @Override
@@ -23,16 +25,20 @@ public final class Licm implements Pass {
 
     @Override
     public Kernel run(Kernel k) {
-        return k.mapBlocks(Licm::hoistIn);
+        Set<Value> written = Collections.newSetFromMap(new IdentityHashMap<>());
+        k.forEachOp(op -> {
+            if (op instanceof Op.Store s) written.add(s.tensor());
+        });
+        return k.mapBlocks(b -> hoistIn(b, written));
     }
 
-    private static Block hoistIn(Block b) {
+    private static Block hoistIn(Block b, Set<Value> written) {
         List<Op> ops = new ArrayList<>();
         for (Op op : b.ops()) {
             if (op instanceof Op.For f) {
-                Op.For inner = f.withBody(hoistIn(f.body()));
+                Op.For inner = f.withBody(hoistIn(f.body(), written));
                 List<Op> hoisted = new ArrayList<>();
-                Op.For out = hoist(inner, hoisted);
+                Op.For out = hoist(inner, hoisted, written);
                 ops.addAll(hoisted);
                 ops.add(out);
             } else {
@@ -43,12 +49,13 @@ public final class Licm implements Pass {
     }
 
     /** Moves invariant ops of {@code f}'s body into {@code hoisted}; returns the loop without them. */
-    private static Op.For hoist(Op.For f, List<Op> hoisted) {
+    private static Op.For hoist(Op.For f, List<Op> hoisted, Set<Value> written) {
         Set<Value> inside = Collections.newSetFromMap(new IdentityHashMap<>());
         inside.addAll(f.body().args());
         List<Op> kept = new ArrayList<>();
         for (Op op : f.body().ops()) {
-            boolean invariant = op.isPure() && op.operands().stream().noneMatch(inside::contains);
+            boolean movable = op.isPure() || op instanceof Op.Load l && !written.contains(l.tensor());
+            boolean invariant = movable && op.operands().stream().noneMatch(inside::contains);
             if (invariant) {
                 hoisted.add(op);
             } else {

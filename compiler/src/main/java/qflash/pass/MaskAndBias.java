@@ -1,0 +1,83 @@
+package qflash.pass;
+
+import java.util.ArrayList;
+import java.util.List;
+import qflash.ir.*;
+import qflash.ir.Type.Tile;
+
+/**
+ * {@code mask-and-bias}: masks and additive biases in integer score units.
+ *
+ * <p>A masked score, {@code where(mask, convert(s) * sm, -inf)}, becomes
+ * {@code convert(where(mask, s, -2^20)) * sm}: -2^20 score units is far enough below any real score
+ * that its exponential is 0 after the integer exp (ALGORITHM.md §2), and it keeps every later difference
+ * within int32. An additive bias, {@code convert(s) * sm + t}, becomes the integer offset
+ * {@code convert(s + rne(t / sm)) * sm} (saturated to i32): for an attention bias {@code t = bias * log2 e},
+ * so the offset is {@code bias * log2(e) / sm}, rounded. The offset's float arithmetic depends only on
+ * the bias and {@code sm}; {@code lift-constants} moves it into the prologue. No options.
+ */
+public final class MaskAndBias implements Pass {
+    /** The integer score standing for "no weight at all". */
+    public static final int MASKED = -(1 << 20);
+
+    @Override
+    public String name() {
+        return "mask-and-bias";
+    }
+
+    @Override
+    public Kernel run(Kernel k) {
+        // Biases first: a masked biased score is where(mask, s*sm + t, -inf), and the mask then sees the scaled form.
+        Kernel out = rewrite(k, true);
+        return rewrite(out, false);
+    }
+
+    private static Kernel rewrite(Kernel k, boolean biases) {
+        Uses uses = new Uses(k);
+        Namer namer = Namer.of(k);
+        Block body = Rewrite.expand(k.body(), op -> {
+            if (biases && op instanceof Op.Binary b && b.kind() == Op.BinKind.ADD && b.result().type().elem().isFloat()) {
+                for (int side = 0; side < 2; side++) {
+                    Scaled s = Scaled.of(side == 0 ? b.a() : b.b(), uses);
+                    Value t = side == 0 ? b.b() : b.a();
+                    if (s == null || Scaled.of(t, uses) != null || !t.type().equals(b.result().type())) continue;
+                    List<Op> ops = new ArrayList<>();
+                    Tile rt = b.result().tile(), it = rt.withElem(Elem.I32);
+                    Value q = namer.fresh(t.name() + ".units", rt);
+                    ops.add(new Op.Binary(q, Op.BinKind.DIV, t, s.factor(), b.loc()));
+                    Value off = namer.fresh(t.name() + ".offset", it);
+                    ops.add(new Op.Convert(off, q, Op.Rounding.RNE, Op.Overflow.SAT, b.loc()));
+                    Value sum = namer.fresh(b.result().name() + ".i", it);
+                    ops.add(new Op.Binary(sum, Op.BinKind.ADD, s.ints(), off, b.loc()));
+                    rescale(ops, namer, sum, s.factor(), b.result(), b);
+                    return ops;
+                }
+            }
+            if (!biases && op instanceof Op.Select sel && sel.result().type().elem().isFloat()) {
+                for (int side = 0; side < 2; side++) {
+                    Scaled s = Scaled.of(side == 0 ? sel.a() : sel.b(), uses);
+                    Value other = side == 0 ? sel.b() : sel.a();
+                    if (s == null || !Scaled.isMinusInf(other, uses)) continue;
+                    List<Op> ops = new ArrayList<>();
+                    Tile it = sel.result().tile().withElem(Elem.I32);
+                    Value neg = namer.fresh("masked", Tile.scalar(Elem.I32));
+                    ops.add(new Op.Const(neg, MASKED, sel.loc()));
+                    Value picked = namer.fresh(sel.result().name() + ".i", it);
+                    ops.add(side == 0 ? new Op.Select(picked, sel.cond(), s.ints(), neg, sel.loc())
+                            : new Op.Select(picked, sel.cond(), neg, s.ints(), sel.loc()));
+                    rescale(ops, namer, picked, s.factor(), sel.result(), sel);
+                    return ops;
+                }
+            }
+            return List.of(op);
+        });
+        return k.withBody(body);
+    }
+
+    /** {@code into = convert(ints) * factor}: the scaled form again, under the rewritten op's own name. */
+    static void rescale(List<Op> ops, Namer namer, Value ints, Value factor, Value into, Op at) {
+        Value f = namer.fresh(into.name() + ".f", into.type());
+        ops.add(new Op.Convert(f, ints, Op.Rounding.RNE, Op.Overflow.SAT, at.loc()));
+        ops.add(new Op.Binary(into, Op.BinKind.MUL, f, factor, at.loc()));
+    }
+}

@@ -1,0 +1,117 @@
+package qflash.pass;
+
+import java.util.ArrayList;
+import java.util.List;
+import qflash.ir.*;
+import qflash.ir.Type.Tile;
+
+/**
+ * {@code shift-exp}: the exponential in integers.
+ *
+ * <p>Replaces {@code exp2(convert(x) * sm)} — x an i32 score difference, x ≤ 0, sm the row's log2-units
+ * per score unit — by an integer approximation of {@code rs * 2^(x*sm)}, where {@code rs = rne(1/sm)} is
+ * the integer standing for 1.0. Shared first step (ALGORITHM.md §2): {@code q = (x * expM) >> 16} with
+ * {@code expM = rne(-sm * 2^16)} counts the whole halvings (q ≥ 0), and {@code r = x + q*rs} is the
+ * remainder in (−rs, 0], i.e. {@code t = r/rs} in (−1, 0]. Then, by option:
+ * <ul>
+ * <li>{@code shift} (QFlash, I-ViT): {@code 2^t ≈ 1 + t/2}: {@code p = ((r >> 1) + rs) >> q}.
+ *     Error up to 6.1% relative.</li>
+ * <li>{@code poly2} (I-BERT's second-order fit of e^u on u = t·ln2 in (−ln2, 0]):
+ *     {@code 2^t ≈ 1 + t*(k1 + k2*t)}, k1 = 0.96963238·ln2, k2 = 0.35815147·ln2², evaluated as
+ *     {@code p = (rs + ((r * (K1 + ((r * K2) >> 16))) >> 16)) >> q} with {@code K1 = rne(k1 * 2^16)}
+ *     and {@code K2 = rne(k2 * 2^32 / rs)}. Error about 0.3% relative (plus rounding).</li>
+ * </ul>
+ * Shifts by q ≥ 32 give 0, as the IR defines. The result is handed on as {@code convert(p) * (1/rs)}.
+ * The constants are computed from sm in f32 where the exponent is used; {@code lift-constants} moves
+ * them into the prologue.
+ */
+public record ShiftExp(Variant variant) implements Pass {
+    public enum Variant { SHIFT, POLY2 }
+
+    static final double K1 = 0.96963238 * Math.log(2);
+    static final double K2 = 0.35815147 * Math.log(2) * Math.log(2);
+
+    @Override
+    public String name() {
+        return "shift-exp{" + variant.name().toLowerCase() + "}";
+    }
+
+    @Override
+    public Kernel run(Kernel k) {
+        Uses uses = new Uses(k);
+        Namer namer = Namer.of(k);
+        Block body = Rewrite.expand(k.body(), op -> {
+            if (!(op instanceof Op.Unary u) || u.kind() != Op.UnKind.EXP2) return List.of(op);
+            Scaled s = Scaled.of(u.a(), uses);
+            Value row = s == null ? null : FoldScales.rowFactor(s.factor(), u.a().tile(), uses);
+            if (row == null) return List.of(op);
+            return expand(u, s.ints(), row, namer);
+        });
+        return k.withBody(body);
+    }
+
+    private List<Op> expand(Op.Unary u, Value x, Value sm, Namer namer) {
+        List<Op> out = new ArrayList<>();
+        Emit e = new Emit(out, namer, u);
+        Tile rowF = sm.tile(), rowI = rowF.withElem(Elem.I32), t = x.tile();
+        // Per-row constants (scalars or [M] vectors), from sm in its own float type.
+        Value rsF = e.bin(Op.BinKind.DIV, e.cnst(1, Tile.scalar(rowF.elem())), sm, rowF, "inv_sm");
+        Value rs = e.toInt(rsF, rowI, "rs");
+        Value expM = e.toInt(e.bin(Op.BinKind.MUL, sm, e.cnst(-65536.0, Tile.scalar(rowF.elem())), rowF, null), rowI, "exp_m");
+        Value rsT = e.rows(rs, t), expMT = e.rows(expM, t);
+        Value sixteen = e.cnst(16, Tile.scalar(Elem.I32)), one = e.cnst(1, Tile.scalar(Elem.I32));
+        Value q = e.bin(Op.BinKind.SHR, e.bin(Op.BinKind.MUL, x, expMT, t, null), sixteen, t, "halvings");
+        Value r = e.bin(Op.BinKind.ADD, x, e.bin(Op.BinKind.MUL, q, rsT, t, null), t, "rem");
+        Value frac = switch (variant) {
+            case SHIFT -> e.bin(Op.BinKind.ADD, e.bin(Op.BinKind.SHR, r, one, t, null), rsT, t, null);
+            case POLY2 -> {
+                Value k1 = e.cnst(Math.rint(K1 * 65536), Tile.scalar(Elem.I32));
+                Value k2f = e.bin(Op.BinKind.DIV, e.cnst(K2 * 4294967296.0, Tile.scalar(rowF.elem())), e.convert(rs, rowF), rowF, null);
+                Value k2 = e.rows(e.toInt(k2f, rowI, "poly_k2"), t);
+                Value inner = e.bin(Op.BinKind.ADD, k1, e.bin(Op.BinKind.SHR, e.bin(Op.BinKind.MUL, r, k2, t, null), sixteen, t, null), t, null);
+                yield e.bin(Op.BinKind.ADD, rsT, e.bin(Op.BinKind.SHR, e.bin(Op.BinKind.MUL, r, inner, t, null), sixteen, t, null), t, null);
+            }
+        };
+        Value p = e.bin(Op.BinKind.SHR, frac, q, t, u.result().name() + ".i");
+        // Hand the integer on as p * (1/rs): the float value the exp2 used to give, up to the approximation.
+        Value unit = e.bin(Op.BinKind.DIV, e.cnst(1, Tile.scalar(rowF.elem())), e.convert(rs, rowF), rowF, "exp_unit");
+        Value unitT = unit.tile().isScalar() || unit.tile().shape().equals(t.shape()) ? unit : e.rows(unit, u.result().tile());
+        MaskAndBias.rescale(out, namer, p, unitT, u.result(), u);
+        return out;
+    }
+
+    /** Small emitter so the formulas above read as formulas. */
+    record Emit(List<Op> out, Namer namer, Op at) {
+        Value cnst(double v, Tile t) {
+            Value r = namer.fresh(t);
+            out.add(new Op.Const(r, v, at.loc()));
+            return r;
+        }
+
+        Value bin(Op.BinKind k, Value a, Value b, Tile t, String name) {
+            Value r = name == null ? namer.fresh(t) : namer.fresh(name, t);
+            out.add(new Op.Binary(r, k, a, b, at.loc()));
+            return r;
+        }
+
+        Value toInt(Value f, Tile t, String name) {
+            Value r = namer.fresh(name, t);
+            out.add(new Op.Convert(r, f, Op.Rounding.RNE, Op.Overflow.SAT, at.loc()));
+            return r;
+        }
+
+        Value convert(Value i, Tile t) {
+            Value r = namer.fresh(t);
+            out.add(new Op.Convert(r, i, Op.Rounding.RNE, Op.Overflow.SAT, at.loc()));
+            return r;
+        }
+
+        /** A per-row vector spread over the columns of {@code like} (scalars and same-shape values pass through). */
+        Value rows(Value v, Tile like) {
+            if (v.tile().isScalar() || v.tile().shape().equals(like.shape())) return v;
+            Value r = namer.fresh(v.name() + ".b", like.withElem(v.tile().elem()));
+            out.add(new Op.Broadcast(r, v, List.of(0), at.loc()));
+            return r;
+        }
+    }
+}
