@@ -20,6 +20,13 @@ import qflash.pass.Pipeline;
 public final class Compiler {
     private Compiler() {}
 
+    /** An integer pipeline could not make a kernel integer-only: a limit of the passes, reported as such. */
+    public static final class NotInteger extends RuntimeException {
+        public NotInteger(String message) {
+            super(message, null, false, false);
+        }
+    }
+
     /** DSL text to AST; syntax errors are positioned {@link qflash.diag.CompileError}s. */
     public static Ast.Program parse(Source source) {
         return DslParser.parse(source);
@@ -37,6 +44,13 @@ public final class Compiler {
     public static Kernel lower(Kernel k, Pipeline pipeline, Consumer<PassManager.Stage> observer) {
         Kernel out = PassManager.run(k, pipeline.passes(), observer);
         Verifier.verifyLowered(out);
+        if (pipeline.integerOnly()) {
+            qflash.ir.Op bad = Verifier.firstFloatOpBeforeEpilogue(out);
+            if (bad != null) {
+                throw new NotInteger("pipeline '" + pipeline.name() + "' left a float op before the epilogue: "
+                        + qflash.ir.IrPrinter.brief(bad) + " (this kernel uses a construct the integer passes do not handle yet)");
+            }
+        }
         return out;
     }
 

@@ -39,7 +39,7 @@ public final class Interpreter {
         Map<String, Integer> symbols = bindShapes(k, tensors);
         Interpreter it = new Interpreter(k, symbols);
         Map<Value, Object> env = new IdentityHashMap<>();
-        List<Arr> defaults = it.block(k.defaults(), new IdentityHashMap<>(), List.of());
+        List<Object> defaults = it.block(k.defaults(), new IdentityHashMap<>(), List.of());
         int d = 0;
         for (Kernel.Param p : k.params()) {
             if (p.derived()) continue;
@@ -51,21 +51,21 @@ public final class Interpreter {
                 env.put(p.value(), a == null ? Absent.INSTANCE : a);
             } else {
                 Double v = scalars.get(p.name());
-                Arr dflt = p.hasDefault() ? defaults.get(d++) : null;
+                Arr dflt = p.hasDefault() ? (Arr) defaults.get(d++) : null;
                 if (v == null && dflt == null) throw new BadArguments("scalar " + p.name() + " has no value and no default");
                 env.put(p.value(), v != null ? scalar(p.value().type().elem(), v) : dflt);
             }
         }
-        List<Arr> derived = it.block(k.prologue(), env, List.of());
+        List<Object> derived = it.block(k.prologue(), env, List.of());
         int dp = 0;
         for (Kernel.Param p : k.params()) {
             if (p.derived()) env.put(p.value(), derived.get(dp++));
         }
-        List<Arr> extents = it.block(k.grid(), new IdentityHashMap<>(), List.of());
+        List<Object> extents = it.block(k.grid(), new IdentityHashMap<>(), List.of());
         int[] ext = new int[extents.size()];
         long total = 1;
         for (int a = 0; a < ext.length; a++) {
-            ext[a] = (int) extents.get(a).i[0];
+            ext[a] = (int) ((Arr) extents.get(a)).i[0];
             total *= Math.max(0, ext[a]);
         }
         IntStream.range(0, (int) total).parallel().forEach(linear -> {
@@ -115,13 +115,18 @@ public final class Interpreter {
 
     // ---------------------------------------------------------------- execution
 
-    private List<Arr> block(Block b, Map<Value, Object> env, List<Arr> args) {
+    private List<Object> block(Block b, Map<Value, Object> env, List<? extends Object> args) {
         for (int a = 0; a < args.size(); a++) env.put(b.args().get(a), args.get(a));
         for (Op op : b.ops()) {
             if (op instanceof Op.Yield y) {
-                List<Arr> out = new ArrayList<>();
-                for (Value v : y.values()) out.add(arr(env, v));
+                List<Object> out = new ArrayList<>();
+                for (Value v : y.values()) out.add(env.get(v));
                 return out;
+            }
+            // Whole-tensor work on an absent optional tensor gives an absent tensor (it reads as zeros).
+            if (!(op instanceof Op.Load) && op.operands().stream().anyMatch(v -> env.get(v) == Absent.INSTANCE)) {
+                for (Value r : op.results()) env.put(r, Absent.INSTANCE);
+                continue;
             }
             exec(op, env);
         }
@@ -221,10 +226,10 @@ public final class Interpreter {
             case Op.Store s -> store(arr(env, s.tensor()), indices(env, s.indices()), arr(env, s.value()));
             case Op.For f -> {
                 long lo = arr(env, f.lo()).i[0], hi = arr(env, f.hi()).i[0];
-                List<Arr> carried = new ArrayList<>();
+                List<Object> carried = new ArrayList<>();
                 for (Value v : f.inits()) carried.add(arr(env, v));
                 for (long iv = lo; iv < hi; iv++) {
-                    List<Arr> args = new ArrayList<>();
+                    List<Object> args = new ArrayList<>();
                     args.add(intScalar(iv));
                     args.addAll(carried);
                     carried = block(f.body(), env, args);

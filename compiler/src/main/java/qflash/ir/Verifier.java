@@ -26,6 +26,27 @@ public final class Verifier {
         new Verifier(false).kernel(k);
     }
 
+    /**
+     * The integer-only rule of integer pipelines: in the body, every value computed before the epilogue
+     * (the ops after the last top-level loop) is an integer — no float op between the quantized loads
+     * and the epilogue. Returns the first offending op, or null.
+     */
+    public static Op firstFloatOpBeforeEpilogue(Kernel k) {
+        List<Op> ops = k.body().ops();
+        int lastLoop = -1;
+        for (int i = 0; i < ops.size(); i++) if (ops.get(i) instanceof Op.For) lastLoop = i;
+        Op[] found = {null};
+        for (int i = 0; i <= lastLoop; i++) {
+            Op op = ops.get(i);
+            java.util.function.Consumer<Op> check = o -> {
+                if (found[0] == null && !(o instanceof Op.For) && o.results().stream().anyMatch(r -> r.type().elem().isFloat())) found[0] = o;
+            };
+            check.accept(op);
+            for (Block b : op.blocks()) Kernel.forEachOp(b, check);
+        }
+        return found[0];
+    }
+
     /** Verifies and additionally requires that no {@code real} type is left. */
     public static void verifyLowered(Kernel k) {
         new Verifier(true).kernel(k);
@@ -166,7 +187,7 @@ public final class Verifier {
             }
             case Op.Unary u -> {
                 Tile r = tile(u.result(), op);
-                if (!u.a().type().equals(r)) throw new IrInvalid(where(op) + ": operand type " + u.a().type() + " differs from result " + r);
+                if (!tile(u.a(), op).equals(r)) throw new IrInvalid(where(op) + ": operand type " + u.a().type() + " differs from result " + r);
                 boolean floatOnly = switch (u.kind()) {
                     case EXP2, EXP, SQRT, RSQRT -> true;
                     default -> false;
@@ -304,13 +325,15 @@ public final class Verifier {
         return shape;
     }
 
-    private static void elementwise(Op op, Tile r, Value v, Elem elem) {
+    private void elementwise(Op op, Tile r, Value v, Elem elem) {
         Tile t = tile(v, op);
         if (t.elem() != elem) throw new IrInvalid(where(op) + ": operand " + v + " is " + t + ", expected element type " + elem);
         if (!t.isScalar() && !t.shape().equals(r.shape())) throw new IrInvalid(where(op) + ": operand " + v + " of shape " + t + " does not match " + r);
     }
 
-    private static Tile tile(Value v, Op op) {
+    /** The tile type of an operand; in the prologue a tensor counts as one big tile (whole-tensor elementwise ops). */
+    private Tile tile(Value v, Op op) {
+        if (v.type() instanceof Type.Tensor t && inPrologue) return new Tile(t.shape(), t.elem());
         if (!(v.type() instanceof Tile t)) throw new IrInvalid(where(op) + ": " + v + " is a tensor; only load and store take tensors");
         return t;
     }

@@ -10,7 +10,11 @@ import qflash.ir.Elem;
  * The named pipelines {@code --pipeline} selects: the number system as a list of passes over one
  * algorithm. Each line says why its pass sits where it does.
  */
-public record Pipeline(String name, String description, List<Pass> passes) {
+public record Pipeline(String name, String description, List<Pass> passes, boolean integerOnly) {
+
+    public Pipeline(String name, String description, List<Pass> passes) {
+        this(name, description, passes, false);
+    }
 
     private static final Map<String, Supplier<Pipeline>> NAMED = new LinkedHashMap<>();
 
@@ -43,8 +47,11 @@ public record Pipeline(String name, String description, List<Pass> passes) {
                 new FoldConstants(),              // the rewrites above leave constant arithmetic
                 new Cse(),
                 new Licm(),                       // constants of the softmax move out of the key loop
-                new Dce()));                      // the float views nobody reads
-        return new Pipeline(name, description, passes);
+                new Dce(),                        // the float views nobody reads
+                new LiftConstants(),              // launch-time constants: computed once, in the prologue
+                new Cse(),
+                new Dce()));
+        return new Pipeline(name, description, passes, true);
     }
 
     private static Pipeline floating(String name, Elem precision, String description) {

@@ -1,0 +1,202 @@
+package qflash.pass;
+
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import qflash.diag.Pos;
+import qflash.ir.*;
+
+/**
+ * {@code lift-constants}: the launch-time constants move into the prologue.
+ *
+ * <p>The integer passes compute their fixed-point constants (rs, expM, reqM, the re-alignment
+ * multiplier, bias offsets) in floats where they are used. Those computations depend only on scalar
+ * parameters, constants and tensors read either with no index (per-tensor scales) or all with one and
+ * the same index list (per-row scales, a bias). Such a computation is lifted: the prologue evaluates it
+ * once per call — on scalars, or elementwise on the whole tensor — and the body receives the result as a
+ * derived parameter (a scalar, or a tensor it loads with that index list). Every float op before the
+ * epilogue whose inputs qualify is lifted, together with the integer conversions that consume it, so
+ * what the body receives is an integer. Ops after the last top-level loop (the epilogue) stay.
+ * A lifted tensor is read back with the original indices, so positions outside the tensor read 0 — as
+ * the original load did, but now after the computation: the pass relies on such positions being
+ * masked or never stored, as padding is in attention. An absent optional tensor stays absent. No options.
+ */
+public final class LiftConstants implements Pass {
+    @Override
+    public String name() {
+        return "lift-constants";
+    }
+
+    /** Where a liftable value comes from: no index at all, or one tensor read with one index list. */
+    private record Anchor(Value tensor, List<Value> indices) {
+        static final Anchor NONE = new Anchor(null, List.of());
+
+        boolean scalar() {
+            return tensor == null;
+        }
+    }
+
+    @Override
+    public Kernel run(Kernel k) {
+        Uses uses = new Uses(k);
+        Map<Value, Kernel.Param> params = new IdentityHashMap<>();
+        for (Kernel.Param p : k.params()) params.put(p.value(), p);
+        java.util.Set<Value> written = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        k.forEachOp(op -> {
+            if (op instanceof Op.Store s) written.add(s.tensor());
+        });
+        // 1. Classify the body's ops before the epilogue.
+        List<Op> top = k.body().ops();
+        int lastLoop = -1;
+        for (int i = 0; i < top.size(); i++) if (top.get(i) instanceof Op.For) lastLoop = i;
+        if (lastLoop < 0) return k;
+        List<Op> region = new ArrayList<>();
+        for (int i = 0; i <= lastLoop; i++) {
+            region.add(top.get(i));
+            for (Block b : top.get(i).blocks()) Kernel.forEachOp(b, region::add);
+        }
+        Map<Value, Anchor> anchor = new IdentityHashMap<>();
+        for (Kernel.Param p : k.params()) if (!p.isTensor()) anchor.put(p.value(), Anchor.NONE);
+        for (Op op : region) {
+            Anchor a = classify(op, anchor, params, written);
+            if (a != null) for (Value r : op.results()) anchor.put(r, a);
+        }
+        // 2. Lift float ops that qualify, then the ops that only consume lifted values (their conversions).
+        Map<Op, Boolean> lifted = new LinkedHashMap<>();
+        for (Op op : region) {
+            if (op.results().size() == 1 && anchor.containsKey(op.result()) && op.result().type().elem().isFloat()) pull(op, uses, lifted, anchor);
+        }
+        boolean grew = true;
+        while (grew) {
+            grew = false;
+            for (Op op : region) {
+                if (lifted.containsKey(op) || op.results().size() != 1 || !anchor.containsKey(op.result())) continue;
+                boolean consumesLifted = op.operands().stream().anyMatch(v -> lifted.containsKey(uses.def(v)));
+                if (consumesLifted) {
+                    pull(op, uses, lifted, anchor);
+                    grew = true;
+                }
+            }
+        }
+        if (lifted.isEmpty()) return k;
+        // 3. The values the rest of the body reads become derived parameters.
+        List<Value> boundary = new ArrayList<>();
+        k.forEachOp(op -> {
+            if (lifted.containsKey(op)) return;
+            for (Value v : op.operands()) {
+                Op d = uses.def(v);
+                if (d != null && lifted.containsKey(d) && !boundary.contains(v)) boundary.add(v);
+            }
+        });
+        Namer namer = Namer.of(k);
+        Map<Value, Value> derivedDef = new IdentityHashMap<>(); // derived parameter -> prologue value defining it
+        List<Value> yields = k.prologue().terminator().values();
+        int d = 0;
+        for (Kernel.Param p : k.params()) if (p.derived()) derivedDef.put(p.value(), yields.get(d++));
+        List<Op> prologue = new ArrayList<>(k.prologue().ops().subList(0, k.prologue().ops().size() - 1));
+        Map<Value, Value> inPrologue = new IdentityHashMap<>();
+        for (Op op : lifted.keySet()) prologue.add(wholeTensor(op, anchor, inPrologue, derivedDef, namer, k));
+        List<Value> newYields = new ArrayList<>(yields);
+        List<Kernel.Param> newParams = new ArrayList<>(k.params());
+        Map<Value, Value> bodyValue = new IdentityHashMap<>();
+        Map<Value, Op> reload = new IdentityHashMap<>();
+        for (Value v : boundary) {
+            Anchor a = anchor.get(v);
+            Value pv = inPrologue.get(v);
+            Value param = namer.fresh(v.name() + ".arg", pv.type());
+            newYields.add(pv);
+            newParams.add(new Kernel.Param(param, false, false, false, true));
+            if (a.scalar()) {
+                bodyValue.put(v, param);
+            } else {
+                Value loaded = namer.fresh(v.name(), v.type());
+                reload.put(v, new Op.Load(loaded, param, a.indices(), uses.def(v).loc()));
+                bodyValue.put(v, loaded);
+            }
+        }
+        prologue.add(new Op.Yield(newYields, Pos.UNKNOWN));
+        // 4. The body: lifted ops go; a tensor-valued one is read back where it was computed.
+        Block body = Rewrite.expand(k.body(), op -> {
+            if (!lifted.containsKey(op)) return List.of(op);
+            Op r = op.results().isEmpty() ? null : reload.get(op.result());
+            return r == null ? List.of() : List.of(r);
+        });
+        body = Rewrite.substitute(body, bodyValue);
+        return k.withParams(newParams).withPrologue(new Block(List.of(), prologue)).withBody(body);
+    }
+
+    /** Adds {@code op} and, first, the lifted ops it reads. */
+    private static void pull(Op op, Uses uses, Map<Op, Boolean> lifted, Map<Value, Anchor> anchor) {
+        if (lifted.containsKey(op)) return;
+        for (Value v : op.operands()) {
+            Op d = uses.def(v);
+            if (d != null && anchor.containsKey(v) && !(op instanceof Op.Load)) pull(d, uses, lifted, anchor);
+        }
+        lifted.put(op, true);
+    }
+
+    private static Anchor classify(Op op, Map<Value, Anchor> anchor, Map<Value, Kernel.Param> params, java.util.Set<Value> written) {
+        switch (op) {
+            case Op.Const c -> {
+                return c.result().tile().isScalar() ? Anchor.NONE : null;
+            }
+            case Op.Load l -> {
+                Kernel.Param p = params.get(l.tensor());
+                if (p == null || written.contains(l.tensor())) return null;
+                if (l.indices().isEmpty() || l.indices().stream().allMatch(Objects::isNull)) {
+                    return l.result().tile().isScalar() ? Anchor.NONE : null;
+                }
+                return new Anchor(l.tensor(), l.indices());
+            }
+            case Op.Unary u -> {
+                return anchor.get(u.a());
+            }
+            case Op.Convert c -> {
+                return anchor.get(c.a());
+            }
+            case Op.Binary b -> {
+                return join(anchor.get(b.a()), anchor.get(b.b()));
+            }
+            default -> {
+                return null;
+            }
+        }
+    }
+
+    private static Anchor join(Anchor a, Anchor b) {
+        if (a == null || b == null) return null;
+        if (a.scalar()) return b;
+        if (b.scalar()) return a;
+        return a.tensor() == b.tensor() && a.indices().equals(b.indices()) ? a : null;
+    }
+
+    /** The prologue's version of a lifted op: the same op on scalars, or elementwise on the anchor's whole tensor. */
+    private static Op wholeTensor(Op op, Map<Value, Anchor> anchor, Map<Value, Value> inPrologue, Map<Value, Value> derivedDef,
+                                  Namer namer, Kernel k) {
+        Anchor a = anchor.get(op.result());
+        Type t = a.scalar() ? op.result().type()
+                : new Type.Tensor(((Type.Tensor) a.tensor().type()).shape(), op.result().type().elem());
+        Value r = namer.fresh(op.result().name() + ".pro", t);
+        inPrologue.put(op.result(), r);
+        java.util.function.UnaryOperator<Value> in = v -> {
+            Value mapped = inPrologue.get(v);
+            if (mapped != null) return mapped;
+            return derivedDef.getOrDefault(v, v);
+        };
+        return switch (op) {
+            case Op.Load l -> a.scalar()
+                    ? new Op.Load(r, in.apply(l.tensor()), l.indices(), l.loc())
+                    : identity(r, in.apply(l.tensor()), l.loc());
+            case Op.Const c -> new Op.Const(r, c.value(), c.loc());
+            default -> Rewrite.mapValues(op, v -> v == op.result() ? r : in.apply(v));
+        };
+    }
+
+    /** A whole-tensor load is the tensor itself; the prologue spells it as a convert to the same type. */
+    private static Op identity(Value r, Value tensor, Pos loc) {
+        return new Op.Convert(r, tensor, Op.Rounding.RNE, Op.Overflow.SAT, loc);
+    }
+}
