@@ -27,23 +27,36 @@ public final class Verifier {
     }
 
     /**
-     * The integer-only rule of integer pipelines: in the body, every value computed before the epilogue
-     * (the ops after the last top-level loop) is an integer — no float op between the quantized loads
-     * and the epilogue. Returns the first offending op, or null.
+     * The epilogue of a kernel body: the top-level ops after its last loop, and every earlier top-level op
+     * whose results only the epilogue reads (a V scale loaded early, say). Empty without a loop.
      */
-    public static Op firstFloatOpBeforeEpilogue(Kernel k) {
+    public static java.util.Set<Op> epilogue(Kernel k) {
         List<Op> ops = k.body().ops();
         int lastLoop = -1;
         for (int i = 0; i < ops.size(); i++) if (ops.get(i) instanceof Op.For) lastLoop = i;
-        Op[] found = {null};
-        for (int i = 0; i <= lastLoop; i++) {
+        java.util.Set<Op> epi = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        if (lastLoop < 0) return epi;
+        for (int i = lastLoop + 1; i < ops.size(); i++) epi.add(ops.get(i));
+        Uses uses = new Uses(k);
+        for (int i = lastLoop - 1; i >= 0; i--) {
             Op op = ops.get(i);
-            java.util.function.Consumer<Op> check = o -> {
-                if (found[0] == null && !(o instanceof Op.For) && o.results().stream().anyMatch(r -> r.type().elem().isFloat())) found[0] = o;
-            };
-            check.accept(op);
-            for (Block b : op.blocks()) Kernel.forEachOp(b, check);
+            if (op.blocks().isEmpty() && !op.results().isEmpty()
+                    && op.results().stream().allMatch(r -> !uses.users(r).isEmpty() && epi.containsAll(uses.users(r)))) epi.add(op);
         }
+        return epi;
+    }
+
+    /**
+     * The integer-only rule of integer pipelines: no float op between the quantized loads and the
+     * epilogue ({@link #epilogue}). Returns the first offending op, or null.
+     */
+    public static Op firstFloatOpBeforeEpilogue(Kernel k) {
+        java.util.Set<Op> epi = epilogue(k);
+        Op[] found = {null};
+        Kernel.forEachOp(k.body(), o -> {
+            if (found[0] == null && !(o instanceof Op.For) && !epi.contains(o)
+                    && o.results().stream().anyMatch(r -> r.type().elem().isFloat())) found[0] = o;
+        });
         return found[0];
     }
 

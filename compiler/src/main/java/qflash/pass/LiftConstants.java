@@ -49,15 +49,14 @@ public final class LiftConstants implements Pass {
             if (op instanceof Op.Store s) written.add(s.tensor());
         });
         // 1. Classify the body's ops before the epilogue.
-        List<Op> top = k.body().ops();
-        int lastLoop = -1;
-        for (int i = 0; i < top.size(); i++) if (top.get(i) instanceof Op.For) lastLoop = i;
-        if (lastLoop < 0) return k;
+        java.util.Set<Op> epilogue = Verifier.epilogue(k);
         List<Op> region = new ArrayList<>();
-        for (int i = 0; i <= lastLoop; i++) {
-            region.add(top.get(i));
-            for (Block b : top.get(i).blocks()) Kernel.forEachOp(b, region::add);
+        for (Op op : k.body().ops()) {
+            if (epilogue.contains(op)) continue;
+            region.add(op);
+            for (Block b : op.blocks()) Kernel.forEachOp(b, region::add);
         }
+        if (epilogue.isEmpty()) return k;
         Map<Value, Anchor> anchor = new IdentityHashMap<>();
         for (Kernel.Param p : k.params()) if (!p.isTensor()) anchor.put(p.value(), Anchor.NONE);
         for (Op op : region) {

@@ -43,10 +43,7 @@ public final class MaskAndBias implements Pass {
                     if (s == null || Scaled.of(t, uses) != null || !t.type().equals(b.result().type())) continue;
                     List<Op> ops = new ArrayList<>();
                     Tile rt = b.result().tile(), it = rt.withElem(Elem.I32);
-                    Value q = namer.fresh(t.name() + ".units", rt);
-                    ops.add(new Op.Binary(q, Op.BinKind.DIV, t, s.factor(), b.loc()));
-                    Value off = namer.fresh(t.name() + ".offset", it);
-                    ops.add(new Op.Convert(off, q, Op.Rounding.RNE, Op.Overflow.SAT, b.loc()));
+                    Value off = offset(ops, namer, t, s.factor(), uses, b);
                     Value sum = namer.fresh(b.result().name() + ".i", it);
                     ops.add(new Op.Binary(sum, Op.BinKind.ADD, s.ints(), off, b.loc()));
                     rescale(ops, namer, sum, s.factor(), b.result(), b);
@@ -72,6 +69,31 @@ public final class MaskAndBias implements Pass {
             return List.of(op);
         });
         return k.withBody(body);
+    }
+
+    /**
+     * The bias {@code t} in score units. With one sm for the whole kernel, {@code rne(t / sm)} (lifted into
+     * the prologue as a tensor like the bias). With one sm per row that division would mix the bias's and
+     * the rows' indices, so it runs in fixed point in the kernel: {@code (rne(t*2^10) * rne(2^10/sm) + 2^19) >> 20}
+     * in i64 — both factors lift on their own, and the product of at most 2^18 by 2^26 cannot overflow.
+     */
+    private static Value offset(List<Op> ops, Namer namer, Value t, Value factor, Uses uses, Op at) {
+        Tile rt = t.tile(), it = rt.withElem(Elem.I32), lt = rt.withElem(Elem.I64);
+        Value row = FoldScales.rowFactor(factor, rt, uses);
+        ShiftExp.Emit e = new ShiftExp.Emit(ops, namer, at);
+        if (row == null || row.tile().isScalar()) {
+            return e.toInt(e.bin(Op.BinKind.DIV, t, factor, rt, t.name() + ".units"), it, t.name() + ".offset");
+        }
+        Tile rowF = row.tile();
+        Value fixed = e.toInt(e.bin(Op.BinKind.MUL, t, e.cnst(1024, Tile.scalar(rt.elem())), rt, null), it, t.name() + ".fixed");
+        Value inv = e.toInt(e.bin(Op.BinKind.DIV, e.cnst(1024, Tile.scalar(rowF.elem())), row, rowF, null), rowF.withElem(Elem.I32), "bias_inv_sm");
+        Value invRows = e.rows(inv, it);
+        Value prod = e.bin(Op.BinKind.MUL, e.convert(fixed, lt), e.convert(invRows, lt), lt, null);
+        Value shifted = e.bin(Op.BinKind.SHR, e.bin(Op.BinKind.ADD, prod, e.cnst(1 << 19, Tile.scalar(Elem.I64)), lt, null),
+                e.cnst(20, Tile.scalar(Elem.I64)), lt, null);
+        Value off = namer.fresh(t.name() + ".offset", it);
+        ops.add(new Op.Convert(off, shifted, Op.Rounding.RNE, Op.Overflow.SAT, at.loc()));
+        return off;
     }
 
     /** {@code into = convert(ints) * factor}: the scaled form again, under the rewritten op's own name. */

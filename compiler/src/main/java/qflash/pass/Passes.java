@@ -20,6 +20,18 @@ public final class Passes {
             case "cse" -> new Cse();
             case "licm" -> new Licm();
             case "dce" -> new Dce();
+            case "quantize-inputs" -> option == null ? null : new QuantizeInputs(option.contains("q=token"), option.contains("k=block"),
+                    option.contains("v=channel"), option.contains("smooth"));
+            case "integer-dot" -> new IntegerDot();
+            case "fold-scales" -> new FoldScales();
+            case "mask-and-bias" -> new MaskAndBias();
+            case "integer-scores" -> new IntegerScores();
+            case "shift-exp" -> option == null ? null
+                    : new ShiftExp(option.startsWith("poly2") ? ShiftExp.Variant.POLY2 : ShiftExp.Variant.SHIFT, option.endsWith(",clamp"));
+            case "requantize-p" -> option == null ? null : new RequantizeP(option.startsWith("u8"), option.endsWith(",wrap"));
+            case "scale-realign" -> new ScaleRealign(option == null ? 0 : Integer.parseInt(option.replace("sum-init=", "")));
+            case "integer-epilogue" -> option == null ? null : new IntegerEpilogue(option.equals("int8"));
+            case "lift-constants" -> new LiftConstants();
             default -> null;
         };
         if (p == null || (option != null && !p.name().equals(spec))) throw new IllegalArgumentException("unknown pass '" + spec + "'");

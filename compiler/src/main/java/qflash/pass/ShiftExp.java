@@ -21,11 +21,15 @@ import qflash.ir.Type.Tile;
  *     {@code p = (rs + ((r * (K1 + ((r * K2) >> 16))) >> 16)) >> q} with {@code K1 = rne(k1 * 2^16)}
  *     and {@code K2 = rne(k2 * 2^32 / rs)}. Error about 0.3% relative (plus rounding).</li>
  * </ul>
- * Shifts by q ≥ 32 give 0, as the IR defines. The result is handed on as {@code convert(p) * (1/rs)}.
+ * Shifts by q ≥ 32 give 0, as the IR defines. Option {@code clamp}: first raise x to
+ * {@code xmin = rne(-32/sm)}, below which the result is 0 anyway; then {@code |x * expM|} stays below
+ * about 2^22 whatever the scales, where unclamped a masked score (−2^20 minus a maximum of up to 2^22)
+ * times a large {@code expM} can overflow int32 (the published kernel does not clamp).
+ * The result is handed on as {@code convert(p) * (1/rs)}.
  * The constants are computed from sm in f32 where the exponent is used; {@code lift-constants} moves
  * them into the prologue.
  */
-public record ShiftExp(Variant variant) implements Pass {
+public record ShiftExp(Variant variant, boolean clamp) implements Pass {
     public enum Variant { SHIFT, POLY2 }
 
     static final double K1 = 0.96963238 * Math.log(2);
@@ -33,7 +37,7 @@ public record ShiftExp(Variant variant) implements Pass {
 
     @Override
     public String name() {
-        return "shift-exp{" + variant.name().toLowerCase() + "}";
+        return "shift-exp{" + variant.name().toLowerCase() + (clamp ? ",clamp" : "") + "}";
     }
 
     @Override
@@ -50,7 +54,7 @@ public record ShiftExp(Variant variant) implements Pass {
         return k.withBody(body);
     }
 
-    private List<Op> expand(Op.Unary u, Value x, Value sm, Namer namer) {
+    private List<Op> expand(Op.Unary u, Value x0, Value sm, Namer namer) {
         List<Op> out = new ArrayList<>();
         Emit e = new Emit(out, namer, u);
         Tile rowF = sm.tile(), rowI = rowF.withElem(Elem.I32), t = x.tile();
@@ -60,6 +64,11 @@ public record ShiftExp(Variant variant) implements Pass {
         Value expM = e.toInt(e.bin(Op.BinKind.MUL, sm, e.cnst(-65536.0, Tile.scalar(rowF.elem())), rowF, null), rowI, "exp_m");
         Value rsT = e.rows(rs, t), expMT = e.rows(expM, t);
         Value sixteen = e.cnst(16, Tile.scalar(Elem.I32)), one = e.cnst(1, Tile.scalar(Elem.I32));
+        Value x = x0;
+        if (clamp) {
+            Value xmin = e.toInt(e.bin(Op.BinKind.DIV, e.cnst(-32, Tile.scalar(rowF.elem())), sm, rowF, null), rowI, "exp_xmin");
+            x = e.bin(Op.BinKind.MAX, x0, e.rows(xmin, t), t, x0.name() + ".clamped");
+        }
         Value q = e.bin(Op.BinKind.SHR, e.bin(Op.BinKind.MUL, x, expMT, t, null), sixteen, t, "halvings");
         Value r = e.bin(Op.BinKind.ADD, x, e.bin(Op.BinKind.MUL, q, rsT, t, null), t, "rem");
         Value frac = switch (variant) {

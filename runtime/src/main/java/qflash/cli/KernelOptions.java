@@ -24,6 +24,7 @@ import qflash.ir.IrInvalid;
 import qflash.ir.IrParser;
 import qflash.ir.Kernel;
 import qflash.ir.Verifier;
+import qflash.pass.Pass;
 import qflash.pass.PassManager;
 import qflash.pass.Pipeline;
 
@@ -62,9 +63,29 @@ public final class KernelOptions {
         return in.readAllBytes();
     }
 
+    @Option(names = "--stop-after", paramLabel = "PASS", description = "run the pipeline only up to this pass (to look at a stage)")
+    String stopAfter;
+
+    @Option(names = "--opt", paramLabel = "KEY=VALUE", description = "override one choice of an integer pipeline: exp=shift|poly2, p=u8|s8, "
+            + "p-cast=sat|wrap, quant=tensor|token|block, v-quant=tensor|channel, smooth-k=true|false, out=int8|f32, sum-init=0|1 (repeatable)")
+    Map<String, String> opts = new LinkedHashMap<>();
+
     Pipeline pipeline() {
-        Pipeline p = Pipeline.named(pipeline);
-        if (p == null) throw new UserError("unknown pipeline '" + pipeline + "' (known: " + String.join(", ", Pipeline.names()) + ")");
+        if (Pipeline.named(pipeline) == null) throw new UserError("unknown pipeline '" + pipeline + "' (known: " + String.join(", ", Pipeline.names()) + ")");
+        Pipeline p;
+        try {
+            p = Pipeline.named(pipeline, opts);
+        } catch (IllegalArgumentException e) {
+            throw new UserError("--opt: " + e.getMessage());
+        }
+        if (stopAfter != null) {
+            Pipeline cut = p.stopAfter(stopAfter);
+            if (cut == null) {
+                throw new UserError("--stop-after: pipeline '" + pipeline + "' has no pass '" + stopAfter + "' (it has "
+                        + String.join(", ", p.passes().stream().map(Pass::name).distinct().toList()) + ")");
+            }
+            p = cut;
+        }
         return p;
     }
 

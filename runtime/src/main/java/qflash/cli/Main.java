@@ -62,6 +62,10 @@ public final class Main implements Runnable {
                 err.println("qflash: " + nd.getMessage());
                 return NO_DEVICE;
             }
+            case qflash.Compiler.NotInteger ni -> {
+                err.println("qflash: error: " + ni.getMessage());
+                return USER;
+            }
             case PassManager.PassBroke pb -> {
                 err.println("qflash: internal error: " + pb.getMessage());
                 err.println("This is a bug in qflash; please report it with the command line and input.");
