@@ -57,7 +57,7 @@ public record ShiftExp(Variant variant, boolean clamp) implements Pass {
     private List<Op> expand(Op.Unary u, Value x0, Value sm, Namer namer) {
         List<Op> out = new ArrayList<>();
         Emit e = new Emit(out, namer, u);
-        Tile rowF = sm.tile(), rowI = rowF.withElem(Elem.I32), t = x.tile();
+        Tile rowF = sm.tile(), rowI = rowF.withElem(Elem.I32), t = x0.tile();
         // Per-row constants (scalars or [M] vectors), from sm in its own float type.
         Value rsF = e.bin(Op.BinKind.DIV, e.cnst(1, Tile.scalar(rowF.elem())), sm, rowF, "inv_sm");
         Value rs = e.toInt(rsF, rowI, "rs");
