@@ -23,6 +23,7 @@ public final class Passes {
             case "quantize-inputs" -> option == null ? null : new QuantizeInputs(option.contains("q=token"), option.contains("k=block"),
                     option.contains("v=channel"), option.contains("smooth"));
             case "integer-dot" -> new IntegerDot();
+            case "align-block-scales" -> new AlignBlockScales();
             case "fold-scales" -> new FoldScales();
             case "mask-and-bias" -> new MaskAndBias();
             case "integer-scores" -> new IntegerScores();

@@ -23,7 +23,7 @@ public record Pipeline(String name, String description, List<Pass> passes, boole
         NAMED.put("f64", () -> floating("f64", Elem.F64, "float64 everywhere: the reference the others are measured against"));
         NAMED.put("f32", () -> floating("f32", Elem.F32, "float32 everywhere, as the FlashAttention papers' CPU references run"));
         INTEGER.put("qflash", new IntOptions(false, false, false, false, ShiftExp.Variant.SHIFT, false, true, true, 1));
-        INTEGER.put("int8", new IntOptions(true, false, true, true, ShiftExp.Variant.POLY2, true, false, false, 0));
+        INTEGER.put("int8", new IntOptions(true, true, true, true, ShiftExp.Variant.POLY2, true, false, false, 0));
         NAMED.put("qflash", () -> integer("qflash", "the published QFlash algorithm, bit for bit, hazards included", INTEGER.get("qflash")));
         NAMED.put("int8", () -> integer("int8", "qflash's own integer attention: finer scales, a better exp, u8 P, no wrap, f32 output",
                 INTEGER.get("int8")));
@@ -82,6 +82,7 @@ public record Pipeline(String name, String description, List<Pass> passes, boole
         passes.addAll(List.of(
                 new QuantizeInputs(o.qPerToken(), o.kPerBlock(), o.vPerChannel(), o.smoothK()), // int8 Q, K, V + scales
                 new IntegerDot(),                 // Q·Kᵀ on integers; the scales move behind the product
+                new AlignBlockScales(),           // per-block K: one scale per row before the row max
                 new FoldScales(),                 // one factor sm per score: log2-units per integer unit
                 new Licm(),                       // sm is loop-invariant: the running max may carry it
                 new MaskAndBias(),                // -inf masks and additive biases in integer score units
