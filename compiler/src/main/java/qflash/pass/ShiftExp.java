@@ -17,14 +17,19 @@ import qflash.ir.Type.Tile;
  * <li>{@code shift} (QFlash, I-ViT): {@code 2^t ≈ 1 + t/2}: {@code p = ((r >> 1) + rs) >> q}.
  *     Error up to 6.1% relative.</li>
  * <li>{@code poly2} (I-BERT's second-order fit of e^u on u = t·ln2 in (−ln2, 0]):
- *     {@code 2^t ≈ 1 + t*(k1 + k2*t)}, k1 = 0.96963238·ln2, k2 = 0.35815147·ln2², evaluated as
+ *     {@code 2^t ≈ 1 + t*(k1 + k2*t)}, k2 = 0.35815147·ln2² and k1 = 0.5 + k2, which makes the
+ *     approximation meet 1/2 at t = −1 so it is continuous (hence monotone) across halvings — I-BERT's
+ *     own k1 = 0.96963238·ln2 differs by 3·10⁻⁵. Evaluated as
  *     {@code p = (rs + ((r * (K1 + ((r * K2) >> 16))) >> 16)) >> q} with {@code K1 = rne(k1 * 2^16)}
  *     and {@code K2 = rne(k2 * 2^32 / rs)}. Error about 0.3% relative (plus rounding).</li>
  * </ul>
  * Shifts by q ≥ 32 give 0, as the IR defines. Option {@code clamp}: first raise x to
- * {@code xmin = rne(-32/sm)}, below which the result is 0 anyway; then {@code |x * expM|} stays below
- * about 2^22 whatever the scales, where unclamped a masked score (−2^20 minus a maximum of up to 2^22)
- * times a large {@code expM} can overflow int32 (the published kernel does not clamp).
+ * {@code xmin = rne(-32/sm)}, below which the result is 0 anyway. Unclamped, a masked score (−2^20
+ * minus a maximum of up to 2^22) times a large {@code expM} can overflow int32 (the published kernel
+ * does not clamp). Clamped, {@code |x| ≤ 32/sm}, which leaves room for 8 more bits in the multiplier:
+ * {@code expM = rne(-sm * 2^24)} and {@code q = (x * expM) >> 24}, so q is right to about 2·10⁻⁶·q/sm
+ * instead of QFlash's 16-bit multiplier, whose 0.5/(sm·2^16) relative error puts whole halvings wrong
+ * once sm is small (at sm = 10⁻⁴ expM = −7 stands for −6.55).
  * The result is handed on as {@code convert(p) * (1/rs)}.
  * The constants are computed from sm in f32 where the exponent is used; {@code lift-constants} moves
  * them into the prologue.
@@ -32,8 +37,8 @@ import qflash.ir.Type.Tile;
 public record ShiftExp(Variant variant, boolean clamp) implements Pass {
     public enum Variant { SHIFT, POLY2 }
 
-    static final double K1 = 0.96963238 * Math.log(2);
     static final double K2 = 0.35815147 * Math.log(2) * Math.log(2);
+    static final double K1 = 0.5 + K2;
 
     @Override
     public String name() {
@@ -61,7 +66,8 @@ public record ShiftExp(Variant variant, boolean clamp) implements Pass {
         // Per-row constants (scalars or [M] vectors), from sm in its own float type.
         Value rsF = e.bin(Op.BinKind.DIV, e.cnst(1, Tile.scalar(rowF.elem())), sm, rowF, "inv_sm");
         Value rs = e.toInt(rsF, rowI, "rs");
-        Value expM = e.toInt(e.bin(Op.BinKind.MUL, sm, e.cnst(-65536.0, Tile.scalar(rowF.elem())), rowF, null), rowI, "exp_m");
+        int bits = clamp ? 24 : 16;
+        Value expM = e.toInt(e.bin(Op.BinKind.MUL, sm, e.cnst(-(double) (1 << bits), Tile.scalar(rowF.elem())), rowF, null), rowI, "exp_m");
         Value rsT = e.rows(rs, t), expMT = e.rows(expM, t);
         Value sixteen = e.cnst(16, Tile.scalar(Elem.I32)), one = e.cnst(1, Tile.scalar(Elem.I32));
         Value x = x0;
@@ -69,7 +75,7 @@ public record ShiftExp(Variant variant, boolean clamp) implements Pass {
             Value xmin = e.toInt(e.bin(Op.BinKind.DIV, e.cnst(-32, Tile.scalar(rowF.elem())), sm, rowF, null), rowI, "exp_xmin");
             x = e.bin(Op.BinKind.MAX, x0, e.rows(xmin, t), t, x0.name() + ".clamped");
         }
-        Value q = e.bin(Op.BinKind.SHR, e.bin(Op.BinKind.MUL, x, expMT, t, null), sixteen, t, "halvings");
+        Value q = e.bin(Op.BinKind.SHR, e.bin(Op.BinKind.MUL, x, expMT, t, null), e.cnst(bits, Tile.scalar(Elem.I32)), t, "halvings");
         Value r = e.bin(Op.BinKind.ADD, x, e.bin(Op.BinKind.MUL, q, rsT, t, null), t, "rem");
         Value frac = switch (variant) {
             case SHIFT -> e.bin(Op.BinKind.ADD, e.bin(Op.BinKind.SHR, r, one, t, null), rsT, t, null);

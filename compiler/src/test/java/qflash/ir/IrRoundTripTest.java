@@ -18,7 +18,8 @@ import qflash.pass.Pipeline;
 /** The IR's textual form is exact: print, parse and print again gives the same text, at every stage. */
 class IrRoundTripTest {
     static Stream<Arguments> stages() {
-        return TestFiles.SAMPLES.stream().flatMap(s -> Stream.of(Arguments.of(s, "tile"), Arguments.of(s, "f64"), Arguments.of(s, "f32")));
+        return TestFiles.SAMPLES.stream().flatMap(s -> Stream.of(Arguments.of(s, "tile"), Arguments.of(s, "f64"), Arguments.of(s, "f32"),
+                Arguments.of(s, "qflash"), Arguments.of(s, "int8")));
     }
 
     @ParameterizedTest(name = "{0} {1}")
