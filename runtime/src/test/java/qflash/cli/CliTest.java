@@ -151,6 +151,26 @@ class CliTest {
     }
 
     @Test
+    void integerPipelineOptionsAndStages() {
+        Outcome o = qflash("run", sample("flash_attention.tile"), "--pipeline", "int8", "--opt", "exp=shift", "--opt", "p=s8",
+                "--workload", "A7", "--json");
+        assertEquals(0, o.code, o.err);
+        assertTrue(o.out.contains("\"pipeline\": \"int8\""), o.out);
+        Outcome stage = qflash("compile", sample("flash_attention.tile"), "--pipeline", "qflash", "--stop-after", "integer-dot");
+        assertEquals(0, stage.code, stage.err);
+        assertTrue(stage.out.contains("dot %p8, %v.i8"), "the last integer-dot made P·V integer:\n" + stage.out);
+        for (String[] args : new String[][] {
+                {"run", sample("flash_attention.tile"), "--pipeline", "int8", "--opt", "exp=cubic", "--workload", "A7"},
+                {"run", sample("flash_attention.tile"), "--pipeline", "int8", "--opt", "speed=max", "--workload", "A7"},
+                {"run", sample("flash_attention.tile"), "--pipeline", "f32", "--opt", "exp=shift", "--workload", "A7"},
+                {"compile", sample("flash_attention.tile"), "--pipeline", "int8", "--stop-after", "no-such-pass"}}) {
+            Outcome bad = qflash(args);
+            assertEquals(2, bad.code, String.join(" ", args) + " -> " + bad.err);
+            assertEquals(1, bad.err.strip().lines().count(), bad.err);
+        }
+    }
+
+    @Test
     void aMissingGpuBackendIsExitThree() {
         Outcome o = qflash("run", sample("flash_attention.tile"), "--backend", "cuda", "--workload", "A1");
         assertEquals(3, o.code);
