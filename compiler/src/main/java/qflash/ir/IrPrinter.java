@@ -11,9 +11,25 @@ import qflash.diag.Pos;
  */
 public final class IrPrinter {
     private final StringBuilder out = new StringBuilder();
+    private final java.util.function.Function<Op, String> note;
+
+    private IrPrinter(java.util.function.Function<Op, String> note) {
+        this.note = note;
+    }
+
+    private IrPrinter() {
+        this(op -> null);
+    }
 
     public static String print(Kernel k) {
         IrPrinter p = new IrPrinter();
+        p.kernel(k);
+        return p.out.toString();
+    }
+
+    /** The IR with {@code // note} after each op that {@code note} has something to say about (the parser skips comments). */
+    public static String print(Kernel k, java.util.function.Function<Op, String> note) {
+        IrPrinter p = new IrPrinter(note);
         p.kernel(k);
         return p.out.toString();
     }
@@ -56,6 +72,8 @@ public final class IrPrinter {
         for (Op op : b.ops()) {
             out.append("  ".repeat(depth));
             opLine(op);
+            String n = note.apply(op);
+            if (n != null && !(op instanceof Op.For)) out.append("  // ").append(n);
             if (op instanceof Op.For f) {
                 out.append(" {\n");
                 ops(f.body(), depth + 1);

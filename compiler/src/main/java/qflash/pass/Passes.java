@@ -33,6 +33,7 @@ public final class Passes {
             case "scale-realign" -> new ScaleRealign(option == null ? 0 : Integer.parseInt(option.replace("sum-init=", "")));
             case "integer-epilogue" -> option == null ? null : new IntegerEpilogue(option.equals("int8"));
             case "lift-constants" -> new LiftConstants();
+            case "range-check" -> new RangeCheck();
             default -> null;
         };
         if (p == null || (option != null && !p.name().equals(spec))) throw new IllegalArgumentException("unknown pass '" + spec + "'");

@@ -98,8 +98,11 @@ public record Pipeline(String name, String description, List<Pass> passes, boole
                 new Licm(),                       // constants of the softmax move out of the key loop
                 new Dce(),                        // the float views nobody reads
                 new LiftConstants(),              // launch-time constants: computed once, in the prologue
+                new Licm(),                       // ... and read once per program, not per key block
                 new Cse(),
                 new Dce()));
+        // Last, on the final IR: prove the integers safe (the published kernel keeps its hazards, reported as warnings).
+        if (!o.wrapP()) passes.add(new RangeCheck());
         return new Pipeline(name, description, passes, true);
     }
 

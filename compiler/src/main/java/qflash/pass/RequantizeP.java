@@ -12,9 +12,10 @@ import qflash.ir.Type.Tile;
  *
  * <p>Matches the probabilities {@code convert(p) * (1/rs)} that {@code shift-exp} produced, where every
  * reader is a row sum or the left operand of a {@code dot}. They become
- * {@code p8 = convert((p * reqM + 2^15) >> 16)} with {@code reqM = rne(sm * Q * 2^16)}, i.e.
- * {@code p8 ≈ Q * 2^(x*sm)} (the row maximum maps to about Q), handed on as {@code convert(p8) * (1/Q)}; a
- * row sum becomes an integer row sum of p8. Options:
+ * {@code p8 = convert((p * reqM + 2^15) >> 16)}, i.e. {@code p8 ≈ Q * p/rs} (the row maximum maps to
+ * about Q), handed on as {@code convert(p8) * (1/Q)}; a row sum becomes an integer row sum of p8.
+ * {@code reqM = rne(Q * 2^16 / rs)}, so that p ≤ rs gives p8 ≤ Q; with {@code wrap} (the published
+ * kernel) {@code reqM = rne(sm * Q * 2^16)} as QFlash computes it. Options:
  * <ul>
  * <li>{@code u8}: Q = 255 into u8 (probabilities are ≥ 0, so the sign bit is wasted otherwise; the
  *     default of the {@code int8} pipeline);</li>
@@ -65,7 +66,10 @@ public record RequantizeP(boolean unsigned, boolean wrap) implements Pass {
             if (!ok) return;
             Tile t = m.result().tile(), it = t.withElem(Elem.I32), row = unit.sm().tile();
             ShiftExp.Emit e = new ShiftExp.Emit(new ArrayList<>(), namer, m);
-            Value reqM = e.toInt(e.bin(Op.BinKind.MUL, unit.sm(), e.cnst(q * 65536.0, Tile.scalar(row.elem())), row, null), row.withElem(Elem.I32), "req_m");
+            Value reqF = wrap
+                    ? e.bin(Op.BinKind.MUL, unit.sm(), e.cnst(q * 65536.0, Tile.scalar(row.elem())), row, null)
+                    : e.bin(Op.BinKind.DIV, e.cnst(q * 65536.0, Tile.scalar(row.elem())), e.convert(unit.rs(), row), row, null);
+            Value reqM = e.toInt(reqF, row.withElem(Elem.I32), "req_m");
             Value scaled = e.bin(Op.BinKind.MUL, s.ints(), e.rows(reqM, it), it, null);
             Value rounded = e.bin(Op.BinKind.SHR, e.bin(Op.BinKind.ADD, scaled, e.cnst(1 << 15, Tile.scalar(Elem.I32)), it, null),
                     e.cnst(16, Tile.scalar(Elem.I32)), it, m.result().name() + ".q");

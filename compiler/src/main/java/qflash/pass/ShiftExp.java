@@ -20,16 +20,21 @@ import qflash.ir.Type.Tile;
  *     {@code 2^t ≈ 1 + t*(k1 + k2*t)}, k2 = 0.35815147·ln2² and k1 = 0.5 + k2, which makes the
  *     approximation meet 1/2 at t = −1 so it is continuous (hence monotone) across halvings — I-BERT's
  *     own k1 = 0.96963238·ln2 differs by 3·10⁻⁵. Evaluated as
- *     {@code p = (rs + ((r * (K1 + ((r * K2) >> 16))) >> 16)) >> q} with {@code K1 = rne(k1 * 2^16)}
- *     and {@code K2 = rne(k2 * 2^32 / rs)}. Error about 0.3% relative (plus rounding).</li>
+ *     {@code p = (rs + ((r * (K1 + ((r * K2) >> 16))) >> 15)) >> q} with {@code K1 = rne(k1 * 2^15)}
+ *     and {@code K2 = rne(k2 * 2^31 / rs)}: 15 fractional bits keep {@code |r * (K1 + ...)| ≤ rs * 2^15 * 0.84}
+ *     within int32 for rs up to 78000 (sm down to 1.3·10⁻⁵). Error about 0.3% relative (plus rounding).</li>
  * </ul>
  * Shifts by q ≥ 32 give 0, as the IR defines. Option {@code clamp}: first raise x to
  * {@code xmin = rne(-32/sm)}, below which the result is 0 anyway. Unclamped, a masked score (−2^20
  * minus a maximum of up to 2^22) times a large {@code expM} can overflow int32 (the published kernel
- * does not clamp). Clamped, {@code |x| ≤ 32/sm}, which leaves room for 8 more bits in the multiplier:
- * {@code expM = rne(-sm * 2^24)} and {@code q = (x * expM) >> 24}, so q is right to about 2·10⁻⁶·q/sm
- * instead of QFlash's 16-bit multiplier, whose 0.5/(sm·2^16) relative error puts whole halvings wrong
- * once sm is small (at sm = 10⁻⁴ expM = −7 stands for −6.55).
+ * does not clamp). Clamped, {@code |x| ≤ 32/sm}, which leaves room for 8 more bits in the multiplier, and
+ * the halvings are counted in the unit the remainder uses: {@code expM = rne(-2^24 / rs)},
+ * {@code q = (x * expM) >> 24} = floor(−x/rs) up to rounding, so {@code r} stays in (−rs, 0] (±1) and
+ * nothing downstream can overflow, whatever sm is. QFlash instead takes {@code expM = rne(-sm * 2^16)}:
+ * its 16 bits put whole halvings wrong once sm is small (at sm = 10⁻⁴, expM = −7 stands for −6.55), and
+ * counting halvings in sm while the remainder counts in rs lets r leave its range when rs·sm ≠ 1 —
+ * the origin of the P-cast hazard. The clamped exponent's slope is 1/rs instead of sm: off by at most
+ * 0.5·sm relative (0.2% at sm = 2^-8).
  * The result is handed on as {@code convert(p) * (1/rs)}.
  * The constants are computed from sm in f32 where the exponent is used; {@code lift-constants} moves
  * them into the prologue.
@@ -67,7 +72,9 @@ public record ShiftExp(Variant variant, boolean clamp) implements Pass {
         Value rsF = e.bin(Op.BinKind.DIV, e.cnst(1, Tile.scalar(rowF.elem())), sm, rowF, "inv_sm");
         Value rs = e.toInt(rsF, rowI, "rs");
         int bits = clamp ? 24 : 16;
-        Value expM = e.toInt(e.bin(Op.BinKind.MUL, sm, e.cnst(-(double) (1 << bits), Tile.scalar(rowF.elem())), rowF, null), rowI, "exp_m");
+        Value expM = clamp
+                ? e.toInt(e.bin(Op.BinKind.DIV, e.cnst(-(double) (1 << bits), Tile.scalar(rowF.elem())), e.convert(rs, rowF), rowF, null), rowI, "exp_m")
+                : e.toInt(e.bin(Op.BinKind.MUL, sm, e.cnst(-(double) (1 << bits), Tile.scalar(rowF.elem())), rowF, null), rowI, "exp_m");
         Value rsT = e.rows(rs, t), expMT = e.rows(expM, t);
         Value sixteen = e.cnst(16, Tile.scalar(Elem.I32)), one = e.cnst(1, Tile.scalar(Elem.I32));
         Value x = x0;
@@ -80,11 +87,12 @@ public record ShiftExp(Variant variant, boolean clamp) implements Pass {
         Value frac = switch (variant) {
             case SHIFT -> e.bin(Op.BinKind.ADD, e.bin(Op.BinKind.SHR, r, one, t, null), rsT, t, null);
             case POLY2 -> {
-                Value k1 = e.cnst(Math.rint(K1 * 65536), Tile.scalar(Elem.I32));
-                Value k2f = e.bin(Op.BinKind.DIV, e.cnst(K2 * 4294967296.0, Tile.scalar(rowF.elem())), e.convert(rs, rowF), rowF, null);
+                Value k1 = e.cnst(Math.rint(K1 * 32768), Tile.scalar(Elem.I32));
+                Value k2f = e.bin(Op.BinKind.DIV, e.cnst(K2 * 2147483648.0, Tile.scalar(rowF.elem())), e.convert(rs, rowF), rowF, null);
                 Value k2 = e.rows(e.toInt(k2f, rowI, "poly_k2"), t);
                 Value inner = e.bin(Op.BinKind.ADD, k1, e.bin(Op.BinKind.SHR, e.bin(Op.BinKind.MUL, r, k2, t, null), sixteen, t, null), t, null);
-                yield e.bin(Op.BinKind.ADD, rsT, e.bin(Op.BinKind.SHR, e.bin(Op.BinKind.MUL, r, inner, t, null), sixteen, t, null), t, null);
+                yield e.bin(Op.BinKind.ADD, rsT, e.bin(Op.BinKind.SHR, e.bin(Op.BinKind.MUL, r, inner, t, null),
+                        e.cnst(15, Tile.scalar(Elem.I32)), t, null), t, null);
             }
         };
         Value p = e.bin(Op.BinKind.SHR, frac, q, t, u.result().name() + ".i");

@@ -15,6 +15,7 @@ import qflash.diag.Source;
 import qflash.host.UserError;
 import qflash.ir.IrPrinter;
 import qflash.ir.Kernel;
+import qflash.analysis.RangeAnalysis;
 
 /** {@code qflash compile}: print any stage of the pipeline. */
 @Command(name = "compile", mixinStandardHelpOptions = true,
@@ -22,7 +23,8 @@ import qflash.ir.Kernel;
                 "  ast           the syntax tree",
                 "  ir            the tile IR as built from the source (or as read, with --from ir)",
                 "  lowered       the IR after the pipeline (the default)",
-                "  ir-after-all  the IR after every pass, marking passes that changed nothing"})
+                "  ir-after-all  the IR after every pass, marking passes that changed nothing",
+                "  ranges        the lowered IR with the range of every integer value, and what may overflow"})
 public final class CompileCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -36,6 +38,16 @@ public final class CompileCommand implements Callable<Integer> {
     @Option(names = {"-o", "--output"}, paramLabel = "OUT", description = "write to OUT instead of standard output")
     Path output;
 
+    /** Integer kernels get the range analysis's warnings on standard error (the published one has some). */
+    private void warnRanges(Kernel k, String file) {
+        if (!kernel.pipeline().integerOnly()) return;
+        for (RangeAnalysis.Finding f : RangeAnalysis.analyze(k, RangeAnalysis.Assumptions.DEFAULT).findings()) {
+            if (f.kind() == RangeAnalysis.Kind.SATURATES) continue;
+            spec.commandLine().getErr().println(file + ":" + f.op().loc() + ": warning: " + f.message());
+        }
+        spec.commandLine().getErr().flush();
+    }
+
     @Override
     public Integer call() {
         StringBuilder text = new StringBuilder();
@@ -46,13 +58,21 @@ public final class CompileCommand implements Callable<Integer> {
                 kernel.tileIr(src, p -> text.append(AstPrinter.print(p)));
             }
             case "ir" -> text.append(IrPrinter.print(kernel.tileIr(src, null)));
-            case "lowered" -> text.append(IrPrinter.print(Compiler.lower(kernel.tileIr(src, null), kernel.pipeline(), null)));
+            case "lowered" -> {
+                Kernel k = Compiler.lower(kernel.tileIr(src, null), kernel.pipeline(), null);
+                text.append(IrPrinter.print(k));
+                warnRanges(k, src.name());
+            }
+            case "ranges" -> {
+                Kernel k = Compiler.lower(kernel.tileIr(src, null), kernel.pipeline(), null);
+                text.append(Ranges.render(k, RangeAnalysis.analyze(k, RangeAnalysis.Assumptions.DEFAULT), src.name()));
+            }
             case "ir-after-all" -> {
                 Kernel k = kernel.tileIr(src, null);
                 text.append("// -----// tile IR from ").append(src.name()).append(" //----- //\n").append(IrPrinter.print(k));
                 Compiler.lower(k, kernel.pipeline(), stage -> text.append(stage.text()));
             }
-            default -> throw new UserError("--emit must be ast, ir, lowered or ir-after-all, got '" + emit + "'");
+            default -> throw new UserError("--emit must be ast, ir, lowered, ir-after-all or ranges, got '" + emit + "'");
         }
         if (output == null) {
             spec.commandLine().getOut().print(text);

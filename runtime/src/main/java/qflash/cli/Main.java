@@ -62,6 +62,10 @@ public final class Main implements Runnable {
                 err.println("qflash: " + nd.getMessage());
                 return NO_DEVICE;
             }
+            case qflash.pass.RangeCheck.Overflow ov -> {
+                err.println("qflash: error: range analysis: " + ov.getMessage());
+                return USER;
+            }
             case qflash.Compiler.NotInteger ni -> {
                 err.println("qflash: error: " + ni.getMessage());
                 return USER;

@@ -171,6 +171,19 @@ class CliTest {
     }
 
     @Test
+    void emitRangesAnnotatesTheIrAndWarnsAboutThePublishedKernel() {
+        Outcome q = qflash("compile", sample("flash_attention.tile"), "--pipeline", "qflash", "--emit", "ranges");
+        assertEquals(0, q.code, q.err);
+        assertTrue(q.out.contains("// range ["), q.out);
+        assertTrue(q.out.lines().anyMatch(l -> l.contains("warning") && l.contains("%p8") && l.contains("can wrap")), q.out);
+        Outcome i = qflash("compile", sample("flash_attention.tile"), "--pipeline", "int8", "--emit", "ranges");
+        assertTrue(i.out.contains("every integer op and narrowing cast stays within its type"), i.out);
+        Outcome warn = qflash("compile", sample("flash_attention.tile"), "--pipeline", "qflash");
+        assertTrue(warn.err.lines().anyMatch(l -> l.matches(".*flash_attention.tile:27:17: warning: .*%p8.*can wrap.*")), warn.err);
+        assertEquals("", qflash("compile", sample("flash_attention.tile"), "--pipeline", "int8").err);
+    }
+
+    @Test
     void aMissingGpuBackendIsExitThree() {
         Outcome o = qflash("run", sample("flash_attention.tile"), "--backend", "cuda", "--workload", "A1");
         assertEquals(3, o.code);
