@@ -29,7 +29,8 @@ public final class Passes {
             case "integer-scores" -> new IntegerScores();
             case "shift-exp" -> option == null ? null
                     : new ShiftExp(option.startsWith("poly2") ? ShiftExp.Variant.POLY2 : ShiftExp.Variant.SHIFT, option.endsWith(",clamp"));
-            case "requantize-p" -> option == null ? null : new RequantizeP(option.startsWith("u8"), option.endsWith(",wrap"));
+            case "requantize-p" -> option == null ? null
+                    : new RequantizeP(option.startsWith("u8"), option.contains(",wrap"), option.endsWith(",sm"));
             case "scale-realign" -> new ScaleRealign(option == null ? 0 : Integer.parseInt(option.replace("sum-init=", "")));
             case "integer-epilogue" -> option == null ? null : new IntegerEpilogue(option.equals("int8"));
             case "lift-constants" -> new LiftConstants();

@@ -22,8 +22,8 @@ public record Pipeline(String name, String description, List<Pass> passes, boole
     static {
         NAMED.put("f64", () -> floating("f64", Elem.F64, "float64 everywhere: the reference the others are measured against"));
         NAMED.put("f32", () -> floating("f32", Elem.F32, "float32 everywhere, as the FlashAttention papers' CPU references run"));
-        INTEGER.put("qflash", new IntOptions(false, false, false, false, ShiftExp.Variant.SHIFT, false, true, true, 1));
-        INTEGER.put("int8", new IntOptions(true, true, true, true, ShiftExp.Variant.POLY2, true, false, false, 0));
+        INTEGER.put("qflash", new IntOptions(false, false, false, false, ShiftExp.Variant.SHIFT, false, true, true, 1, true));
+        INTEGER.put("int8", new IntOptions(true, true, true, true, ShiftExp.Variant.POLY2, true, false, false, 0, false));
         NAMED.put("qflash", () -> integer("qflash", "the published QFlash algorithm, bit for bit, hazards included", INTEGER.get("qflash")));
         NAMED.put("int8", () -> integer("int8", "qflash's own integer attention: finer scales, a better exp, u8 P, no wrap, f32 output",
                 INTEGER.get("int8")));
@@ -38,7 +38,8 @@ public record Pipeline(String name, String description, List<Pass> passes, boole
             "v-quant", List.of("tensor", "channel"),
             "smooth-k", List.of("true", "false"),
             "out", List.of("int8", "f32"),
-            "sum-init", List.of("0", "1"));
+            "sum-init", List.of("0", "1"),
+            "halvings", List.of("published", "exact"));
 
     /**
      * An integer pipeline with single choices overridden ({@code exp=shift}, ...). Throws
@@ -61,18 +62,21 @@ public record Pipeline(String name, String description, List<Pass> passes, boole
 
     /** The choices an integer pipeline makes; each maps to one pass option. */
     public record IntOptions(boolean qPerToken, boolean kPerBlock, boolean vPerChannel, boolean smoothK,
-                             ShiftExp.Variant exp, boolean unsignedP, boolean wrapP, boolean int8Out, int sumInit) {
+                             ShiftExp.Variant exp, boolean unsignedP, boolean wrapP, boolean int8Out, int sumInit,
+                             boolean publishedHalvings) {
         IntOptions with(String key, String v) {
+            IntOptions o = this;
             return switch (key) {
-                case "exp" -> new IntOptions(qPerToken, kPerBlock, vPerChannel, smoothK, ShiftExp.Variant.valueOf(v.toUpperCase()), unsignedP, wrapP, int8Out, sumInit);
-                case "p" -> new IntOptions(qPerToken, kPerBlock, vPerChannel, smoothK, exp, v.equals("u8"), wrapP, int8Out, sumInit);
-                case "p-cast" -> new IntOptions(qPerToken, kPerBlock, vPerChannel, smoothK, exp, unsignedP, v.equals("wrap"), int8Out, sumInit);
-                case "quant" -> new IntOptions(!v.equals("tensor"), v.equals("block"), vPerChannel, smoothK, exp, unsignedP, wrapP, int8Out, sumInit);
-                case "v-quant" -> new IntOptions(qPerToken, kPerBlock, v.equals("channel"), smoothK, exp, unsignedP, wrapP, int8Out, sumInit);
-                case "smooth-k" -> new IntOptions(qPerToken, kPerBlock, vPerChannel, Boolean.parseBoolean(v), exp, unsignedP, wrapP, int8Out, sumInit);
-                case "out" -> new IntOptions(qPerToken, kPerBlock, vPerChannel, smoothK, exp, unsignedP, wrapP, v.equals("int8"), sumInit);
-                case "sum-init" -> new IntOptions(qPerToken, kPerBlock, vPerChannel, smoothK, exp, unsignedP, wrapP, int8Out, Integer.parseInt(v));
-                default -> throw new IllegalArgumentException("unknown option " + key);
+                case "exp" -> new IntOptions(qPerToken, kPerBlock, vPerChannel, smoothK, ShiftExp.Variant.valueOf(v.toUpperCase()), unsignedP, wrapP, int8Out, sumInit, publishedHalvings);
+                case "p" -> new IntOptions(qPerToken, kPerBlock, vPerChannel, smoothK, exp, v.equals("u8"), wrapP, int8Out, sumInit, publishedHalvings);
+                case "p-cast" -> new IntOptions(qPerToken, kPerBlock, vPerChannel, smoothK, exp, unsignedP, v.equals("wrap"), int8Out, sumInit, publishedHalvings);
+                case "quant" -> new IntOptions(!v.equals("tensor"), v.equals("block"), vPerChannel, smoothK, exp, unsignedP, wrapP, int8Out, sumInit, publishedHalvings);
+                case "v-quant" -> new IntOptions(qPerToken, kPerBlock, v.equals("channel"), smoothK, exp, unsignedP, wrapP, int8Out, sumInit, publishedHalvings);
+                case "smooth-k" -> new IntOptions(qPerToken, kPerBlock, vPerChannel, Boolean.parseBoolean(v), exp, unsignedP, wrapP, int8Out, sumInit, publishedHalvings);
+                case "out" -> new IntOptions(qPerToken, kPerBlock, vPerChannel, smoothK, exp, unsignedP, wrapP, v.equals("int8"), sumInit, publishedHalvings);
+                case "sum-init" -> new IntOptions(qPerToken, kPerBlock, vPerChannel, smoothK, exp, unsignedP, wrapP, int8Out, Integer.parseInt(v), publishedHalvings);
+                case "halvings" -> new IntOptions(qPerToken, kPerBlock, vPerChannel, smoothK, exp, unsignedP, wrapP, int8Out, sumInit, v.equals("published"));
+                default -> throw new IllegalArgumentException("unknown option " + key + " for " + o);
             };
         }
     }
@@ -87,8 +91,8 @@ public record Pipeline(String name, String description, List<Pass> passes, boole
                 new Licm(),                       // sm is loop-invariant: the running max may carry it
                 new MaskAndBias(),                // -inf masks and additive biases in integer score units
                 new IntegerScores(),              // the running max in integers (order survives sm > 0)
-                new ShiftExp(o.exp(), !o.wrapP()), // 2^(x·sm) in integers, scaled by rs = 1/sm (clamped unless faithful)
-                new RequantizeP(o.unsignedP(), o.wrapP()), // P to 8 bits for the P·V product
+                new ShiftExp(o.exp(), !o.publishedHalvings()), // 2^(x·sm) in integers, scaled by rs = 1/sm
+                new RequantizeP(o.unsignedP(), o.wrapP(), o.publishedHalvings()), // P to 8 bits for the P·V product
                 new IntegerDot(),                 // P·V on integers
                 new Licm(),                       // the sums' scale factors must sit outside the loop
                 new ScaleRealign(o.sumInit()),    // l and acc as integers of one fixed scale
@@ -102,7 +106,7 @@ public record Pipeline(String name, String description, List<Pass> passes, boole
                 new Cse(),
                 new Dce()));
         // Last, on the final IR: prove the integers safe (the published kernel keeps its hazards, reported as warnings).
-        if (!o.wrapP()) passes.add(new RangeCheck());
+        if (!o.publishedHalvings()) passes.add(new RangeCheck());
         return new Pipeline(name, description, passes, true);
     }
 

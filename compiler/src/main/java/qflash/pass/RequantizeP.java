@@ -14,7 +14,7 @@ import qflash.ir.Type.Tile;
  * reader is a row sum or the left operand of a {@code dot}. They become
  * {@code p8 = convert((p * reqM + 2^15) >> 16)}, i.e. {@code p8 ≈ Q * p/rs} (the row maximum maps to
  * about Q), handed on as {@code convert(p8) * (1/Q)}; a row sum becomes an integer row sum of p8.
- * {@code reqM = rne(Q * 2^16 / rs)}, so that p ≤ rs gives p8 ≤ Q; with {@code wrap} (the published
+ * {@code reqM = rne(Q * 2^16 / rs)}, so that p ≤ rs gives p8 ≤ Q; with {@code sm} (the published
  * kernel) {@code reqM = rne(sm * Q * 2^16)} as QFlash computes it. Options:
  * <ul>
  * <li>{@code u8}: Q = 255 into u8 (probabilities are ≥ 0, so the sign bit is wasted otherwise; the
@@ -25,10 +25,10 @@ import qflash.ir.Type.Tile;
  *     most negative (ALGORITHM.md §3). Without {@code wrap} the cast saturates.</li>
  * </ul>
  */
-public record RequantizeP(boolean unsigned, boolean wrap) implements Pass {
+public record RequantizeP(boolean unsigned, boolean wrap, boolean fromSm) implements Pass {
     @Override
     public String name() {
-        return "requantize-p{" + (unsigned ? "u8" : "s8") + (wrap ? ",wrap" : "") + "}";
+        return "requantize-p{" + (unsigned ? "u8" : "s8") + (wrap ? ",wrap" : "") + (fromSm ? ",sm" : "") + "}";
     }
 
     /** rs and sm behind an exp unit {@code 1/convert(rs)} with {@code rs = rne(1/sm)}; null when the value is not one. */
@@ -66,7 +66,7 @@ public record RequantizeP(boolean unsigned, boolean wrap) implements Pass {
             if (!ok) return;
             Tile t = m.result().tile(), it = t.withElem(Elem.I32), row = unit.sm().tile();
             ShiftExp.Emit e = new ShiftExp.Emit(new ArrayList<>(), namer, m);
-            Value reqF = wrap
+            Value reqF = fromSm
                     ? e.bin(Op.BinKind.MUL, unit.sm(), e.cnst(q * 65536.0, Tile.scalar(row.elem())), row, null)
                     : e.bin(Op.BinKind.DIV, e.cnst(q * 65536.0, Tile.scalar(row.elem())), e.convert(unit.rs(), row), row, null);
             Value reqM = e.toInt(reqF, row.withElem(Elem.I32), "req_m");

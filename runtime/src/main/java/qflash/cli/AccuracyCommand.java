@@ -48,9 +48,9 @@ public final class AccuracyCommand implements Callable<Integer> {
         out.add(new Variant("f32", "f32", Map.of()));
         Map<String, Map<String, String>> changes = new LinkedHashMap<>();
         changes.put("qflash", orderedMap("exp", "poly2", "p-cast", "sat", "p", "u8", "quant", "token", "quant", "block",
-                "v-quant", "channel", "smooth-k", "true", "out", "f32"));
+                "v-quant", "channel", "smooth-k", "true", "out", "f32", "halvings", "exact"));
         changes.put("int8", orderedMap("exp", "shift", "p-cast", "wrap", "p", "s8", "quant", "token", "quant", "tensor",
-                "v-quant", "tensor", "smooth-k", "false", "out", "int8"));
+                "v-quant", "tensor", "smooth-k", "false", "out", "int8", "halvings", "published"));
         for (var e : changes.entrySet()) {
             out.add(new Variant("**" + e.getKey() + "**", e.getKey(), Map.of()));
             for (String change : e.getValue().keySet()) {

@@ -67,7 +67,8 @@ public final class KernelOptions {
     String stopAfter;
 
     @Option(names = "--opt", paramLabel = "KEY=VALUE", description = "override one choice of an integer pipeline: exp=shift|poly2, p=u8|s8, "
-            + "p-cast=sat|wrap, quant=tensor|token|block, v-quant=tensor|channel, smooth-k=true|false, out=int8|f32, sum-init=0|1 (repeatable)")
+            + "p-cast=sat|wrap, quant=tensor|token|block, v-quant=tensor|channel, smooth-k=true|false, out=int8|f32, sum-init=0|1, "
+            + "halvings=published|exact (repeatable)")
     Map<String, String> opts = new LinkedHashMap<>();
 
     Pipeline pipeline() {
