@@ -107,11 +107,9 @@ public final class RangeAnalysis {
             else fv.put(p.value(), new double[] {scale, scale});
         }
         block(k.prologue(), s);
-        int d = 0;
-        List<Value> yields = k.prologue().terminator().values();
-        for (Kernel.Param p : k.params()) {
-            if (!p.derived()) continue;
-            Value y = yields.get(d++);
+        for (var def : k.derivedDefinitions().entrySet()) {
+            Kernel.Param p = k.param(def.getKey().name());
+            Value y = def.getValue();
             if (iv.containsKey(y)) iv.put(p.value(), iv.get(y));
             if (fv.containsKey(y)) fv.put(p.value(), fv.get(y));
             if (blockScales.contains(y)) blockScales.add(p.value());

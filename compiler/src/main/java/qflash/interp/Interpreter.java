@@ -263,10 +263,7 @@ public final class Interpreter {
                 g = g * shape[d] + coord;
             }
             group[k] = g;
-            for (int d = shape.length - 1; d >= 0; d--) {
-                if (++idx[d] < shape[d]) break;
-                idx[d] = 0;
-            }
+            next(idx, shape);
         }
         return group;
     }
@@ -295,10 +292,7 @@ public final class Interpreter {
                 g = g * scaleShape[d] + (axis == blockAxis && blockSize > 0 ? idx[d] / blockSize : idx[d]);
             }
             s.f[k] = scale[g];
-            for (int d = scaleShape.length - 1; d >= 0; d--) {
-                if (++idx[d] < scaleShape[d]) break;
-                idx[d] = 0;
-            }
+            next(idx, scaleShape);
         }
         return new Arr[] {q, s};
     }
@@ -326,6 +320,14 @@ public final class Interpreter {
             }
         }
         return new Arr[] {c, mean};
+    }
+
+    /** Steps a row-major multi-index to the next position (wrapping to all zeros after the last). */
+    static void next(int[] idx, int[] shape) {
+        for (int d = shape.length - 1; d >= 0; d--) {
+            if (++idx[d] < shape[d]) return;
+            idx[d] = 0;
+        }
     }
 
     private static Arr intScalar(long v) {
@@ -375,10 +377,7 @@ public final class Interpreter {
             for (int d = 0; d < rank; d++) src += idx[d] * strides[d];
             if (a.elem.isInt) r.i[k] = a.i[src];
             else r.f[k] = a.f[src];
-            for (int d = rank - 1; d >= 0; d--) {
-                if (++idx[d] < shape[d]) break;
-                idx[d] = 0;
-            }
+            next(idx, shape);
         }
         return r;
     }
@@ -465,10 +464,7 @@ public final class Interpreter {
                 off = off * tshape[d] + pos;
             }
             visit.accept(k, in ? off : -1L);
-            for (int d = rshape.length - 1; d >= 0; d--) {
-                if (++ridx[d] < rshape[d]) break;
-                ridx[d] = 0;
-            }
+            next(ridx, rshape);
         }
     }
 

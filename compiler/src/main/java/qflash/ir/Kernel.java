@@ -51,6 +51,15 @@ public record Kernel(String name, List<Param> params, Map<String, Long> schedule
         return null;
     }
 
+    /** Each derived parameter and the prologue value that defines it (its yield). */
+    public Map<Value, Value> derivedDefinitions() {
+        Map<Value, Value> out = new java.util.IdentityHashMap<>();
+        List<Value> yields = prologue.terminator().values();
+        int d = 0;
+        for (Param p : params) if (p.derived()) out.put(p.value(), yields.get(d++));
+        return out;
+    }
+
     public boolean has(String annotation) {
         return annotations.contains(annotation);
     }

@@ -30,16 +30,8 @@ public final class AlignBlockScales implements Pass {
     public Kernel run(Kernel k) {
         Uses uses = new Uses(k);
         Namer namer = Namer.of(k);
-        Map<Value, Kernel.Param> derived = new IdentityHashMap<>();
         List<Value> yields = k.prologue().terminator().values();
-        Map<Value, Value> derivedDef = new IdentityHashMap<>();
-        int d = 0;
-        for (Kernel.Param p : k.params()) {
-            if (p.derived()) {
-                derived.put(p.value(), p);
-                derivedDef.put(p.value(), yields.get(d++));
-            }
-        }
+        Map<Value, Value> derivedDef = k.derivedDefinitions();
         Map<Value, Value> refParam = new IdentityHashMap<>(); // scale tensor -> its max, a derived scalar
         List<Op> prologue = new ArrayList<>(k.prologue().ops().subList(0, k.prologue().ops().size() - 1));
         List<Value> newYields = new ArrayList<>(yields);
@@ -52,7 +44,7 @@ public final class AlignBlockScales implements Pass {
                 Op.Broadcast bc = uses.defAs(c, Op.Broadcast.class);
                 Op.Load scales = bc == null || !bc.dims().equals(List.of(1)) ? null : uses.defAs(bc.a(), Op.Load.class);
                 Chain chain = Chain.of(x, uses);
-                if (scales == null || chain == null || !derived.containsKey(scales.tensor())) continue;
+                if (scales == null || chain == null || !derivedDef.containsKey(scales.tensor())) continue;
                 Value tensor = scales.tensor();
                 Value ref = refParam.computeIfAbsent(tensor, t -> {
                     // Max over every axis: the prologue reduces the last axis until a scalar tensor is left.

@@ -91,10 +91,8 @@ public final class LiftConstants implements Pass {
             }
         });
         Namer namer = Namer.of(k);
-        Map<Value, Value> derivedDef = new IdentityHashMap<>(); // derived parameter -> prologue value defining it
+        Map<Value, Value> derivedDef = k.derivedDefinitions();
         List<Value> yields = k.prologue().terminator().values();
-        int d = 0;
-        for (Kernel.Param p : k.params()) if (p.derived()) derivedDef.put(p.value(), yields.get(d++));
         List<Op> prologue = new ArrayList<>(k.prologue().ops().subList(0, k.prologue().ops().size() - 1));
         Map<Value, Value> inPrologue = new IdentityHashMap<>();
         for (Op op : lifted.keySet()) prologue.add(wholeTensor(op, anchor, inPrologue, derivedDef, namer, k));
