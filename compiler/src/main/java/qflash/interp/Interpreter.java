@@ -251,7 +251,7 @@ public final class Interpreter {
     }
 
     /** Group index of each element: its coordinates with the shared axes dropped and the block axis divided. */
-    private static int[] groups(int[] shape, List<Integer> shared, int blockAxis, int blockSize, int[] scaleShape) {
+    private static int[] groups(int[] shape, List<Integer> shared, int blockAxis, int blockSize) {
         int n = Arr.size(shape);
         int[] group = new int[n];
         int[] idx = new int[shape.length];
@@ -272,7 +272,7 @@ public final class Interpreter {
         List<Integer> kept = new ArrayList<>();
         for (int d = 0; d < x.shape.length; d++) if (!shared.contains(d)) kept.add(d);
         int[] scaleShape = kept.stream().mapToInt(d -> x.shape[d]).toArray();
-        int[] group = groups(x.shape, shared, blockAxis, blockSize, scaleShape);
+        int[] group = groups(x.shape, shared, blockAxis, blockSize);
         // Group g's scale is kept at index g; with a block axis, g counts blocks and is spread below.
         float[] amax = new float[Arr.size(scaleShape)];
         for (int k = 0; k < x.size(); k++) amax[group[k]] = Math.max(amax[group[k]], Math.abs((float) x.f[k]));

@@ -42,13 +42,21 @@ class ExpPropertyTest {
             }
             """;
 
-    @ParameterizedTest(name = "{0} sm={1}")
+    /**
+     * The clamped exps (int8) everywhere; the published one (QFlash's 16-bit halving multiplier) only where
+     * sm·2^16 is large enough for it — below, its halvings drift (at sm = 1e-4 it is 20% off), which is
+     * what the accuracy table and the range analysis show.
+     */
+    @ParameterizedTest(name = "{0} clamp={1} sm={2}")
     @CsvSource({
-            "SHIFT, 0.0001, 0.0625", "SHIFT, 0.000179, 0.0625", "SHIFT, 0.001, 0.0625", "SHIFT, 0.0065, 0.0625", "SHIFT, 0.05, 0.0625",
-            "POLY2, 0.0001, 0.004", "POLY2, 0.000179, 0.004", "POLY2, 0.001, 0.004", "POLY2, 0.0065, 0.004", "POLY2, 0.05, 0.004"})
-    void withinItsBoundAndMonotone(ShiftExp.Variant variant, double sm, double relBound) {
+            "SHIFT, true, 0.0001, 0.0625", "SHIFT, true, 0.000179, 0.0625", "SHIFT, true, 0.001, 0.0625", "SHIFT, true, 0.0065, 0.0625",
+            "SHIFT, true, 0.05, 0.0625",
+            "POLY2, true, 0.0001, 0.004", "POLY2, true, 0.000179, 0.004", "POLY2, true, 0.001, 0.004", "POLY2, true, 0.0065, 0.004",
+            "POLY2, true, 0.05, 0.004",
+            "SHIFT, false, 0.001, 0.07", "SHIFT, false, 0.0065, 0.07", "POLY2, false, 0.0065, 0.02"})
+    void withinItsBoundAndMonotone(ShiftExp.Variant variant, boolean clamp, double sm, double relBound) {
         Kernel k = IrParser.parse(new Source("exp.ir", KERNEL));
-        Kernel lowered = new ShiftExp(variant, true).run(k);
+        Kernel lowered = new ShiftExp(variant, clamp).run(k);
         Verifier.verifyLowered(lowered);
         float smf = (float) sm;
         int rs = (int) Math.rint(1f / smf);

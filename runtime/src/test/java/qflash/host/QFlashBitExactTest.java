@@ -17,7 +17,8 @@ import qflash.pass.Pipeline;
 /**
  * {@code --pipeline qflash} against an independent, straight-line Java transcription of ALGORITHM.md §2
  * (below; it shares no code with the passes or the interpreter), bit for bit, over N in
- * {1, 7, 49, 197, 1000}, D in {16, 32, 64, 80, 128} and key-block sizes that do and do not divide N.
+ * {1, 7, 49, 197, 1000} (plus 64, 128, 256, which block sizes divide), D in {16, 32, 64, 80, 128} and
+ * key-block sizes that do and do not divide N.
  * Arithmetic the formulas leave open is fixed as the pipeline documents it: scales, sm and the
  * constants in f32; round half to even; shifts by 32 or more give 0 (or -1); the P cast wraps.
  * Run: {@code mvn -pl runtime test -Dtest=QFlashBitExactTest}.
@@ -36,6 +37,10 @@ class QFlashBitExactTest {
                 i++;
             }
         }
+        // None of the listed N is a multiple of a block size: add lengths that are, so whole blocks are covered too.
+        out.add(Arguments.of(64, 64, 16L, Inputs.Model.UNIFORM));
+        out.add(Arguments.of(128, 80, 64L, Inputs.Model.GAUSS_OUTLIER));
+        out.add(Arguments.of(256, 32, 32L, Inputs.Model.K_BIAS));
         return out.stream();
     }
 
