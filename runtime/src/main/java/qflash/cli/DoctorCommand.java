@@ -9,6 +9,7 @@ import jcuda.driver.CUfunction;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
+import qflash.gpu.CubinCache;
 import qflash.gpu.CudaDevice;
 import qflash.gpu.Nvrtc;
 
@@ -44,9 +45,11 @@ public final class DoctorCommand implements Callable<Integer> {
                 throw new NoDeviceError(u.getMessage());
             }
             out.println("nvrtc:  " + nvrtc.describe());
+            CubinCache cache = CubinCache.standard();
             long t0 = System.nanoTime();
-            byte[] cubin = nvrtc.compileCubin(PROBE, "qflash_probe.cu", dev.arch(), List.of("-std=c++17"));
+            byte[] cubin = cache.cubin(nvrtc, PROBE, "qflash_probe.cu", dev.arch(), List.of("-std=c++17"));
             double ms = (System.nanoTime() - t0) / 1e6;
+            out.println("cache:  " + cache.dir() + (cache.lastHit() ? " (hit)" : " (miss: compiled and stored)"));
             int n = 1000;
             float[] x = new float[n], y = new float[n];
             for (int i = 0; i < n; i++) x[i] = i;
@@ -60,7 +63,7 @@ public final class DoctorCommand implements Callable<Integer> {
             for (int i = 0; i < n; i++) {
                 if (y[i] != 2f * i + 1f) throw new IllegalStateException("probe kernel gave y[" + i + "] = " + y[i]);
             }
-            out.printf("probe:  compiled in %.0f ms (%d-byte cubin), launched, %d results correct%n", ms, cubin.length, n);
+            out.printf("probe:  cubin in %.0f ms (%d bytes), launched, %d results correct%n", ms, cubin.length, n);
         }
         return Main.OK;
     }

@@ -1,0 +1,108 @@
+package qflash.gpu;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * Cubins on disk, keyed by a SHA-256 of the CUDA source, the options, the architecture and the NVRTC
+ * that compiles them, under {@code $QFLASH_CACHE} or {@code ~/.cache/qflash}. Each entry carries a digest
+ * of its payload: a corrupt, truncated or unreadable entry is compiled again and rewritten, never fatal;
+ * a cache directory that cannot be written only costs the compile.
+ */
+public final class CubinCache {
+    private static final byte[] MAGIC = "QFCB1\n".getBytes(StandardCharsets.US_ASCII);
+
+    private final Path dir;
+
+    /** Whether the last {@link #cubin} call was served from disk. */
+    private boolean lastHit;
+
+    public CubinCache(Path dir) {
+        this.dir = dir;
+    }
+
+    public static CubinCache standard() {
+        String env = System.getenv("QFLASH_CACHE");
+        return new CubinCache(env != null && !env.isBlank() ? Path.of(env) : Path.of(System.getProperty("user.home"), ".cache", "qflash"));
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    public boolean lastHit() {
+        return lastHit;
+    }
+
+    public byte[] cubin(Nvrtc nvrtc, String source, String name, String arch, List<String> options) {
+        String key = key(nvrtc.describe(), source, arch, options);
+        Path file = dir.resolve(key + ".cubin");
+        byte[] cached = read(file);
+        if (cached != null) {
+            lastHit = true;
+            return cached;
+        }
+        lastHit = false;
+        byte[] bin = nvrtc.compileCubin(source, name, arch, options);
+        write(file, bin);
+        return bin;
+    }
+
+    static String key(String compiler, String source, String arch, List<String> options) {
+        MessageDigest md = sha256();
+        for (String part : List.of(compiler, arch, String.join("\u0001", options), source)) {
+            md.update(part.getBytes(StandardCharsets.UTF_8));
+            md.update((byte) 0);
+        }
+        return HexFormat.of().formatHex(md.digest());
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The payload if the entry is whole and its digest matches; null otherwise (missing, corrupt, unreadable). */
+    private static byte[] read(Path file) {
+        try {
+            byte[] all = Files.readAllBytes(file);
+            if (all.length < MAGIC.length + 32 || !Arrays.equals(all, 0, MAGIC.length, MAGIC, 0, MAGIC.length)) return null;
+            byte[] digest = Arrays.copyOfRange(all, MAGIC.length, MAGIC.length + 32);
+            byte[] payload = Arrays.copyOfRange(all, MAGIC.length + 32, all.length);
+            return MessageDigest.isEqual(digest, sha256().digest(payload)) ? payload : null;
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** Writes atomically (a temporary file, then a rename) so a reader never sees half an entry. */
+    private void write(Path file, byte[] payload) {
+        try {
+            Files.createDirectories(dir);
+            Path tmp = Files.createTempFile(dir, "entry", ".tmp");
+            ByteBuffer b = ByteBuffer.allocate(MAGIC.length + 32 + payload.length);
+            b.put(MAGIC).put(sha256().digest(payload)).put(payload);
+            Files.write(tmp, b.array());
+            try {
+                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException | RuntimeException e) {
+            // A cache that cannot be written costs a compile next time, nothing more.
+        }
+    }
+}
