@@ -201,6 +201,12 @@ class CliTest {
         assertEquals(0, o.code, o.err);
         assertTrue(o.out.contains("\"shape\": {\"Z\": 1, \"H\": 2, \"N\": 9, \"D\": 8}"), o.out);
         assertTrue(sqnr(o.out) > 250, o.out);
+        // No bias.npy: the bias sample's optional bias is absent, reads as zeros, and the integer
+        // pipeline's lifted bias offsets stay absent too — the result is the plain sample's.
+        Outcome plain = qflash("run", sample("flash_attention.tile"), "--pipeline", "int8", "--inputs", tmp.toString(), "--json");
+        Outcome noBias = qflash("run", sample("flash_attention_bias.tile"), "--pipeline", "int8", "--inputs", tmp.toString(), "--json");
+        assertEquals(0, noBias.code, noBias.err);
+        assertEquals(sqnr(plain.out), sqnr(noBias.out));
 
         byte[] v = Files.readAllBytes(tmp.resolve("v.npy"));
         Files.write(tmp.resolve("v.npy"), java.util.Arrays.copyOf(v, v.length - 4));
