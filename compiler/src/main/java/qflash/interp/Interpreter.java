@@ -297,15 +297,27 @@ public final class Interpreter {
         return new Arr[] {q, s};
     }
 
-    static Arr[] center(Arr x, int axis) {
-        int outer = 1, inner = 1, len = x.shape[axis];
-        int[] meanShape = new int[x.shape.length - 1];
-        for (int d = 0, j = 0; d < x.shape.length; d++) {
-            if (d < axis) outer *= x.shape[d];
-            if (d > axis) inner *= x.shape[d];
-            if (d != axis) meanShape[j++] = x.shape[d];
+    /**
+     * A row-major shape seen around one axis: element (o, k, i) sits at {@code (o * len + k) * inner + i};
+     * {@code rest} is the shape without the axis.
+     */
+    private record AroundAxis(int outer, int len, int inner, int[] rest) {
+        static AroundAxis of(int[] shape, int axis) {
+            int outer = 1, inner = 1;
+            int[] rest = new int[shape.length - 1];
+            for (int d = 0, j = 0; d < shape.length; d++) {
+                if (d < axis) outer *= shape[d];
+                if (d > axis) inner *= shape[d];
+                if (d != axis) rest[j++] = shape[d];
+            }
+            return new AroundAxis(outer, shape[axis], inner, rest);
         }
-        Arr mean = new Arr(x.elem, meanShape);
+    }
+
+    static Arr[] center(Arr x, int axis) {
+        AroundAxis g = AroundAxis.of(x.shape, axis);
+        int outer = g.outer(), inner = g.inner(), len = g.len();
+        Arr mean = new Arr(x.elem, g.rest());
         Arr c = new Arr(x.elem, x.shape);
         for (int o = 0; o < outer; o++) {
             for (int in = 0; in < inner; in++) {
@@ -405,14 +417,9 @@ public final class Interpreter {
     }
 
     private static Arr reduce(Arr a, Op.RedKind kind, int axis, Elem e) {
-        int outer = 1, inner = 1, len = a.shape[axis];
-        int[] shape = new int[a.shape.length - 1];
-        for (int d = 0, j = 0; d < a.shape.length; d++) {
-            if (d < axis) outer *= a.shape[d];
-            if (d > axis) inner *= a.shape[d];
-            if (d != axis) shape[j++] = a.shape[d];
-        }
-        Arr r = new Arr(e, shape);
+        AroundAxis g = AroundAxis.of(a.shape, axis);
+        int outer = g.outer(), inner = g.inner(), len = g.len();
+        Arr r = new Arr(e, g.rest());
         for (int o = 0; o < outer; o++) {
             for (int in = 0; in < inner; in++) {
                 int base = o * len * inner + in;

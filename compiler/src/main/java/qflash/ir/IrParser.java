@@ -270,25 +270,27 @@ public final class IrParser {
                 size = b.get(1);
             }
             expect('}');
-            expect(':');
-            Type qt = type();
-            expect(',');
-            Type st = type();
+            Type[] t = twoTypes();
             Pos loc = loc();
-            op = new Op.Quantize(defineAt(names.get(0), qt, namePos.get(0)), defineAt(names.get(1), st, namePos.get(1)), x, shared, axis, size, loc);
+            op = new Op.Quantize(defineAt(names.get(0), t[0], namePos.get(0)), defineAt(names.get(1), t[1], namePos.get(1)), x, shared, axis, size, loc);
         } else {
             keyword("axis");
             expect('=');
             int axis = (int) number();
             expect('}');
-            expect(':');
-            Type ct = type();
-            expect(',');
-            Type mt = type();
+            Type[] t = twoTypes();
             Pos loc = loc();
-            op = new Op.Center(defineAt(names.get(0), ct, namePos.get(0)), defineAt(names.get(1), mt, namePos.get(1)), x, axis, loc);
+            op = new Op.Center(defineAt(names.get(0), t[0], namePos.get(0)), defineAt(names.get(1), t[1], namePos.get(1)), x, axis, loc);
         }
         return op;
+    }
+
+    /** {@code : type, type}, the result types of a two-result op. */
+    private Type[] twoTypes() {
+        expect(':');
+        Type a = type();
+        expect(',');
+        return new Type[] {a, type()};
     }
 
     private Op forOp(List<String> names, Pos at) {
