@@ -19,7 +19,10 @@ import qflash.ir.*;
  * would lose those ties and prove nothing. So the analysis <b>sweeps sm</b> from {@code smMin} to
  * {@code smMax} in steps of 2^(1/{@code perOctave}); at each sample the prologue is evaluated (floats as
  * intervals) to give every constant as it would be computed, and the body is analysed with them. Results
- * are the union over samples. A sweep is evidence between its sample points, not a proof there.
+ * are the union over samples. A sweep of points is evidence between them; with {@code cover} the samples
+ * are intervals that together contain every sm, the prologue is evaluated on intervals, and a constant
+ * rounded to one of a few integers is split into its values (so rs and what derives from it stay one
+ * number per run): then the result holds for every sm in the range.
  *
  * <p><b>Precision.</b> Loops run their maximum trip count (at most 4096 steps, then the analysis gives up
  * on that loop), unioning loop-carried ranges; per-block K scales vary in [0, k_ref] while k_ref and every
@@ -34,7 +37,20 @@ import qflash.ir.*;
  * rather than the echo of an earlier one.
  */
 public final class RangeAnalysis {
-    public record Assumptions(long maxN, long maxD, double biasAbs, double smMin, double smMax, int perOctave) {
+    /**
+     * With {@code cover}, the sweep's samples are the intervals between consecutive points, not the points:
+     * every sm in [smMin, smMax] lies in one, and the prologue's constants are evaluated as intervals
+     * (outward-rounded), so what holds for every sample holds for every sm — a proof, at the price of
+     * many more samples.
+     */
+    public record Assumptions(long maxN, long maxD, double biasAbs, double smMin, double smMax, int perOctave, boolean cover) {
+        public Assumptions(long maxN, long maxD, double biasAbs, double smMin, double smMax, int perOctave) {
+            this(maxN, maxD, biasAbs, smMin, smMax, perOctave, false);
+        }
+
+        /** The proof setting: intervals of sm 2^(1/256) wide, small enough for the exp's ties to survive. */
+        public static final Assumptions PROOF = new Assumptions(16384, 256, 128, Math.pow(2, -16), 1, 256, true);
+
         /**
          * sm from 2^-16 (below 2^-17 QFlash's 16-bit exp multiplier rounds to 0 and its exp is meaningless)
          * to 1 (a score unit worth a whole halving: no resolution left).
@@ -81,24 +97,52 @@ public final class RangeAnalysis {
     }
 
     public static Report analyze(Kernel k, Assumptions a) {
-        RangeAnalysis r = new RangeAnalysis(k, a);
-        int n = 0;
-        for (double s = a.smMin(); s <= a.smMax() * (1 + 1e-9); s *= Math.pow(2, 1.0 / a.perOctave())) {
-            r.sample(s);
-            n++;
+        List<double[]> samples = new ArrayList<>();
+        double step = Math.pow(2, 1.0 / a.perOctave());
+        for (double s = a.smMin(); s <= a.smMax() * (1 + 1e-9); s *= step) {
+            samples.add(a.cover() ? new double[] {s, Math.min(s * step, a.smMax())} : new double[] {s, s});
+            if (a.cover() && s * step >= a.smMax()) break;
         }
-        return new Report(r.ranges, new ArrayList<>(r.findings.values()), a, n);
+        // Samples are independent: each worker analyses a share with its own state; the results merge.
+        int workers = Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), samples.size() / 64));
+        List<RangeAnalysis> parts = java.util.stream.IntStream.range(0, workers).parallel().mapToObj(w -> {
+            RangeAnalysis r = new RangeAnalysis(k, a);
+            for (int i = w; i < samples.size(); i += workers) r.sample(samples.get(i)[0], samples.get(i)[1]);
+            return r;
+        }).toList();
+        Map<Op, Interval> ranges = new IdentityHashMap<>();
+        Map<String, Finding> findings = new LinkedHashMap<>();
+        for (RangeAnalysis r : parts) {
+            r.ranges.forEach((op, iv) -> ranges.merge(op, iv, Interval::union));
+            r.findings.forEach((key, f) -> findings.merge(key, f, (x, y) -> {
+                Finding first = x.sm() <= y.sm() ? x : y;
+                return new Finding(first.op(), first.kind(), x.range().union(y.range()), first.type(), first.sm(), first.firstRange());
+            }));
+        }
+        List<Finding> ordered = new ArrayList<>(findings.values());
+        ordered.sort(java.util.Comparator.comparingDouble(Finding::sm));
+        return new Report(ranges, ordered, a, samples.size());
     }
 
     // ---------------------------------------------------------------- one sample
 
-    private void sample(double smValue) {
-        sm = smValue;
+    private double sLo, sHi;
+
+    /** One sample: sm in [smLo, smHi] (a point when equal). */
+    private void sample(double smLo, double smHi) {
+        sm = smLo;
         iv.clear();
         fv.clear();
         splits.clear();
         blockScales = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
-        double scale = 0.125, s = Math.sqrt(sm / (scale * 1.4426950408889634));
+        double scale = 0.125, s = Math.sqrt(smLo / (scale * 1.4426950408889634));
+        sLo = s;
+        sHi = Math.sqrt(smHi / (scale * 1.4426950408889634));
+        if (sHi != sLo) {
+            // Outward by an ulp-scale margin, so the product of two scales covers [smLo, smHi] after rounding.
+            sLo = Math.nextDown(sLo) * (1 - 1e-6);
+            sHi = Math.nextUp(sHi) * (1 + 1e-6);
+        }
         for (Kernel.Param p : k.params()) {
             if (p.derived()) continue;
             Type t = p.value().type();
@@ -106,7 +150,44 @@ public final class RangeAnalysis {
             else if (p.value().type() instanceof Type.Tensor) fv.put(p.value(), p.name().equals("bias") ? new double[] {-a.biasAbs(), a.biasAbs()} : new double[] {-1e4, 1e4});
             else fv.put(p.value(), new double[] {scale, scale});
         }
-        block(k.prologue(), s);
+        prologueFrom(0, s);
+    }
+
+    /**
+     * Runs the prologue from op {@code from}, then grid and body. A launch constant the prologue rounds to
+     * one of a few integers (rs, expM, ... when a sample straddles a rounding boundary) is split into its
+     * values, one run each: the body then sees each constant as one number, as every real call does, and
+     * the ties between constants derived from it (expM, reqM, M all from rs) survive.
+     */
+    private void prologueFrom(int from, double s) {
+        List<Op> ops = k.prologue().ops();
+        for (int i = from; i < ops.size(); i++) {
+            Op op = ops.get(i);
+            if (op instanceof Op.Yield) break;
+            exec(op, s);
+            if (op instanceof Op.Convert c && !c.a().type().elem().isInt && c.result().type().elem().isInt) {
+                Interval r = iv.get(c.result());
+                long width = r.hi().subtract(r.lo()).longValue();
+                if (width > 0 && width <= 8 && c.result().type().rank() == 0 | c.result().type() instanceof Type.Tensor) {
+                    Map<Value, Interval> savedIv = new IdentityHashMap<>(iv);
+                    Map<Value, double[]> savedFv = new IdentityHashMap<>(fv);
+                    Set<Value> savedBlocks = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+                    savedBlocks.addAll(blockScales);
+                    for (long v = r.lo().longValue(); v <= r.hi().longValue(); v++) {
+                        iv.clear();
+                        iv.putAll(savedIv);
+                        fv.clear();
+                        fv.putAll(savedFv);
+                        blockScales.clear();
+                        blockScales.addAll(savedBlocks);
+                        splits.clear();
+                        iv.put(c.result(), Interval.point(v));
+                        prologueFrom(i + 1, s);
+                    }
+                    return;
+                }
+            }
+        }
         for (var def : k.derivedDefinitions().entrySet()) {
             Kernel.Param p = k.param(def.getKey().name());
             Value y = def.getValue();
@@ -169,7 +250,7 @@ public final class RangeAnalysis {
             case Op.Store st -> { }
             case Op.Quantize q -> {
                 iv.put(q.q(), Interval.type(q.q().type().elem()));
-                fv.put(q.scale(), new double[] {s, s});
+                fv.put(q.scale(), new double[] {sLo, sHi});
                 if (q.blockSize() > 0) blockScales.add(q.scale());
             }
             case Op.Center c -> {
@@ -203,7 +284,7 @@ public final class RangeAnalysis {
                     double[] f = fv.get(r.a());
                     long len = maxLen(r.a().type().shape().get(r.axis()));
                     // The maximum of per-block scales is the sample's k_ref (they vary below it, see the class comment).
-                    double[] max = blockScales.contains(r.a()) ? new double[] {f[1], f[1]} : f;
+                    double[] max = blockScales.contains(r.a()) ? new double[] {sLo, sHi} : f;
                     fv.put(r.result(), r.kind() == Op.RedKind.MAX ? max : new double[] {Math.min(0, f[0]) * len, Math.max(0, f[1]) * len});
                     return;
                 }
@@ -426,7 +507,7 @@ public final class RangeAnalysis {
         Op.Binary m = uses.defAs(q.a(), Op.Binary.class);
         if (m == null || m.kind() != Op.BinKind.MUL) return i;
         Interval x = iv.get(m.a()), e = iv.get(m.b()), kk = iv.get(q.b());
-        if (x == null || e == null || kk == null || !e.isPoint() || !kk.isPoint() || e.lo().signum() >= 0 || x.hi().signum() > 0) return i;
+        if (x == null || e == null || kk == null || !kk.isPoint() || e.hi().signum() >= 0 || x.hi().signum() > 0) return i;
         // The dependent elementwise ops right after q.
         Set<Value> dep = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
         dep.add(q.result());
@@ -462,24 +543,32 @@ public final class RangeAnalysis {
             exec(m, 0);
             return last;
         }
-        BigInteger ev = e.lo(), two = BigInteger.ONE.shiftLeft(kk.lo().intValue());
+        BigInteger two = BigInteger.ONE.shiftLeft(kk.lo().intValue());
         List<Op> region = ops.subList(i, last + 1);
         Map<Value, Interval> union = new IdentityHashMap<>();
         Map<Op, Interval> unionRanges = new IdentityHashMap<>();
         Interval xAll = x;
         exec(m, 0); // the product itself, unsplit
-        long qMax = x.lo().multiply(ev).shiftRight(kk.lo().intValue()).min(BigInteger.valueOf(70)).longValue();
+        // e may be an interval [e1, e2] < 0: x gives halving count q for some e in it when
+        // x*e1 >= q*2^k and x*e2 <= (q+1)*2^k - 1, i.e. x in [ceil(((q+1)2^k - 1)/e2), floor(q*2^k/e1)].
+        BigInteger e1 = e.lo(), e2 = e.hi();
+        long qMax = x.lo().multiply(e1).shiftRight(kk.lo().intValue()).min(BigInteger.valueOf(70)).longValue();
         for (long qv = 0; qv <= qMax; qv++) {
             // x*e in [q*2^k, (q+1)*2^k - 1], e < 0: x in [ceil(((q+1)2^k - 1)/e), floor(q*2^k/e)].
             BigInteger top = BigInteger.valueOf(qv).multiply(two), bot = BigInteger.valueOf(qv + 1).multiply(two).subtract(BigInteger.ONE);
-            BigInteger xHi = floorDiv(top, ev), xLo = ceilDiv(bot, ev);
+            BigInteger xHi = floorDiv(top, e1), xLo = ceilDiv(bot, e2);
             if (qv == qMax && qMax == 70) xLo = xAll.lo();
             Interval xq = xAll.meet(xLo, xHi);
             if (xq == null) continue;
             iv.put(m.a(), xq);
             Map<Op, Interval> saved = new IdentityHashMap<>(ranges);
             exec(m, 0);
-            for (Op o : region) exec(o, 0);
+            boolean bucket = qv == 70;
+            for (Op o : region) {
+                exec(o, 0);
+                // This case is "q = qv": whatever e is, x was narrowed to the values that give it.
+                if (o == q && !bucket) iv.put(q.result(), Interval.point(qv));
+            }
             for (Op o : region) {
                 for (Value r : o.results()) if (iv.containsKey(r)) union.merge(r, iv.get(r), Interval::union);
                 if (ranges.containsKey(o)) unionRanges.merge(o, ranges.get(o), Interval::union);

@@ -45,6 +45,16 @@ class RangeAnalysisTest {
         }
     }
 
+    /** The proof setting: every sm in [2^-16, 1] is covered, so this is not a sample (about a minute). */
+    @Test
+    void provesTheInt8PipelineSafeForEverySm() {
+        RangeAnalysis.Report r = RangeAnalysis.analyze(compile("flash_attention.tile", "int8"), RangeAnalysis.Assumptions.PROOF);
+        assertTrue(r.assumptions().cover());
+        assertTrue(r.safe(), r.findings().toString());
+        // What is left is defined behaviour: p8 saturating at 255 where rs ≈ 2^16.
+        assertTrue(r.findings().stream().allMatch(f -> f.kind() == RangeAnalysis.Kind.SATURATES), r.findings().toString());
+    }
+
     @Test
     void reportsAnArithmeticOverflow() {
         // A dot of int8 tiles accumulated in i16 over up to 256 terms overflows.

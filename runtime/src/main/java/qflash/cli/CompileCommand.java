@@ -38,6 +38,9 @@ public final class CompileCommand implements Callable<Integer> {
     @Option(names = {"-o", "--output"}, paramLabel = "OUT", description = "write to OUT instead of standard output")
     Path output;
 
+    @Option(names = "--prove", description = "with --emit ranges: cover every sm by intervals (a proof; about a minute) instead of sampling it")
+    boolean prove;
+
     /** Integer kernels get the range analysis's warnings on standard error (the published one has some). */
     private void warnRanges(Kernel k, String file) {
         if (!kernel.pipeline().integerOnly()) return;
@@ -65,7 +68,8 @@ public final class CompileCommand implements Callable<Integer> {
             }
             case "ranges" -> {
                 Kernel k = Compiler.lower(kernel.tileIr(src, null), kernel.pipeline(), null);
-                text.append(Ranges.render(k, RangeAnalysis.analyze(k, RangeAnalysis.Assumptions.DEFAULT), src.name()));
+                RangeAnalysis.Assumptions a = prove ? RangeAnalysis.Assumptions.PROOF : RangeAnalysis.Assumptions.DEFAULT;
+                text.append(Ranges.render(k, RangeAnalysis.analyze(k, a), src.name()));
             }
             case "ir-after-all" -> {
                 Kernel k = kernel.tileIr(src, null);

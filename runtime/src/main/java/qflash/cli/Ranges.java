@@ -15,8 +15,11 @@ final class Ranges {
             return range == null ? null : "range " + range;
         }));
         RangeAnalysis.Assumptions a = r.assumptions();
-        sb.append(String.format(Locale.ROOT, "// range analysis: N <= %d, D <= %d, |bias| <= %s, sm swept over [%.3g, %.3g] at %d points per octave (%d samples)%n",
-                a.maxN(), a.maxD(), a.biasAbs(), a.smMin(), a.smMax(), a.perOctave(), r.samples()));
+        sb.append(String.format(Locale.ROOT, "// range analysis: N <= %d, D <= %d, |bias| <= %s, sm %s [%.3g, %.3g] %s (%d samples)%n",
+                a.maxN(), a.maxD(), a.biasAbs(), a.cover() ? "covered over" : "swept over", a.smMin(), a.smMax(),
+                a.cover() ? "by intervals 2^(1/" + a.perOctave() + ") wide: holds for every sm in it"
+                        : "at " + a.perOctave() + " points per octave (evidence between points; --prove covers every sm)",
+                r.samples()));
         if (r.findings().isEmpty()) sb.append("// every integer op and narrowing cast stays within its type\n");
         for (RangeAnalysis.Finding f : r.findings()) {
             String level = f.kind() == RangeAnalysis.Kind.SATURATES ? "note" : "warning";
