@@ -16,6 +16,7 @@ public final class Passes {
         Pass p = switch (name) {
             case "set-precision" -> option == null ? null : new SetPrecision(Elem.parse(option));
             case "fold-constants" -> new FoldConstants();
+            case "half-operands" -> new HalfOperands();
             case "fold-broadcasts" -> new FoldBroadcasts();
             case "cse" -> new Cse();
             case "licm" -> new Licm();

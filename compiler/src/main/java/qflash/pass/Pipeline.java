@@ -22,6 +22,12 @@ public record Pipeline(String name, String description, List<Pass> passes, boole
     static {
         NAMED.put("f64", () -> floating("f64", Elem.F64, "float64 everywhere: the reference the others are measured against"));
         NAMED.put("f32", () -> floating("f32", Elem.F32, "float32 everywhere, as the FlashAttention papers' CPU references run"));
+        NAMED.put("fp16", () -> {
+            Pipeline f32 = floating("fp16", Elem.F32, "FlashAttention's fp16: f16 tensors and product operands, f32 accumulation and softmax");
+            List<Pass> passes = new java.util.ArrayList<>(f32.passes());
+            passes.add(1, new HalfOperands()); // right after the precision: the products' operands become f16
+            return new Pipeline("fp16", f32.description(), passes);
+        });
         INTEGER.put("qflash", new IntOptions(false, false, false, false, ShiftExp.Variant.SHIFT, false, true, true, 1, true));
         INTEGER.put("int8", new IntOptions(true, true, true, true, ShiftExp.Variant.POLY2, true, false, false, 0, false));
         NAMED.put("qflash", () -> integer("qflash", "the published QFlash algorithm, bit for bit, hazards included", INTEGER.get("qflash")));

@@ -19,7 +19,7 @@ import qflash.pass.Pipeline;
 class IrRoundTripTest {
     static Stream<Arguments> stages() {
         return TestFiles.SAMPLES.stream().flatMap(s -> Stream.of(Arguments.of(s, "tile"), Arguments.of(s, "f64"), Arguments.of(s, "f32"),
-                Arguments.of(s, "qflash"), Arguments.of(s, "int8")));
+                Arguments.of(s, "fp16"), Arguments.of(s, "qflash"), Arguments.of(s, "int8")));
     }
 
     @ParameterizedTest(name = "{0} {1}")

@@ -20,7 +20,7 @@ import qflash.pass.Pipeline;
 /**
  * The float pipelines on the CPU interpreter against naive float64 attention, for every sample, for
  * N in {1, 7, 49, 64, 197, 200} and block sizes that do and do not divide N: relative error
- * {@code |out - ref| / |ref|} at most 1e-12 in f64 and 1e-5 in f32.
+ * {@code |out - ref| / |ref|} at most 1e-12 in f64, 1e-5 in f32 and 1e-3 in fp16 (f16 products, f32 sums).
  * Run: {@code mvn -pl runtime test -Dtest=FloatPipelineAccuracyTest}.
  */
 class FloatPipelineAccuracyTest {
@@ -34,6 +34,8 @@ class FloatPipelineAccuracyTest {
                 for (long[] b : blocks) {
                     out.add(Arguments.of(sample, "f64", n, b[0], b[1], 1e-12));
                     out.add(Arguments.of(sample, "f32", n, b[0], b[1], 1e-5));
+                    // f16 operands into f32 products (FlashAttention's fp16): the issue asks for 1e-2 of f64.
+                    out.add(Arguments.of(sample, "fp16", n, b[0], b[1], 1e-3));
                 }
             }
         }
