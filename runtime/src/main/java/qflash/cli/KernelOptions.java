@@ -36,7 +36,7 @@ public final class KernelOptions {
     @Option(names = "--from", paramLabel = "dsl|ir", description = "what FILE holds (default: dsl)")
     String from = "dsl";
 
-    @Option(names = "--pipeline", paramLabel = "NAME", description = "number system: f64, f32 (default: f64)")
+    @Option(names = "--pipeline", paramLabel = "NAME", description = "number system: f64, f32, fp16, qflash, int8 (default: f64)")
     String pipeline = "f64";
 
     @Option(names = "--tune", paramLabel = "NAME=VALUE", description = "set a tunable, e.g. --tune BLOCK_M=32 (repeatable)")
