@@ -62,7 +62,7 @@ public final class AlignBlockScales implements Pass {
                     return p;
                 });
                 List<Op> out = new ArrayList<>();
-                ShiftExp.Emit e = new ShiftExp.Emit(out, namer, m);
+                Emit e = new Emit(out, namer, m);
                 Tile rt = m.result().tile(), it = rt.withElem(Elem.I32), lt = rt.withElem(Elem.I64);
                 Tile vec = bc.a().tile();
                 Value kref = namer.fresh("k_ref", Tile.scalar(Elem.F32));

@@ -41,7 +41,7 @@ public record IntegerEpilogue(boolean int8) implements Pass {
                 if (fa != fl && !(ca == cl)) return List.of(op);
             }
             Tile t = d.result().tile();
-            ShiftExp.Emit e = new ShiftExp.Emit(new ArrayList<>(), namer, d);
+            Emit e = new Emit(new ArrayList<>(), namer, d);
             Value accF = e.convert(a.ints(), t);
             Value lF = e.convert(l.ints(), l.ints().tile().withElem(t.elem()));
             Value q = e.bin(Op.BinKind.DIV, accF, e.rows(lF, t), t, "quotient");
@@ -51,15 +51,7 @@ public record IntegerEpilogue(boolean int8) implements Pass {
                 e.out().add(new Op.Convert(o8, q, Op.Rounding.TRUNC, Op.Overflow.WRAP, d.loc()));
                 x = e.convert(o8, t);
             }
-            List<Value> rest = a.factors().subList(l.factors().size(), a.factors().size());
-            if (rest.isEmpty()) {
-                e.out().add(new Op.Binary(d.result(), Op.BinKind.MUL, x, e.cnst(1, Tile.scalar(t.elem())), d.loc()));
-            }
-            for (int i = 0; i < rest.size(); i++) {
-                Value r = i == rest.size() - 1 ? d.result() : namer.fresh(t);
-                e.out().add(new Op.Binary(r, Op.BinKind.MUL, x, rest.get(i), d.loc()));
-                x = r;
-            }
+            e.times(x, a.factors().subList(l.factors().size(), a.factors().size()), d.result());
             return e.out();
         });
         return k.withBody(body);

@@ -124,7 +124,7 @@ public final class IntegerScores implements Pass {
             f = ctx.namer.fresh(rowFactor.name() + ".b", t);
             out.add(new Op.Broadcast(f, rowFactor, List.of(0), at.loc()));
         }
-        MaskAndBias.rescale(out, ctx.namer, ints, f, into, at);
+        new Emit(out, ctx.namer, at).dequantize(ints, List.of(f), into);
         ctx.si.put(into, new Si(ints, rowFactor));
     }
 

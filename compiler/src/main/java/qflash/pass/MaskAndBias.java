@@ -46,7 +46,7 @@ public final class MaskAndBias implements Pass {
                     Value off = offset(ops, namer, t, s.factor(), uses, b);
                     Value sum = namer.fresh(b.result().name() + ".i", it);
                     ops.add(new Op.Binary(sum, Op.BinKind.ADD, s.ints(), off, b.loc()));
-                    rescale(ops, namer, sum, s.factor(), b.result(), b);
+                    new Emit(ops, namer, b).dequantize(sum, List.of(s.factor()), b.result());
                     return ops;
                 }
             }
@@ -62,7 +62,7 @@ public final class MaskAndBias implements Pass {
                     Value picked = namer.fresh(sel.result().name() + ".i", it);
                     ops.add(side == 0 ? new Op.Select(picked, sel.cond(), s.ints(), neg, sel.loc())
                             : new Op.Select(picked, sel.cond(), neg, s.ints(), sel.loc()));
-                    rescale(ops, namer, picked, s.factor(), sel.result(), sel);
+                    new Emit(ops, namer, sel).dequantize(picked, List.of(s.factor()), sel.result());
                     return ops;
                 }
             }
@@ -80,7 +80,7 @@ public final class MaskAndBias implements Pass {
     private static Value offset(List<Op> ops, Namer namer, Value t, Value factor, Uses uses, Op at) {
         Tile rt = t.tile(), it = rt.withElem(Elem.I32), lt = rt.withElem(Elem.I64);
         Value row = FoldScales.rowFactor(factor, rt, uses);
-        ShiftExp.Emit e = new ShiftExp.Emit(ops, namer, at);
+        Emit e = new Emit(ops, namer, at);
         if (row == null || row.tile().isScalar()) {
             return e.toInt(e.bin(Op.BinKind.DIV, t, factor, rt, t.name() + ".units"), it, t.name() + ".offset");
         }
@@ -94,12 +94,5 @@ public final class MaskAndBias implements Pass {
         Value off = namer.fresh(t.name() + ".offset", it);
         ops.add(new Op.Convert(off, shifted, Op.Rounding.RNE, Op.Overflow.SAT, at.loc()));
         return off;
-    }
-
-    /** {@code into = convert(ints) * factor}: the scaled form again, under the rewritten op's own name. */
-    static void rescale(List<Op> ops, Namer namer, Value ints, Value factor, Value into, Op at) {
-        Value f = namer.fresh(into.name() + ".f", into.type());
-        ops.add(new Op.Convert(f, ints, Op.Rounding.RNE, Op.Overflow.SAT, at.loc()));
-        ops.add(new Op.Binary(into, Op.BinKind.MUL, f, factor, at.loc()));
     }
 }

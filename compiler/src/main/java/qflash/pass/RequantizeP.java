@@ -65,7 +65,7 @@ public record RequantizeP(boolean unsigned, boolean wrap, boolean fromSm) implem
                             || r instanceof Op.Dot d && d.a() == m.result() && d.b() != m.result());
             if (!ok) return;
             Tile t = m.result().tile(), it = t.withElem(Elem.I32), row = unit.sm().tile();
-            ShiftExp.Emit e = new ShiftExp.Emit(new ArrayList<>(), namer, m);
+            Emit e = new Emit(new ArrayList<>(), namer, m);
             Value reqF = fromSm
                     ? e.bin(Op.BinKind.MUL, unit.sm(), e.cnst(q * 65536.0, Tile.scalar(row.elem())), row, null)
                     : e.bin(Op.BinKind.DIV, e.cnst(q * 65536.0, Tile.scalar(row.elem())), e.convert(unit.rs(), row), row, null);
@@ -81,7 +81,7 @@ public record RequantizeP(boolean unsigned, boolean wrap, boolean fromSm) implem
             // Row sums of the probabilities: an integer sum of p8, over Q.
             for (Op r : readers) {
                 if (!(r instanceof Op.Reduce rd)) continue;
-                ShiftExp.Emit er = new ShiftExp.Emit(new ArrayList<>(), namer, rd);
+                Emit er = new Emit(new ArrayList<>(), namer, rd);
                 Value sum = namer.fresh(rd.result().name() + ".i", rd.result().tile().withElem(Elem.I32));
                 er.out().add(new Op.Reduce(sum, Op.RedKind.SUM, p8, 1, rd.loc()));
                 Value sf = er.convert(sum, rd.result().tile());

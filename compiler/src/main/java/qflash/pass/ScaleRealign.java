@@ -61,8 +61,8 @@ public record ScaleRealign(int sumInit) implements Pass {
             inits.set(u.index(), init);
             Value ai = namer.fresh(arg.name() + ".i", it);
             args.set(u.index() + 1, ai);
-            bridge(top, namer, ai, u.factors(), arg, f);
-            ShiftExp.Emit e = new ShiftExp.Emit(tail, namer, f);
+            new Emit(top, namer, f).dequantize(ai, u.factors(), arg);
+            Emit e = new Emit(tail, namer, f);
             Tile rowF = u.rs().tile().withElem(Elem.F32);
             Value m = e.toInt(e.bin(Op.BinKind.DIV, e.cnst(1 << 30, Tile.scalar(Elem.F32)), e.convert(u.rs(), rowF), rowF, null),
                     u.rs().tile(), "realign_m");
@@ -79,7 +79,7 @@ public record ScaleRealign(int sumInit) implements Pass {
             Value res = f.results().get(u.index());
             Value ri = namer.fresh(res.name() + ".i", it);
             results.set(u.index(), ri);
-            bridge(after, namer, ri, u.factors(), res, f);
+            new Emit(after, namer, f).dequantize(ri, u.factors(), res);
         }
         List<Op> bodyOps = new ArrayList<>(top);
         bodyOps.addAll(f.body().ops().subList(0, f.body().ops().size() - 1));
@@ -89,18 +89,6 @@ public record ScaleRealign(int sumInit) implements Pass {
         out.add(new Op.For(results, f.lo(), f.hi(), inits, new Block(args, bodyOps), f.loc()));
         out.addAll(after);
         return out;
-    }
-
-    /** {@code into = convert(ints) * f1 * f2 ...}, the float view of an integer sum. */
-    private static void bridge(List<Op> out, Namer namer, Value ints, List<Value> factors, Value into, Op at) {
-        Value x = namer.fresh(into.name() + ".f", into.type());
-        out.add(new Op.Convert(x, ints, Op.Rounding.RNE, Op.Overflow.SAT, at.loc()));
-        for (int i = 0; i < factors.size(); i++) {
-            Value r = i == factors.size() - 1 ? into : namer.fresh(into.type());
-            out.add(new Op.Binary(r, Op.BinKind.MUL, x, factors.get(i), at.loc()));
-            x = r;
-        }
-        if (factors.isEmpty()) throw new IllegalStateException("a dequantized sum has at least one factor");
     }
 
     private static Update match(int index, Value arg, Value next, Uses uses, Set<Value> inside) {

@@ -99,42 +99,7 @@ public record ShiftExp(Variant variant, boolean clamp) implements Pass {
         // Hand the integer on as p * (1/rs): the float value the exp2 used to give, up to the approximation.
         Value unit = e.bin(Op.BinKind.DIV, e.cnst(1, Tile.scalar(rowF.elem())), e.convert(rs, rowF), rowF, "exp_unit");
         Value unitT = unit.tile().isScalar() || unit.tile().shape().equals(t.shape()) ? unit : e.rows(unit, u.result().tile());
-        MaskAndBias.rescale(out, namer, p, unitT, u.result(), u);
+        e.dequantize(p, List.of(unitT), u.result());
         return out;
-    }
-
-    /** Small emitter so the formulas above read as formulas. */
-    record Emit(List<Op> out, Namer namer, Op at) {
-        Value cnst(double v, Tile t) {
-            Value r = namer.fresh(t);
-            out.add(new Op.Const(r, v, at.loc()));
-            return r;
-        }
-
-        Value bin(Op.BinKind k, Value a, Value b, Tile t, String name) {
-            Value r = name == null ? namer.fresh(t) : namer.fresh(name, t);
-            out.add(new Op.Binary(r, k, a, b, at.loc()));
-            return r;
-        }
-
-        Value toInt(Value f, Tile t, String name) {
-            Value r = namer.fresh(name, t);
-            out.add(new Op.Convert(r, f, Op.Rounding.RNE, Op.Overflow.SAT, at.loc()));
-            return r;
-        }
-
-        Value convert(Value i, Tile t) {
-            Value r = namer.fresh(t);
-            out.add(new Op.Convert(r, i, Op.Rounding.RNE, Op.Overflow.SAT, at.loc()));
-            return r;
-        }
-
-        /** A per-row vector spread over the columns of {@code like} (scalars and same-shape values pass through). */
-        Value rows(Value v, Tile like) {
-            if (v.tile().isScalar() || v.tile().shape().equals(like.shape())) return v;
-            Value r = namer.fresh(v.name() + ".b", like.withElem(v.tile().elem()));
-            out.add(new Op.Broadcast(r, v, List.of(0), at.loc()));
-            return r;
-        }
     }
 }
