@@ -135,8 +135,8 @@ public final class RangeAnalysis {
         fv.clear();
         splits.clear();
         blockScales = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
-        double scale = 0.125, s = Math.sqrt(smLo / (scale * 1.4426950408889634));
-        sLo = s;
+        double scale = 0.125;
+        sLo = Math.sqrt(smLo / (scale * 1.4426950408889634));
         sHi = Math.sqrt(smHi / (scale * 1.4426950408889634));
         if (sHi != sLo) {
             // Outward by an ulp-scale margin, so the product of two scales covers [smLo, smHi] after rounding.
@@ -150,7 +150,7 @@ public final class RangeAnalysis {
             else if (p.value().type() instanceof Type.Tensor) fv.put(p.value(), p.name().equals("bias") ? new double[] {-a.biasAbs(), a.biasAbs()} : new double[] {-1e4, 1e4});
             else fv.put(p.value(), new double[] {scale, scale});
         }
-        prologueFrom(0, s);
+        prologueFrom(0);
     }
 
     /**
@@ -159,12 +159,12 @@ public final class RangeAnalysis {
      * values, one run each: the body then sees each constant as one number, as every real call does, and
      * the ties between constants derived from it (expM, reqM, M all from rs) survive.
      */
-    private void prologueFrom(int from, double s) {
+    private void prologueFrom(int from) {
         List<Op> ops = k.prologue().ops();
         for (int i = from; i < ops.size(); i++) {
             Op op = ops.get(i);
             if (op instanceof Op.Yield) break;
-            exec(op, s);
+            exec(op);
             if (op instanceof Op.Convert c && !c.a().type().elem().isInt && c.result().type().elem().isInt) {
                 Interval r = iv.get(c.result());
                 long width = r.hi().subtract(r.lo()).longValue();
@@ -182,7 +182,7 @@ public final class RangeAnalysis {
                         blockScales.addAll(savedBlocks);
                         splits.clear();
                         iv.put(c.result(), Interval.point(v));
-                        prologueFrom(i + 1, s);
+                        prologueFrom(i + 1);
                     }
                     return;
                 }
@@ -195,16 +195,16 @@ public final class RangeAnalysis {
             if (fv.containsKey(y)) fv.put(p.value(), fv.get(y));
             if (blockScales.contains(y)) blockScales.add(p.value());
         }
-        block(k.grid(), s);
+        block(k.grid());
         List<Value> ext = k.grid().terminator().values();
         for (int i = 0; i < ext.size(); i++) {
             Interval e = iv.get(ext.get(i));
             iv.put(k.body().args().get(i), new Interval(BigInteger.ZERO, e.hi().subtract(BigInteger.ONE).max(BigInteger.ZERO)));
         }
-        block(k.body(), s);
+        block(k.body());
     }
 
-    private void block(Block b, double s) {
+    private void block(Block b) {
         List<Op> ops = b.ops();
         for (int i = 0; i < ops.size(); i++) {
             Op op = ops.get(i);
@@ -214,7 +214,7 @@ public final class RangeAnalysis {
                 i = split;
                 continue;
             }
-            exec(op, s);
+            exec(op);
         }
     }
 
@@ -227,7 +227,7 @@ public final class RangeAnalysis {
         return d.isConst() ? d.size() : dim(d.symbol()).hi().longValue();
     }
 
-    private void exec(Op op, double s) {
+    private void exec(Op op) {
         switch (op) {
             case Op.Const c -> {
                 if (c.result().type().elem().isInt) iv.put(c.result(), Interval.point((long) c.value()));
@@ -267,7 +267,7 @@ public final class RangeAnalysis {
                     Interval x = iv.get(u.a());
                     Interval r = switch (u.kind()) {
                         case NEG -> x.neg();
-                        case ABS -> x.neg().max(x).max(Interval.point(0)).union(null);
+                        case ABS -> x.neg().max(x).max(Interval.point(0));
                         case NOT -> u.result().type().elem() == Elem.I1 ? Interval.of(0, 1) : x.neg().sub(Interval.point(1));
                         default -> Interval.type(u.result().type().elem());
                     };
@@ -297,7 +297,7 @@ public final class RangeAnalysis {
                 long inner = maxLen(d.a().type().shape().get(1));
                 arith(op, iv.get(d.a()).mul(iv.get(d.b())).times(inner));
             }
-            case Op.For f -> loop(f, s);
+            case Op.For f -> loop(f);
             case Op.Yield y -> { }
         }
     }
@@ -467,7 +467,7 @@ public final class RangeAnalysis {
 
     // ---------------------------------------------------------------- loops
 
-    private void loop(Op.For f, double s) {
+    private void loop(Op.For f) {
         Interval lo = iv.get(f.lo()), hi = iv.get(f.hi());
         long trips = hi.hi().subtract(lo.lo()).max(BigInteger.ZERO).min(BigInteger.valueOf(1 << 20)).longValue();
         iv.put(f.iv(), new Interval(lo.lo(), hi.hi().subtract(BigInteger.ONE).max(lo.lo())));
@@ -475,7 +475,7 @@ public final class RangeAnalysis {
         for (int i = 0; i < args.size(); i++) copy(f.inits().get(i), args.get(i));
         long steps = Math.min(trips, 4096);
         for (long t = 0; t < steps; t++) {
-            block(f.body(), s);
+            block(f.body());
             boolean changed = false;
             List<Value> ys = f.body().terminator().values();
             for (int i = 0; i < args.size(); i++) {
@@ -490,7 +490,7 @@ public final class RangeAnalysis {
         }
         if (trips > 4096) {
             for (Value arg : args) if (arg.type().elem().isInt) iv.put(arg, Interval.type(arg.type().elem()));
-            block(f.body(), s);
+            block(f.body());
         }
         for (int i = 0; i < args.size(); i++) copy(args.get(i), f.results().get(i));
     }
@@ -539,8 +539,7 @@ public final class RangeAnalysis {
         if (cached != null && cached.key().equals(key)) {
             iv.putAll(cached.values());
             for (var en : cached.ranges().entrySet()) ranges.merge(en.getKey(), en.getValue(), Interval::union);
-            for (Op o : stretch) if (o.results().stream().noneMatch(dep::contains)) exec(o, 0);
-            exec(m, 0);
+            for (Op o : stretch) if (o.results().stream().noneMatch(dep::contains)) exec(o);
             return last;
         }
         BigInteger two = BigInteger.ONE.shiftLeft(kk.lo().intValue());
@@ -548,7 +547,6 @@ public final class RangeAnalysis {
         Map<Value, Interval> union = new IdentityHashMap<>();
         Map<Op, Interval> unionRanges = new IdentityHashMap<>();
         Interval xAll = x;
-        exec(m, 0); // the product itself, unsplit
         // e may be an interval [e1, e2] < 0: x gives halving count q for some e in it when
         // x*e1 >= q*2^k and x*e2 <= (q+1)*2^k - 1, i.e. x in [ceil(((q+1)2^k - 1)/e2), floor(q*2^k/e1)].
         BigInteger e1 = e.lo(), e2 = e.hi();
@@ -562,10 +560,10 @@ public final class RangeAnalysis {
             if (xq == null) continue;
             iv.put(m.a(), xq);
             Map<Op, Interval> saved = new IdentityHashMap<>(ranges);
-            exec(m, 0);
+            exec(m);
             boolean bucket = qv == 70;
             for (Op o : region) {
-                exec(o, 0);
+                exec(o);
                 // This case is "q = qv": whatever e is, x was narrowed to the values that give it.
                 if (o == q && !bucket) iv.put(q.result(), Interval.point(qv));
             }
@@ -577,11 +575,11 @@ public final class RangeAnalysis {
             ranges.putAll(saved);
         }
         iv.put(m.a(), xAll);
-        exec(m, 0);
+        exec(m);
         iv.putAll(union);
         for (var en : unionRanges.entrySet()) ranges.merge(en.getKey(), en.getValue(), Interval::union);
         // Ops in the stretch that do not depend on q were evaluated with x narrowed: run them again plainly.
-        for (Op o : region) if (o.results().stream().noneMatch(dep::contains)) exec(o, 0);
+        for (Op o : region) if (o.results().stream().noneMatch(dep::contains)) exec(o);
         splits.put(q, new Split(key, union, unionRanges));
         return last;
     }

@@ -21,8 +21,6 @@ public final class DoctorCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    static final String PROBE = DoctorCommandProbe.SOURCE;
-
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
@@ -47,7 +45,7 @@ public final class DoctorCommand implements Callable<Integer> {
             out.println("nvrtc:  " + nvrtc.describe());
             CubinCache cache = CubinCache.standard();
             long t0 = System.nanoTime();
-            byte[] cubin = cache.cubin(nvrtc, PROBE, "qflash_probe.cu", dev.arch(), List.of("-std=c++17"));
+            byte[] cubin = cache.cubin(nvrtc, DoctorCommandProbe.SOURCE, "qflash_probe.cu", dev.arch(), List.of("-std=c++17"));
             double ms = (System.nanoTime() - t0) / 1e6;
             out.println("cache:  " + cache.dir() + (cache.lastHit() ? " (hit)" : " (miss: compiled and stored)"));
             int n = 1000;
