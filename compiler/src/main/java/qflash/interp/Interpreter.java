@@ -38,8 +38,54 @@ public final class Interpreter {
         Verifier.verifyLowered(k);
         Map<String, Integer> symbols = bindShapes(k, tensors);
         Interpreter it = new Interpreter(k, symbols);
+        Map<Value, Object> env = it.bindArguments(tensors, scalars);
+        int[] ext = it.extents();
+        long total = 1;
+        for (int e : ext) total *= Math.max(0, e);
+        IntStream.range(0, (int) total).parallel().forEach(linear -> {
+            List<Arr> ids = new ArrayList<>();
+            int rest = linear;
+            for (int a = ext.length - 1; a >= 0; a--) {
+                ids.addFirst(intScalar(rest % ext[a]));
+                rest /= ext[a];
+            }
+            it.block(k.body(), new IdentityHashMap<>(env), ids);
+        });
+    }
+
+    /**
+     * What a launch of {@code k}'s body receives, by parameter name: the tensors given, every scalar
+     * (defaults filled in, as rank-0 arrays) and every derived parameter, computed by running the
+     * prologue here. An optional tensor left out is absent from the map. A device backend uploads these.
+     */
+    public static Map<String, Arr> launchArguments(Kernel k, Map<String, Arr> tensors, Map<String, Double> scalars) {
+        Verifier.verifyLowered(k);
+        Interpreter it = new Interpreter(k, bindShapes(k, tensors));
+        Map<Value, Object> env = it.bindArguments(tensors, scalars);
+        Map<String, Arr> out = new java.util.LinkedHashMap<>();
+        for (Kernel.Param p : k.params()) {
+            if (env.get(p.value()) instanceof Arr a) out.put(p.name(), a);
+        }
+        return out;
+    }
+
+    /** The grid's extents, one per body argument, for the shapes bound to {@code symbols}. */
+    public static int[] gridExtents(Kernel k, Map<String, Integer> symbols) {
+        return new Interpreter(k, symbols).extents();
+    }
+
+    private int[] extents() {
+        List<Object> extents = block(kernel.grid(), new IdentityHashMap<>(), List.of());
+        int[] ext = new int[extents.size()];
+        for (int a = 0; a < ext.length; a++) ext[a] = (int) ((Arr) extents.get(a)).i[0];
+        return ext;
+    }
+
+    /** Binds tensors and scalars (defaults evaluated), then runs the prologue to bind the derived parameters. */
+    private Map<Value, Object> bindArguments(Map<String, Arr> tensors, Map<String, Double> scalars) {
+        Kernel k = kernel;
         Map<Value, Object> env = new IdentityHashMap<>();
-        List<Object> defaults = it.block(k.defaults(), new IdentityHashMap<>(), List.of());
+        List<Object> defaults = block(k.defaults(), new IdentityHashMap<>(), List.of());
         int d = 0;
         for (Kernel.Param p : k.params()) {
             if (p.derived()) continue;
@@ -56,27 +102,12 @@ public final class Interpreter {
                 env.put(p.value(), v != null ? scalar(p.value().type().elem(), v) : dflt);
             }
         }
-        List<Object> derived = it.block(k.prologue(), env, List.of());
+        List<Object> derived = block(k.prologue(), env, List.of());
         int dp = 0;
         for (Kernel.Param p : k.params()) {
             if (p.derived()) env.put(p.value(), derived.get(dp++));
         }
-        List<Object> extents = it.block(k.grid(), new IdentityHashMap<>(), List.of());
-        int[] ext = new int[extents.size()];
-        long total = 1;
-        for (int a = 0; a < ext.length; a++) {
-            ext[a] = (int) ((Arr) extents.get(a)).i[0];
-            total *= Math.max(0, ext[a]);
-        }
-        IntStream.range(0, (int) total).parallel().forEach(linear -> {
-            List<Arr> ids = new ArrayList<>();
-            int rest = linear;
-            for (int a = ext.length - 1; a >= 0; a--) {
-                ids.addFirst(intScalar(rest % ext[a]));
-                rest /= ext[a];
-            }
-            it.block(k.body(), new IdentityHashMap<>(env), ids);
-        });
+        return env;
     }
 
     /** Marks an optional tensor the caller left out: it reads as zeros. */

@@ -24,7 +24,8 @@ import qflash.analysis.RangeAnalysis;
                 "  ir            the tile IR as built from the source (or as read, with --from ir)",
                 "  lowered       the IR after the pipeline (the default)",
                 "  ir-after-all  the IR after every pass, marking passes that changed nothing",
-                "  ranges        the lowered IR with the range of every integer value, and what may overflow"})
+                "  ranges        the lowered IR with the range of every integer value, and what may overflow",
+                "  cuda          the CUDA C of the lowered kernel's body (fp16, qflash and int8 pipelines)"})
 public final class CompileCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -37,6 +38,9 @@ public final class CompileCommand implements Callable<Integer> {
 
     @Option(names = {"-o", "--output"}, paramLabel = "OUT", description = "write to OUT instead of standard output")
     Path output;
+
+    @Option(names = "--dim", paramLabel = "SYM=N", description = "with --emit cuda: a shape the kernel is specialised for (default D=64)")
+    java.util.Map<String, Integer> dims = new java.util.LinkedHashMap<>();
 
     @Option(names = "--prove", description = "with --emit ranges: cover every sm by intervals (a proof; about a minute) instead of sampling it")
     boolean prove;
@@ -71,12 +75,18 @@ public final class CompileCommand implements Callable<Integer> {
                 RangeAnalysis.Assumptions a = prove ? RangeAnalysis.Assumptions.PROOF : RangeAnalysis.Assumptions.DEFAULT;
                 text.append(Ranges.render(k, RangeAnalysis.analyze(k, a), src.name()));
             }
+            case "cuda" -> {
+                Kernel k = Compiler.lower(kernel.tileIr(src, null), kernel.pipeline(), null);
+                java.util.Map<String, Integer> fixed = new java.util.LinkedHashMap<>(java.util.Map.of("D", 64));
+                fixed.putAll(dims);
+                text.append(qflash.cuda.CudaEmitter.emit(k, fixed, src.name()).source());
+            }
             case "ir-after-all" -> {
                 Kernel k = kernel.tileIr(src, null);
                 text.append("// -----// tile IR from ").append(src.name()).append(" //----- //\n").append(IrPrinter.print(k));
                 Compiler.lower(k, kernel.pipeline(), stage -> text.append(stage.text()));
             }
-            default -> throw new UserError("--emit must be ast, ir, lowered, ir-after-all or ranges, got '" + emit + "'");
+            default -> throw new UserError("--emit must be ast, ir, lowered, ir-after-all, ranges or cuda, got '" + emit + "'");
         }
         if (output == null) {
             spec.commandLine().getOut().print(text);

@@ -67,6 +67,10 @@ public final class Main implements Runnable {
                 err.println("qflash: error: range analysis: " + ov.getMessage());
                 return USER;
             }
+            case qflash.cuda.CudaEmitter.Unsupported un -> {
+                err.println("qflash: error: CUDA backend: " + un.getMessage());
+                return USER;
+            }
             case qflash.Compiler.NotInteger ni -> {
                 err.println("qflash: error: " + ni.getMessage());
                 return USER;

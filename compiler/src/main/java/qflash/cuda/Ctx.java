@@ -1,0 +1,35 @@
+package qflash.cuda;
+
+/**
+ * Where an element expression is evaluated: C expressions for the logical row and column of position
+ * {@code i} and for the index of that position in arrays of each compatible layout (null where the
+ * context has no such coordinate or layout).
+ */
+record Ctx(Layout layout, String rowPos, String colPos, String rowReg, String colReg, String fragReg) {
+    static Ctx of(Layout l) {
+        return switch (l) {
+            case Layout.Frag f -> new Ctx(l,
+                    "(qf_wrow + (i / " + 4 * f.nt() + ") * 16 + qf_g + ((i / 2) % 2) * 8)",
+                    "(((i / 4) % " + f.nt() + ") * 8 + 2 * qf_t + i % 2)",
+                    "((i / " + 4 * f.nt() + ") * 2 + (i / 2) % 2)",
+                    "(((i / 4) % " + f.nt() + ") * 2 + i % 2)",
+                    "i");
+            case Layout.Rows r -> new Ctx(l, "(qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8)", null, "i", null, null);
+            case Layout.Cols c -> new Ctx(l, null, "((i / 2) * 8 + 2 * qf_t + i % 2)", null, "i", null);
+        };
+    }
+
+    /** Row {@code qf_r} of a tile being staged into shared memory, from its first column. */
+    static Ctx stage() {
+        return new Ctx(null, "qf_r", "0", null, null, null);
+    }
+
+    /** Column tiles of the context's layout, for checking that a column vector fits it. */
+    int nt() {
+        return switch (layout) {
+            case Layout.Frag f -> f.nt();
+            case Layout.Cols c -> c.nt();
+            case null, default -> -1;
+        };
+    }
+}

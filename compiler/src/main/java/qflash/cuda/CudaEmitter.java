@@ -1,0 +1,847 @@
+package qflash.cuda;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import qflash.cuda.Model.Stmt;
+import qflash.ir.Block;
+import qflash.ir.Dim;
+import qflash.ir.Elem;
+import qflash.ir.Kernel;
+import qflash.ir.Op;
+import qflash.ir.Type;
+import qflash.ir.Value;
+import qflash.ir.Verifier;
+
+/**
+ * Lowers the body of a lowered kernel to one CUDA C kernel with FlashAttention-2's schedule: one thread
+ * block per grid point (row block, head, batch), each warp owning {@code BLOCK_M / warps} query rows,
+ * every {@code dot} on tensor cores through {@code mma.sync}, reductions over rows with warp shuffles,
+ * and tiles that feed a {@code dot} staged in shared memory with {@code cp.async}, {@code stages}-deep
+ * inside the loop.
+ *
+ * <p>Each IR value becomes one of four things ({@link CVal}): a scalar C expression; a <em>lazy</em>
+ * value (aranges, constants, broadcasts, loads not worth keeping, and elementwise ops on those), whose
+ * element is an expression of the position and is written out where it is used; a register array in an
+ * {@link Layout} (products, reductions, loop-carried values and everything elementwise on them); or a
+ * staged tile in shared memory. Elementwise ops over register arrays of one layout share one unrolled
+ * loop. The per-element C follows {@code qflash.interp.Arith} operation for operation, so integer
+ * kernels give the interpreter's bits.
+ *
+ * <p>Emission runs twice: the first run records in which layouts each rank-1 load is read; loads read in
+ * one layout only are then kept in registers by the second run instead of being re-read from global
+ * memory at every use.
+ */
+public final class CudaEmitter {
+    /** The kernel cannot be mapped onto this schedule; the message says why (a user-facing error). */
+    public static final class Unsupported extends RuntimeException {
+        public Unsupported(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    /** What a launch passes, in order: tensors (device pointers), scalars, then shape symbols (ints). */
+    public record Arg(Kind kind, String name, Elem elem) {
+        public enum Kind { TENSOR, SCALAR, SYMBOL }
+    }
+
+    /** The emitted kernel and what launching it takes. */
+    public record CudaKernel(String source, String entry, int threads, int smemBytes, List<Arg> args,
+                             Map<String, Integer> fixedSymbols) {}
+
+    private sealed interface CVal {}
+
+    private record Uniform(String expr) implements CVal {}
+
+    private record Lazy(Op op) implements CVal {}
+
+    private record Reg(String name, Layout layout) implements CVal {}
+
+    /** A tile in shared memory: {@code ptr} is a typed pointer to row 0; rows are {@code stride} elements apart. */
+    private record Staged(String ptr, int stride) implements CVal {}
+
+    private record Param(Kernel.Param param) implements CVal {}
+
+    private enum Axis { ROW, COL, ZERO }
+
+    /**
+     * Emits {@code k}'s body. {@code fixed} binds shape symbols that must be compile-time constants
+     * (the head dimension sizes register arrays); the others become kernel arguments.
+     */
+    public static CudaKernel emit(Kernel k, Map<String, Integer> fixed, String sourceFile) {
+        Verifier.verifyLowered(k);
+        Emission dry = new Emission(k, fixed, sourceFile, null);
+        dry.run();
+        Map<Value, Layout> keep = new IdentityHashMap<>();
+        dry.demands.forEach((v, ls) -> {
+            if (ls.size() == 1 && !ls.contains(null)) keep.put(v, ls.iterator().next());
+        });
+        Emission real = new Emission(k, fixed, sourceFile, keep);
+        return real.run();
+    }
+
+    private static final class Emission {
+        private final Kernel k;
+        private final Map<String, Integer> fixed;
+        private final String file;
+        private final Map<Value, Layout> keep;
+        private final Map<Value, Set<Layout>> demands = new IdentityHashMap<>();
+        private final int bm, warps, stages, mt, threads;
+        private final Map<Value, CVal> vals = new IdentityHashMap<>();
+        private final Set<Value> feedsDot = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        private final Map<String, Arg> args = new LinkedHashMap<>();
+        private final Set<String> usedNames = new HashSet<>();
+        private List<Stmt> out = new ArrayList<>();
+        private Layout openLayout;
+        private List<Stmt> openBody;
+        private int smemBytes;
+        private int lastLine = -1;
+        /** The innermost loop being emitted, where staged loads collect their prefetch statements. */
+        private LoopFrame loop;
+
+        private record LoopFrame(String var, List<Stmt> stage) {}
+
+        Emission(Kernel k, Map<String, Integer> fixed, String file, Map<Value, Layout> keep) {
+            this.k = k;
+            this.fixed = fixed;
+            this.file = file;
+            this.keep = keep;
+            this.bm = sched("BLOCK_M");
+            this.warps = sched("warps");
+            this.stages = Math.max(1, k.schedule().getOrDefault("stages", 2L).intValue());
+            this.threads = 32 * warps;
+            if (bm % (16 * warps) != 0) {
+                throw new Unsupported("BLOCK_M = " + bm + " cannot be split over " + warps + " warps of 16-row mma tiles (BLOCK_M must be a multiple of " + 16 * warps + ")");
+            }
+            this.mt = bm / (16 * warps);
+        }
+
+        private int sched(String name) {
+            Long v = k.schedule().get(name);
+            if (v == null) throw new Unsupported("the CUDA schedule needs the tunable " + name + " (declare it in the kernel's schedule block)");
+            return v.intValue();
+        }
+
+        CudaKernel run() {
+            Map<Value, Kernel.Param> scalars = new IdentityHashMap<>();
+            for (Kernel.Param p : k.params()) {
+                vals.put(p.value(), p.isTensor() ? new Param(p) : scalarParam(p));
+                if (!p.isTensor()) scalars.put(p.value(), p);
+            }
+            Kernel.forEachOp(k.body(), op -> {
+                for (Value v : op.operands()) {
+                    Kernel.Param p = scalars.get(v);
+                    if (p != null) args.putIfAbsent("s:" + p.name(), new Arg(Arg.Kind.SCALAR, p.name(), p.value().type().elem()));
+                }
+            });
+            Kernel.forEachOp(k.body(), op -> {
+                if (op instanceof Op.Dot d) {
+                    feedsDot.add(d.a());
+                    feedsDot.add(d.b());
+                }
+                if (op instanceof Op.Transpose t && feedsDot.contains(t.result())) feedsDot.add(t.a());
+            });
+            // Transposes come before their dot; a second sweep catches the loads beneath them.
+            Kernel.forEachOp(k.body(), op -> {
+                if (op instanceof Op.Transpose t && feedsDot.contains(t.result())) feedsDot.add(t.a());
+            });
+            Block body = k.body();
+            String[] grid = {"(int)blockIdx.x", "(int)blockIdx.y", "(int)blockIdx.z"};
+            int gr = body.args().size();
+            if (gr > 3) throw new Unsupported("a grid of rank " + gr + " (CUDA grids have at most 3 axes)");
+            for (int a = 0; a < gr; a++) vals.put(body.args().get(a), new Uniform(grid[gr - 1 - a]));
+            emitBlock(body);
+            close();
+
+            List<String> params = new ArrayList<>();
+            List<Arg> argList = new ArrayList<>(args.values());
+            for (Arg a : argList) {
+                params.add(switch (a.kind()) {
+                    case TENSOR -> ctype(a.elem()) + "* __restrict__ " + tensorName(a.name());
+                    case SCALAR -> ctype(a.elem()) + " " + scalarName(a.name());
+                    case SYMBOL -> "int " + symbolName(a.name());
+                });
+            }
+            String entry = "qf_" + ident(k.name());
+            Model.KernelFunction fn = new Model.KernelFunction(entry, params, threads, Math.max(16, smemBytes), 16 * mt, out);
+            List<String> defines = new ArrayList<>();
+            fixed.forEach((s, v) -> defines.add("QF_" + s + " " + v));
+            Model.KernelSource src = new Model.KernelSource(
+                    "kernel @" + k.name() + " for CUDA: schedule " + k.schedule() + ", " + fixed + ", from " + file,
+                    file, defines, ModelWalker.prelude(), fn);
+            return new CudaKernel(new ModelWalker().render(src), entry, threads, smemBytes, argList, Map.copyOf(fixed));
+        }
+
+        // ------------------------------------------------------------ blocks and ops
+
+        private void emitBlock(Block b) {
+            for (Op op : b.ops()) {
+                if (op instanceof Op.Yield) return;
+                emitOp(op);
+            }
+        }
+
+        private void emitOp(Op op) {
+            switch (op) {
+                case Op.Const c -> vals.put(c.result(), c.result().tile().isScalar() ? new Uniform(literal(c.result().type().elem(), c.value())) : new Lazy(c));
+                case Op.DimOf d -> vals.put(d.result(), new Uniform(symbol(d.symbol())));
+                case Op.Arange a -> vals.put(a.result(), new Lazy(a));
+                case Op.Broadcast b -> vals.put(b.result(), new Lazy(b));
+                case Op.Transpose t -> vals.put(t.result(), new Lazy(t));
+                case Op.Unary u -> elementwise(op);
+                case Op.Binary b -> elementwise(op);
+                case Op.Cmp c -> elementwise(op);
+                case Op.Select s -> elementwise(op);
+                case Op.Convert c -> elementwise(op);
+                case Op.Load l -> load(l);
+                case Op.Dot d -> dot(d);
+                case Op.Reduce r -> reduce(r);
+                case Op.Store s -> store(s);
+                case Op.For f -> forLoop(f);
+                case Op.Yield y -> throw new IllegalStateException("yield inside a block");
+                case Op.Quantize q -> throw new Unsupported("quantize belongs in the prologue, not in the kernel body");
+                case Op.Center c -> throw new Unsupported("center belongs in the prologue, not in the kernel body");
+            }
+        }
+
+        private void elementwise(Op op) {
+            Value r = op.result();
+            if (r.tile().isScalar()) {
+                List<String> a = new ArrayList<>();
+                for (Value v : op.operands()) a.add(uniform(v));
+                vals.put(r, new Uniform(opExpr(op, a)));
+                return;
+            }
+            Layout layout = null;
+            for (Value v : op.operands()) {
+                if (vals.get(v) instanceof Reg reg && v.type().shape().equals(r.type().shape())) {
+                    if (layout != null && !layout.equals(reg.layout())) throw new Unsupported(op + " mixes two register layouts");
+                    layout = reg.layout();
+                }
+            }
+            if (layout == null) {
+                vals.put(r, new Lazy(op));
+                return;
+            }
+            Layout l = layout;
+            materialize(op, r, l, () -> opExpr(op, operandsAt(op, axesOf(l), Ctx.of(l))));
+        }
+
+        /** Computes {@code r} into a register array, in the open element loop when it has the same layout. */
+        private void materialize(Op op, Value r, Layout layout, java.util.function.Supplier<String> element) {
+            String name = fresh(r);
+            if (openLayout == null || !openLayout.equals(layout)) {
+                close();
+                line(op);
+                openLayout = layout;
+                openBody = new ArrayList<>();
+            }
+            out.add(new Model.ArrayDecl(ctype(r.type().elem()), name, layout.count()));
+            openBody.add(new Model.Assign(name + "[i]", element.get()));
+            vals.put(r, new Reg(name, layout));
+        }
+
+        /** Ends the open element loop, if any: the next statement is not part of it. */
+        private void close() {
+            if (openLayout == null) return;
+            out.add(new Model.ElementLoop(openLayout.count(), openBody));
+            openLayout = null;
+            openBody = null;
+        }
+
+        private void emit(Op op, Stmt s) {
+            close();
+            line(op);
+            out.add(s);
+        }
+
+        private void line(Op op) {
+            if (op.loc() == null || op.loc().line() <= 0 || op.loc().line() == lastLine) return;
+            lastLine = op.loc().line();
+            out.add(new Model.Line("#line " + lastLine + " \"" + file.replace("\\", "/").replace("\"", "") + "\""));
+        }
+
+        private void load(Op.Load l) {
+            Value r = l.result();
+            if (r.tile().isScalar()) {
+                Parts p = access(l, List.of(), null);
+                String name = fresh(r);
+                emit(l, new Model.ScalarDecl(ctype(r.type().elem()), name, guarded(l, p)));
+                vals.put(r, new Uniform(name));
+                return;
+            }
+            if (feedsDot.contains(r)) {
+                stage(l);
+                return;
+            }
+            Layout kept = keep == null ? null : keep.get(r);
+            if (kept != null) {
+                materialize(l, r, kept, () -> guarded(l, access(l, axesOf(kept), Ctx.of(kept))));
+                return;
+            }
+            vals.put(r, new Lazy(l));
+        }
+
+        /** Copies a [rows, D] tile that feeds a dot into shared memory: once, or stages-deep in a loop. */
+        private void stage(Op.Load l) {
+            Value r = l.result();
+            List<Dim> shape = r.type().shape();
+            Elem e = r.type().elem();
+            if (shape.size() != 2 || l.indices().getLast() != null) {
+                throw new Unsupported(l + ": a tile that feeds a dot must be [rows, :] of a tensor's last axis");
+            }
+            int rows = size(shape.get(0)), cols = size(shape.get(1));
+            int es = bytes(e);
+            int kw = kWidth(e);
+            if (cols * es % 16 != 0) throw new Unsupported(l + ": rows of " + cols * es + " bytes; cp.async copies 16-byte chunks (head dims must be multiples of " + 16 / es + ")");
+            int stride = roundUp(cols, kw) + 16 / es;   // 16 bytes of padding spread a fragment's rows over the banks
+            int tileBytes = rows * stride * es;
+            boolean inLoop = loop != null;
+            int buffers = inLoop ? stages : 1;
+            int base = smemBytes;
+            smemBytes += tileBytes * buffers;
+            Parts p = access(l, List.of(Axis.ROW, Axis.COL), Ctx.stage());
+            String tensor = tensorArg(l.tensor());
+            String valid = p.cond();
+            if (isOptional(l.tensor())) valid = "(" + tensor + " != nullptr && " + valid + ")";
+            String into = "qf_smem + " + base + (inLoop ? " + qf_sbuf * " + tileBytes : "");
+            Model.StageTile st = new Model.StageTile("stage " + r + " = " + l.tensor() + "[...] in shared memory: " + rows + " rows of " + cols + " x " + e.text,
+                    rows, cols * es / 16, threads, into, stride * es, tensor, p.offset(), valid);
+            String ptr = "reinterpret_cast<const " + ctype(e) + "*>(qf_smem + " + base + (inLoop ? " + qf_buf_" + loop.var() + " * " + tileBytes : "") + ")";
+            vals.put(r, new Staged(ptr, stride));
+            if (inLoop) {
+                loop.stage().add(st);
+            } else {
+                emit(l, st);
+                out.add(new Model.Commit());
+                out.add(new Model.StageWait(0, true));
+            }
+        }
+
+        private void dot(Op.Dot d) {
+            Value r = d.result();
+            List<Dim> rs = r.type().shape();
+            if (size(rs.get(0)) != bm) throw new Unsupported(d + ": a product must have BLOCK_M rows");
+            int nt = size(rs.get(1)) / 8;
+            if (size(rs.get(1)) % 8 != 0) throw new Unsupported(d + ": product columns must be a multiple of 8");
+            Elem ae = d.a().type().elem(), be = d.b().type().elem(), ce = r.type().elem();
+            boolean half = ae == Elem.F16;
+            if (half ? !(be == Elem.F16 && ce == Elem.F32) : !((ae == Elem.I8 || ae == Elem.U8) && be == Elem.I8 && ce == Elem.I32)) {
+                throw new Unsupported(d + ": tensor cores take i8/u8 x i8 -> i32 or f16 x f16 -> f32, not " + ae.text + " x " + be.text + " -> " + ce.text);
+            }
+            int kw = half ? 16 : 32;
+            int kdim = size(d.a().type().shape().get(1));
+            int kchunks = roundUp(kdim, kw) / kw;
+            List<String> loadA = new ArrayList<>();
+            boolean aRegs;
+            switch (vals.get(d.a())) {
+                case Staged s -> {
+                    aRegs = false;
+                    String e0 = "(qf_wrow + qf_mt * 16 + qf_g) * " + s.stride() + " + qf_kc * " + kw + " + " + (half ? 2 : 4) + " * qf_t";
+                    int down = 8 * s.stride(), right = half ? 8 : 16;
+                    String[] offs = {"", " + " + down, " + " + right, " + " + (down + right)};
+                    for (int j = 0; j < 4; j++) loadA.add("qf_a[" + j + "] = *reinterpret_cast<const u32*>(&" + s.ptr() + "[" + e0 + offs[j] + "]);");
+                }
+                case Reg p when p.layout() instanceof Layout.Frag f -> {
+                    aRegs = true;
+                    if (kdim % kw != 0) throw new Unsupported(d + ": a register operand needs " + kw + " | " + kdim + " (BLOCK_N)");
+                    String b = "qf_mt * " + 4 * f.nt() + " + qf_kc * " + (half ? 8 : 16);
+                    if (half) {
+                        for (int j = 0; j < 4; j++) loadA.add("qf_a[" + j + "] = qf_pack2(" + p.name() + "[" + b + " + " + 2 * j + "], " + p.name() + "[" + b + " + " + (2 * j + 1) + "]);");
+                    } else {
+                        // The accumulator gives lane t columns {2t, 2t+1, 8+2t, 9+2t} (+16) of each 32-wide chunk;
+                        // the A operand wants k = 4t..4t+3 (+16). Using them as those k slots permutes k, and B's
+                        // rows follow the same permutation below, so the sum is unchanged.
+                        int[][] idx = {{0, 1, 4, 5}, {2, 3, 6, 7}, {8, 9, 12, 13}, {10, 11, 14, 15}};
+                        for (int j = 0; j < 4; j++) {
+                            List<String> bytes = new ArrayList<>();
+                            for (int x : idx[j]) bytes.add(p.name() + "[" + b + " + " + x + "]");
+                            loadA.add("qf_a[" + j + "] = qf_pack4(" + String.join(", ", bytes) + ");");
+                        }
+                    }
+                }
+                default -> throw new Unsupported(d + ": the left operand must be a loaded tile or a tile computed in registers");
+            }
+            // B(k, n) lives at k * kStride + n * nStride of a staged tile.
+            Value bsrc = d.b();
+            boolean transposed = false;
+            if (vals.get(bsrc) instanceof Lazy(Op.Transpose t)) {
+                bsrc = t.a();
+                transposed = true;
+            }
+            if (!(vals.get(bsrc) instanceof Staged s)) throw new Unsupported(d + ": the right operand must be a loaded tile (or its transpose)");
+            String kStride = transposed ? "1" : Integer.toString(s.stride());
+            String nStride = transposed ? Integer.toString(s.stride()) : "1";
+            String n = "(qf_nt * 8 + qf_g)";
+            List<String> slots0 = new ArrayList<>(), slots1 = new ArrayList<>();
+            if (half) {
+                for (int q = 0; q < 2; q++) {
+                    slots0.add("2 * qf_t + " + q);
+                    slots1.add("8 + 2 * qf_t + " + q);
+                }
+            } else {
+                int[] perm = {0, 1, 8, 9};
+                for (int q = 0; q < 4; q++) {
+                    slots0.add(aRegs ? "2 * qf_t + " + perm[q] : "4 * qf_t + " + q);
+                    slots1.add(aRegs ? "16 + 2 * qf_t + " + perm[q] : "16 + 4 * qf_t + " + q);
+                }
+            }
+            List<String> loadB = new ArrayList<>();
+            boolean contiguous = transposed && !aRegs;
+            String[] regs = {"qf_b0", "qf_b1"};
+            List<List<String>> slots = List.of(slots0, slots1);
+            for (int j = 0; j < 2; j++) {
+                if (contiguous) {
+                    String e0 = "(qf_kc * " + kw + " + " + slots.get(j).getFirst() + ") * " + kStride + " + " + n + " * " + nStride;
+                    loadB.add(regs[j] + " = *reinterpret_cast<const u32*>(&" + s.ptr() + "[" + e0 + "]);");
+                } else {
+                    List<String> el = new ArrayList<>();
+                    for (String slot : slots.get(j)) el.add(s.ptr() + "[(qf_kc * " + kw + " + " + slot + ") * " + kStride + " + " + n + " * " + nStride + "]");
+                    loadB.add(regs[j] + " = " + (half ? "qf_pack2(" : "qf_pack4(") + String.join(", ", el) + ");");
+                }
+            }
+            Layout layout = new Layout.Frag(mt, nt);
+            String name = fresh(r);
+            emit(d, new Model.ArrayDecl(ctype(ce), name, layout.count()));
+            String call = half ? "qf_mma_f16" : ae == Elem.U8 ? "qf_mma_u8s8" : "qf_mma_s8s8";
+            out.add(new Model.Mma(r + " = dot(" + d.a() + ", " + d.b() + ") on tensor cores (" + call + ")", name, ctype(ce),
+                    layout.count(), mt, nt, kchunks, loadA, loadB, call));
+            vals.put(r, new Reg(name, layout));
+        }
+
+        private void reduce(Op.Reduce rd) {
+            Value a = rd.a();
+            List<Dim> s = a.type().shape();
+            if (rd.axis() != 1 || s.size() != 2 || size(s.get(0)) != bm) throw new Unsupported(rd + ": only row reductions of [BLOCK_M, n] tiles map to warp shuffles");
+            Layout.Frag f = new Layout.Frag(mt, size(s.get(1)) / 8);
+            Elem e = rd.result().type().elem();
+            String t = ctype(e);
+            String init, acc;
+            boolean max = rd.kind() == Op.RedKind.MAX;
+            if (e.isInt) {
+                init = max ? literal(e, e.min()) : literal(e, 0);
+                acc = max ? "(" + t + ")max(qf_a, qf_x)" : "qf_add_" + t + "(qf_a, qf_x)";
+            } else {
+                init = max ? literal(e, Double.NEGATIVE_INFINITY) : literal(e, 0);
+                acc = max ? (e == Elem.F64 ? "fmax(qf_a, qf_x)" : "fmaxf(qf_a, qf_x)") : "(qf_a + qf_x)";
+            }
+            Layout.Rows rows = new Layout.Rows(mt);
+            String name = fresh(rd.result());
+            emit(rd, new Model.ArrayDecl(t, name, rows.count()));
+            String element = expr(a, List.of(Axis.ROW, Axis.COL), Ctx.of(f));
+            out.add(new Model.RowReduce(name, t, rows.count(), 2 * f.nt(), f.nt(), init, element, acc, acc, rd.result() + " = reduce " + rd.kind().text() + " " + a + " [1]"));
+            vals.put(rd.result(), new Reg(name, rows));
+        }
+
+        private void store(Op.Store s) {
+            Value v = s.value();
+            Layout layout = switch (vals.get(v)) {
+                case Reg r -> r.layout();
+                default -> layoutOf(v.type());
+            };
+            Ctx ctx = Ctx.of(layout);
+            Parts p = access(s.tensor(), s.indices(), axesOf(layout), ctx);
+            String tensor = tensorArg(s.tensor());
+            emit(s, new Model.ElementLoop(layout.count(), List.of(
+                    new Model.GuardedStore(p.cond(), tensor + "[" + p.offset() + "]", expr(v, axesOf(layout), ctx)))));
+        }
+
+        private void forLoop(Op.For f) {
+            close();
+            line(f);
+            Block body = f.body();
+            String var = fresh(body.args().getFirst());
+            vals.put(body.args().getFirst(), new Uniform(var));
+            List<Stmt> before = new ArrayList<>();
+            List<Reg> carried = new ArrayList<>();
+            for (int j = 0; j < f.inits().size(); j++) {
+                Value arg = body.args().get(j + 1);
+                Layout layout = layoutOf(arg.type());
+                String name = fresh(arg);
+                out.add(new Model.ArrayDecl(ctype(arg.type().elem()), name, layout.count()));
+                before.add(new Model.ElementLoop(layout.count(), List.of(new Model.Assign(name + "[i]", expr(f.inits().get(j), axesOf(layout), Ctx.of(layout))))));
+                Reg reg = new Reg(name, layout);
+                carried.add(reg);
+                vals.put(arg, reg);
+                vals.put(f.results().get(j), reg);
+            }
+            List<Stmt> outer = out;
+            LoopFrame outerLoop = loop;
+            out = new ArrayList<>();
+            loop = new LoopFrame(var, new ArrayList<>());
+            emitBlock(body);
+            List<Stmt> yield = new ArrayList<>();
+            List<Value> ys = body.terminator().values();
+            for (int j = 0; j < ys.size(); j++) {
+                Reg reg = carried.get(j);
+                if (vals.get(ys.get(j)) instanceof Reg y && carried.contains(y) && y != reg) {
+                    throw new Unsupported(f + ": a loop-carried value yields another one unchanged");
+                }
+                if (vals.get(ys.get(j)) == reg) continue;
+                yield.add(new Model.ElementLoop(reg.layout().count(), List.of(new Model.Assign(reg.name() + "[i]", expr(ys.get(j), axesOf(reg.layout()), Ctx.of(reg.layout()))))));
+            }
+            close();
+            List<Stmt> bodyStmts = out;
+            List<Stmt> stage = loop.stage();
+            out = outer;
+            loop = outerLoop;
+            List<Stmt> head = new ArrayList<>();
+            String lo = "qf_lo_" + var, hi = "qf_hi_" + var;
+            if (!stage.isEmpty()) {
+                // Tiles for iterations kb .. kb+stages-2 are in flight when iteration kb starts.
+                for (int s = 0; s < stages - 1; s++) before.add(prefetch(var, lo + " + " + s, lo, hi, stage));
+                head.add(prefetch(var, var + " + " + (stages - 1), lo, hi, stage));
+                head.add(new Model.StageWait(stages - 1, true));
+                head.add(new Model.ScalarDecl("int", "qf_buf_" + var, "(" + var + " - " + lo + ") % " + stages));
+                // No warp may overwrite a buffer (next iteration's prefetch) while another still reads it.
+                yield.add(new Model.Sync());
+            }
+            out.add(new Model.ForLoop("for " + body.args().getFirst() + " in [" + f.lo() + ", " + f.hi() + ")"
+                    + (stage.isEmpty() ? "" : ", " + stages + "-stage cp.async pipeline"),
+                    var, uniform(f.lo()), uniform(f.hi()), before, head, bodyStmts, yield));
+            lastLine = -1;
+        }
+
+        /**
+         * Issues the staged loads of iteration {@code at} into its buffer. The stage statements name the
+         * loop variable, so the scope rebinds it to {@code at}; a commit is issued even past the end so that
+         * {@code cp.async.wait_group} always counts one group per iteration.
+         */
+        private Stmt prefetch(String var, String at, String lo, String hi, List<Stmt> stage) {
+            List<Stmt> issue = new ArrayList<>();
+            issue.add(new Model.ScalarDecl("int", var, "qf_next"));
+            issue.add(new Model.ScalarDecl("int", "qf_sbuf", "(" + var + " - " + lo + ") % " + stages));
+            issue.addAll(stage);
+            return new Model.Block("", List.of(
+                    new Model.ScalarDecl("int", "qf_next", at),
+                    new Model.Block("if (qf_next < " + hi + ")", issue),
+                    new Model.Commit()));
+        }
+
+        // ------------------------------------------------------------ expressions
+
+        private record Parts(String offset, String cond) {}
+
+        private Parts access(Op.Load l, List<Axis> axes, Ctx ctx) {
+            return access(l.tensor(), l.indices(), axes, ctx);
+        }
+
+        /** Element offset and in-bounds condition of a tensor access at a position given by {@code axes} in {@code ctx}. */
+        private Parts access(Value tensor, List<Value> indices, List<Axis> axes, Ctx ctx) {
+            List<Dim> dims = tensor.type().shape();
+            String off = "0LL";
+            List<String> conds = new ArrayList<>();
+            int ra = 0;
+            for (int d = 0; d < dims.size(); d++) {
+                Value ix = indices.get(d);
+                String e;
+                if (ix == null) e = pos(axes.get(ra++), ctx);
+                else if (ix.tile().isScalar()) e = uniform(ix);
+                else e = expr(ix, List.of(axes.get(ra++)), ctx);
+                String n = dimExpr(dims.get(d));
+                conds.add("(unsigned)(" + e + ") < (unsigned)" + n);
+                off = d == 0 ? "(i64)(" + e + ")" : "(" + off + " * " + n + " + (" + e + "))";
+            }
+            return new Parts(off, conds.isEmpty() ? "true" : String.join(" && ", conds));
+        }
+
+        private String guarded(Op.Load l, Parts p) {
+            String t = tensorArg(l.tensor());
+            String cond = isOptional(l.tensor()) ? t + " != nullptr && " + p.cond() : p.cond();
+            return "(" + cond + " ? " + t + "[" + p.offset() + "] : (" + ctype(l.result().type().elem()) + ")0)";
+        }
+
+        private boolean isOptional(Value tensor) {
+            return vals.get(tensor) instanceof Param(Kernel.Param p) && (p.optional() || p.derived());
+        }
+
+        /** Element of {@code v} at the position {@code axes} names in {@code ctx}. */
+        private String expr(Value v, List<Axis> axes, Ctx ctx) {
+            CVal cv = vals.get(v);
+            if (cv == null) throw new IllegalStateException("no C value for " + v);
+            return switch (cv) {
+                case Uniform u -> u.expr();
+                case Reg r -> r.name() + "[" + regIndex(r, axes, ctx, v) + "]";
+                case Lazy(Op op) -> lazy(op, axes, ctx);
+                case Staged s -> throw new Unsupported(v + " lives in shared memory and can only feed a dot");
+                case Param p -> throw new Unsupported(v + " is a whole tensor here");
+            };
+        }
+
+        private String regIndex(Reg r, List<Axis> axes, Ctx ctx, Value v) {
+            String idx = switch (r.layout()) {
+                case Layout.Rows x -> axes.getFirst() == Axis.ROW ? ctx.rowReg() : null;
+                case Layout.Cols c -> axes.getFirst() == Axis.COL && ctx.nt() == c.nt() ? ctx.colReg() : null;
+                case Layout.Frag f -> axes.equals(List.of(Axis.ROW, Axis.COL)) && ctx.layout() instanceof Layout.Frag g && g.equals(f) ? ctx.fragReg() : null;
+            };
+            if (idx == null) throw new Unsupported(v + " is held in registers as " + r.layout() + " but read at " + axes + " in " + ctx.layout());
+            return idx;
+        }
+
+        private String lazy(Op op, List<Axis> axes, Ctx ctx) {
+            return switch (op) {
+                case Op.Const c -> literal(c.result().type().elem(), c.value());
+                case Op.Arange a -> pos(axes.getFirst(), ctx);
+                case Op.Broadcast b -> {
+                    List<Dim> src = b.a().type().shape();
+                    List<Axis> sa = new ArrayList<>();
+                    for (int j = 0; j < src.size(); j++) {
+                        Dim d = src.get(j);
+                        sa.add(d.isConst() && d.size() == 1 ? Axis.ZERO : axes.get(b.dims().get(j)));
+                    }
+                    yield b.a().tile().isScalar() ? uniform(b.a()) : expr(b.a(), sa, ctx);
+                }
+                case Op.Load l -> {
+                    if (keep == null && l.result().type().rank() == 1) {
+                        Axis ax = axes.getFirst();
+                        Layout want = ax == Axis.ROW && ctx.rowReg() != null ? new Layout.Rows(mt)
+                                : ax == Axis.COL && ctx.colReg() != null ? new Layout.Cols(ctx.nt()) : null;
+                        demands.computeIfAbsent(l.result(), x -> new LinkedHashSet<>()).add(want);
+                    }
+                    yield guarded(l, access(l, axes, ctx));
+                }
+                case Op.Transpose t -> throw new Unsupported(t + ": a transpose can only feed a dot");
+                default -> opExpr(op, operandsAt(op, axes, ctx));
+            };
+        }
+
+        private List<String> operandsAt(Op op, List<Axis> axes, Ctx ctx) {
+            List<String> a = new ArrayList<>();
+            for (Value v : op.operands()) a.add(v.tile().isScalar() ? uniform(v) : expr(v, axes, ctx));
+            return a;
+        }
+
+        private String uniform(Value v) {
+            if (vals.get(v) instanceof Uniform u) return u.expr();
+            throw new Unsupported(v + " is not a scalar here");
+        }
+
+        private String pos(Axis a, Ctx ctx) {
+            String p = switch (a) {
+                case ROW -> ctx.rowPos();
+                case COL -> ctx.colPos();
+                case ZERO -> "0";
+            };
+            if (p == null) throw new Unsupported("a " + a + " position is not defined in layout " + ctx.layout());
+            return p;
+        }
+
+        /** The C of one elementwise op on operand expressions, following {@code qflash.interp.Arith}. */
+        private String opExpr(Op op, List<String> a) {
+            return switch (op) {
+                case Op.Unary u -> unary(u, a.getFirst());
+                case Op.Binary b -> binary(b, a.get(0), a.get(1));
+                case Op.Cmp c -> "(" + a.get(0) + " " + switch (c.kind()) {
+                    case LT -> "<"; case LE -> "<="; case GT -> ">"; case GE -> ">="; case EQ -> "=="; case NE -> "!=";
+                } + " " + a.get(1) + ")";
+                case Op.Select s -> "(" + a.get(0) + " ? " + a.get(1) + " : " + a.get(2) + ")";
+                case Op.Convert c -> convert(c, a.getFirst());
+                default -> throw new IllegalStateException("not elementwise: " + op);
+            };
+        }
+
+        private String unary(Op.Unary u, String a) {
+            Elem e = u.result().type().elem();
+            String t = ctype(e);
+            if (e == Elem.F16) throw new Unsupported(u + ": arithmetic on f16 (convert to f32 first)");
+            return switch (u.kind()) {
+                case NEG -> e.isInt ? "qf_neg_" + t + "(" + a + ")" : "(-" + a + ")";
+                case NOT -> e == Elem.I1 ? "(!" + a + ")" : "(" + t + ")(~" + a + ")";
+                case ABS -> e.isInt ? "(" + a + " < 0 ? qf_neg_" + t + "(" + a + ") : " + a + ")" : (e == Elem.F64 ? "fabs(" : "fabsf(") + a + ")";
+                case EXP2 -> (e == Elem.F64 ? "exp2(" : "exp2f(") + a + ")";
+                case EXP -> (e == Elem.F64 ? "exp(" : "expf(") + a + ")";
+                case SQRT -> (e == Elem.F64 ? "sqrt(" : "sqrtf(") + a + ")";
+                case RSQRT -> "(" + t + ")(1.0 / sqrt((double)" + a + "))";
+            };
+        }
+
+        private String binary(Op.Binary b, String x, String y) {
+            Elem e = b.result().type().elem();
+            String t = ctype(e);
+            if (e == Elem.F16) throw new Unsupported(b + ": arithmetic on f16 (convert to f32 first)");
+            if (!e.isInt) {
+                boolean d = e == Elem.F64;
+                return switch (b.kind()) {
+                    case ADD -> "(" + x + " + " + y + ")";
+                    case SUB -> "(" + x + " - " + y + ")";
+                    case MUL -> "(" + x + " * " + y + ")";
+                    case DIV -> "(" + x + " / " + y + ")";
+                    case MIN -> (d ? "fmin(" : "fminf(") + x + ", " + y + ")";
+                    case MAX -> (d ? "fmax(" : "fmaxf(") + x + ", " + y + ")";
+                    default -> throw new Unsupported(b + " on a float");
+                };
+            }
+            if (e == Elem.I1) {
+                return switch (b.kind()) {
+                    case AND -> "(" + x + " && " + y + ")";
+                    case OR -> "(" + x + " || " + y + ")";
+                    case XOR, ADD, SUB -> "(" + x + " != " + y + ")";
+                    case MUL, MIN -> "(" + x + " && " + y + ")";
+                    case MAX -> "(" + x + " || " + y + ")";
+                    default -> throw new Unsupported(b + " on i1");
+                };
+            }
+            boolean wide = e == Elem.I64;
+            return switch (b.kind()) {
+                case ADD -> "qf_add_" + t + "(" + x + ", " + y + ")";
+                case SUB -> "qf_sub_" + t + "(" + x + ", " + y + ")";
+                case MUL -> "qf_mul_" + t + "(" + x + ", " + y + ")";
+                case DIV -> "(" + t + ")qf_div64(" + x + ", " + y + ")";
+                case FLOORDIV -> "(" + t + ")qf_floordiv64(" + x + ", " + y + ")";
+                case REM -> "(" + t + ")qf_rem64(" + x + ", " + y + ")";
+                case MIN -> "(" + t + ")min(" + x + ", " + y + ")";
+                case MAX -> "(" + t + ")max(" + x + ", " + y + ")";
+                case SHL -> wide ? "qf_shl_i64(" + x + ", " + y + ")" : "(" + t + ")qf_shl_int(" + x + ", " + y + ")";
+                case SHR -> wide ? "qf_shr_i64(" + x + ", " + y + ")" : "(" + t + ")qf_shr_int(" + x + ", " + y + ")";
+                case AND -> "(" + t + ")(" + x + " & " + y + ")";
+                case OR -> "(" + t + ")(" + x + " | " + y + ")";
+                case XOR -> "(" + t + ")(" + x + " ^ " + y + ")";
+            };
+        }
+
+        private String convert(Op.Convert c, String a) {
+            Elem from = c.a().type().elem(), to = c.result().type().elem();
+            String t = ctype(to);
+            if (to.isInt) {
+                String wide = from.isInt ? "(i64)(" + a + ")"
+                        : "qf_f2ll_" + c.rounding().name().toLowerCase() + "(" + (from == Elem.F16 ? "qf_h2f(" + a + ")" : a) + ")";
+                if (to == Elem.I1) return "(" + wide + " != 0)";
+                if (to == Elem.I64) return wide;
+                return c.overflow() == Op.Overflow.SAT
+                        ? "(" + t + ")qf_sat(" + wide + ", " + to.min() + "LL, " + to.max() + "LL)"
+                        : "(" + t + ")(" + wide + ")";
+            }
+            String f32 = from.isInt ? "(float)(" + a + ")" : from == Elem.F16 ? "qf_h2f(" + a + ")" : "(float)(" + a + ")";
+            return switch (to) {
+                case F16 -> "qf_f2h(" + f32 + ")";
+                case F32 -> f32;
+                case F64 -> from == Elem.F16 ? "(double)qf_h2f(" + a + ")" : "(double)(" + a + ")";
+                default -> throw new Unsupported(c + ": no C type for " + to.text);
+            };
+        }
+
+        // ------------------------------------------------------------ names, types, shapes
+
+        private Uniform scalarParam(Kernel.Param p) {
+            return new Uniform(scalarName(p.name()));
+        }
+
+        private String tensorArg(Value tensor) {
+            if (!(vals.get(tensor) instanceof Param(Kernel.Param p))) throw new Unsupported(tensor + " is not a kernel parameter");
+            args.putIfAbsent("t:" + p.name(), new Arg(Arg.Kind.TENSOR, p.name(), p.value().type().elem()));
+            for (Dim d : p.value().type().shape()) if (!d.isConst()) symbol(d.symbol());
+            return tensorName(p.name());
+        }
+
+        private String symbol(String s) {
+            Integer v = fixed.get(s);
+            if (v != null) return "QF_" + s;
+            args.putIfAbsent("n:" + s, new Arg(Arg.Kind.SYMBOL, s, Elem.I32));
+            return symbolName(s);
+        }
+
+        private String dimExpr(Dim d) {
+            return d.isConst() ? Integer.toString(d.size()) : symbol(d.symbol());
+        }
+
+        private int size(Dim d) {
+            if (d.isConst()) return d.size();
+            Integer v = fixed.get(d.symbol());
+            if (v == null) throw new Unsupported("the size of " + d.symbol() + " must be known when the kernel is emitted (give it, e.g. " + d.symbol() + "=64)");
+            return v;
+        }
+
+        private Layout layoutOf(Type t) {
+            List<Dim> s = t.shape();
+            if (s.size() == 1 && size(s.getFirst()) == bm) return new Layout.Rows(mt);
+            if (s.size() == 2 && size(s.get(0)) == bm && size(s.get(1)) % 8 == 0) return new Layout.Frag(mt, size(s.get(1)) / 8);
+            throw new Unsupported("no register layout for " + t + " (per-row vectors and [BLOCK_M, 8k] tiles only)");
+        }
+
+        private static List<Axis> axesOf(Layout l) {
+            return switch (l) {
+                case Layout.Rows r -> List.of(Axis.ROW);
+                case Layout.Cols c -> List.of(Axis.COL);
+                case Layout.Frag f -> List.of(Axis.ROW, Axis.COL);
+            };
+        }
+
+        private String fresh(Value v) {
+            String base = "v_" + ident(v.name());
+            String name = base;
+            for (int n = 1; !usedNames.add(name); n++) name = base + "_" + n;
+            return name;
+        }
+    }
+
+    static String ident(String s) {
+        return s.replaceAll("[^A-Za-z0-9_]", "_");
+    }
+
+    static String tensorName(String param) {
+        return "p_" + ident(param);
+    }
+
+    static String scalarName(String param) {
+        return "s_" + ident(param);
+    }
+
+    static String symbolName(String sym) {
+        return "n_" + ident(sym);
+    }
+
+    static String ctype(Elem e) {
+        return switch (e) {
+            case I1 -> "bool";
+            case I8 -> "i8";
+            case U8 -> "u8";
+            case I16 -> "short";
+            case I32 -> "int";
+            case I64 -> "i64";
+            case F16 -> "f16";
+            case F32 -> "float";
+            case F64 -> "double";
+            case REAL -> throw new Unsupported("the kernel still has 'real' values: run a pipeline that sets a precision");
+        };
+    }
+
+    static int bytes(Elem e) {
+        return switch (e) {
+            case I8, U8 -> 1;
+            case F16, I16 -> 2;
+            default -> throw new Unsupported("tiles of " + e.text + " cannot feed tensor cores");
+        };
+    }
+
+    static int kWidth(Elem e) {
+        return e == Elem.F16 ? 16 : 32;
+    }
+
+    static int roundUp(int x, int m) {
+        return (x + m - 1) / m * m;
+    }
+
+    /** An exact C literal of {@code e}: integers in decimal, floats in hexadecimal. */
+    static String literal(Elem e, double v) {
+        return switch (e) {
+            case I1 -> v != 0 ? "true" : "false";
+            case I8, U8, I16 -> "(" + ctype(e) + ")" + (long) v;
+            case I32 -> (long) v == Integer.MIN_VALUE ? "(-2147483647 - 1)" : Long.toString((long) v);
+            case I64 -> (long) v == Long.MIN_VALUE ? "(-9223372036854775807LL - 1)" : (long) v + "LL";
+            case F32, F16 -> {
+                float f = (float) v;
+                String lit = Float.isNaN(f) ? "__int_as_float(0x7fc00000)" : Float.isInfinite(f) ? (f > 0 ? "qf_inf()" : "(-qf_inf())")
+                        : "(" + Float.toHexString(f) + "f)";
+                yield e == Elem.F16 ? "qf_f2h(" + lit + ")" : lit;
+            }
+            case F64 -> Double.isNaN(v) ? "__longlong_as_double(0x7ff8000000000000LL)" : Double.isInfinite(v) ? (v > 0 ? "(double)qf_inf()" : "(-(double)qf_inf())")
+                    : "(" + Double.toHexString(v) + ")";
+            case REAL -> throw new Unsupported("'real' literal: run a pipeline that sets a precision");
+        };
+    }
+}

@@ -1,0 +1,59 @@
+package qflash.cuda;
+
+import java.util.List;
+
+/**
+ * The output model of the CUDA emitter: one record per emitted construct, rendered by the template of
+ * the same name in {@code templates/qflash/cuda/Cuda.stg} through {@link ModelWalker}. Components are
+ * strings, numbers, booleans, other models or lists of those; the emitter computes every name, offset
+ * and count, so the templates only print, loop and branch on booleans.
+ */
+public sealed interface Model {
+    /** A statement inside the kernel body. */
+    sealed interface Stmt extends Model {}
+
+    record KernelSource(String banner, String lineFile, List<String> defines, String prelude, KernelFunction kernel) implements Model {}
+
+    record KernelFunction(String name, List<String> params, int threads, int smemBytes, int rowsPerWarp, List<Stmt> body) implements Model {}
+
+    /** A {@code #line} directive pointing back at the DSL source. */
+    record Line(String directive) implements Stmt {}
+
+    record Comment(String text) implements Stmt {}
+
+    record ScalarDecl(String type, String name, String value) implements Stmt {}
+
+    /** A register-resident tile: one element per position the calling thread owns. */
+    record ArrayDecl(String type, String name, int size) implements Stmt {}
+
+    /** A loop over the positions a thread owns in one layout; {@code i} is the position. */
+    record ElementLoop(int count, List<Stmt> body) implements Stmt {}
+
+    record Assign(String target, String value) implements Stmt {}
+
+    record GuardedStore(String guard, String target, String value) implements Stmt {}
+
+    /** A row reduction over an accumulator-layout tile: per-thread columns, then the row group's four threads. */
+    record RowReduce(String target, String type, int rows, int cols, int ntiles, String init, String element,
+                     String combineAcc, String combineShfl, String comment) implements Stmt {}
+
+    /** A tile copied from global to shared memory with {@code cp.async}, rows past the tensor zero-filled. */
+    record StageTile(String comment, int rows, int chunksPerRow, int threads, String smem, int rowStrideBytes,
+                     String src, String rowOffset, String valid) implements Stmt {}
+
+    record StageWait(int pending, boolean sync) implements Stmt {}
+
+    record Commit() implements Stmt {}
+
+    record Sync() implements Stmt {}
+
+    /** A scope: {@code head { body }}. */
+    record Block(String head, List<Stmt> body) implements Stmt {}
+
+    /** A tensor-core product into an accumulator-layout tile; {@code loadA}/{@code loadB} fill the fragments. */
+    record Mma(String comment, String dst, String dstType, int count, int mtiles, int ntiles, int kchunks,
+               List<String> loadA, List<String> loadB, String call) implements Stmt {}
+
+    record ForLoop(String comment, String var, String lo, String hi, List<Stmt> before, List<Stmt> head,
+                   List<Stmt> body, List<Stmt> yield) implements Stmt {}
+}

@@ -1,0 +1,176 @@
+package qflash.cuda;
+
+import static org.junit.jupiter.api.Assertions.*;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.lang.reflect.Constructor;
+import java.lang.reflect.ParameterizedType;
+import java.lang.reflect.RecordComponent;
+import java.lang.reflect.Type;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import qflash.Compiler;
+import qflash.TestFiles;
+import qflash.ir.Kernel;
+import qflash.pass.Pipeline;
+
+/**
+ * The CUDA emitter without a GPU: every template renders from its model class with nothing but the
+ * model's values in the output; emitted kernels carry the constructs the schedule promises (asserted as
+ * substrings); and, where {@code nvcc} is on the PATH, every sample x pipeline x a few schedules and
+ * every single option change of {@code int8} compiles for sm_90a and sm_80. Run:
+ * {@code mvn -pl compiler test -Dtest=CudaEmitterTest}.
+ */
+class CudaEmitterTest {
+    static Kernel kernel(String sample, String pipeline, Map<String, String> opts, Map<String, Long> tunables) {
+        return Compiler.compile(TestFiles.sample(sample), Pipeline.named(pipeline, opts), tunables);
+    }
+
+    static String cuda(String sample, String pipeline, Map<String, String> opts, Map<String, Long> tunables, int d) {
+        return CudaEmitter.emit(kernel(sample, pipeline, opts, tunables), Map.of("D", d), sample).source();
+    }
+
+    @Test
+    void everyTemplateHasAModelClassAndRendersOnlyItsValues() throws Exception {
+        ModelWalker w = new ModelWalker();
+        Set<String> classes = new HashSet<>();
+        List<Class<?>> models = new ArrayList<>();
+        for (Class<?> c : Model.class.getPermittedSubclasses()) {
+            if (c == Model.Stmt.class) {
+                for (Class<?> s : c.getPermittedSubclasses()) models.add(s);
+            } else {
+                models.add(c);
+            }
+        }
+        for (Class<?> c : models) classes.add(c.getSimpleName());
+        assertEquals(classes, new HashSet<>(w.templateNames()), "templates and model classes must pair up by name");
+        for (Class<?> c : models) {
+            Model m = sample(c);
+            String text = w.render(m);
+            assertFalse(text.isBlank(), c.getSimpleName() + " rendered nothing");
+            assertFalse(text.contains("qflash."), c.getSimpleName() + " leaked a Java object: " + text);
+            assertFalse(text.matches("(?s).*@[0-9a-f]{4,}.*"), c.getSimpleName() + " leaked an identity hash: " + text);
+            for (RecordComponent rc : c.getRecordComponents()) {
+                if (rc.getType() == String.class) assertTrue(text.contains("<" + rc.getName() + ">"), c.getSimpleName() + " does not print " + rc.getName() + ":\n" + text);
+            }
+        }
+    }
+
+    /** An instance whose strings name their component, so the test can see each one reach the output. */
+    private static Model sample(Class<?> c) throws Exception {
+        RecordComponent[] rcs = c.getRecordComponents();
+        Object[] values = new Object[rcs.length];
+        Class<?>[] types = new Class<?>[rcs.length];
+        for (int i = 0; i < rcs.length; i++) {
+            types[i] = rcs[i].getType();
+            values[i] = value(rcs[i].getType(), rcs[i].getGenericType(), rcs[i].getName());
+        }
+        Constructor<?> ctor = c.getDeclaredConstructor(types);
+        return (Model) ctor.newInstance(values);
+    }
+
+    private static Object value(Class<?> t, Type generic, String name) throws Exception {
+        if (t == String.class) return "<" + name + ">";
+        if (t == int.class) return 7;
+        if (t == boolean.class) return true;
+        if (t == List.class) {
+            Type arg = ((ParameterizedType) generic).getActualTypeArguments()[0];
+            if (arg == String.class) return List.of("<" + name + ">");
+            return List.of(new Model.Comment("<" + name + ">"));
+        }
+        if (Model.class.isAssignableFrom(t)) return sample(t);
+        throw new IllegalStateException("no sample value for " + t);
+    }
+
+    @Test
+    void integerKernelsUseIntegerTensorCoresAndPointBackAtTheSource() {
+        String int8 = cuda("flash_attention.tile", "int8", Map.of(), Map.of(), 64);
+        assertTrue(int8.contains("qf_mma_u8s8(&"), "int8's PV product is u8 x s8");
+        assertTrue(int8.contains("qf_mma_s8s8(&"), "QK^T is s8 x s8");
+        assertTrue(int8.contains("qf_cp_async16("), "K/V tiles are staged with cp.async");
+        assertTrue(int8.contains("qf_cp_async_wait<1>()"), "two stages: one tile in flight");
+        assertTrue(int8.contains("__shfl_xor_sync"), "row max and sum across the row group");
+        assertTrue(int8.contains("#line 25 \"flash_attention.tile\""), "the score line of the DSL");
+        assertFalse(int8.contains("float v_s"), "scores stay integer");
+        String qflash = cuda("flash_attention.tile", "qflash", Map.of(), Map.of(), 64);
+        assertFalse(qflash.contains("qf_mma_u8s8(&"), "qflash's P is s8");
+        String fp16 = cuda("flash_attention.tile", "fp16", Map.of(), Map.of(), 64);
+        assertTrue(fp16.contains("qf_mma_f16(&"), "fp16 runs on f16 tensor cores");
+        String three = cuda("flash_attention.tile", "int8", Map.of(), Map.of("stages", 3L), 64);
+        assertTrue(three.contains("qf_cp_async_wait<2>()"), "three stages keep two tiles in flight");
+    }
+
+    @Test
+    void schedulesTheMmaLayoutCannotTakeAreRefusedWithAReason() {
+        CudaEmitter.Unsupported e = assertThrows(CudaEmitter.Unsupported.class,
+                () -> cuda("flash_attention.tile", "int8", Map.of(), Map.of("BLOCK_M", 16L, "warps", 4L), 64));
+        assertTrue(e.getMessage().contains("BLOCK_M"), e.getMessage());
+        e = assertThrows(CudaEmitter.Unsupported.class, () -> cuda("flash_attention.tile", "f32", Map.of(), Map.of(), 64));
+        assertTrue(e.getMessage().contains("cannot feed tensor cores"), e.getMessage());
+        e = assertThrows(CudaEmitter.Unsupported.class, () -> cuda("flash_attention.tile", "int8", Map.of(), Map.of("BLOCK_N", 16L), 64));
+        assertTrue(e.getMessage().contains("BLOCK_N"), e.getMessage());
+    }
+
+    static boolean hasNvcc() {
+        try {
+            Process p = new ProcessBuilder("nvcc", "--version").redirectErrorStream(true).start();
+            p.getInputStream().readAllBytes();
+            return p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0;
+        } catch (IOException | InterruptedException e) {
+            return false;
+        }
+    }
+
+    record Case(String sample, String pipeline, Map<String, String> opts, Map<String, Long> tunables, int d) {
+        @Override
+        public String toString() {
+            return sample + " " + pipeline + " " + opts + " " + tunables + " D=" + d;
+        }
+    }
+
+    static List<Case> compileCases() {
+        List<Case> cases = new ArrayList<>();
+        List<Map<String, Long>> schedules = List.of(Map.of(), Map.of("BLOCK_M", 128L, "warps", 8L, "stages", 3L), Map.of("BLOCK_N", 32L, "stages", 1L));
+        int[] dims = {64, 128, 80};
+        for (String s : TestFiles.SAMPLES) {
+            for (String p : List.of("int8", "qflash", "fp16")) {
+                for (int i = 0; i < schedules.size(); i++) cases.add(new Case(s, p, Map.of(), schedules.get(i), dims[i]));
+            }
+        }
+        for (var e : Pipeline.OPTIONS.entrySet()) {
+            for (String v : e.getValue()) cases.add(new Case("flash_attention.tile", "int8", Map.of(e.getKey(), v), Map.of(), 32));
+        }
+        return cases;
+    }
+
+    @Test
+    void emittedCudaCompilesWithNvccForHopperAndAmpere() throws Exception {
+        assumeTrue(hasNvcc(), "nvcc is not on the PATH: emitted CUDA is not compiled here");
+        Path dir = Files.createTempDirectory("qflash-nvcc");
+        List<String> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<Case> cases = compileCases();
+        cases.parallelStream().forEach(c -> {
+            try {
+                Path cu = Files.createTempFile(dir, "k", ".cu");
+                Files.writeString(cu, cuda(c.sample(), c.pipeline(), c.opts(), c.tunables(), c.d()));
+                for (String arch : List.of("sm_90a", "sm_80")) {
+                    Process p = new ProcessBuilder("nvcc", "-cubin", "-arch=" + arch, "-fmad=false", "-o", cu + "." + arch + ".cubin", cu.toString())
+                            .redirectErrorStream(true).start();
+                    String log = new String(p.getInputStream().readAllBytes());
+                    if (!p.waitFor(300, TimeUnit.SECONDS) || p.exitValue() != 0) failures.add(c + " " + arch + ":\n" + log);
+                }
+            } catch (IOException | InterruptedException e) {
+                failures.add(c + ": " + e);
+            }
+        });
+        assertTrue(failures.isEmpty(), failures.size() + " of " + cases.size() * 2 + " compilations failed:\n" + String.join("\n", failures));
+    }
+}

@@ -1,0 +1,72 @@
+// qflash device prelude: the IR's scalar semantics in CUDA C (mirrors qflash.interp.Arith) and the
+// tensor-core and cp.async primitives the kernels are built from. Included verbatim in every kernel.
+typedef signed char i8;
+typedef unsigned char u8;
+typedef unsigned short f16;   // IEEE half, carried as its bits: no cuda_fp16.h needed under NVRTC
+typedef long long i64;
+typedef unsigned int u32;
+typedef unsigned long long u64;
+
+// Integer arithmetic wraps (two's complement) as the IR defines it: computed unsigned, never UB.
+#define QF_WRAP_OPS(T, U) \
+  __device__ __forceinline__ T qf_add_##T(T a, T b) { return (T)((U)a + (U)b); } \
+  __device__ __forceinline__ T qf_sub_##T(T a, T b) { return (T)((U)a - (U)b); } \
+  __device__ __forceinline__ T qf_mul_##T(T a, T b) { return (T)((U)a * (U)b); } \
+  __device__ __forceinline__ T qf_neg_##T(T a) { return (T)(0 - (U)a); }
+QF_WRAP_OPS(i8, u32)
+QF_WRAP_OPS(u8, u32)
+QF_WRAP_OPS(short, u32)
+QF_WRAP_OPS(int, u32)
+QF_WRAP_OPS(i64, u64)
+
+// Shifts by any amount: a negative count shifts the other way, a count past the width gives 0 (left)
+// or the sign (right), exactly Arith.shl/shr.
+__device__ __forceinline__ i64 qf_shl64(i64 a, i64 n) { return n >= 64 ? 0 : (i64)((u64)a << n); }
+__device__ __forceinline__ i64 qf_shr64(i64 a, i64 n) { return n >= 63 ? (a < 0 ? -1 : 0) : a >> n; }
+__device__ __forceinline__ int qf_shl_int(int a, i64 n) { return n < 0 ? (int)qf_shr64(a, -n) : n >= 32 ? 0 : (int)((u32)a << n); }
+__device__ __forceinline__ int qf_shr_int(int a, i64 n) { return n < 0 ? qf_shl_int(a, -n) : (int)qf_shr64(a, n); }
+__device__ __forceinline__ i64 qf_shl_i64(i64 a, i64 n) { return n < 0 ? (n == (i64)0x8000000000000000LL ? 0 : qf_shr64(a, -n)) : qf_shl64(a, n); }
+__device__ __forceinline__ i64 qf_shr_i64(i64 a, i64 n) { return n < 0 ? (n == (i64)0x8000000000000000LL ? 0 : qf_shl64(a, -n)) : qf_shr64(a, n); }
+
+// Division by zero gives 0; computed in 64 bits so that min / -1 wraps instead of trapping.
+__device__ __forceinline__ i64 qf_div64(i64 a, i64 b) { return b == 0 ? 0 : (b == -1 ? (i64)(0 - (u64)a) : a / b); }
+__device__ __forceinline__ i64 qf_floordiv64(i64 a, i64 b) { if (b == 0) return 0; i64 q = qf_div64(a, b); return (q * b != a && ((a < 0) != (b < 0))) ? q - 1 : q; }
+__device__ __forceinline__ i64 qf_rem64(i64 a, i64 b) { return (b == 0 || b == -1) ? 0 : a % b; }
+
+// Float to integer: round, NaN to 0, clamp to the i64 range (PTX cvt does all three), then narrow.
+__device__ __forceinline__ i64 qf_f2ll_rne(float v) { return __float2ll_rn(v); }
+__device__ __forceinline__ i64 qf_f2ll_trunc(float v) { return __float2ll_rz(v); }
+__device__ __forceinline__ i64 qf_f2ll_floor(float v) { return __float2ll_rd(v); }
+__device__ __forceinline__ i64 qf_f2ll_rne(double v) { return __double2ll_rn(v); }
+__device__ __forceinline__ i64 qf_f2ll_trunc(double v) { return __double2ll_rz(v); }
+__device__ __forceinline__ i64 qf_f2ll_floor(double v) { return __double2ll_rd(v); }
+__device__ __forceinline__ i64 qf_sat(i64 v, i64 lo, i64 hi) { return v < lo ? lo : v > hi ? hi : v; }
+
+__device__ __forceinline__ float qf_h2f(f16 h) { float f; asm("cvt.f32.f16 %0, %1;" : "=f"(f) : "h"(h)); return f; }
+__device__ __forceinline__ f16 qf_f2h(float f) { f16 h; asm("cvt.rn.f16.f32 %0, %1;" : "=h"(h) : "f"(f)); return h; }
+__device__ __forceinline__ float qf_inf() { return __int_as_float(0x7f800000); }
+
+__device__ __forceinline__ u32 qf_pack4(u32 a, u32 b, u32 c, u32 d) { return (a & 0xff) | (b & 0xff) << 8 | (c & 0xff) << 16 | (d & 0xff) << 24; }
+__device__ __forceinline__ u32 qf_pack2(u32 a, u32 b) { return (a & 0xffff) | (b & 0xffff) << 16; }
+
+// One warp-wide tensor-core product, D = A B + D (PTX ISA, mma.sync.aligned.m16n8k32 / m16n8k16).
+__device__ __forceinline__ void qf_mma_s8s8(int* c, const u32* a, u32 b0, u32 b1) {
+  asm volatile("mma.sync.aligned.m16n8k32.row.col.s32.s8.s8.s32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};"
+               : "+r"(c[0]), "+r"(c[1]), "+r"(c[2]), "+r"(c[3]) : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+}
+__device__ __forceinline__ void qf_mma_u8s8(int* c, const u32* a, u32 b0, u32 b1) {
+  asm volatile("mma.sync.aligned.m16n8k32.row.col.s32.u8.s8.s32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};"
+               : "+r"(c[0]), "+r"(c[1]), "+r"(c[2]), "+r"(c[3]) : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+}
+__device__ __forceinline__ void qf_mma_f16(float* c, const u32* a, u32 b0, u32 b1) {
+  asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};"
+               : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3]) : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+}
+
+// 16 bytes global to shared without a register round trip; src_bytes = 0 fills zeros (padding rows).
+__device__ __forceinline__ void qf_cp_async16(void* smem, const void* gmem, int src_bytes) {
+  u32 s = (u32)__cvta_generic_to_shared(smem);
+  asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;" :: "r"(s), "l"(gmem), "r"(src_bytes));
+}
+__device__ __forceinline__ void qf_cp_async_commit() { asm volatile("cp.async.commit_group;"); }
+template <int N> __device__ __forceinline__ void qf_cp_async_wait() { asm volatile("cp.async.wait_group %0;" :: "n"(N)); }
