@@ -46,8 +46,13 @@ public final class CudaBackend implements AutoCloseable {
 
     /** The first GPU with NVRTC; {@link CudaDevice.Unavailable} or {@link Nvrtc.Unavailable} with one line why not. */
     public static CudaBackend open() {
-        Nvrtc nvrtc = Nvrtc.load();
-        return new CudaBackend(CudaDevice.open(), nvrtc, CubinCache.standard());
+        CudaDevice device = CudaDevice.open();
+        try {
+            return new CudaBackend(device, Nvrtc.load(), CubinCache.standard());
+        } catch (RuntimeException e) {
+            device.close();
+            throw e;
+        }
     }
 
     public CudaDevice device() {
@@ -167,6 +172,7 @@ public final class CudaBackend implements AutoCloseable {
 
     /** Binds a launch: runs the prologue on the host, uploads every argument the kernel reads. */
     public Launch bind(Compiled c, Map<String, Arr> tensors, Map<String, Double> scalars) {
+        device.makeCurrent();
         Map<String, Arr> args = launchArguments(c.kernel(), tensors, scalars);
         Map<String, Integer> symbols = Interpreter.bindShapes(c.kernel(), tensors);
         return new Launch(c, args, symbols);

@@ -67,7 +67,13 @@ public final class CudaDevice implements AutoCloseable {
         return "sm_" + major + minor + (major == 9 ? "a" : "");
     }
 
+    /** Makes this device's context current on the calling thread (a driver context is per thread). */
+    public void makeCurrent() {
+        cuCtxSetCurrent(context);
+    }
+
     public CUfunction load(byte[] cubin, String kernel) {
+        makeCurrent();
         CUmodule module = new CUmodule();
         cuModuleLoadData(module, cubin);
         CUfunction f = new CUfunction();

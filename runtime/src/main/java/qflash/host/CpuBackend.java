@@ -32,15 +32,22 @@ public final class CpuBackend {
         if (!k.param("O").out()) throw new UserError("kernel '" + k.name() + "': tensor O must be an output (out)");
     }
 
-    public static Result run(Kernel k, Inputs in, Double scale) {
+    /** The arguments of one attention call, by parameter name: tensors (O zero-filled) and scalars. */
+    public record Bound(Map<String, Arr> tensors, Map<String, Double> scalars) {
+        public Arr out() {
+            return tensors.get("O");
+        }
+    }
+
+    /** Binds {@code in} to {@code k}'s parameters, rounding each input to the parameter's element type. */
+    public static Bound bind(Kernel k, Inputs in, Double scale) {
         requireAttention(k);
         Shape s = in.shape();
         Map<String, Arr> tensors = new HashMap<>();
         tensors.put("Q", Arr.floats(elem(k, "Q"), in.q(), s.dims()));
         tensors.put("K", Arr.floats(elem(k, "K"), in.k(), s.dims()));
         tensors.put("V", Arr.floats(elem(k, "V"), in.v(), s.dims()));
-        Arr o = new Arr(elem(k, "O"), s.dims());
-        tensors.put("O", o);
+        tensors.put("O", new Arr(elem(k, "O"), s.dims()));
         Kernel.Param bias = k.param("bias");
         if (in.bias() != null) {
             if (bias == null || !bias.isTensor()) throw new UserError("inputs carry a bias but kernel '" + k.name() + "' takes none");
@@ -48,16 +55,25 @@ public final class CpuBackend {
         }
         Map<String, Double> scalars = new HashMap<>();
         if (scale != null) scalars.put("scale", scale);
+        return new Bound(tensors, scalars);
+    }
+
+    public static Result run(Kernel k, Inputs in, Double scale) {
+        Bound b = bind(k, in, scale);
         long t0 = System.nanoTime();
         try {
-            Interpreter.run(k, tensors, scalars);
+            Interpreter.run(k, b.tensors(), b.scalars());
         } catch (Interpreter.BadArguments e) {
             throw new UserError(e.getMessage());
         }
         double ms = (System.nanoTime() - t0) / 1e6;
+        return new Result(values(b.out()), ms);
+    }
+
+    public static double[] values(Arr o) {
         double[] out = new double[o.size()];
         for (int i = 0; i < out.length; i++) out[i] = o.get(i);
-        return new Result(out, ms);
+        return out;
     }
 
     private static qflash.ir.Elem elem(Kernel k, String name) {

@@ -1,0 +1,217 @@
+package qflash.gpu;
+
+import static org.junit.jupiter.api.Assertions.*;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import qflash.Compiler;
+import qflash.diag.Source;
+import qflash.host.CpuBackend;
+import qflash.host.Inputs;
+import qflash.host.Reference;
+import qflash.host.Shape;
+import qflash.host.Workload;
+import qflash.interp.Arr;
+import qflash.interp.Interpreter;
+import qflash.ir.Kernel;
+import qflash.pass.Pipeline;
+
+/**
+ * The GPU against the CPU interpreter, the oracle: every integer kernel's output equal bit for bit, for
+ * both presets and every single option change, on A1-A7 and on N in {1, 7, 64, 197, 1000} x D in {32, 64,
+ * 80, 128}, plain, bias and causal, under three schedules; fp16 within 1e-2 of float64 attention; and 10^4
+ * launches leave device memory where it started. Skips without a GPU. Run on the GPU host (README, "GPU"):
+ * {@code java -jar junit-platform-console-standalone.jar execute --class-path ... --select-class
+ * qflash.gpu.CudaBitExactTest --include-tag gpu}.
+ */
+@Tag("gpu")
+class CudaBitExactTest {
+    static CudaBackend gpu;
+    static final Map<String, CudaBackend.Compiled> compiled = new ConcurrentHashMap<>();
+    static final List<String> SAMPLES = List.of("flash_attention.tile", "flash_attention_bias.tile", "flash_attention_causal.tile");
+
+    @BeforeAll
+    static void open() {
+        try {
+            gpu = CudaBackend.open();
+        } catch (CudaDevice.Unavailable | Nvrtc.Unavailable e) {
+            assumeTrue(false, "no GPU here: " + e.getMessage());
+        }
+        System.out.println("device: " + gpu.device() + ", " + gpu.nvrtc().describe());
+    }
+
+    @AfterAll
+    static void close() {
+        if (gpu != null) gpu.close();
+    }
+
+    static Source sample(String name) throws Exception {
+        Path p = Path.of(System.getProperty("qflash.samples", "../samples"), name);
+        return new Source(name, Files.readString(p));
+    }
+
+    record Case(String sample, String pipeline, Map<String, String> opts, Map<String, Long> tunables, Shape shape, Inputs.Model model) {
+        @Override
+        public String toString() {
+            return sample + " " + pipeline + (opts.isEmpty() ? "" : " " + opts) + (tunables.isEmpty() ? "" : " " + tunables) + " " + shape + " " + model.text;
+        }
+    }
+
+    static Kernel kernel(Case c) throws Exception {
+        return Compiler.compile(sample(c.sample()), Pipeline.named(c.pipeline(), c.opts()), c.tunables());
+    }
+
+    static CudaBackend.Compiled compile(Case c) throws Exception {
+        String key = c.sample() + c.pipeline() + c.opts() + c.tunables() + c.shape().d();
+        CudaBackend.Compiled hit = compiled.get(key);
+        if (hit != null) return hit;
+        CudaBackend.Compiled k = gpu.compile(kernel(c), c.shape().d(), c.sample());
+        compiled.put(key, k);
+        return k;
+    }
+
+    /** Runs a case on both sides; returns the number of elements compared, fails on the first difference. */
+    static int compare(Case c) throws Exception {
+        CudaBackend.Compiled k = compile(c);
+        Inputs in = Inputs.generate(c.model(), c.shape(), c.shape().n() * 31L + c.shape().d(), k.kernel().param("bias") != null);
+        CpuBackend.Bound cpu = CpuBackend.bind(k.kernel(), in, null);
+        Interpreter.run(k.kernel(), cpu.tensors(), cpu.scalars());
+        CpuBackend.Bound dev = CpuBackend.bind(k.kernel(), in, null);
+        Arr got = gpu.run(k, dev.tensors(), dev.scalars()).get("O");
+        Arr want = cpu.out();
+        for (int i = 0; i < want.size(); i++) {
+            if (Double.doubleToLongBits(got.get(i)) != Double.doubleToLongBits(want.get(i))) {
+                fail(c + ": element " + i + " of " + want.size() + ": GPU " + got.get(i) + ", CPU " + want.get(i));
+            }
+        }
+        return want.size();
+    }
+
+    static List<Case> integerCases() {
+        List<Case> cases = new ArrayList<>();
+        for (String p : List.of("int8", "qflash")) {
+            for (String s : SAMPLES) {
+                for (Workload w : Workload.ALL.values()) {
+                    if (w.name().startsWith("A")) cases.add(new Case(s, p, Map.of(), Map.of(), w.shape(1), Inputs.Model.UNIFORM));
+                }
+                int j = 0;
+                for (int n : new int[] {1, 7, 64, 197, 1000}) {
+                    for (int d : new int[] {32, 64, 80, 128}) {
+                        Inputs.Model m = List.of(Inputs.Model.UNIFORM, Inputs.Model.GAUSS_OUTLIER, Inputs.Model.K_BIAS).get(j++ % 3);
+                        cases.add(new Case(s, p, Map.of(), Map.of(), new Shape(1, n >= 1000 ? 1 : 2, n, d), m));
+                    }
+                }
+            }
+        }
+        return cases;
+    }
+
+    @Test
+    void integerPresetsEqualTheInterpreterBitForBit() throws Exception {
+        runAll(integerCases(), "presets");
+    }
+
+    @Test
+    void everySingleOptionChangeEqualsTheInterpreter() throws Exception {
+        List<Case> cases = new ArrayList<>();
+        for (String p : List.of("int8", "qflash")) {
+            for (var e : Pipeline.OPTIONS.entrySet()) {
+                for (String v : e.getValue()) {
+                    for (String s : SAMPLES) {
+                        cases.add(new Case(s, p, Map.of(e.getKey(), v), Map.of(), new Shape(1, 3, 197, 64), Inputs.Model.GAUSS_OUTLIER));
+                    }
+                    cases.add(new Case("flash_attention.tile", p, Map.of(e.getKey(), v), Map.of(), new Shape(2, 2, 77, 80), Inputs.Model.K_BIAS));
+                }
+            }
+        }
+        runAll(cases, "option changes");
+    }
+
+    @Test
+    void otherSchedulesEqualTheInterpreter() throws Exception {
+        List<Case> cases = new ArrayList<>();
+        List<Map<String, Long>> schedules = List.of(
+                Map.of("BLOCK_M", 128L, "warps", 8L, "stages", 3L),
+                Map.of("BLOCK_M", 128L, "warps", 4L, "BLOCK_N", 128L),
+                Map.of("BLOCK_M", 64L, "warps", 4L, "BLOCK_N", 32L, "stages", 1L));
+        for (String p : List.of("int8", "qflash")) {
+            for (String s : SAMPLES) {
+                for (Map<String, Long> t : schedules) {
+                    cases.add(new Case(s, p, Map.of(), t, new Shape(1, 2, 197, 64), Inputs.Model.UNIFORM));
+                    cases.add(new Case(s, p, Map.of(), t, new Shape(1, 2, 300, 128), Inputs.Model.GAUSS_OUTLIER));
+                }
+            }
+        }
+        runAll(cases, "schedules");
+    }
+
+    static void runAll(List<Case> cases, String what) throws Exception {
+        // Compile in parallel first (NVRTC is thread-safe per program); the comparisons then share the cubins.
+        cases.parallelStream().forEach(c -> {
+            try {
+                compile(c);
+            } catch (Exception e) {
+                throw new RuntimeException(c + ": " + e.getMessage(), e);
+            }
+        });
+        long elements = 0;
+        for (Case c : cases) elements += compare(c);
+        System.out.printf("bit-exact %s: %d cases, %d output elements, all equal%n", what, cases.size(), elements);
+    }
+
+    @Test
+    void fp16IsWithinOnePercentOfFloat64() throws Exception {
+        double worst = 0;
+        int n = 0;
+        for (String s : SAMPLES) {
+            for (Workload w : Workload.ALL.values()) {
+                if (!w.name().startsWith("A")) continue;
+                Case c = new Case(s, "fp16", Map.of(), Map.of(), w.shape(1), Inputs.Model.UNIFORM);
+                CudaBackend.Compiled k = compile(c);
+                Inputs in = Inputs.generate(c.model(), c.shape(), 7, k.kernel().param("bias") != null);
+                CpuBackend.Bound b = CpuBackend.bind(k.kernel(), in, null);
+                double[] got = CpuBackend.values(gpu.run(k, b.tensors(), b.scalars()).get("O"));
+                double[] ref = Reference.attention(in, 1 / Math.sqrt(c.shape().d()), k.kernel().has("causal"));
+                double maxRef = 0, maxErr = 0;
+                for (int i = 0; i < ref.length; i++) {
+                    maxRef = Math.max(maxRef, Math.abs(ref[i]));
+                    maxErr = Math.max(maxErr, Math.abs(got[i] - ref[i]));
+                }
+                double rel = maxErr / maxRef;
+                worst = Math.max(worst, rel);
+                n++;
+                assertTrue(rel <= 1e-2, c + ": max |err| / max |ref| = " + rel);
+            }
+        }
+        System.out.printf("fp16: %d cases, worst max|err|/max|ref| = %.3g%n", n, worst);
+    }
+
+    @Test
+    void tenThousandLaunchesLeaveDeviceMemoryWhereItStarted() throws Exception {
+        Case c = new Case("flash_attention.tile", "int8", Map.of(), Map.of(), new Shape(1, 2, 64, 32), Inputs.Model.UNIFORM);
+        CudaBackend.Compiled k = compile(c);
+        Inputs in = Inputs.generate(c.model(), c.shape(), 1, false);
+        CpuBackend.Bound b = CpuBackend.bind(k.kernel(), in, null);
+        Map<String, Arr> args = new LinkedHashMap<>(b.tensors());
+        gpu.run(k, args, b.scalars());   // the first call may allocate driver state
+        long before = gpu.device().memory()[0];
+        for (int i = 0; i < 10_000; i++) {
+            try (CudaBackend.Launch l = gpu.bind(k, args, b.scalars())) {
+                l.run();
+            }
+        }
+        long after = gpu.device().memory()[0];
+        System.out.printf("10^4 bind+launch+free rounds: free device memory %d -> %d bytes%n", before, after);
+        assertEquals(before, after, "device memory leaked over 10^4 launches");
+    }
+}
