@@ -47,7 +47,8 @@ public final class CudaEmitter {
 
     /** What a launch passes, in order: tensors (device pointers), scalars, then shape symbols (ints). */
     public record Arg(Kind kind, String name, Elem elem) {
-        public enum Kind { TENSOR, SCALAR, SYMBOL }
+        /** SCALAR_REF: a scalar the prologue computed, passed as a pointer to its one-element device buffer. */
+        public enum Kind { TENSOR, SCALAR, SCALAR_REF, SYMBOL }
     }
 
     /** The emitted kernel and what launching it takes. */
@@ -94,6 +95,7 @@ public final class CudaEmitter {
         private final int bm, warps, stages, mt, threads;
         private final Map<Value, CVal> vals = new IdentityHashMap<>();
         private final Set<Value> feedsDot = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        private final Map<Value, Op> defs = new IdentityHashMap<>();
         private final Map<String, Arg> args = new LinkedHashMap<>();
         private final Set<String> usedNames = new HashSet<>();
         private List<Stmt> out = new ArrayList<>();
@@ -136,10 +138,17 @@ public final class CudaEmitter {
             Kernel.forEachOp(k.body(), op -> {
                 for (Value v : op.operands()) {
                     Kernel.Param p = scalars.get(v);
-                    if (p != null) args.putIfAbsent("s:" + p.name(), new Arg(Arg.Kind.SCALAR, p.name(), p.value().type().elem()));
+                    if (p != null && !args.containsKey("s:" + p.name())) {
+                        args.put("s:" + p.name(), new Arg(p.derived() ? Arg.Kind.SCALAR_REF : Arg.Kind.SCALAR, p.name(), p.value().type().elem()));
+                        if (p.derived()) {
+                            // Read once: the prologue left it in device memory, so the host never waits for it.
+                            out.add(new Model.ScalarDecl(CExpr.ctype(p.value().type().elem()), CExpr.scalarName(p.name()), "*" + CExpr.refName(p.name())));
+                        }
+                    }
                 }
             });
             Kernel.forEachOp(k.body(), op -> {
+                for (Value r : op.results()) defs.put(r, op);
                 if (op instanceof Op.Dot d) {
                     feedsDot.add(d.a());
                     feedsDot.add(d.b());
@@ -162,12 +171,13 @@ public final class CudaEmitter {
             List<Arg> argList = new ArrayList<>(args.values());
             for (Arg a : argList) {
                 params.add(switch (a.kind()) {
-                    case TENSOR -> ctype(a.elem()) + "* __restrict__ " + tensorName(a.name());
-                    case SCALAR -> ctype(a.elem()) + " " + scalarName(a.name());
-                    case SYMBOL -> "int " + symbolName(a.name());
+                    case TENSOR -> CExpr.ctype(a.elem()) + "* __restrict__ " + CExpr.tensorName(a.name());
+                    case SCALAR -> CExpr.ctype(a.elem()) + " " + CExpr.scalarName(a.name());
+                    case SCALAR_REF -> "const " + CExpr.ctype(a.elem()) + "* __restrict__ " + CExpr.refName(a.name());
+                    case SYMBOL -> "int " + CExpr.symbolName(a.name());
                 });
             }
-            String entry = "qf_" + ident(k.name());
+            String entry = "qf_" + CExpr.ident(k.name());
             Model.KernelFunction fn = new Model.KernelFunction(entry, params, threads, Math.max(16, smemBytes), 16 * mt, out);
             List<String> defines = new ArrayList<>();
             fixed.forEach((s, v) -> defines.add("QF_" + s + " " + v));
@@ -188,7 +198,7 @@ public final class CudaEmitter {
 
         private void emitOp(Op op) {
             switch (op) {
-                case Op.Const c -> vals.put(c.result(), c.result().tile().isScalar() ? new Uniform(literal(c.result().type().elem(), c.value())) : new Lazy(c));
+                case Op.Const c -> vals.put(c.result(), c.result().tile().isScalar() ? new Uniform(CExpr.literal(c.result().type().elem(), c.value())) : new Lazy(c));
                 case Op.DimOf d -> vals.put(d.result(), new Uniform(symbol(d.symbol())));
                 case Op.Arange a -> vals.put(a.result(), new Lazy(a));
                 case Op.Broadcast b -> vals.put(b.result(), new Lazy(b));
@@ -214,7 +224,7 @@ public final class CudaEmitter {
             if (r.tile().isScalar()) {
                 List<String> a = new ArrayList<>();
                 for (Value v : op.operands()) a.add(uniform(v));
-                vals.put(r, new Uniform(opExpr(op, a)));
+                vals.put(r, new Uniform(CExpr.op(op, a, narrowOperands(op))));
                 return;
             }
             Layout layout = null;
@@ -229,7 +239,7 @@ public final class CudaEmitter {
                 return;
             }
             Layout l = layout;
-            materialize(op, r, l, () -> opExpr(op, operandsAt(op, axesOf(l), Ctx.of(l))));
+            materialize(op, r, l, () -> CExpr.op(op, operandsAt(op, axesOf(l), Ctx.of(l)), narrowOperands(op)));
         }
 
         /** Computes {@code r} into a register array, in the open element loop when it has the same layout. */
@@ -241,7 +251,7 @@ public final class CudaEmitter {
                 openLayout = layout;
                 openBody = new ArrayList<>();
             }
-            out.add(new Model.ArrayDecl(ctype(r.type().elem()), name, layout.count()));
+            out.add(new Model.ArrayDecl(CExpr.ctype(r.type().elem()), name, layout.count()));
             openBody.add(new Model.Assign(name + "[i]", element.get()));
             vals.put(r, new Reg(name, layout));
         }
@@ -271,7 +281,7 @@ public final class CudaEmitter {
             if (r.tile().isScalar()) {
                 Parts p = access(l, List.of(), null);
                 String name = fresh(r);
-                emit(l, new Model.ScalarDecl(ctype(r.type().elem()), name, guarded(l, p)));
+                emit(l, new Model.ScalarDecl(CExpr.ctype(r.type().elem()), name, guarded(l, p)));
                 vals.put(r, new Uniform(name));
                 return;
             }
@@ -296,10 +306,10 @@ public final class CudaEmitter {
                 throw new Unsupported(l + ": a tile that feeds a dot must be [rows, :] of a tensor's last axis");
             }
             int rows = size(shape.get(0)), cols = size(shape.get(1));
-            int es = bytes(e);
-            int kw = kWidth(e);
+            int es = CExpr.bytes(e);
+            int kw = CExpr.kWidth(e);
             if (cols * es % 16 != 0) throw new Unsupported(l + ": rows of " + cols * es + " bytes; cp.async copies 16-byte chunks (head dims must be multiples of " + 16 / es + ")");
-            int stride = roundUp(cols, kw) + 16 / es;   // 16 bytes of padding spread a fragment's rows over the banks
+            int stride = CExpr.roundUp(cols, kw) + 16 / es;   // 16 bytes of padding spread a fragment's rows over the banks
             int tileBytes = rows * stride * es;
             boolean inLoop = loop != null;
             int buffers = inLoop ? stages : 1;
@@ -312,7 +322,7 @@ public final class CudaEmitter {
             String into = "qf_smem + " + base + (inLoop ? " + qf_sbuf * " + tileBytes : "");
             Model.StageTile st = new Model.StageTile("stage " + r + " = " + l.tensor() + "[...] in shared memory: " + rows + " rows of " + cols + " x " + e.text,
                     rows, cols * es / 16, threads, into, stride * es, tensor, p.offset(), valid);
-            String ptr = "reinterpret_cast<const " + ctype(e) + "*>(qf_smem + " + base + (inLoop ? " + qf_buf_" + loop.var() + " * " + tileBytes : "") + ")";
+            String ptr = "reinterpret_cast<const " + CExpr.ctype(e) + "*>(qf_smem + " + base + (inLoop ? " + qf_buf_" + loop.var() + " * " + tileBytes : "") + ")";
             vals.put(r, new Staged(ptr, stride));
             if (inLoop) {
                 loop.stage().add(st);
@@ -336,7 +346,7 @@ public final class CudaEmitter {
             }
             int kw = half ? 16 : 32;
             int kdim = size(d.a().type().shape().get(1));
-            int kchunks = roundUp(kdim, kw) / kw;
+            int kchunks = CExpr.roundUp(kdim, kw) / kw;
             List<String> loadA = new ArrayList<>();
             boolean aRegs;
             switch (vals.get(d.a())) {
@@ -407,9 +417,9 @@ public final class CudaEmitter {
             }
             Layout layout = new Layout.Frag(mt, nt);
             String name = fresh(r);
-            emit(d, new Model.ArrayDecl(ctype(ce), name, layout.count()));
+            emit(d, new Model.ArrayDecl(CExpr.ctype(ce), name, layout.count()));
             String call = half ? "qf_mma_f16" : ae == Elem.U8 ? "qf_mma_u8s8" : "qf_mma_s8s8";
-            out.add(new Model.Mma(r + " = dot(" + d.a() + ", " + d.b() + ") on tensor cores (" + call + ")", name, ctype(ce),
+            out.add(new Model.Mma(r + " = dot(" + d.a() + ", " + d.b() + ") on tensor cores (" + call + ")", name, CExpr.ctype(ce),
                     layout.count(), mt, nt, kchunks, loadA, loadB, call));
             vals.put(r, new Reg(name, layout));
         }
@@ -420,14 +430,14 @@ public final class CudaEmitter {
             if (rd.axis() != 1 || s.size() != 2 || size(s.get(0)) != bm) throw new Unsupported(rd + ": only row reductions of [BLOCK_M, n] tiles map to warp shuffles");
             Layout.Frag f = new Layout.Frag(mt, size(s.get(1)) / 8);
             Elem e = rd.result().type().elem();
-            String t = ctype(e);
+            String t = CExpr.ctype(e);
             String init, acc;
             boolean max = rd.kind() == Op.RedKind.MAX;
             if (e.isInt) {
-                init = max ? literal(e, e.min()) : literal(e, 0);
+                init = max ? CExpr.literal(e, e.min()) : CExpr.literal(e, 0);
                 acc = max ? "(" + t + ")max(qf_a, qf_x)" : "qf_add_" + t + "(qf_a, qf_x)";
             } else {
-                init = max ? literal(e, Double.NEGATIVE_INFINITY) : literal(e, 0);
+                init = max ? CExpr.literal(e, Double.NEGATIVE_INFINITY) : CExpr.literal(e, 0);
                 acc = max ? (e == Elem.F64 ? "fmax(qf_a, qf_x)" : "fmaxf(qf_a, qf_x)") : "(qf_a + qf_x)";
             }
             Layout.Rows rows = new Layout.Rows(mt);
@@ -463,7 +473,7 @@ public final class CudaEmitter {
                 Value arg = body.args().get(j + 1);
                 Layout layout = layoutOf(arg.type());
                 String name = fresh(arg);
-                out.add(new Model.ArrayDecl(ctype(arg.type().elem()), name, layout.count()));
+                out.add(new Model.ArrayDecl(CExpr.ctype(arg.type().elem()), name, layout.count()));
                 before.add(new Model.ElementLoop(layout.count(), List.of(new Model.Assign(name + "[i]", expr(f.inits().get(j), axesOf(layout), Ctx.of(layout))))));
                 Reg reg = new Reg(name, layout);
                 carried.add(reg);
@@ -553,7 +563,7 @@ public final class CudaEmitter {
         private String guarded(Op.Load l, Parts p) {
             String t = tensorArg(l.tensor());
             String cond = isOptional(l.tensor()) ? t + " != nullptr && " + p.cond() : p.cond();
-            return "(" + cond + " ? " + t + "[" + p.offset() + "] : (" + ctype(l.result().type().elem()) + ")0)";
+            return "(" + cond + " ? " + t + "[" + p.offset() + "] : (" + CExpr.ctype(l.result().type().elem()) + ")0)";
         }
 
         private boolean isOptional(Value tensor) {
@@ -585,7 +595,7 @@ public final class CudaEmitter {
 
         private String lazy(Op op, List<Axis> axes, Ctx ctx) {
             return switch (op) {
-                case Op.Const c -> literal(c.result().type().elem(), c.value());
+                case Op.Const c -> CExpr.literal(c.result().type().elem(), c.value());
                 case Op.Arange a -> pos(axes.getFirst(), ctx);
                 case Op.Broadcast b -> {
                     List<Dim> src = b.a().type().shape();
@@ -606,7 +616,21 @@ public final class CudaEmitter {
                     yield guarded(l, access(l, axes, ctx));
                 }
                 case Op.Transpose t -> throw new Unsupported(t + ": a transpose can only feed a dot");
-                default -> opExpr(op, operandsAt(op, axes, ctx));
+                default -> CExpr.op(op, operandsAt(op, axes, ctx), narrowOperands(op));
+            };
+        }
+
+        /** True when every operand holds a sign-extended 32-bit integer (so an i64 product cannot wrap). */
+        private boolean narrowOperands(Op op) {
+            return op.operands().stream().allMatch(this::narrow);
+        }
+
+        private boolean narrow(Value v) {
+            return switch (defs.get(v)) {
+                case Op.Convert c -> c.a().type().elem().isInt && c.a().type().elem().bits <= 32;
+                case Op.Broadcast b -> narrow(b.a());
+                case Op.Const c -> Math.abs(c.value()) < 0x7fffffff;
+                case null, default -> false;
             };
         }
 
@@ -631,118 +655,24 @@ public final class CudaEmitter {
             return p;
         }
 
-        /** The C of one elementwise op on operand expressions, following {@code qflash.interp.Arith}. */
-        private String opExpr(Op op, List<String> a) {
-            return switch (op) {
-                case Op.Unary u -> unary(u, a.getFirst());
-                case Op.Binary b -> binary(b, a.get(0), a.get(1));
-                case Op.Cmp c -> "(" + a.get(0) + " " + switch (c.kind()) {
-                    case LT -> "<"; case LE -> "<="; case GT -> ">"; case GE -> ">="; case EQ -> "=="; case NE -> "!=";
-                } + " " + a.get(1) + ")";
-                case Op.Select s -> "(" + a.get(0) + " ? " + a.get(1) + " : " + a.get(2) + ")";
-                case Op.Convert c -> convert(c, a.getFirst());
-                default -> throw new IllegalStateException("not elementwise: " + op);
-            };
-        }
-
-        private String unary(Op.Unary u, String a) {
-            Elem e = u.result().type().elem();
-            String t = ctype(e);
-            if (e == Elem.F16) throw new Unsupported(u + ": arithmetic on f16 (convert to f32 first)");
-            return switch (u.kind()) {
-                case NEG -> e.isInt ? "qf_neg_" + t + "(" + a + ")" : "(-" + a + ")";
-                case NOT -> e == Elem.I1 ? "(!" + a + ")" : "(" + t + ")(~" + a + ")";
-                case ABS -> e.isInt ? "(" + a + " < 0 ? qf_neg_" + t + "(" + a + ") : " + a + ")" : (e == Elem.F64 ? "fabs(" : "fabsf(") + a + ")";
-                case EXP2 -> (e == Elem.F64 ? "exp2(" : "exp2f(") + a + ")";
-                case EXP -> (e == Elem.F64 ? "exp(" : "expf(") + a + ")";
-                case SQRT -> (e == Elem.F64 ? "sqrt(" : "sqrtf(") + a + ")";
-                case RSQRT -> "(" + t + ")(1.0 / sqrt((double)" + a + "))";
-            };
-        }
-
-        private String binary(Op.Binary b, String x, String y) {
-            Elem e = b.result().type().elem();
-            String t = ctype(e);
-            if (e == Elem.F16) throw new Unsupported(b + ": arithmetic on f16 (convert to f32 first)");
-            if (!e.isInt) {
-                boolean d = e == Elem.F64;
-                return switch (b.kind()) {
-                    case ADD -> "(" + x + " + " + y + ")";
-                    case SUB -> "(" + x + " - " + y + ")";
-                    case MUL -> "(" + x + " * " + y + ")";
-                    case DIV -> "(" + x + " / " + y + ")";
-                    case MIN -> (d ? "fmin(" : "fminf(") + x + ", " + y + ")";
-                    case MAX -> (d ? "fmax(" : "fmaxf(") + x + ", " + y + ")";
-                    default -> throw new Unsupported(b + " on a float");
-                };
-            }
-            if (e == Elem.I1) {
-                return switch (b.kind()) {
-                    case AND -> "(" + x + " && " + y + ")";
-                    case OR -> "(" + x + " || " + y + ")";
-                    case XOR, ADD, SUB -> "(" + x + " != " + y + ")";
-                    case MUL, MIN -> "(" + x + " && " + y + ")";
-                    case MAX -> "(" + x + " || " + y + ")";
-                    default -> throw new Unsupported(b + " on i1");
-                };
-            }
-            boolean wide = e == Elem.I64;
-            return switch (b.kind()) {
-                case ADD -> "qf_add_" + t + "(" + x + ", " + y + ")";
-                case SUB -> "qf_sub_" + t + "(" + x + ", " + y + ")";
-                case MUL -> "qf_mul_" + t + "(" + x + ", " + y + ")";
-                case DIV -> "(" + t + ")qf_div64(" + x + ", " + y + ")";
-                case FLOORDIV -> "(" + t + ")qf_floordiv64(" + x + ", " + y + ")";
-                case REM -> "(" + t + ")qf_rem64(" + x + ", " + y + ")";
-                case MIN -> "(" + t + ")min(" + x + ", " + y + ")";
-                case MAX -> "(" + t + ")max(" + x + ", " + y + ")";
-                case SHL -> wide ? "qf_shl_i64(" + x + ", " + y + ")" : "(" + t + ")qf_shl_int(" + x + ", " + y + ")";
-                case SHR -> wide ? "qf_shr_i64(" + x + ", " + y + ")" : "(" + t + ")qf_shr_int(" + x + ", " + y + ")";
-                case AND -> "(" + t + ")(" + x + " & " + y + ")";
-                case OR -> "(" + t + ")(" + x + " | " + y + ")";
-                case XOR -> "(" + t + ")(" + x + " ^ " + y + ")";
-            };
-        }
-
-        private String convert(Op.Convert c, String a) {
-            Elem from = c.a().type().elem(), to = c.result().type().elem();
-            String t = ctype(to);
-            if (to.isInt) {
-                String wide = from.isInt ? "(i64)(" + a + ")"
-                        : "qf_f2ll_" + c.rounding().name().toLowerCase() + "(" + (from == Elem.F16 ? "qf_h2f(" + a + ")" : a) + ")";
-                if (to == Elem.I1) return "(" + wide + " != 0)";
-                if (to == Elem.I64) return wide;
-                return c.overflow() == Op.Overflow.SAT
-                        ? "(" + t + ")qf_sat(" + wide + ", " + to.min() + "LL, " + to.max() + "LL)"
-                        : "(" + t + ")(" + wide + ")";
-            }
-            String f32 = from.isInt ? "(float)(" + a + ")" : from == Elem.F16 ? "qf_h2f(" + a + ")" : "(float)(" + a + ")";
-            return switch (to) {
-                case F16 -> "qf_f2h(" + f32 + ")";
-                case F32 -> f32;
-                case F64 -> from == Elem.F16 ? "(double)qf_h2f(" + a + ")" : "(double)(" + a + ")";
-                default -> throw new Unsupported(c + ": no C type for " + to.text);
-            };
-        }
-
         // ------------------------------------------------------------ names, types, shapes
 
         private Uniform scalarParam(Kernel.Param p) {
-            return new Uniform(scalarName(p.name()));
+            return new Uniform(CExpr.scalarName(p.name()));
         }
 
         private String tensorArg(Value tensor) {
             if (!(vals.get(tensor) instanceof Param(Kernel.Param p))) throw new Unsupported(tensor + " is not a kernel parameter");
             args.putIfAbsent("t:" + p.name(), new Arg(Arg.Kind.TENSOR, p.name(), p.value().type().elem()));
             for (Dim d : p.value().type().shape()) if (!d.isConst()) symbol(d.symbol());
-            return tensorName(p.name());
+            return CExpr.tensorName(p.name());
         }
 
         private String symbol(String s) {
             Integer v = fixed.get(s);
             if (v != null) return "QF_" + s;
             args.putIfAbsent("n:" + s, new Arg(Arg.Kind.SYMBOL, s, Elem.I32));
-            return symbolName(s);
+            return CExpr.symbolName(s);
         }
 
         private String dimExpr(Dim d) {
@@ -772,76 +702,10 @@ public final class CudaEmitter {
         }
 
         private String fresh(Value v) {
-            String base = "v_" + ident(v.name());
+            String base = "v_" + CExpr.ident(v.name());
             String name = base;
             for (int n = 1; !usedNames.add(name); n++) name = base + "_" + n;
             return name;
         }
-    }
-
-    static String ident(String s) {
-        return s.replaceAll("[^A-Za-z0-9_]", "_");
-    }
-
-    static String tensorName(String param) {
-        return "p_" + ident(param);
-    }
-
-    static String scalarName(String param) {
-        return "s_" + ident(param);
-    }
-
-    static String symbolName(String sym) {
-        return "n_" + ident(sym);
-    }
-
-    static String ctype(Elem e) {
-        return switch (e) {
-            case I1 -> "bool";
-            case I8 -> "i8";
-            case U8 -> "u8";
-            case I16 -> "short";
-            case I32 -> "int";
-            case I64 -> "i64";
-            case F16 -> "f16";
-            case F32 -> "float";
-            case F64 -> "double";
-            case REAL -> throw new Unsupported("the kernel still has 'real' values: run a pipeline that sets a precision");
-        };
-    }
-
-    static int bytes(Elem e) {
-        return switch (e) {
-            case I8, U8 -> 1;
-            case F16, I16 -> 2;
-            default -> throw new Unsupported("tiles of " + e.text + " cannot feed tensor cores");
-        };
-    }
-
-    static int kWidth(Elem e) {
-        return e == Elem.F16 ? 16 : 32;
-    }
-
-    static int roundUp(int x, int m) {
-        return (x + m - 1) / m * m;
-    }
-
-    /** An exact C literal of {@code e}: integers in decimal, floats in hexadecimal. */
-    static String literal(Elem e, double v) {
-        return switch (e) {
-            case I1 -> v != 0 ? "true" : "false";
-            case I8, U8, I16 -> "(" + ctype(e) + ")" + (long) v;
-            case I32 -> (long) v == Integer.MIN_VALUE ? "(-2147483647 - 1)" : Long.toString((long) v);
-            case I64 -> (long) v == Long.MIN_VALUE ? "(-9223372036854775807LL - 1)" : (long) v + "LL";
-            case F32, F16 -> {
-                float f = (float) v;
-                String lit = Float.isNaN(f) ? "__int_as_float(0x7fc00000)" : Float.isInfinite(f) ? (f > 0 ? "qf_inf()" : "(-qf_inf())")
-                        : "(" + Float.toHexString(f) + "f)";
-                yield e == Elem.F16 ? "qf_f2h(" + lit + ")" : lit;
-            }
-            case F64 -> Double.isNaN(v) ? "__longlong_as_double(0x7ff8000000000000LL)" : Double.isInfinite(v) ? (v > 0 ? "(double)qf_inf()" : "(-(double)qf_inf())")
-                    : "(" + Double.toHexString(v) + ")";
-            case REAL -> throw new Unsupported("'real' literal: run a pipeline that sets a precision");
-        };
     }
 }

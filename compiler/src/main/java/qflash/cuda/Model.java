@@ -12,7 +12,13 @@ public sealed interface Model {
     /** A statement inside the kernel body. */
     sealed interface Stmt extends Model {}
 
-    record KernelSource(String banner, String lineFile, List<String> defines, String prelude, KernelFunction kernel) implements Model {}
+    record KernelSource(String banner, String lineFile, List<String> defines, String prelude, Model kernel) implements Model {}
+
+    /** Several kernels in one source (the prologue's). */
+    record KernelList(List<SimpleKernel> kernels) implements Model {}
+
+    /** A one-thread-per-element kernel: no shared memory, no warp roles. */
+    record SimpleKernel(String name, List<String> params, List<Stmt> body) implements Model {}
 
     record KernelFunction(String name, List<String> params, int threads, int smemBytes, int rowsPerWarp, List<Stmt> body) implements Model {}
 
@@ -23,6 +29,9 @@ public sealed interface Model {
 
     record ScalarDecl(String type, String name, String value) implements Stmt {}
 
+    /** A mutable local. */
+    record Var(String type, String name, String value) implements Stmt {}
+
     /** A register-resident tile: one element per position the calling thread owns. */
     record ArrayDecl(String type, String name, int size) implements Stmt {}
 
@@ -30,6 +39,9 @@ public sealed interface Model {
     record ElementLoop(int count, List<Stmt> body) implements Stmt {}
 
     record Assign(String target, String value) implements Stmt {}
+
+    /** An expression evaluated for its effect (an atomic, say). */
+    record ExprStmt(String expr) implements Stmt {}
 
     record GuardedStore(String guard, String target, String value) implements Stmt {}
 

@@ -115,33 +115,57 @@ public final class Interpreter {
 
     /** Binds every shape symbol from the tensors given and checks they agree. */
     public static Map<String, Integer> bindShapes(Kernel k, Map<String, Arr> tensors) {
+        Map<String, int[]> shapes = new HashMap<>();
+        tensors.forEach((name, a) -> shapes.put(name, a.shape));
+        return bindShapesOf(k, shapes);
+    }
+
+    /** As {@link #bindShapes}, from the shapes alone (of tensors that live elsewhere, on a device say). */
+    public static Map<String, Integer> bindShapesOf(Kernel k, Map<String, int[]> shapes) {
         Map<String, Integer> symbols = new HashMap<>();
         Map<String, String> boundBy = new HashMap<>();
         for (Kernel.Param p : k.params()) {
             if (!p.isTensor() || p.derived()) continue;
-            Arr a = tensors.get(p.name());
-            if (a == null) {
+            int[] shape = shapes.get(p.name());
+            if (shape == null) {
                 if (p.optional()) continue;
                 throw new BadArguments("missing tensor " + p.name());
             }
             List<Dim> dims = p.value().type().shape();
-            if (a.shape.length != dims.size()) {
-                throw new BadArguments("tensor " + p.name() + " has rank " + a.shape.length + ", the kernel takes " + p.value().type());
+            if (shape.length != dims.size()) {
+                throw new BadArguments("tensor " + p.name() + " has rank " + shape.length + ", the kernel takes " + p.value().type());
             }
             for (int i = 0; i < dims.size(); i++) {
                 Dim d = dims.get(i);
                 if (d.isConst()) {
-                    if (d.size() != a.shape[i]) throw new BadArguments("axis " + i + " of " + p.name() + " is " + a.shape[i] + ", must be " + d.size());
+                    if (d.size() != shape[i]) throw new BadArguments("axis " + i + " of " + p.name() + " is " + shape[i] + ", must be " + d.size());
                     continue;
                 }
-                Integer old = symbols.putIfAbsent(d.symbol(), a.shape[i]);
-                if (old != null && old != a.shape[i]) {
-                    throw new BadArguments(d.symbol() + " is " + old + " for " + boundBy.get(d.symbol()) + " but " + a.shape[i] + " for " + p.name());
+                Integer old = symbols.putIfAbsent(d.symbol(), shape[i]);
+                if (old != null && old != shape[i]) {
+                    throw new BadArguments(d.symbol() + " is " + old + " for " + boundBy.get(d.symbol()) + " but " + shape[i] + " for " + p.name());
                 }
                 boundBy.putIfAbsent(d.symbol(), p.name());
             }
         }
         return symbols;
+    }
+
+    /** Every scalar parameter's value: the ones given, the others from their defaults (evaluated for {@code symbols}). */
+    public static Map<String, Double> scalarArguments(Kernel k, Map<String, Integer> symbols, Map<String, Double> given) {
+        Interpreter it = new Interpreter(k, symbols);
+        List<Object> defaults = it.block(k.defaults(), new IdentityHashMap<>(), List.of());
+        Map<String, Double> out = new java.util.LinkedHashMap<>();
+        int d = 0;
+        for (Kernel.Param p : k.params()) {
+            if (p.derived() || p.isTensor()) continue;
+            Arr dflt = p.hasDefault() ? (Arr) defaults.get(d++) : null;
+            Double v = given.get(p.name());
+            if (v == null && dflt == null) throw new BadArguments("scalar " + p.name() + " has no value and no default");
+            Elem e = p.value().type().elem();
+            out.put(p.name(), v == null ? dflt.get(0) : e.isInt ? Math.rint(v) : Arith.round(e, v));
+        }
+        return out;
     }
 
     // ---------------------------------------------------------------- execution

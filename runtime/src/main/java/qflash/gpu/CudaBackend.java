@@ -7,12 +7,16 @@ import static jcuda.driver.JCudaDriver.cuEventRecord;
 import static jcuda.driver.JCudaDriver.cuEventSynchronize;
 import static jcuda.driver.JCudaDriver.cuFuncSetAttribute;
 import static jcuda.driver.JCudaDriver.cuLaunchKernel;
+import static jcuda.driver.JCudaDriver.cuCtxSynchronize;
 
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import jcuda.driver.CUmodule;
+import qflash.cuda.PrologueEmitter;
 import jcuda.Pointer;
 import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUevent;
@@ -55,6 +59,11 @@ public final class CudaBackend implements AutoCloseable {
         }
     }
 
+    /** The same device and NVRTC with another cubin cache (a cold one, to time compilation); close only the original. */
+    public CudaBackend withCache(CubinCache other) {
+        return new CudaBackend(device, nvrtc, other);
+    }
+
     public CudaDevice device() {
         return device;
     }
@@ -63,20 +72,181 @@ public final class CudaBackend implements AutoCloseable {
         return nvrtc;
     }
 
-    /** A kernel compiled and loaded for one head dimension. */
-    public record Compiled(Kernel kernel, CudaEmitter.CudaKernel code, CUfunction function, double compileMillis, boolean cacheHit) {}
+    /**
+     * A kernel compiled and loaded for one head dimension: the body and, when the kernel has one, its
+     * prologue as kernels ({@code prologueFns} in step order). {@code compileMillis} is NVRTC (or cache) time.
+     */
+    public record Compiled(Kernel kernel, CudaEmitter.CudaKernel code, CUfunction function, double compileMillis, boolean cacheHit,
+                           PrologueEmitter.Program prologue, List<CUfunction> prologueFns) {}
 
-    /** Emits, compiles (or finds in the cache) and loads {@code k} specialised for head dimension {@code d}. */
+    /** Emits, compiles (or finds in the cache) and loads {@code k} for head dimension {@code d}, inputs held as f32. */
     public Compiled compile(Kernel k, int d, String sourceFile) {
+        return compile(k, d, sourceFile, Set.of());
+    }
+
+    /** As {@link #compile(Kernel, int, String)}; the prologue reads the tensors named in {@code halfInputs} as f16. */
+    public Compiled compile(Kernel k, int d, String sourceFile, Set<String> halfInputs) {
         CudaEmitter.CudaKernel code = CudaEmitter.emit(k, Map.of("D", d), sourceFile);
+        PrologueEmitter.Program pro = k.prologue().ops().size() > 1 ? PrologueEmitter.emit(k, halfInputs) : null;
         long t0 = System.nanoTime();
         byte[] cubin = cache.cubin(nvrtc, code.source(), sourceFile, device.arch(), NVRTC_OPTIONS);
+        byte[] proCubin = pro == null ? null : cache.cubin(nvrtc, pro.source(), sourceFile + ".prologue", device.arch(), NVRTC_OPTIONS);
         double ms = (System.nanoTime() - t0) / 1e6;
+        boolean hit = cache.lastHit();
         CUfunction f = device.load(cubin, code.entry());
         if (code.smemBytes() > 48 * 1024) {
             cuFuncSetAttribute(f, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, code.smemBytes());
         }
-        return new Compiled(k, code, f, ms, cache.lastHit());
+        List<CUfunction> fns = new ArrayList<>();
+        if (pro != null) {
+            CUmodule m = device.module(proCubin);
+            for (PrologueEmitter.Step s : pro.steps()) fns.add(device.function(m, s.entry()));
+        }
+        return new Compiled(k, code, f, ms, hit, pro, fns);
+    }
+
+    /**
+     * One attention call entirely on the device: the prologue kernels, then the body, with every
+     * intermediate in device buffers allocated once here. Inputs and outputs are the caller's device
+     * tensors, by parameter name (an optional one may be left out). Close it to free the buffers.
+     */
+    public final class Call implements AutoCloseable {
+        private final Compiled c;
+        private final List<DeviceTensor> owned = new ArrayList<>();
+        private final Pointer proParams, bodyParams;
+        private final int[] grid;
+        private final long[] proThreads;
+
+        public Call(Compiled c, Map<String, DeviceTensor> tensors, Map<String, Double> scalars) {
+            this.c = c;
+            device.makeCurrent();
+            Map<String, int[]> shapes = new HashMap<>();
+            tensors.forEach((n, t) -> shapes.put(n, t.shape()));
+            Map<String, Integer> symbols = Interpreter.bindShapesOf(c.kernel(), shapes);
+            Map<String, Double> scalarValues = Interpreter.scalarArguments(c.kernel(), symbols, scalars);
+            PrologueEmitter.Program pro = c.prologue();
+            if (pro != null) {
+                for (Arg a : pro.args()) {
+                    Kernel.Param p = c.kernel().param(a.name());
+                    if (p != null && p.isTensor() && !p.out() && !tensors.containsKey(a.name())) {
+                        throw new IllegalArgumentException("the GPU prologue reads tensor " + a.name() + ": pass it (zeros for an absent optional one)");
+                    }
+                }
+            }
+            Map<String, DeviceTensor> buffers = new HashMap<>();
+            if (pro != null) {
+                for (PrologueEmitter.Buffer b : pro.buffers()) {
+                    DeviceTensor t = DeviceTensor.zeros(b.elem(), sizes(b.shape(), symbols));
+                    owned.add(t);
+                    buffers.put(b.name(), t);
+                }
+            }
+            List<Pointer> pp = new ArrayList<>();
+            if (pro != null) {
+                for (Arg a : pro.args()) pp.add(argPointer(a, tensors, buffers, scalarValues, symbols, null));
+            }
+            proParams = Pointer.to(pp.toArray(Pointer[]::new));
+            proThreads = new long[pro == null ? 0 : pro.steps().size()];
+            for (int i = 0; i < proThreads.length; i++) {
+                long n = 1;
+                for (int s : sizes(pro.steps().get(i).threads(), symbols)) n *= s;
+                proThreads[i] = n;
+            }
+            List<Pointer> bp = new ArrayList<>();
+            for (Arg a : c.code().args()) bp.add(argPointer(a, tensors, buffers, scalarValues, symbols, pro == null ? Map.of() : pro.derived()));
+            bodyParams = Pointer.to(bp.toArray(Pointer[]::new));
+            int[] ext = Interpreter.gridExtents(c.kernel(), symbols);
+            grid = new int[] {1, 1, 1};
+            for (int a = 0; a < ext.length; a++) grid[ext.length - 1 - a] = ext[a];
+        }
+
+        private Pointer argPointer(Arg a, Map<String, DeviceTensor> tensors, Map<String, DeviceTensor> buffers,
+                                   Map<String, Double> scalars, Map<String, Integer> symbols, Map<String, String> derived) {
+            return switch (a.kind()) {
+                case TENSOR, SCALAR_REF -> {
+                    DeviceTensor t = buffers.get(a.name());
+                    if (t == null && derived != null && derived.containsKey(a.name())) t = buffers.get(derived.get(a.name()));
+                    if (t == null) t = tensors.get(a.name());
+                    yield Pointer.to(t == null ? new CUdeviceptr() : t.pointer());
+                }
+                case SCALAR -> switch (a.elem()) {
+                    case I32 -> Pointer.to(new int[] {(int) (double) scalars.get(a.name())});
+                    case I64 -> Pointer.to(new long[] {(long) (double) scalars.get(a.name())});
+                    case F32 -> Pointer.to(new float[] {(float) (double) scalars.get(a.name())});
+                    case F64 -> Pointer.to(new double[] {scalars.get(a.name())});
+                    default -> throw new CudaEmitter.Unsupported("a scalar argument of type " + a.elem().text);
+                };
+                case SYMBOL -> Pointer.to(new int[] {symbols.get(a.name())});
+            };
+        }
+
+        /** Issues every launch of the call on the default stream; returns without waiting. */
+        public void issue() {
+            for (int i = 0; i < proThreads.length; i++) {
+                int blocks = (int) Math.max(1, (proThreads[i] + 255) / 256);
+                cuLaunchKernel(c.prologueFns().get(i), blocks, 1, 1, 256, 1, 1, 0, null, proParams, null);
+            }
+            if (grid[0] > 0 && grid[1] > 0 && grid[2] > 0) {
+                cuLaunchKernel(c.function(), grid[0], grid[1], grid[2], c.code().threads(), 1, 1, c.code().smemBytes(), null, bodyParams, null);
+            }
+        }
+
+        /** Median time in ms of the body kernel alone over {@code reps} launches, CUDA events, after {@code warmup}. */
+        public double medianKernelMillis(int warmup, int reps) {
+            run();
+            CUevent start = new CUevent(), stop = new CUevent();
+            cuEventCreate(start, 0);
+            cuEventCreate(stop, 0);
+            double[] t = new double[reps];
+            float[] ms = {0};
+            for (int i = 0; i < warmup + reps; i++) {
+                cuEventRecord(start, null);
+                cuLaunchKernel(c.function(), grid[0], grid[1], grid[2], c.code().threads(), 1, 1, c.code().smemBytes(), null, bodyParams, null);
+                cuEventRecord(stop, null);
+                cuEventSynchronize(stop);
+                cuEventElapsedTime(ms, start, stop);
+                if (i >= warmup) t[i - warmup] = ms[0];
+            }
+            cuEventDestroy(start);
+            cuEventDestroy(stop);
+            java.util.Arrays.sort(t);
+            return t[reps / 2];
+        }
+
+        /** Median host wall time in ms of whole calls (issue every launch, wait for the result). */
+        public double medianCallMillis(int warmup, int reps) {
+            double[] t = new double[reps];
+            for (int i = 0; i < warmup + reps; i++) {
+                long t0 = System.nanoTime();
+                issue();
+                cuCtxSynchronize();
+                if (i >= warmup) t[i - warmup] = (System.nanoTime() - t0) / 1e6;
+            }
+            java.util.Arrays.sort(t);
+            return t[reps / 2];
+        }
+
+        /** One call, waited for; a CUDA error names the kernel, grid, block and shared memory. */
+        public void run() {
+            try {
+                issue();
+                cuCtxSynchronize();
+            } catch (RuntimeException e) {
+                throw new IllegalStateException("CUDA error in a call of " + c.code().entry() + " (" + proThreads.length + " prologue kernels, body grid "
+                        + grid[0] + "x" + grid[1] + "x" + grid[2] + ", block " + c.code().threads() + ", " + c.code().smemBytes() + " B shared): " + e.getMessage(), e);
+            }
+        }
+
+        @Override
+        public void close() {
+            owned.forEach(DeviceTensor::close);
+        }
+    }
+
+    private static int[] sizes(List<qflash.ir.Dim> shape, Map<String, Integer> symbols) {
+        int[] s = new int[shape.size()];
+        for (int i = 0; i < s.length; i++) s[i] = shape.get(i).isConst() ? shape.get(i).size() : symbols.get(shape.get(i).symbol());
+        return s;
     }
 
     /**
@@ -108,6 +278,11 @@ public final class CudaBackend implements AutoCloseable {
                             tensors.put(a.name(), t);
                             ps.add(Pointer.to(t.pointer()));
                         }
+                    }
+                    case SCALAR_REF -> {
+                        DeviceTensor t = DeviceTensor.upload(args.get(a.name()));
+                        tensors.put(a.name(), t);
+                        ps.add(Pointer.to(t.pointer()));
                     }
                     case SCALAR -> {
                         Arr v = args.get(a.name());

@@ -73,9 +73,17 @@ public final class CudaDevice implements AutoCloseable {
     }
 
     public CUfunction load(byte[] cubin, String kernel) {
+        return function(module(cubin), kernel);
+    }
+
+    public CUmodule module(byte[] cubin) {
         makeCurrent();
         CUmodule module = new CUmodule();
         cuModuleLoadData(module, cubin);
+        return module;
+    }
+
+    public CUfunction function(CUmodule module, String kernel) {
         CUfunction f = new CUfunction();
         cuModuleGetFunction(f, module, kernel);
         return f;

@@ -169,6 +169,55 @@ class CudaBitExactTest {
         System.out.printf("bit-exact %s: %d cases, %d output elements, all equal%n", what, cases.size(), elements);
     }
 
+    /** The whole call on the GPU: f16 inputs, the prologue as kernels, the body; equal to the interpreter's output. */
+    @Test
+    void gpuPrologueCallsEqualTheInterpreterBitForBit() throws Exception {
+        int cases = 0;
+        long elements = 0;
+        for (String p : List.of("int8", "qflash")) {
+            for (String s : SAMPLES) {
+                List<Shape> shapes = List.of(Workload.named("A1").shape(2), Workload.named("A4").shape(1), new Shape(1, 2, 1000, 128), new Shape(2, 3, 7, 80), new Shape(1, 1, 1, 32));
+                for (Shape sh : shapes) {
+                    for (Map<String, String> opts : List.of(Map.<String, String>of(), Map.of("quant", "tensor"), Map.of("quant", "block"), Map.of("v-quant", "channel"), Map.of("smooth-k", "true"))) {
+                        Case c = new Case(s, p, opts, Map.of(), sh, Inputs.Model.GAUSS_OUTLIER);
+                        Kernel k = kernel(c);
+                        CudaBackend.Compiled comp = gpu.compile(k, sh.d(), s, java.util.Set.of("Q", "K", "V"));
+                        Inputs in = Inputs.generate(c.model(), sh, sh.n() * 7L + cases, k.param("bias") != null);
+                        CpuBackend.Bound cpu = CpuBackend.bind(k, in, null);
+                        Interpreter.run(k, cpu.tensors(), cpu.scalars());
+                        Map<String, DeviceTensor> dev = new LinkedHashMap<>();
+                        for (String t : List.of("Q", "K", "V")) dev.put(t, DeviceTensor.upload(Arr.floats(qflash.ir.Elem.F16, values(in, t), sh.dims())));
+                        if (in.bias() != null) dev.put("bias", DeviceTensor.upload(Arr.floats(qflash.ir.Elem.F32, in.bias(), in.biasShape())));
+                        dev.put("O", DeviceTensor.zeros(qflash.ir.Elem.F32, sh.dims()));
+                        try (CudaBackend.Call call = gpu.new Call(comp, dev, Map.of())) {
+                            call.run();
+                            Arr got = dev.get("O").download();
+                            Arr want = cpu.out();
+                            for (int i = 0; i < want.size(); i++) {
+                                if (Double.doubleToLongBits(got.get(i)) != Double.doubleToLongBits(want.get(i))) {
+                                    fail(c + " (GPU prologue): element " + i + ": GPU " + got.get(i) + ", CPU " + want.get(i));
+                                }
+                            }
+                            elements += want.size();
+                        } finally {
+                            dev.values().forEach(DeviceTensor::close);
+                        }
+                        cases++;
+                    }
+                }
+            }
+        }
+        System.out.printf("bit-exact with the prologue on the GPU (f16 inputs): %d cases, %d output elements, all equal%n", cases, elements);
+    }
+
+    private static double[] values(Inputs in, String t) {
+        return switch (t) {
+            case "Q" -> in.q();
+            case "K" -> in.k();
+            default -> in.v();
+        };
+    }
+
     @Test
     void fp16IsWithinOnePercentOfFloat64() throws Exception {
         double worst = 0;

@@ -1,0 +1,77 @@
+#!/usr/bin/env python3
+"""PyTorch SDPA reference timings for qflash's bench (ALGORITHM.md section 5 shapes).
+
+Times torch.nn.functional.scaled_dot_product_attention on f16 [Z, H, N, D] tensors with each backend
+(flash, cuDNN, mem-efficient) forced through torch.nn.attention.sdpa_kernel: kernel time is the median
+of --reps launches timed with CUDA events after --warmup; call time is the median host wall time of one
+call including torch.cuda.synchronize(). A backend that refuses a shape is reported as "unsupported".
+
+usage: sdpa.py --shapes shapes.csv --out sdpa.csv   (shapes.csv: row,b,Z,H,N,D[,causal])
+"""
+import argparse
+import csv
+import statistics
+import sys
+import time
+
+import torch
+import torch.nn.functional as F
+from torch.nn.attention import SDPBackend, sdpa_kernel
+
+BACKENDS = [("flash", SDPBackend.FLASH_ATTENTION), ("cudnn", SDPBackend.CUDNN_ATTENTION),
+            ("efficient", SDPBackend.EFFICIENT_ATTENTION)]
+
+
+def time_backend(backend, q, k, v, causal, warmup, reps):
+    with sdpa_kernel(backend):
+        def call():
+            return F.scaled_dot_product_attention(q, k, v, is_causal=causal)
+        for _ in range(warmup):
+            call()
+        torch.cuda.synchronize()
+        start = [torch.cuda.Event(enable_timing=True) for _ in range(reps)]
+        stop = [torch.cuda.Event(enable_timing=True) for _ in range(reps)]
+        for i in range(reps):
+            start[i].record()
+            call()
+            stop[i].record()
+        torch.cuda.synchronize()
+        kernel = statistics.median(s.elapsed_time(e) for s, e in zip(start, stop))
+        walls = []
+        for _ in range(reps):
+            t0 = time.perf_counter()
+            call()
+            torch.cuda.synchronize()
+            walls.append((time.perf_counter() - t0) * 1e3)
+        return kernel, statistics.median(walls)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--shapes", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--warmup", type=int, default=10)
+    ap.add_argument("--reps", type=int, default=100)
+    a = ap.parse_args()
+    dev = torch.cuda.get_device_name(0)
+    with open(a.shapes) as f, open(a.out, "w", newline="") as o:
+        w = csv.writer(o)
+        w.writerow(["row", "b", "Z", "H", "N", "D", "causal", "backend", "kernel_ms", "call_ms", "device", "torch"])
+        for r in csv.DictReader(f):
+            Z, H, N, D = (int(r[x]) for x in ("Z", "H", "N", "D"))
+            causal = r.get("causal", "0") == "1"
+            g = torch.Generator(device="cuda").manual_seed(0)
+            q, k, v = (torch.rand(Z, H, N, D, device="cuda", dtype=torch.float16, generator=g) * 2 - 1 for _ in range(3))
+            for name, be in BACKENDS:
+                try:
+                    kern, call = time_backend(be, q, k, v, causal, a.warmup, a.reps)
+                    w.writerow([r["row"], r["b"], Z, H, N, D, int(causal), name, f"{kern:.5f}", f"{call:.5f}", dev, torch.__version__])
+                except RuntimeError as e:
+                    w.writerow([r["row"], r["b"], Z, H, N, D, int(causal), name, "unsupported", "", dev, torch.__version__])
+            o.flush()
+            del q, k, v
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,339 @@
+package qflash.cuda;
+
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import qflash.cuda.CudaEmitter.Arg;
+import qflash.cuda.Model.Stmt;
+import qflash.ir.Dim;
+import qflash.ir.Elem;
+import qflash.ir.Kernel;
+import qflash.ir.Op;
+import qflash.ir.Value;
+import qflash.ir.Verifier;
+
+/**
+ * The kernel's prologue (quantization, K centring, scale reductions, launch constants) as CUDA kernels,
+ * so that one call goes from float tensors to the output on the GPU. Whole-tensor ops become
+ * one-thread-per-element kernels: a quantization is an amax pass (atomic max on the float's bits, exact
+ * and order-free) then a quantize pass; a centring or a reduction gives each output element one thread
+ * that walks the axis in increasing order, as the interpreter sums; consecutive elementwise ops of one
+ * shape share a kernel; scalar work is inlined where it is used. Every kernel takes the same argument
+ * list, so the host binds it once. The values equal the interpreter's bit for bit (same operations in
+ * the same order, IEEE f32 with no contraction).
+ */
+public final class PrologueEmitter {
+    /** A device buffer for one prologue value: its element type and shape (symbols bound at run time). */
+    public record Buffer(String name, Elem elem, List<Dim> shape) {}
+
+    /** One launch: the kernel's entry and the shape whose element count sets the number of threads. */
+    public record Step(String entry, List<Dim> threads, String what) {}
+
+    /**
+     * The prologue program. {@code args} is every kernel's parameter list: the kernel's own tensor and
+     * scalar parameters, then the buffers (by buffer name), then the shape symbols. {@code derived} maps
+     * each derived parameter of the kernel to the buffer that holds it after the steps ran.
+     */
+    public record Program(String source, List<Step> steps, List<Buffer> buffers, List<Arg> args, Map<String, String> derived) {}
+
+    /**
+     * Emits {@code k}'s prologue. {@code halfInputs} names float tensor parameters that the caller
+     * holds as f16 (they are widened on read; an f16 value is exact in f32, so nothing changes).
+     */
+    public static Program emit(Kernel k, Set<String> halfInputs) {
+        Verifier.verifyLowered(k);
+        return new PrologueEmitter(k, halfInputs).run();
+    }
+
+    private final Kernel k;
+    private final Set<String> halfInputs;
+    private final Map<Value, String> exprs = new IdentityHashMap<>();      // scalars: inline C expressions
+    private final Map<Value, Buffer> buffers = new IdentityHashMap<>();    // tensors: device buffers
+    private final Map<Value, Kernel.Param> tensorParams = new IdentityHashMap<>();
+    private final Map<Op.Quantize, Buffer> amaxOf = new IdentityHashMap<>();
+    private final List<Buffer> bufferList = new ArrayList<>();
+    private final List<Step> steps = new ArrayList<>();
+    private final List<Model.SimpleKernel> kernels = new ArrayList<>();
+    private final Map<String, Arg> args = new LinkedHashMap<>();
+    private final List<String> params = new ArrayList<>();
+
+    private PrologueEmitter(Kernel k, Set<String> halfInputs) {
+        this.k = k;
+        this.halfInputs = halfInputs;
+    }
+
+    private Program run() {
+        for (Kernel.Param p : k.params()) {
+            if (p.derived()) continue;
+            if (p.isTensor()) tensorParams.put(p.value(), p);
+            else exprs.put(p.value(), CExpr.scalarName(p.name()));
+        }
+        List<Op> ops = k.prologue().ops();
+        // Allocate a buffer for every tensor-valued result first: the argument list must be complete
+        // before any kernel is written, since every kernel takes all of them.
+        for (Op op : ops) {
+            for (Value r : op.results()) {
+                if (r.type() instanceof qflash.ir.Type.Tensor) buffer(r, r.type().elem());
+            }
+            if (op instanceof Op.Quantize q) {
+                Buffer sb = buffers.get(q.scale());
+                Buffer amax = new Buffer(sb.name() + "_amax", Elem.F32, sb.shape());
+                bufferList.add(amax);
+                amaxOf.put(q, amax);
+            }
+        }
+        List<Value> yields = k.prologue().terminator().values();
+        for (Value y : yields) if (!(y.type() instanceof qflash.ir.Type.Tensor)) buffer(y, y.type().elem());
+        collectArgs();
+
+        int i = 0;
+        while (i < ops.size()) {
+            Op op = ops.get(i);
+            switch (op) {
+                case Op.Yield y -> i++;
+                case Op.Quantize q -> { quantize(q); i++; }
+                case Op.Center c -> { center(c); i++; }
+                case Op.Reduce r -> { reduce(r); i++; }
+                case Op.Load l when l.result().tile().isScalar() && l.indices().isEmpty() -> {
+                    exprs.put(l.result(), read(l.tensor(), "0"));
+                    i++;
+                }
+                case Op.Load l -> throw new CudaEmitter.Unsupported(l + ": the prologue loads only whole rank-0 tensors");
+                default -> {
+                    if (op.result().type() instanceof qflash.ir.Type.Tensor) {
+                        i = elementwise(ops, i);
+                    } else {
+                        List<String> a = new ArrayList<>();
+                        for (Value v : op.operands()) a.add(scalar(v));
+                        exprs.put(op.result(), scalarOp(op, a));
+                        i++;
+                    }
+                }
+            }
+        }
+        // Scalars the body takes as derived parameters are written by one thread into 1-element buffers.
+        List<Stmt> scalarStores = new ArrayList<>();
+        for (Value y : yields) {
+            if (y.type() instanceof qflash.ir.Type.Tensor) continue;
+            scalarStores.add(new Model.Assign(buffers.get(y).name() + "[0]", scalar(y)));
+        }
+        if (!scalarStores.isEmpty()) kernel("scalars", List.of(), "the launch constants the body takes as scalars", scalarStores);
+
+        Map<String, String> derived = new LinkedHashMap<>();
+        int d = 0;
+        for (Kernel.Param p : k.params()) {
+            if (p.derived()) derived.put(p.name(), buffers.get(yields.get(d++)).name());
+        }
+        List<Model.SimpleKernel> fns = kernels;
+        StringBuilder src = new StringBuilder();
+        ModelWalker w = new ModelWalker();
+        src.append(w.render(new Model.KernelSource("prologue of kernel @" + k.name() + ": " + steps.size() + " launches", "", List.of(), ModelWalker.prelude(),
+                new Model.KernelList(fns))));
+        return new Program(src.toString(), steps, bufferList, new ArrayList<>(args.values()), derived);
+    }
+
+    // ------------------------------------------------------------ arguments
+
+    private Buffer buffer(Value v, Elem e) {
+        Buffer b = buffers.get(v);
+        if (b != null) return b;
+        b = new Buffer("b_" + CExpr.ident(v.name()), e, v.type().shape());
+        buffers.put(v, b);
+        bufferList.add(b);
+        return b;
+    }
+
+    private void collectArgs() {
+        for (Kernel.Param p : k.params()) {
+            if (p.derived()) continue;
+            if (p.isTensor()) {
+                Elem e = halfInputs.contains(p.name()) ? Elem.F16 : p.value().type().elem();
+                args.put("t:" + p.name(), new Arg(Arg.Kind.TENSOR, p.name(), e));
+            } else {
+                args.put("s:" + p.name(), new Arg(Arg.Kind.SCALAR, p.name(), p.value().type().elem()));
+            }
+        }
+        for (Buffer b : bufferList) args.put("b:" + b.name(), new Arg(Arg.Kind.TENSOR, b.name(), b.elem()));
+        java.util.Set<String> syms = new java.util.TreeSet<>();
+        for (Kernel.Param p : k.params()) for (Dim d : p.value().type().shape()) if (!d.isConst()) syms.add(d.symbol());
+        for (String s : syms) args.put("n:" + s, new Arg(Arg.Kind.SYMBOL, s, Elem.I32));
+        for (Arg a : args.values()) {
+            params.add(switch (a.kind()) {
+                case TENSOR -> CExpr.ctype(a.elem()) + "* __restrict__ " + (a.name().startsWith("b_") ? a.name() : CExpr.tensorName(a.name()));
+                case SCALAR -> CExpr.ctype(a.elem()) + " " + CExpr.scalarName(a.name());
+                case SCALAR_REF -> throw new IllegalStateException("the prologue takes no scalar by reference");
+                case SYMBOL -> "int " + CExpr.symbolName(a.name());
+            });
+        }
+    }
+
+    // ------------------------------------------------------------ kernels
+
+    private void kernel(String what, List<Dim> threads, String comment, List<Stmt> body) {
+        String entry = "qf_pro_" + steps.size() + "_" + CExpr.ident(what);
+        List<Stmt> all = new ArrayList<>();
+        all.add(new Model.Comment(comment));
+        all.add(new Model.ScalarDecl("i64", "k", "(i64)blockIdx.x * blockDim.x + threadIdx.x"));
+        all.add(new Model.Block("if (k < " + count(threads) + ")", body));
+        kernels.add(new Model.SimpleKernel(entry, params, all));
+        steps.add(new Step(entry, threads, comment));
+    }
+
+    private void quantize(Op.Quantize q) {
+        Value x = q.x();
+        List<Dim> shape = x.type().shape();
+        Elem qe = q.q().type().elem();
+        Buffer qb = buffers.get(q.q()), sb = buffers.get(q.scale());
+        Buffer amax = amaxOf.get(q);
+        // Group g of element k is its scale element; with a block axis, the first scale element of its block.
+        String g = group(shape, q.shared(), q.blockAxis(), q.blockSize());
+        String qmax = CExpr.literal(Elem.F32, qe.max());
+        kernel("zero", sb.shape(), "amax of " + x + " starts at 0", List.of(new Model.Assign(amax.name() + "[k]", "0.0f")));
+        kernel("amax", shape, "amax of " + x + " per group (shared axes " + q.shared() + "): atomic max of |x| on its bits, exact in any order",
+                List.of(new Model.ExprStmt("atomicMax(reinterpret_cast<int*>(" + amax.name() + ") + " + g + ", __float_as_int(fabsf(" + read(x, "k") + ")))")));
+        kernel("quantize", shape, q.q() + " = quantize " + x + ": sat(rne(x / (amax / " + (long) qe.max() + ")))", List.of(
+                new Model.ScalarDecl("float", "qf_a", amax.name() + "[" + g + "]"),
+                new Model.ScalarDecl("float", "qf_s", "qf_a == 0.0f ? 1.0f : qf_a / " + qmax),
+                new Model.Assign(qb.name() + "[k]", "(" + CExpr.ctype(qe) + ")qf_sat(qf_f2ll_rne(" + read(x, "k") + " / qf_s), " + qe.min() + "LL, " + qe.max() + "LL)")));
+        int blockAxis = q.blockAxis() < 0 ? -1 : keptIndex(q, q.blockAxis());
+        kernel("scale", sb.shape(), q.scale() + " = amax / " + (long) qe.max() + " of each group (1 where the group is all zeros)", List.of(
+                new Model.ScalarDecl("float", "qf_a", amax.name() + "[" + group(sb.shape(), List.of(), blockAxis, q.blockSize()) + "]"),
+                new Model.Assign(sb.name() + "[k]", "qf_a == 0.0f ? 1.0f : qf_a / " + qmax)));
+    }
+
+    private int keptIndex(Op.Quantize q, int axis) {
+        int j = 0;
+        for (int d = 0; d < axis; d++) if (!q.shared().contains(d)) j++;
+        return j;
+    }
+
+    /**
+     * The group of linear index {@code k} of {@code shape}: its index over the non-shared axes, where
+     * the block axis's coordinate is rounded down to its block's first.
+     */
+    private String group(List<Dim> shape, List<Integer> shared, int blockAxis, int blockSize) {
+        String rest = "k";
+        String[] c = new String[shape.size()];
+        for (int d = shape.size() - 1; d >= 0; d--) {
+            String n = dim(shape.get(d));
+            c[d] = "(" + rest + " % " + n + ")";
+            rest = "(" + rest + " / " + n + ")";
+        }
+        String g = null;
+        for (int d = 0; d < shape.size(); d++) {
+            if (shared.contains(d)) continue;
+            String coord = d == blockAxis && blockSize > 0 ? "(" + c[d] + " / " + blockSize + " * " + blockSize + ")" : c[d];
+            g = g == null ? coord : "(" + g + " * " + dim(shape.get(d)) + " + " + coord + ")";
+        }
+        return g == null ? "0" : g;
+    }
+
+    private void center(Op.Center c) {
+        Value x = c.x();
+        List<Dim> shape = x.type().shape();
+        Buffer cb = buffers.get(c.centred()), mb = buffers.get(c.mean());
+        String inner = "1LL", len = dim(shape.get(c.axis()));
+        for (int d = c.axis() + 1; d < shape.size(); d++) inner = inner + " * " + dim(shape.get(d));
+        String base = "((k / (" + inner + ")) * " + len + " * (" + inner + ") + k % (" + inner + "))";
+        List<Stmt> body = List.of(
+                new Model.ScalarDecl("i64", "qf_base", base),
+                new Model.Var("float", "qf_sum", "0.0f"),
+                new Model.Block("for (int j = 0; j < " + len + "; ++j)", List.of(new Model.Assign("qf_sum", "qf_sum + " + read(x, "qf_base + (i64)j * (" + inner + ")")))),
+                new Model.ScalarDecl("float", "qf_m", "qf_sum / (float)" + len),
+                new Model.Assign(mb.name() + "[k]", "qf_m"),
+                new Model.Block("for (int j = 0; j < " + len + "; ++j)", List.of(new Model.Assign(cb.name() + "[qf_base + (i64)j * (" + inner + ")]",
+                        read(x, "qf_base + (i64)j * (" + inner + ")") + " - qf_m"))));
+        kernel("center", mb.shape(), c.centred() + ", " + c.mean() + " = center " + x + " along axis " + c.axis() + ": sums in increasing order, as the interpreter", body);
+    }
+
+    private void reduce(Op.Reduce r) {
+        Value a = r.a();
+        List<Dim> shape = a.type().shape();
+        Buffer rb = buffers.get(r.result());
+        String inner = "1LL", len = dim(shape.get(r.axis()));
+        for (int d = r.axis() + 1; d < shape.size(); d++) inner = inner + " * " + dim(shape.get(d));
+        String base = "((k / (" + inner + ")) * " + len + " * (" + inner + ") + k % (" + inner + "))";
+        Elem e = r.result().type().elem();
+        String t = CExpr.ctype(e);
+        boolean max = r.kind() == Op.RedKind.MAX;
+        String init = max ? (e.isInt ? CExpr.literal(e, e.min()) : "(-qf_inf())") : CExpr.literal(e, 0);
+        String x = read(a, "qf_base + (i64)j * (" + inner + ")");
+        String step = max ? (e.isInt ? "max(qf_acc, (" + t + ")" + x + ")" : "fmaxf(qf_acc, " + x + ")") : (e.isInt ? "qf_add_" + t + "(qf_acc, " + x + ")" : "qf_acc + " + x);
+        kernel("reduce", rb.shape(), r.result() + " = reduce " + r.kind().text() + " " + a + " [" + r.axis() + "]", List.of(
+                new Model.ScalarDecl("i64", "qf_base", base),
+                new Model.Var(t, "qf_acc", init),
+                new Model.Block("for (int j = 0; j < " + len + "; ++j)", List.of(new Model.Assign("qf_acc", step))),
+                new Model.Assign(rb.name() + "[k]", "qf_acc")));
+    }
+
+    /** Consecutive elementwise ops over one tensor shape: one kernel, one thread per element. Returns the next op. */
+    private int elementwise(List<Op> ops, int from) {
+        List<Dim> shape = ops.get(from).result().type().shape();
+        List<Stmt> body = new ArrayList<>();
+        Map<Value, String> local = new IdentityHashMap<>();
+        int i = from;
+        StringBuilder what = new StringBuilder();
+        while (i < ops.size()) {
+            Op op = ops.get(i);
+            boolean fits = (op instanceof Op.Unary || op instanceof Op.Binary || op instanceof Op.Convert || op instanceof Op.Cmp || op instanceof Op.Select)
+                    && op.result().type() instanceof qflash.ir.Type.Tensor && op.result().type().shape().equals(shape);
+            if (!fits) break;
+            List<String> a = new ArrayList<>();
+            for (Value v : op.operands()) {
+                if (local.containsKey(v)) a.add(local.get(v));
+                else if (v.type() instanceof qflash.ir.Type.Tensor) {
+                    if (!v.type().shape().equals(shape)) throw new CudaEmitter.Unsupported(op + ": operands of different shapes in the prologue");
+                    a.add(read(v, "k"));
+                } else a.add(scalar(v));
+            }
+            String name = "e_" + CExpr.ident(op.result().name());
+            Elem re = op.result().type().elem();
+            body.add(new Model.ScalarDecl(CExpr.ctype(re), name, CExpr.op(op, a)));
+            body.add(new Model.Assign(buffers.get(op.result()).name() + "[k]", name));
+            local.put(op.result(), name);
+            what.append(what.isEmpty() ? "" : ", ").append(op.result());
+            i++;
+        }
+        if (i == from) throw new CudaEmitter.Unsupported("the prologue op " + ops.get(from) + " has no GPU form");
+        kernel("elementwise", shape, what + " (elementwise)", body);
+        return i;
+    }
+
+    // ------------------------------------------------------------ values
+
+    /** Element {@code idx} of a tensor value (a parameter or a buffer), as f32 when the caller holds f16. */
+    private String read(Value v, String idx) {
+        Kernel.Param p = tensorParams.get(v);
+        if (p != null) {
+            String r = CExpr.tensorName(p.name()) + "[" + idx + "]";
+            return halfInputs.contains(p.name()) ? "qf_h2f(" + r + ")" : r;
+        }
+        Buffer b = buffers.get(v);
+        if (b == null) throw new IllegalStateException("no buffer for " + v);
+        return b.name() + "[" + idx + "]";
+    }
+
+    private String scalar(Value v) {
+        String e = exprs.get(v);
+        if (e == null) throw new CudaEmitter.Unsupported(v + " is not a scalar the prologue computed");
+        return e;
+    }
+
+    private static String scalarOp(Op op, List<String> a) {
+        if (op instanceof Op.Const c) return CExpr.literal(c.result().type().elem(), c.value());
+        return CExpr.op(op, a);
+    }
+
+    private String dim(Dim d) {
+        return d.isConst() ? Integer.toString(d.size()) : CExpr.symbolName(d.symbol());
+    }
+
+    private String count(List<Dim> shape) {
+        StringBuilder s = new StringBuilder("1LL");
+        for (Dim d : shape) s.append(" * ").append(dim(d));
+        return s.toString();
+    }
+}

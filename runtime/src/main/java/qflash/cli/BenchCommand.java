@@ -1,0 +1,191 @@
+package qflash.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import qflash.gpu.CubinCache;
+import qflash.gpu.CudaBackend;
+import qflash.gpu.DeviceTensor;
+import qflash.host.Inputs;
+import qflash.host.Shape;
+import qflash.host.UserError;
+import qflash.host.Workload;
+import qflash.interp.Arr;
+import qflash.ir.Elem;
+import qflash.ir.Kernel;
+
+/**
+ * {@code qflash bench}: our kernels against PyTorch SDPA, same shapes, same run, same GPU. Per workload
+ * row and batch: the body kernel's time (CUDA events, median after warm-up; inputs already quantized by
+ * the prologue, as the paper measures), the time of one whole call from f16 device tensors (prologue
+ * kernels included, host wall clock), and PyTorch's flash / cuDNN / mem-efficient backends timed by
+ * bench/sdpa.py in the same run; ratios are ours over the best PyTorch backend. Also the cold NVRTC
+ * compile time and the cache-hit load time per kernel.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = {"Time qflash kernels against PyTorch SDPA (needs a GPU; PyTorch for the reference).",
+                "Writes a CSV with one line per row x batch x kernel, ratios against the best PyTorch backend."})
+public final class BenchCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    KernelOptions kernel;
+
+    @Option(names = "--rows", split = ",", paramLabel = "A1,..", description = "workloads (default: A1..A7, L1..L3)")
+    List<String> rows = List.of("A1", "A2", "A3", "A4", "A5", "A6", "A7", "L1", "L2", "L3");
+
+    @Option(names = "--batches", split = ",", paramLabel = "1,8,..", description = "batches for A rows (default: 1,8,64,256; L rows run at 1)")
+    List<Integer> batches = List.of(1, 8, 64, 256);
+
+    @Option(names = "--reps", description = "timed repetitions (default: 100)")
+    int reps = 100;
+
+    @Option(names = "--warmup", description = "untimed repetitions first (default: 10)")
+    int warmup = 10;
+
+    @Option(names = "--sdpa", paramLabel = "SCRIPT|off", description = "the PyTorch reference script (default: bench/sdpa.py next to the samples; off to skip)")
+    String sdpa = "bench/sdpa.py";
+
+    @Option(names = "--python", description = "the Python that has PyTorch (default: python3)")
+    String python = "python3";
+
+    @Option(names = {"-o", "--output"}, description = "CSV to write (default: bench/results.csv)")
+    Path output = Path.of("bench/results.csv");
+
+    record Row(String name, int batch, Shape shape) {}
+
+    record Result(Row row, String kernel, double kernelMs, double callMs) {}
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        List<Row> table = new ArrayList<>();
+        for (String r : rows) {
+            Workload w = Workload.named(r);
+            for (int b : w.name().startsWith("L") ? List.of(1) : batches) table.add(new Row(w.name(), b, w.shape(b)));
+        }
+        Map<String, Map<String, Double>> ref = sdpa.equals("off") ? Map.of() : reference(table);
+        List<Result> results = new ArrayList<>();
+        List<String> compileLines = new ArrayList<>();
+        try (CudaBackend gpu = GpuRun.open()) {
+            String device = gpu.device().toString();
+            out.printf("qflash bench on %s, %s; pipeline %s, schedule %s%n", device, gpu.nvrtc().describe(), kernel.pipeline, kernel.lowered(null).schedule());
+            Kernel k = kernel.lowered(null);
+            boolean integer = kernel.pipeline().integerOnly();
+            Map<Integer, CudaBackend.Compiled> byDim = new HashMap<>();
+            for (Row row : table) {
+                CudaBackend.Compiled c = byDim.get(row.shape().d());
+                if (c == null) {
+                    Path cold = Files.createTempDirectory("qflash-cold-cache");
+                    CudaBackend.Compiled first = gpu.withCache(new CubinCache(cold)).compile(k, row.shape().d(), kernel.source().name(), integer ? Set.of("Q", "K", "V") : Set.of());
+                    CudaBackend.Compiled hit = gpu.withCache(new CubinCache(cold)).compile(k, row.shape().d(), kernel.source().name(), integer ? Set.of("Q", "K", "V") : Set.of());
+                    compileLines.add(String.format(Locale.ROOT, "D=%d: cold NVRTC compile %.0f ms (body%s), cache hit %.2f ms", row.shape().d(), first.compileMillis(),
+                            first.prologue() == null ? "" : " + " + first.prologue().steps().size() + " prologue kernels", hit.compileMillis()));
+                    c = hit;
+                    byDim.put(row.shape().d(), c);
+                }
+                Map<String, DeviceTensor> dev = tensors(k, row.shape(), integer);
+                try (CudaBackend.Call call = gpu.new Call(c, dev, Map.of())) {
+                    double kernelMs = call.medianKernelMillis(warmup, reps);
+                    double callMs = call.medianCallMillis(warmup, reps);
+                    results.add(new Result(row, kernel.pipeline, kernelMs, callMs));
+                } finally {
+                    dev.values().forEach(DeviceTensor::close);
+                }
+            }
+            print(out, results, ref, compileLines, device);
+            write(results, ref, device);
+        }
+        return Main.OK;
+    }
+
+    /** Device tensors for one row: uniform f16 inputs (integer pipelines read them as f16), f32 output. */
+    private static Map<String, DeviceTensor> tensors(Kernel k, Shape s, boolean integer) {
+        Inputs in = Inputs.generate(Inputs.Model.UNIFORM, s, 0, k.param("bias") != null);
+        Map<String, DeviceTensor> dev = new LinkedHashMap<>();
+        double[][] qkv = {in.q(), in.k(), in.v()};
+        String[] names = {"Q", "K", "V"};
+        for (int i = 0; i < 3; i++) dev.put(names[i], DeviceTensor.upload(Arr.floats(Elem.F16, qkv[i], s.dims())));
+        if (in.bias() != null) dev.put("bias", DeviceTensor.upload(Arr.floats(k.param("bias").value().type().elem(), in.bias(), in.biasShape())));
+        dev.put("O", DeviceTensor.zeros(k.param("O").value().type().elem(), s.dims()));
+        return dev;
+    }
+
+    /** Runs the PyTorch script on the same shapes; returns row|batch -> backend -> kernel ms (and "call:" + backend -> call ms). */
+    private Map<String, Map<String, Double>> reference(List<Row> table) throws IOException, InterruptedException {
+        Path dir = Files.createTempDirectory("qflash-bench");
+        Path shapes = dir.resolve("shapes.csv"), csv = dir.resolve("sdpa.csv");
+        StringBuilder sb = new StringBuilder("row,b,Z,H,N,D\n");
+        for (Row r : table) sb.append(String.format("%s,%d,%d,%d,%d,%d%n", r.name(), r.batch(), r.shape().z(), r.shape().h(), r.shape().n(), r.shape().d()));
+        Files.writeString(shapes, sb);
+        Process p = new ProcessBuilder(python, sdpa, "--shapes", shapes.toString(), "--out", csv.toString(), "--reps", Integer.toString(reps), "--warmup", Integer.toString(warmup))
+                .redirectErrorStream(true).start();
+        String log = new String(p.getInputStream().readAllBytes());
+        if (p.waitFor() != 0) throw new UserError("the PyTorch reference failed (" + python + " " + sdpa + "; --sdpa off skips it): " + log.strip());
+        Map<String, Map<String, Double>> ref = new HashMap<>();
+        List<String> lines = Files.readAllLines(csv);
+        for (String line : lines.subList(1, lines.size())) {
+            String[] f = line.split(",");
+            if (f[8].equals("unsupported")) continue;
+            Map<String, Double> m = ref.computeIfAbsent(f[0] + "|" + f[1], x -> new LinkedHashMap<>());
+            m.put(f[7], Double.parseDouble(f[8]));
+            m.put("call:" + f[7], Double.parseDouble(f[9]));
+        }
+        return ref;
+    }
+
+    private static double best(Map<String, Double> m, String prefix) {
+        double b = Double.NaN;
+        for (var e : m.entrySet()) {
+            boolean call = e.getKey().startsWith("call:");
+            if (call == prefix.equals("call:") && (Double.isNaN(b) || e.getValue() < b)) b = e.getValue();
+        }
+        return b;
+    }
+
+    private static void print(PrintWriter out, List<Result> results, Map<String, Map<String, Double>> ref, List<String> compileLines, String device) {
+        out.printf("%-4s %4s %-22s %10s %10s %10s %10s %8s %10s %10s %8s%n", "row", "b", "shape", "ours ms", "flash", "cudnn", "efficient", "ratio", "call ms", "torch call", "ratio");
+        for (Result r : results) {
+            Map<String, Double> m = ref.getOrDefault(r.row().name() + "|" + r.row().batch(), Map.of());
+            double bk = best(m, ""), bc = best(m, "call:");
+            out.printf(Locale.ROOT, "%-4s %4d %-22s %10.4f %10s %10s %10s %8s %10.4f %10s %8s%n", r.row().name(), r.row().batch(), r.row().shape(), r.kernelMs(),
+                    fmt(m.get("flash")), fmt(m.get("cudnn")), fmt(m.get("efficient")), Double.isNaN(bk) ? "-" : String.format(Locale.ROOT, "%.2f", r.kernelMs() / bk),
+                    r.callMs(), fmt(Double.isNaN(bc) ? null : bc), Double.isNaN(bc) ? "-" : String.format(Locale.ROOT, "%.2f", r.callMs() / bc));
+        }
+        out.println("ratio = ours / best PyTorch backend (below 1: we are faster); " + device);
+        compileLines.forEach(out::println);
+        out.flush();
+    }
+
+    private static String fmt(Double v) {
+        return v == null ? "-" : String.format(Locale.ROOT, "%.4f", v);
+    }
+
+    private void write(List<Result> results, Map<String, Map<String, Double>> ref, String device) throws IOException {
+        StringBuilder sb = new StringBuilder("row,b,Z,H,N,D,kernel,kernel_ms,call_ms,sdpa_flash_ms,sdpa_cudnn_ms,sdpa_efficient_ms,best_sdpa_ms,ratio,sdpa_best_call_ms,call_ratio,device\n");
+        for (Result r : results) {
+            Map<String, Double> m = ref.getOrDefault(r.row().name() + "|" + r.row().batch(), Map.of());
+            double bk = best(m, ""), bc = best(m, "call:");
+            Shape s = r.row().shape();
+            sb.append(String.format(Locale.ROOT, "%s,%d,%d,%d,%d,%d,%s,%.5f,%.5f,%s,%s,%s,%.5f,%.3f,%.5f,%.3f,%s%n", r.row().name(), r.row().batch(), s.z(), s.h(), s.n(), s.d(),
+                    r.kernel(), r.kernelMs(), r.callMs(), fmt(m.get("flash")), fmt(m.get("cudnn")), fmt(m.get("efficient")), bk, r.kernelMs() / bk, bc, r.callMs() / bc, device));
+        }
+        if (output.getParent() != null) Files.createDirectories(output.getParent());
+        Files.writeString(output, sb);
+    }
+}
