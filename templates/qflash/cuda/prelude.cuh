@@ -23,8 +23,9 @@ QF_WRAP_OPS(i64, u64)
 // or the sign (right), exactly Arith.shl/shr.
 __device__ __forceinline__ i64 qf_shl64(i64 a, i64 n) { return n >= 64 ? 0 : (i64)((u64)a << n); }
 __device__ __forceinline__ i64 qf_shr64(i64 a, i64 n) { return n >= 63 ? (a < 0 ? -1 : 0) : a >> n; }
-__device__ __forceinline__ int qf_shl_int(int a, i64 n) { return n < 0 ? (int)qf_shr64(a, -n) : n >= 32 ? 0 : (int)((u32)a << n); }
-__device__ __forceinline__ int qf_shr_int(int a, i64 n) { return n < 0 ? qf_shl_int(a, -n) : (int)qf_shr64(a, n); }
+// Narrow types shift in 32 bits: counts from 32 on give 0 (left) or the sign (right), as in 64.
+__device__ __forceinline__ int qf_shr_int(int a, int n) { return n >= 0 ? a >> min(n, 31) : (n <= -32 ? 0 : (int)((u32)a << -n)); }
+__device__ __forceinline__ int qf_shl_int(int a, int n) { return n >= 0 ? (n >= 32 ? 0 : (int)((u32)a << n)) : a >> (n <= -31 ? 31 : -n); }
 __device__ __forceinline__ i64 qf_shl_i64(i64 a, i64 n) { return n < 0 ? (n == (i64)0x8000000000000000LL ? 0 : qf_shr64(a, -n)) : qf_shl64(a, n); }
 __device__ __forceinline__ i64 qf_shr_i64(i64 a, i64 n) { return n < 0 ? (n == (i64)0x8000000000000000LL ? 0 : qf_shl64(a, -n)) : qf_shr64(a, n); }
 
@@ -41,6 +42,11 @@ __device__ __forceinline__ i64 qf_f2ll_rne(double v) { return __double2ll_rn(v);
 __device__ __forceinline__ i64 qf_f2ll_trunc(double v) { return __double2ll_rz(v); }
 __device__ __forceinline__ i64 qf_f2ll_floor(double v) { return __double2ll_rd(v); }
 __device__ __forceinline__ i64 qf_sat(i64 v, i64 lo, i64 hi) { return v < lo ? lo : v > hi ? hi : v; }
+// i64 to i32, saturating: it fits exactly when the high word is the low word's sign.
+__device__ __forceinline__ int qf_sat_i32(i64 v) {
+  const int lo = (int)v, hi = (int)(v >> 32);
+  return hi == (lo >> 31) ? lo : (hi < 0 ? (int)0x80000000 : 0x7fffffff);
+}
 
 __device__ __forceinline__ float qf_h2f(f16 h) { float f; asm("cvt.f32.f16 %0, %1;" : "=f"(f) : "h"(h)); return f; }
 __device__ __forceinline__ f16 qf_f2h(float f) { f16 h; asm("cvt.rn.f16.f32 %0, %1;" : "=h"(h) : "f"(f)); return h; }

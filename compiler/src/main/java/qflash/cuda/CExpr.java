@@ -109,6 +109,7 @@ final class CExpr {
                 // A 32-bit clamp: the source fits an int, so no 64-bit compare is needed.
                 return "(" + t + ")min(max((int)(" + a + "), " + literal(Elem.I32, to.min()) + "), " + literal(Elem.I32, to.max()) + ")";
             }
+            if (from == Elem.I64 && to == Elem.I32 && c.overflow() == Op.Overflow.SAT) return "qf_sat_i32(" + a + ")";
             return c.overflow() == Op.Overflow.SAT
                     ? "(" + t + ")qf_sat(" + wide + ", " + to.min() + "LL, " + to.max() + "LL)"
                     : "(" + t + ")(" + wide + ")";

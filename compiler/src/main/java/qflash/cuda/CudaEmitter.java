@@ -102,6 +102,7 @@ public final class CudaEmitter {
         private Layout openLayout;
         private List<Stmt> openBody;
         private int smemBytes;
+        private boolean zeroSmem;
         private int lastLine = -1;
         /** The innermost loop being emitted, where staged loads collect their prefetch statements. */
         private LoopFrame loop;
@@ -178,12 +179,12 @@ public final class CudaEmitter {
                 });
             }
             String entry = "qf_" + CExpr.ident(k.name());
-            Model.KernelFunction fn = new Model.KernelFunction(entry, params, threads, Math.max(16, smemBytes), 16 * mt, out);
+            Model.KernelFunction fn = new Model.KernelFunction(entry, params, threads, Math.max(16, smemBytes), 16 * mt, zeroSmem, out);
             List<String> defines = new ArrayList<>();
             fixed.forEach((s, v) -> defines.add("QF_" + s + " " + v));
             Model.KernelSource src = new Model.KernelSource(
                     "kernel @" + k.name() + " for CUDA: schedule " + k.schedule() + ", " + fixed + ", from " + file,
-                    file, defines, ModelWalker.prelude(), fn);
+                    defines, ModelWalker.prelude(), fn);
             return new CudaKernel(new ModelWalker().render(src), entry, threads, smemBytes, argList, Map.copyOf(fixed));
         }
 
@@ -310,19 +311,39 @@ public final class CudaEmitter {
             int kw = CExpr.kWidth(e);
             if (cols * es % 16 != 0) throw new Unsupported(l + ": rows of " + cols * es + " bytes; cp.async copies 16-byte chunks (head dims must be multiples of " + 16 / es + ")");
             int stride = CExpr.roundUp(cols, kw) + 16 / es;   // 16 bytes of padding spread a fragment's rows over the banks
+            if (CExpr.roundUp(cols, kw) != cols) zeroSmem = true;  // k padding must read as 0
             int tileBytes = rows * stride * es;
             boolean inLoop = loop != null;
             int buffers = inLoop ? stages : 1;
-            int base = smemBytes;
+            int smemAt = smemBytes;
             smemBytes += tileBytes * buffers;
-            Parts p = access(l, List.of(Axis.ROW, Axis.COL), Ctx.stage());
+            // The rows come from one index of the form s + arange: `rows` consecutive rows of the tensor from
+            // row s, so a row's address is a base plus a stride and only its bound depends on the row.
+            int rowAxis = -1;
+            for (int d = 0; d < l.indices().size(); d++) {
+                Value ix = l.indices().get(d);
+                if (ix != null && !ix.tile().isScalar()) rowAxis = d;
+            }
+            String start = rowAxis < 0 ? null : affineStart(l.indices().get(rowAxis));
+            if (start == null) throw new Unsupported(l + ": a staged tile's rows must be s + arange(n) along one tensor axis");
+            List<Dim> dims = l.tensor().type().shape();
+            String rowBase = "0LL";
+            List<String> uniformOk = new ArrayList<>();
+            for (int d = 0; d < dims.size(); d++) {
+                Value ix = l.indices().get(d);
+                String at = d == rowAxis ? start : ix == null ? "0" : uniform(ix);
+                if (d != rowAxis && ix != null) uniformOk.add("(unsigned)(" + at + ") < (unsigned)" + dimExpr(dims.get(d)));
+                rowBase = d == 0 ? "(i64)(" + at + ")" : "(" + rowBase + " * " + dimExpr(dims.get(d)) + " + (" + at + "))";
+            }
+            String rowStride = "1LL";
+            for (int d = rowAxis + 1; d < dims.size(); d++) rowStride = rowStride + " * " + dimExpr(dims.get(d));
             String tensor = tensorArg(l.tensor());
-            String valid = p.cond();
-            if (isOptional(l.tensor())) valid = "(" + tensor + " != nullptr && " + valid + ")";
-            String into = "qf_smem + " + base + (inLoop ? " + qf_sbuf * " + tileBytes : "");
+            if (isOptional(l.tensor())) uniformOk.addFirst(tensor + " != nullptr");
+            String into = "qf_smem + " + smemAt + (inLoop ? " + qf_sbuf * " + tileBytes : "");
             Model.StageTile st = new Model.StageTile("stage " + r + " = " + l.tensor() + "[...] in shared memory: " + rows + " rows of " + cols + " x " + e.text,
-                    rows, cols * es / 16, threads, into, stride * es, tensor, p.offset(), valid);
-            String ptr = "reinterpret_cast<const " + CExpr.ctype(e) + "*>(qf_smem + " + base + (inLoop ? " + qf_buf_" + loop.var() + " * " + tileBytes : "") + ")";
+                    rows, cols * es / 16, threads, into, stride * es, tensor, rowBase, rowStride, start, dimExpr(dims.get(rowAxis)),
+                    uniformOk.isEmpty() ? "true" : String.join(" && ", uniformOk));
+            String ptr = "reinterpret_cast<const " + CExpr.ctype(e) + "*>(qf_smem + " + smemAt + (inLoop ? " + qf_buf_" + loop.var() + " * " + tileBytes : "") + ")";
             vals.put(r, new Staged(ptr, stride));
             if (inLoop) {
                 loop.stage().add(st);
@@ -331,6 +352,17 @@ public final class CudaEmitter {
                 out.add(new Model.Commit());
                 out.add(new Model.StageWait(0, true));
             }
+        }
+
+        /** The scalar s of an index s + arange (or arange: 0), or null when the index has another form. */
+        private String affineStart(Value ix) {
+            if (!(vals.get(ix) instanceof Lazy(Op op))) return null;
+            if (op instanceof Op.Arange) return "0";
+            if (op instanceof Op.Binary b && b.kind() == Op.BinKind.ADD) {
+                if (b.a().tile().isScalar() && vals.get(b.b()) instanceof Lazy(Op.Arange x)) return uniform(b.a());
+                if (b.b().tile().isScalar() && vals.get(b.a()) instanceof Lazy(Op.Arange x)) return uniform(b.b());
+            }
+            return null;
         }
 
         private void dot(Op.Dot d) {
@@ -419,7 +451,7 @@ public final class CudaEmitter {
             String name = fresh(r);
             emit(d, new Model.ArrayDecl(CExpr.ctype(ce), name, layout.count()));
             String call = half ? "qf_mma_f16" : ae == Elem.U8 ? "qf_mma_u8s8" : "qf_mma_s8s8";
-            out.add(new Model.Mma(r + " = dot(" + d.a() + ", " + d.b() + ") on tensor cores (" + call + ")", name, CExpr.ctype(ce),
+            out.add(new Model.Mma(r + " = dot(" + d.a() + ", " + d.b() + ") on tensor cores (" + call + ")", name,
                     layout.count(), mt, nt, kchunks, loadA, loadB, call));
             vals.put(r, new Reg(name, layout));
         }

@@ -12,7 +12,7 @@ public sealed interface Model {
     /** A statement inside the kernel body. */
     sealed interface Stmt extends Model {}
 
-    record KernelSource(String banner, String lineFile, List<String> defines, String prelude, Model kernel) implements Model {}
+    record KernelSource(String banner, List<String> defines, String prelude, Model kernel) implements Model {}
 
     /** Several kernels in one source (the prologue's). */
     record KernelList(List<SimpleKernel> kernels) implements Model {}
@@ -20,7 +20,8 @@ public sealed interface Model {
     /** A one-thread-per-element kernel: no shared memory, no warp roles. */
     record SimpleKernel(String name, List<String> params, List<Stmt> body) implements Model {}
 
-    record KernelFunction(String name, List<String> params, int threads, int smemBytes, int rowsPerWarp, List<Stmt> body) implements Model {}
+    /** The body kernel; {@code zeroSmem} when a staged tile has padding columns that must read as 0. */
+    record KernelFunction(String name, List<String> params, int threads, int smemBytes, int rowsPerWarp, boolean zeroSmem, List<Stmt> body) implements Model {}
 
     /** A {@code #line} directive pointing back at the DSL source. */
     record Line(String directive) implements Stmt {}
@@ -50,8 +51,13 @@ public sealed interface Model {
                      String combineAcc, String combineShfl, String comment) implements Stmt {}
 
     /** A tile copied from global to shared memory with {@code cp.async}, rows past the tensor zero-filled. */
+    /**
+     * A tile copied from global to shared memory with {@code cp.async}: {@code rows} rows from row
+     * {@code rowStart} of the tensor ({@code rowBase} + r * {@code rowStride} elements), rows at or past
+     * {@code rowLimit} (or with {@code uniformOk} false) zero-filled.
+     */
     record StageTile(String comment, int rows, int chunksPerRow, int threads, String smem, int rowStrideBytes,
-                     String src, String rowOffset, String valid) implements Stmt {}
+                     String src, String rowBase, String rowStride, String rowStart, String rowLimit, String uniformOk) implements Stmt {}
 
     record StageWait(int pending, boolean sync) implements Stmt {}
 
@@ -63,7 +69,7 @@ public sealed interface Model {
     record Block(String head, List<Stmt> body) implements Stmt {}
 
     /** A tensor-core product into an accumulator-layout tile; {@code loadA}/{@code loadB} fill the fragments. */
-    record Mma(String comment, String dst, String dstType, int count, int mtiles, int ntiles, int kchunks,
+    record Mma(String comment, String dst, int count, int mtiles, int ntiles, int kchunks,
                List<String> loadA, List<String> loadB, String call) implements Stmt {}
 
     record ForLoop(String comment, String var, String lo, String hi, List<Stmt> before, List<Stmt> head,

@@ -29,8 +29,14 @@ public final class PrologueEmitter {
     /** A device buffer for one prologue value: its element type and shape (symbols bound at run time). */
     public record Buffer(String name, Elem elem, List<Dim> shape) {}
 
-    /** One launch: the kernel's entry and the shape whose element count sets the number of threads. */
+    /**
+     * One launch: the kernel's entry and the shape whose element count sets the number of threads, or
+     * null for a fixed grid of {@link #FIXED_THREADS} threads that loops over its work.
+     */
     public record Step(String entry, List<Dim> threads, String what) {}
+
+    /** Threads of a fixed-grid step: enough to fill an H100/H200 several times over. */
+    public static final int FIXED_THREADS = 132 * 8 * 256;
 
     /**
      * The prologue program. {@code args} is every kernel's parameter list: the kernel's own tensor and
@@ -130,7 +136,7 @@ public final class PrologueEmitter {
         List<Model.SimpleKernel> fns = kernels;
         StringBuilder src = new StringBuilder();
         ModelWalker w = new ModelWalker();
-        src.append(w.render(new Model.KernelSource("prologue of kernel @" + k.name() + ": " + steps.size() + " launches", "", List.of(), ModelWalker.prelude(),
+        src.append(w.render(new Model.KernelSource("prologue of kernel @" + k.name() + ": " + steps.size() + " launches", List.of(), ModelWalker.prelude(),
                 new Model.KernelList(fns))));
         return new Program(src.toString(), steps, bufferList, new ArrayList<>(args.values()), derived);
     }
@@ -182,6 +188,17 @@ public final class PrologueEmitter {
         steps.add(new Step(entry, threads, comment));
     }
 
+    /** A kernel whose every thread runs the body (no bound check: the body handles it, for warp-wide steps). */
+    private void kernelAll(String what, List<Dim> threads, String comment, List<Stmt> body) {
+        String entry = "qf_pro_" + steps.size() + "_" + CExpr.ident(what);
+        List<Stmt> all = new ArrayList<>();
+        all.add(new Model.Comment(comment));
+        all.add(new Model.ScalarDecl("i64", "k", "(i64)blockIdx.x * blockDim.x + threadIdx.x"));
+        all.addAll(body);
+        kernels.add(new Model.SimpleKernel(entry, params, all));
+        steps.add(new Step(entry, threads, comment));
+    }
+
     private void quantize(Op.Quantize q) {
         Value x = q.x();
         List<Dim> shape = x.type().shape();
@@ -192,8 +209,30 @@ public final class PrologueEmitter {
         String g = group(shape, q.shared(), q.blockAxis(), q.blockSize());
         String qmax = CExpr.literal(Elem.F32, qe.max());
         kernel("zero", sb.shape(), "amax of " + x + " starts at 0", List.of(new Model.Assign(amax.name() + "[k]", "0.0f")));
-        kernel("amax", shape, "amax of " + x + " per group (shared axes " + q.shared() + "): atomic max of |x| on its bits, exact in any order",
-                List.of(new Model.ExprStmt("atomicMax(reinterpret_cast<int*>(" + amax.name() + ") + " + g + ", __float_as_int(fabsf(" + read(x, "k") + ")))")));
+        String x0 = read(x, "k");
+        if (q.shared().size() == shape.size() && q.blockAxis() < 0) {
+            // One group: each thread folds a grid-stride slice, each warp folds its threads, one atomic per warp.
+            kernelAll("amax", null, "amax of all of " + x + ": per-thread slices, then per warp, then one atomic per warp", List.of(
+                    new Model.Var("int", "qf_v", "0"),
+                    new Model.Block("for (i64 j = k; j < " + count(shape) + "; j += (i64)gridDim.x * blockDim.x)",
+                            List.of(new Model.Assign("qf_v", "max(qf_v, __float_as_int(fabsf(" + read(x, "j") + ")))"))),
+                    new Model.Block("for (int qf_o = 16; qf_o > 0; qf_o /= 2)", List.of(new Model.Assign("qf_v", "max(qf_v, __shfl_xor_sync(0xffffffffu, qf_v, qf_o))"))),
+                    new Model.ExprStmt("if ((threadIdx.x & 31) == 0) atomicMax(reinterpret_cast<int*>(" + amax.name() + "), qf_v)")));
+        } else {
+            // Groups are runs of consecutive elements (a row, a block of rows) or strided sets (a channel): the
+            // lanes of a warp fold their run first (a segmented reduction), and the run's first lane does the atomic.
+            kernelAll("amax", shape, "amax of " + x + " per group (shared axes " + q.shared() + "): warp-segmented max, then atomic max on the float's bits (exact in any order)", List.of(
+                    new Model.ScalarDecl("bool", "qf_in", "k < " + count(shape)),
+                    new Model.ScalarDecl("i64", "qf_g", "qf_in ? (i64)(" + g + ") : -1LL"),
+                    new Model.Var("int", "qf_v", "qf_in ? __float_as_int(fabsf(" + x0 + ")) : 0"),
+                    new Model.ScalarDecl("int", "qf_lane", "threadIdx.x & 31"),
+                    new Model.Block("for (int qf_o = 1; qf_o < 32; qf_o *= 2)", List.of(
+                            new Model.ScalarDecl("i64", "qf_g2", "__shfl_down_sync(0xffffffffu, qf_g, qf_o)"),
+                            new Model.ScalarDecl("int", "qf_v2", "__shfl_down_sync(0xffffffffu, qf_v, qf_o)"),
+                            new Model.ExprStmt("if (qf_lane + qf_o < 32 && qf_g2 == qf_g) qf_v = max(qf_v, qf_v2)"))),
+                    new Model.ScalarDecl("i64", "qf_gprev", "__shfl_up_sync(0xffffffffu, qf_g, 1)"),
+                    new Model.ExprStmt("if (qf_in && (qf_lane == 0 || qf_gprev != qf_g)) atomicMax(reinterpret_cast<int*>(" + amax.name() + ") + qf_g, qf_v)")));
+        }
         kernel("quantize", shape, q.q() + " = quantize " + x + ": sat(rne(x / (amax / " + (long) qe.max() + ")))", List.of(
                 new Model.ScalarDecl("float", "qf_a", amax.name() + "[" + g + "]"),
                 new Model.ScalarDecl("float", "qf_s", "qf_a == 0.0f ? 1.0f : qf_a / " + qmax),

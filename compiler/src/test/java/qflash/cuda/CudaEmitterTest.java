@@ -86,6 +86,7 @@ class CudaEmitterTest {
             if (arg == String.class) return List.of("<" + name + ">");
             return List.of(new Model.Comment("<" + name + ">"));
         }
+        if (t.isInterface() && Model.class.isAssignableFrom(t)) return new Model.Comment("<" + name + ">");
         if (Model.class.isAssignableFrom(t)) return sample(t);
         throw new IllegalStateException("no sample value for " + t);
     }

@@ -149,7 +149,9 @@ public final class CudaBackend implements AutoCloseable {
             proThreads = new long[pro == null ? 0 : pro.steps().size()];
             for (int i = 0; i < proThreads.length; i++) {
                 long n = 1;
-                for (int s : sizes(pro.steps().get(i).threads(), symbols)) n *= s;
+                List<qflash.ir.Dim> t = pro.steps().get(i).threads();
+                if (t == null) n = PrologueEmitter.FIXED_THREADS;
+                else for (int s : sizes(t, symbols)) n *= s;
                 proThreads[i] = n;
             }
             List<Pointer> bp = new ArrayList<>();
