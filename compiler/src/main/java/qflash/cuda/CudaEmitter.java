@@ -409,7 +409,7 @@ public final class CudaEmitter {
                 }
                 default -> throw new Unsupported(d + ": the left operand must be a loaded tile or a tile computed in registers");
             }
-            // B(k, n) lives at k * kStride + n * nStride of a staged tile.
+            // B(k, n) lives at k * kStride + n * nStride of a shared-memory tile.
             Value bsrc = d.b();
             boolean transposed = false;
             if (vals.get(bsrc) instanceof Lazy(Op.Transpose t)) {
@@ -417,8 +417,29 @@ public final class CudaEmitter {
                 transposed = true;
             }
             if (!(vals.get(bsrc) instanceof Staged s)) throw new Unsupported(d + ": the right operand must be a loaded tile (or its transpose)");
-            String kStride = transposed ? "1" : Integer.toString(s.stride());
-            String nStride = transposed ? Integer.toString(s.stride()) : "1";
+            String bPtr = s.ptr();
+            int kStride = transposed ? 1 : s.stride(), nStride = transposed ? s.stride() : 1;
+            boolean permuted = aRegs && !half;   // the k order of the register-held A fragment
+            if (!transposed) {
+                // k runs down the tile's rows (V): turn the tile once so that k runs along rows, in the A
+                // fragment's k order, and every B fragment is a 32-bit load.
+                Elem be2 = d.b().type().elem();
+                int es = CExpr.bytes(be2);
+                int keys = size(d.b().type().shape().get(0)), cols = size(d.b().type().shape().get(1));
+                int tStride = keys + 16 / es;
+                int at = smemBytes;
+                smemBytes += cols * tStride * es;
+                String src = "reinterpret_cast<const " + (half ? "f16" : "u8") + "*>(" + s.ptr() + ")";
+                String dst = "reinterpret_cast<" + (half ? "f16" : "u8") + "*>(qf_smem + " + at + ")";
+                int per = half ? 2 : 4;
+                emit(d, new Model.TransposeTile("transpose " + bsrc + " in shared memory: [" + keys + ", " + cols + "] -> [" + cols + ", " + keys + "]"
+                        + (permuted ? ", keys in the A fragment's k order" : ""), keys / per * (cols / per), threads, cols / per, src, s.stride(), dst, tStride, half, permuted));
+                bPtr = "reinterpret_cast<const " + CExpr.ctype(be2) + "*>(qf_smem + " + at + ")";
+                kStride = 1;
+                nStride = tStride;
+                permuted = false;    // the transposition applied it
+                transposed = true;
+            }
             String n = "(qf_nt * 8 + qf_g)";
             List<String> slots0 = new ArrayList<>(), slots1 = new ArrayList<>();
             if (half) {
@@ -429,21 +450,21 @@ public final class CudaEmitter {
             } else {
                 int[] perm = {0, 1, 8, 9};
                 for (int q = 0; q < 4; q++) {
-                    slots0.add(aRegs ? "2 * qf_t + " + perm[q] : "4 * qf_t + " + q);
-                    slots1.add(aRegs ? "16 + 2 * qf_t + " + perm[q] : "16 + 4 * qf_t + " + q);
+                    slots0.add(permuted ? "2 * qf_t + " + perm[q] : "4 * qf_t + " + q);
+                    slots1.add(permuted ? "16 + 2 * qf_t + " + perm[q] : "16 + 4 * qf_t + " + q);
                 }
             }
             List<String> loadB = new ArrayList<>();
-            boolean contiguous = transposed && !aRegs;
+            boolean contiguous = transposed && !permuted;
             String[] regs = {"qf_b0", "qf_b1"};
             List<List<String>> slots = List.of(slots0, slots1);
             for (int j = 0; j < 2; j++) {
                 if (contiguous) {
                     String e0 = "(qf_kc * " + kw + " + " + slots.get(j).getFirst() + ") * " + kStride + " + " + n + " * " + nStride;
-                    loadB.add(regs[j] + " = *reinterpret_cast<const u32*>(&" + s.ptr() + "[" + e0 + "]);");
+                    loadB.add(regs[j] + " = *reinterpret_cast<const u32*>(&" + bPtr + "[" + e0 + "]);");
                 } else {
                     List<String> el = new ArrayList<>();
-                    for (String slot : slots.get(j)) el.add(s.ptr() + "[(qf_kc * " + kw + " + " + slot + ") * " + kStride + " + " + n + " * " + nStride + "]");
+                    for (String slot : slots.get(j)) el.add(bPtr + "[(qf_kc * " + kw + " + " + slot + ") * " + kStride + " + " + n + " * " + nStride + "]");
                     loadB.add(regs[j] + " = " + (half ? "qf_pack2(" : "qf_pack4(") + String.join(", ", el) + ");");
                 }
             }

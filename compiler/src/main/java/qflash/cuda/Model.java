@@ -61,6 +61,14 @@ public sealed interface Model {
 
     record StageWait(int pending, boolean sync) implements Stmt {}
 
+    /**
+     * A staged [keys, D] tile transposed into [D, keys] in shared memory so that a B fragment (k = keys
+     * along a row) is one 32-bit load: 4x4 byte blocks ({@code half}: 2x2 f16 blocks) turned with
+     * byte permutes. With {@code permute}, keys land in the k order the register-held A fragment uses.
+     */
+    record TransposeTile(String comment, int blocks, int threads, int blocksPerRow, String src, int srcStride,
+                         String dst, int dstStride, boolean half, boolean permute) implements Stmt {}
+
     record Commit() implements Stmt {}
 
     record Sync() implements Stmt {}

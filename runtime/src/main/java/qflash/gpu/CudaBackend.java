@@ -16,6 +16,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import jcuda.driver.CUmodule;
+import jcuda.driver.CUstream;
+import jcuda.driver.CUstream_flags;
+import jcuda.driver.CUstreamCaptureMode;
+import jcuda.driver.CUgraph;
+import jcuda.driver.CUgraphExec;
+import static jcuda.driver.JCudaDriver.*;
 import qflash.cuda.PrologueEmitter;
 import jcuda.Pointer;
 import jcuda.driver.CUdeviceptr;
@@ -182,16 +188,42 @@ public final class CudaBackend implements AutoCloseable {
             };
         }
 
-        /** Issues every launch of the call on the default stream; returns without waiting. */
-        public void issue() {
+        /** Issues every launch of the call on {@code stream} (null: the default stream); returns without waiting. */
+        private void issue(CUstream stream) {
             for (int i = 0; i < proThreads.length; i++) {
                 int blocks = (int) Math.max(1, (proThreads[i] + 255) / 256);
-                cuLaunchKernel(c.prologueFns().get(i), blocks, 1, 1, 256, 1, 1, 0, null, proParams, null);
+                cuLaunchKernel(c.prologueFns().get(i), blocks, 1, 1, 256, 1, 1, 0, stream, proParams, null);
             }
             if (grid[0] > 0 && grid[1] > 0 && grid[2] > 0) {
-                cuLaunchKernel(c.function(), grid[0], grid[1], grid[2], c.code().threads(), 1, 1, c.code().smemBytes(), null, bodyParams, null);
+                cuLaunchKernel(c.function(), grid[0], grid[1], grid[2], c.code().threads(), 1, 1, c.code().smemBytes(), stream, bodyParams, null);
             }
         }
+
+        /**
+         * The call's launches recorded once as a CUDA graph, so that a call costs one launch from the host
+         * (the argument marshalling of every kernel happens once, at capture).
+         */
+        private void capture() {
+            if (exec != null) return;
+            stream = new CUstream();
+            cuStreamCreate(stream, CUstream_flags.CU_STREAM_NON_BLOCKING);
+            cuStreamBeginCapture(stream, CUstreamCaptureMode.CU_STREAM_CAPTURE_MODE_THREAD_LOCAL);
+            issue(stream);
+            graph = new CUgraph();
+            cuStreamEndCapture(stream, graph);
+            exec = new CUgraphExec();
+            cuGraphInstantiate(exec, graph, 0);
+        }
+
+        /** Starts one call (the captured graph) without waiting for it. */
+        public void issue() {
+            capture();
+            cuGraphLaunch(exec, stream);
+        }
+
+        private CUstream stream;
+        private CUgraph graph;
+        private CUgraphExec exec;
 
         /** Median time in ms of the body kernel alone over {@code reps} launches, CUDA events, after {@code warmup}. */
         public double medianKernelMillis(int warmup, int reps) {
@@ -221,7 +253,7 @@ public final class CudaBackend implements AutoCloseable {
             for (int i = 0; i < warmup + reps; i++) {
                 long t0 = System.nanoTime();
                 issue();
-                cuCtxSynchronize();
+                cuStreamSynchronize(stream);
                 if (i >= warmup) t[i - warmup] = (System.nanoTime() - t0) / 1e6;
             }
             java.util.Arrays.sort(t);
@@ -232,7 +264,7 @@ public final class CudaBackend implements AutoCloseable {
         public void run() {
             try {
                 issue();
-                cuCtxSynchronize();
+                cuStreamSynchronize(stream);
             } catch (RuntimeException e) {
                 throw new IllegalStateException("CUDA error in a call of " + c.code().entry() + " (" + proThreads.length + " prologue kernels, body grid "
                         + grid[0] + "x" + grid[1] + "x" + grid[2] + ", block " + c.code().threads() + ", " + c.code().smemBytes() + " B shared): " + e.getMessage(), e);
@@ -241,6 +273,12 @@ public final class CudaBackend implements AutoCloseable {
 
         @Override
         public void close() {
+            if (exec != null) {
+                cuGraphExecDestroy(exec);
+                cuGraphDestroy(graph);
+                cuStreamDestroy(stream);
+                exec = null;
+            }
             owned.forEach(DeviceTensor::close);
         }
     }
