@@ -75,14 +75,26 @@ public final class CudaEmitter {
      * (the head dimension sizes register arrays); the others become kernel arguments.
      */
     public static CudaKernel emit(Kernel k, Map<String, Integer> fixed, String sourceFile) {
+        return emit(k, fixed, sourceFile, Set.of());
+    }
+
+    /**
+     * As {@link #emit(Kernel, Map, String)}; the float output tensors named in {@code halfOutputs} are
+     * stored as f16 (each value rounded to nearest even from the IR's f32), so a call can end in f16.
+     */
+    public static CudaKernel emit(Kernel k, Map<String, Integer> fixed, String sourceFile, Set<String> halfOutputs) {
         Verifier.verifyLowered(k);
-        Emission dry = new Emission(k, fixed, sourceFile, null);
+        for (String o : halfOutputs) {
+            Kernel.Param p = k.param(o);
+            if (p == null || !p.out() || p.value().type().elem().isInt) throw new Unsupported("--half-output " + o + ": not a float output tensor of @" + k.name());
+        }
+        Emission dry = new Emission(k, fixed, sourceFile, null, halfOutputs);
         dry.run();
         Map<Value, Layout> keep = new IdentityHashMap<>();
         dry.demands.forEach((v, ls) -> {
             if (ls.size() == 1 && !ls.contains(null)) keep.put(v, ls.iterator().next());
         });
-        Emission real = new Emission(k, fixed, sourceFile, keep);
+        Emission real = new Emission(k, fixed, sourceFile, keep, halfOutputs);
         return real.run();
     }
 
@@ -109,7 +121,10 @@ public final class CudaEmitter {
 
         private record LoopFrame(String var, List<Stmt> stage) {}
 
-        Emission(Kernel k, Map<String, Integer> fixed, String file, Map<Value, Layout> keep) {
+        private final Set<String> halfOutputs;
+
+        Emission(Kernel k, Map<String, Integer> fixed, String file, Map<Value, Layout> keep, Set<String> halfOutputs) {
+            this.halfOutputs = halfOutputs;
             this.k = k;
             this.fixed = fixed;
             this.file = file;
@@ -510,8 +525,12 @@ public final class CudaEmitter {
             Ctx ctx = Ctx.of(layout);
             Parts p = access(s.tensor(), s.indices(), axesOf(layout), ctx);
             String tensor = tensorArg(s.tensor());
+            String value = expr(v, axesOf(layout), ctx);
+            if (vals.get(s.tensor()) instanceof Param(Kernel.Param p0) && halfOutputs.contains(p0.name())) {
+                value = "qf_f2h((float)(" + value + "))";
+            }
             emit(s, new Model.ElementLoop(layout.count(), List.of(
-                    new Model.GuardedStore(p.cond(), tensor + "[" + p.offset() + "]", expr(v, axesOf(layout), ctx)))));
+                    new Model.GuardedStore(p.cond(), tensor + "[" + p.offset() + "]", value))));
         }
 
         private void forLoop(Op.For f) {
@@ -716,7 +735,8 @@ public final class CudaEmitter {
 
         private String tensorArg(Value tensor) {
             if (!(vals.get(tensor) instanceof Param(Kernel.Param p))) throw new Unsupported(tensor + " is not a kernel parameter");
-            args.putIfAbsent("t:" + p.name(), new Arg(Arg.Kind.TENSOR, p.name(), p.value().type().elem()));
+            Elem stored = halfOutputs.contains(p.name()) ? Elem.F16 : p.value().type().elem();
+            args.putIfAbsent("t:" + p.name(), new Arg(Arg.Kind.TENSOR, p.name(), stored));
             for (Dim d : p.value().type().shape()) if (!d.isConst()) symbol(d.symbol());
             return CExpr.tensorName(p.name());
         }

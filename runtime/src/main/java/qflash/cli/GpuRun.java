@@ -1,6 +1,11 @@
 package qflash.cli;
 
-import qflash.cuda.CudaEmitter;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import qflash.gpu.DeviceTensor;
+import qflash.interp.Arr;
+import qflash.ir.Elem;
 import qflash.gpu.CudaBackend;
 import qflash.gpu.CudaDevice;
 import qflash.gpu.Nvrtc;
@@ -24,20 +29,33 @@ final class GpuRun {
         }
     }
 
+    /**
+     * Runs one call on the GPU: inputs uploaded as f16 (they are f16 values), the prologue and the body
+     * as one graph; the time is the median of whole calls (host wall clock, f16 device tensors to output).
+     */
     static Evaluation evaluate(Kernel k, Inputs in, Double scale, String file) {
         try (CudaBackend gpu = open()) {
-            CudaBackend.Compiled c = gpu.compile(k, in.shape().d(), file);
-            CpuBackend.Bound b = CpuBackend.bind(k, in, scale);
-            try (CudaBackend.Launch l = gpu.bind(c, b.tensors(), b.scalars())) {
-                l.run();
-                double[] out = CpuBackend.values(l.download("O"));
-                double ms = l.medianMillis(3, 21);
-                return Evaluation.of(k, in, scale, out, ms);
+            boolean integer = k.prologue().ops().size() > 1;
+            CudaBackend.Compiled c = gpu.compile(k, in.shape().d(), file, integer ? Set.of("Q", "K", "V") : Set.of());
+            Map<String, DeviceTensor> dev = new LinkedHashMap<>();
+            double[][] qkv = {in.q(), in.k(), in.v()};
+            String[] names = {"Q", "K", "V"};
+            for (int i = 0; i < 3; i++) dev.put(names[i], DeviceTensor.upload(Arr.floats(Elem.F16, qkv[i], in.shape().dims())));
+            if (in.bias() != null) {
+                if (k.param("bias") == null) throw new UserError("inputs carry a bias but kernel '" + k.name() + "' takes none");
+                dev.put("bias", DeviceTensor.upload(Arr.floats(k.param("bias").value().type().elem(), in.bias(), in.biasShape())));
+            }
+            dev.put("O", DeviceTensor.zeros(k.param("O").value().type().elem(), in.shape().dims()));
+            Map<String, Double> scalars = scale == null ? Map.of() : Map.of("scale", scale);
+            try (CudaBackend.Call call = gpu.new Call(c, dev, scalars)) {
+                call.run();
+                double[] out = CpuBackend.values(dev.get("O").download());
+                return Evaluation.of(k, in, scale, out, call.medianCallMillis(3, 21));
+            } finally {
+                dev.values().forEach(DeviceTensor::close);
             }
         } catch (Interpreter.BadArguments e) {
             throw new UserError(e.getMessage());
-        } catch (CudaEmitter.Unsupported e) {
-            throw e;
         }
     }
 }

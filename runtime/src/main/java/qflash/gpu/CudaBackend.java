@@ -92,7 +92,12 @@ public final class CudaBackend implements AutoCloseable {
 
     /** As {@link #compile(Kernel, int, String)}; the prologue reads the tensors named in {@code halfInputs} as f16. */
     public Compiled compile(Kernel k, int d, String sourceFile, Set<String> halfInputs) {
-        CudaEmitter.CudaKernel code = CudaEmitter.emit(k, Map.of("D", d), sourceFile);
+        return compile(k, d, sourceFile, halfInputs, Set.of());
+    }
+
+    /** As above; the body stores the float outputs named in {@code halfOutputs} as f16. */
+    public Compiled compile(Kernel k, int d, String sourceFile, Set<String> halfInputs, Set<String> halfOutputs) {
+        CudaEmitter.CudaKernel code = CudaEmitter.emit(k, Map.of("D", d), sourceFile, halfOutputs);
         PrologueEmitter.Program pro = k.prologue().ops().size() > 1 ? PrologueEmitter.emit(k, halfInputs) : null;
         long t0 = System.nanoTime();
         byte[] cubin = cache.cubin(nvrtc, code.source(), sourceFile, device.arch(), NVRTC_OPTIONS);
