@@ -12,6 +12,7 @@ import qflash.gpu.Nvrtc;
 import qflash.host.CpuBackend;
 import qflash.host.Evaluation;
 import qflash.host.Inputs;
+import qflash.host.Shape;
 import qflash.host.UserError;
 import qflash.interp.Interpreter;
 import qflash.ir.Kernel;
@@ -44,6 +45,10 @@ final class GpuRun {
             if (in.bias() != null) {
                 if (k.param("bias") == null) throw new UserError("inputs carry a bias but kernel '" + k.name() + "' takes none");
                 dev.put("bias", DeviceTensor.upload(Arr.floats(k.param("bias").value().type().elem(), in.bias(), in.biasShape())));
+            } else if (k.param("bias") != null && integer) {
+                // An absent bias reads as zeros; the GPU prologue reads it, so give it zeros.
+                Shape s = in.shape();
+                dev.put("bias", DeviceTensor.zeros(k.param("bias").value().type().elem(), s.h(), s.n(), s.n()));
             }
             dev.put("O", DeviceTensor.zeros(k.param("O").value().type().elem(), in.shape().dims()));
             Map<String, Double> scalars = scale == null ? Map.of() : Map.of("scale", scale);

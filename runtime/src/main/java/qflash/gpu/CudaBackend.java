@@ -140,7 +140,7 @@ public final class CudaBackend implements AutoCloseable {
                 for (Arg a : pro.args()) {
                     Kernel.Param p = c.kernel().param(a.name());
                     if (p != null && p.isTensor() && !p.out() && !tensors.containsKey(a.name())) {
-                        throw new IllegalArgumentException("the GPU prologue reads tensor " + a.name() + ": pass it (zeros for an absent optional one)");
+                        throw new qflash.host.UserError("the GPU prologue reads tensor " + a.name() + ": pass it (zeros for an absent optional one)");
                     }
                 }
             }

@@ -188,6 +188,25 @@ class CliTest {
         Outcome o = qflash("run", sample("flash_attention.tile"), "--backend", "cuda", "--workload", "A1");
         assertEquals(3, o.code);
         assertEquals(1, o.err.strip().lines().count(), o.err);
+        Outcome b = qflash("bench", sample("flash_attention.tile"), "--pipeline", "int8", "--sdpa", "off", "--rows", "A1");
+        assertEquals(3, b.code, b.err);
+        assertEquals(1, b.err.strip().lines().count(), b.err);
+    }
+
+    @Test
+    void emitCudaPrintsTheKernelOrSaysWhyNot() {
+        Outcome o = qflash("compile", sample("flash_attention_causal.tile"), "--pipeline", "int8", "--emit", "cuda", "--dim", "D=80");
+        assertEquals(0, o.code, o.err);
+        assertTrue(o.out.contains("extern \"C\" __global__ void __launch_bounds__(128) qf_flash_attention_causal("), o.out);
+        assertTrue(o.out.contains("#define QF_D 80"), "the head dimension the kernel is specialised for");
+        assertTrue(o.out.contains("#line 27 \"") && o.out.contains("flash_attention_causal.tile\""), "lines point at the DSL");
+        Outcome f32 = qflash("compile", sample("flash_attention.tile"), "--pipeline", "f32", "--emit", "cuda");
+        assertEquals(2, f32.code);
+        assertTrue(f32.err.startsWith("qflash: error: CUDA backend: "), f32.err);
+        assertEquals(1, f32.err.strip().lines().count(), f32.err);
+        Outcome narrow = qflash("compile", sample("flash_attention.tile"), "--pipeline", "int8", "--emit", "cuda", "--tune", "BLOCK_M=16");
+        assertEquals(2, narrow.code);
+        assertTrue(narrow.err.contains("BLOCK_M = 16"), narrow.err);
     }
 
     @Test

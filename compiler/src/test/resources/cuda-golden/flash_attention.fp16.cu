@@ -1,0 +1,352 @@
+// kernel @flash_attention for CUDA: schedule {BLOCK_M=64, BLOCK_N=64, warps=4, stages=2}, {D=64}, from flash_attention.tile
+#define QF_D 64
+// qflash device prelude: the IR's scalar semantics in CUDA C (mirrors qflash.interp.Arith) and the
+// tensor-core and cp.async primitives the kernels are built from. Included verbatim in every kernel.
+typedef signed char i8;
+typedef unsigned char u8;
+typedef unsigned short f16;   // IEEE half, carried as its bits: no cuda_fp16.h needed under NVRTC
+typedef long long i64;
+typedef unsigned int u32;
+typedef unsigned long long u64;
+
+// Integer arithmetic wraps (two's complement) as the IR defines it: computed unsigned, never UB.
+#define QF_WRAP_OPS(T, U) \
+  __device__ __forceinline__ T qf_add_##T(T a, T b) { return (T)((U)a + (U)b); } \
+  __device__ __forceinline__ T qf_sub_##T(T a, T b) { return (T)((U)a - (U)b); } \
+  __device__ __forceinline__ T qf_mul_##T(T a, T b) { return (T)((U)a * (U)b); } \
+  __device__ __forceinline__ T qf_neg_##T(T a) { return (T)(0 - (U)a); }
+QF_WRAP_OPS(i8, u32)
+QF_WRAP_OPS(u8, u32)
+QF_WRAP_OPS(short, u32)
+QF_WRAP_OPS(int, u32)
+QF_WRAP_OPS(i64, u64)
+
+// Shifts by any amount: a negative count shifts the other way, a count past the width gives 0 (left)
+// or the sign (right), exactly Arith.shl/shr.
+__device__ __forceinline__ i64 qf_shl64(i64 a, i64 n) { return n >= 64 ? 0 : (i64)((u64)a << n); }
+__device__ __forceinline__ i64 qf_shr64(i64 a, i64 n) { return n >= 63 ? (a < 0 ? -1 : 0) : a >> n; }
+// Narrow types shift in 32 bits: counts from 32 on give 0 (left) or the sign (right), as in 64.
+__device__ __forceinline__ int qf_shr_int(int a, int n) { return n >= 0 ? a >> min(n, 31) : (n <= -32 ? 0 : (int)((u32)a << -n)); }
+__device__ __forceinline__ int qf_shl_int(int a, int n) { return n >= 0 ? (n >= 32 ? 0 : (int)((u32)a << n)) : a >> (n <= -31 ? 31 : -n); }
+__device__ __forceinline__ i64 qf_shl_i64(i64 a, i64 n) { return n < 0 ? (n == (i64)0x8000000000000000LL ? 0 : qf_shr64(a, -n)) : qf_shl64(a, n); }
+__device__ __forceinline__ i64 qf_shr_i64(i64 a, i64 n) { return n < 0 ? (n == (i64)0x8000000000000000LL ? 0 : qf_shl64(a, -n)) : qf_shr64(a, n); }
+
+// Division by zero gives 0; computed in 64 bits so that min / -1 wraps instead of trapping.
+__device__ __forceinline__ i64 qf_div64(i64 a, i64 b) { return b == 0 ? 0 : (b == -1 ? (i64)(0 - (u64)a) : a / b); }
+__device__ __forceinline__ i64 qf_floordiv64(i64 a, i64 b) { if (b == 0) return 0; i64 q = qf_div64(a, b); return (q * b != a && ((a < 0) != (b < 0))) ? q - 1 : q; }
+__device__ __forceinline__ i64 qf_rem64(i64 a, i64 b) { return (b == 0 || b == -1) ? 0 : a % b; }
+
+// Float to integer: round, NaN to 0, clamp to the i64 range (PTX cvt does all three), then narrow.
+__device__ __forceinline__ i64 qf_f2ll_rne(float v) { return __float2ll_rn(v); }
+__device__ __forceinline__ i64 qf_f2ll_trunc(float v) { return __float2ll_rz(v); }
+__device__ __forceinline__ i64 qf_f2ll_floor(float v) { return __float2ll_rd(v); }
+__device__ __forceinline__ i64 qf_f2ll_rne(double v) { return __double2ll_rn(v); }
+__device__ __forceinline__ i64 qf_f2ll_trunc(double v) { return __double2ll_rz(v); }
+__device__ __forceinline__ i64 qf_f2ll_floor(double v) { return __double2ll_rd(v); }
+__device__ __forceinline__ i64 qf_sat(i64 v, i64 lo, i64 hi) { return v < lo ? lo : v > hi ? hi : v; }
+// i64 to i32, saturating: it fits exactly when the high word is the low word's sign.
+__device__ __forceinline__ int qf_sat_i32(i64 v) {
+  const int lo = (int)v, hi = (int)(v >> 32);
+  return hi == (lo >> 31) ? lo : (hi < 0 ? (int)0x80000000 : 0x7fffffff);
+}
+
+__device__ __forceinline__ float qf_h2f(f16 h) { float f; asm("cvt.f32.f16 %0, %1;" : "=f"(f) : "h"(h)); return f; }
+__device__ __forceinline__ f16 qf_f2h(float f) { f16 h; asm("cvt.rn.f16.f32 %0, %1;" : "=h"(h) : "f"(f)); return h; }
+__device__ __forceinline__ float qf_inf() { return __int_as_float(0x7f800000); }
+
+__device__ __forceinline__ u32 qf_pack4(u32 a, u32 b, u32 c, u32 d) { return (a & 0xff) | (b & 0xff) << 8 | (c & 0xff) << 16 | (d & 0xff) << 24; }
+__device__ __forceinline__ u32 qf_pack2(u32 a, u32 b) { return (a & 0xffff) | (b & 0xffff) << 16; }
+
+// One warp-wide tensor-core product, D = A B + D (PTX ISA, mma.sync.aligned.m16n8k32 / m16n8k16).
+__device__ __forceinline__ void qf_mma_s8s8(int* c, const u32* a, u32 b0, u32 b1) {
+  asm volatile("mma.sync.aligned.m16n8k32.row.col.s32.s8.s8.s32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};"
+               : "+r"(c[0]), "+r"(c[1]), "+r"(c[2]), "+r"(c[3]) : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+}
+__device__ __forceinline__ void qf_mma_u8s8(int* c, const u32* a, u32 b0, u32 b1) {
+  asm volatile("mma.sync.aligned.m16n8k32.row.col.s32.u8.s8.s32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};"
+               : "+r"(c[0]), "+r"(c[1]), "+r"(c[2]), "+r"(c[3]) : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+}
+__device__ __forceinline__ void qf_mma_f16(float* c, const u32* a, u32 b0, u32 b1) {
+  asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};"
+               : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3]) : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+}
+
+// 16 bytes global to shared without a register round trip; src_bytes = 0 fills zeros (padding rows).
+__device__ __forceinline__ void qf_cp_async16(void* smem, const void* gmem, int src_bytes) {
+  u32 s = (u32)__cvta_generic_to_shared(smem);
+  asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;" :: "r"(s), "l"(gmem), "r"(src_bytes));
+}
+__device__ __forceinline__ void qf_cp_async_commit() { asm volatile("cp.async.commit_group;"); }
+template <int N> __device__ __forceinline__ void qf_cp_async_wait() { asm volatile("cp.async.wait_group %0;" :: "n"(N)); }
+
+extern "C" __global__ void __launch_bounds__(128) qf_flash_attention(float s_scale, int n_Z, int n_H, int n_N, f16* __restrict__ p_Q, f16* __restrict__ p_K, f16* __restrict__ p_V, float* __restrict__ p_O) {
+  extern __shared__ __align__(16) unsigned char qf_smem[];
+  const int qf_warp = threadIdx.x / 32, qf_lane = threadIdx.x & 31;
+  const int qf_g = qf_lane / 4, qf_t = qf_lane & 3;   // mma.sync fragment coordinates: row group, thread in group
+  const int qf_wrow = qf_warp * 16;          // the first query row of this warp in the block
+  #line 16 "flash_attention.tile"
+  // stage %q.h = %Q[...] in shared memory: 64 rows of 64 x f16
+  {
+    const i64 qf_base = ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_mul_int((int)blockIdx.x, 64))) * QF_D + (0));
+    const bool qf_uok = (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H;
+    #pragma unroll
+    for (int qf_c = threadIdx.x; qf_c < 64 * 8; qf_c += 128) {
+      const int qf_r = qf_c / 8, qf_k = qf_c % 8;
+      const bool qf_ok = qf_uok && (unsigned)(qf_mul_int((int)blockIdx.x, 64) + qf_r) < (unsigned)n_N;
+      const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_Q + (qf_ok ? qf_base + (i64)qf_r * 1LL * QF_D : 0)) + qf_k * 16;
+      qf_cp_async16(qf_smem + 0 + qf_r * 144 + qf_k * 16, qf_src, qf_ok ? 16 : 0);
+    }
+  }
+  qf_cp_async_commit();
+  qf_cp_async_wait<0>();
+  __syncthreads();
+  #line 21 "flash_attention.tile"
+  float v_m_1[2];
+  float v_l_1[2];
+  float v_acc_1[32];
+  // for %kb in [%26, %32), 2-stage cp.async pipeline
+  {
+    const int qf_lo_v_kb = 0, qf_hi_v_kb = (int)qf_floordiv64(qf_add_int(n_N, 63), 64);
+    #pragma unroll
+    for (int i = 0; i < 2; ++i) {
+      v_m_1[i] = (-qf_inf());
+    }
+    #pragma unroll
+    for (int i = 0; i < 2; ++i) {
+      v_l_1[i] = (0x0.0p0f);
+    }
+    #pragma unroll
+    for (int i = 0; i < 32; ++i) {
+      v_acc_1[i] = (0x0.0p0f);
+    }
+     {
+      const int qf_next = qf_lo_v_kb + 0;
+      if (qf_next < qf_hi_v_kb) {
+        const int v_kb = qf_next;
+        const int qf_sbuf = (v_kb - qf_lo_v_kb) % 2;
+        // stage %k.h = %K[...] in shared memory: 64 rows of 64 x f16
+        {
+          const i64 qf_base = ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_mul_int(v_kb, 64))) * QF_D + (0));
+          const bool qf_uok = (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H;
+          #pragma unroll
+          for (int qf_c = threadIdx.x; qf_c < 64 * 8; qf_c += 128) {
+            const int qf_r = qf_c / 8, qf_k = qf_c % 8;
+            const bool qf_ok = qf_uok && (unsigned)(qf_mul_int(v_kb, 64) + qf_r) < (unsigned)n_N;
+            const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_K + (qf_ok ? qf_base + (i64)qf_r * 1LL * QF_D : 0)) + qf_k * 16;
+            qf_cp_async16(qf_smem + 9216 + qf_sbuf * 9216 + qf_r * 144 + qf_k * 16, qf_src, qf_ok ? 16 : 0);
+          }
+        }
+        // stage %v.h = %V[...] in shared memory: 64 rows of 64 x f16
+        {
+          const i64 qf_base = ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_mul_int(v_kb, 64))) * QF_D + (0));
+          const bool qf_uok = (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H;
+          #pragma unroll
+          for (int qf_c = threadIdx.x; qf_c < 64 * 8; qf_c += 128) {
+            const int qf_r = qf_c / 8, qf_k = qf_c % 8;
+            const bool qf_ok = qf_uok && (unsigned)(qf_mul_int(v_kb, 64) + qf_r) < (unsigned)n_N;
+            const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_V + (qf_ok ? qf_base + (i64)qf_r * 1LL * QF_D : 0)) + qf_k * 16;
+            qf_cp_async16(qf_smem + 27648 + qf_sbuf * 9216 + qf_r * 144 + qf_k * 16, qf_src, qf_ok ? 16 : 0);
+          }
+        }
+      }
+      qf_cp_async_commit();
+    }
+    for (int v_kb = qf_lo_v_kb; v_kb < qf_hi_v_kb; ++v_kb) {
+       {
+        const int qf_next = v_kb + 1;
+        if (qf_next < qf_hi_v_kb) {
+          const int v_kb = qf_next;
+          const int qf_sbuf = (v_kb - qf_lo_v_kb) % 2;
+          // stage %k.h = %K[...] in shared memory: 64 rows of 64 x f16
+          {
+            const i64 qf_base = ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_mul_int(v_kb, 64))) * QF_D + (0));
+            const bool qf_uok = (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H;
+            #pragma unroll
+            for (int qf_c = threadIdx.x; qf_c < 64 * 8; qf_c += 128) {
+              const int qf_r = qf_c / 8, qf_k = qf_c % 8;
+              const bool qf_ok = qf_uok && (unsigned)(qf_mul_int(v_kb, 64) + qf_r) < (unsigned)n_N;
+              const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_K + (qf_ok ? qf_base + (i64)qf_r * 1LL * QF_D : 0)) + qf_k * 16;
+              qf_cp_async16(qf_smem + 9216 + qf_sbuf * 9216 + qf_r * 144 + qf_k * 16, qf_src, qf_ok ? 16 : 0);
+            }
+          }
+          // stage %v.h = %V[...] in shared memory: 64 rows of 64 x f16
+          {
+            const i64 qf_base = ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_mul_int(v_kb, 64))) * QF_D + (0));
+            const bool qf_uok = (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H;
+            #pragma unroll
+            for (int qf_c = threadIdx.x; qf_c < 64 * 8; qf_c += 128) {
+              const int qf_r = qf_c / 8, qf_k = qf_c % 8;
+              const bool qf_ok = qf_uok && (unsigned)(qf_mul_int(v_kb, 64) + qf_r) < (unsigned)n_N;
+              const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_V + (qf_ok ? qf_base + (i64)qf_r * 1LL * QF_D : 0)) + qf_k * 16;
+              qf_cp_async16(qf_smem + 27648 + qf_sbuf * 9216 + qf_r * 144 + qf_k * 16, qf_src, qf_ok ? 16 : 0);
+            }
+          }
+        }
+        qf_cp_async_commit();
+      }
+      qf_cp_async_wait<1>();
+      __syncthreads();
+      const int qf_buf_v_kb = (v_kb - qf_lo_v_kb) % 2;
+      #line 25 "flash_attention.tile"
+      float v_44[32];
+      // %44 = dot(%q.h, %43.h) on tensor cores (qf_mma_f16)
+      #pragma unroll
+      for (int i = 0; i < 32; ++i) v_44[i] = 0;
+      #pragma unroll
+      for (int qf_kc = 0; qf_kc < 4; ++qf_kc) {
+        #pragma unroll
+        for (int qf_mt = 0; qf_mt < 1; ++qf_mt) {
+          u32 qf_a[4];
+          qf_a[0] = *reinterpret_cast<const u32*>(&reinterpret_cast<const f16*>(qf_smem + 0)[(qf_wrow + qf_mt * 16 + qf_g) * 72 + qf_kc * 16 + 2 * qf_t]);
+          qf_a[1] = *reinterpret_cast<const u32*>(&reinterpret_cast<const f16*>(qf_smem + 0)[(qf_wrow + qf_mt * 16 + qf_g) * 72 + qf_kc * 16 + 2 * qf_t + 576]);
+          qf_a[2] = *reinterpret_cast<const u32*>(&reinterpret_cast<const f16*>(qf_smem + 0)[(qf_wrow + qf_mt * 16 + qf_g) * 72 + qf_kc * 16 + 2 * qf_t + 8]);
+          qf_a[3] = *reinterpret_cast<const u32*>(&reinterpret_cast<const f16*>(qf_smem + 0)[(qf_wrow + qf_mt * 16 + qf_g) * 72 + qf_kc * 16 + 2 * qf_t + 584]);
+          #pragma unroll
+          for (int qf_nt = 0; qf_nt < 8; ++qf_nt) {
+            u32 qf_b0, qf_b1;
+            qf_b0 = *reinterpret_cast<const u32*>(&reinterpret_cast<const f16*>(qf_smem + 9216 + qf_buf_v_kb * 9216)[(qf_kc * 16 + 2 * qf_t + 0) * 1 + (qf_nt * 8 + qf_g) * 72]);
+            qf_b1 = *reinterpret_cast<const u32*>(&reinterpret_cast<const f16*>(qf_smem + 9216 + qf_buf_v_kb * 9216)[(qf_kc * 16 + 8 + 2 * qf_t + 0) * 1 + (qf_nt * 8 + qf_g) * 72]);
+            qf_mma_f16(&v_44[(qf_mt * 8 + qf_nt) * 4], qf_a, qf_b0, qf_b1);
+          }
+        }
+      }
+      float v_45[32];
+      float v_s[32];
+      #pragma unroll
+      for (int i = 0; i < 32; ++i) {
+        v_45[i] = (v_44[i] * (s_scale * (0x1.715476p0f)));
+        v_s[i] = ((qf_add_int(qf_mul_int(v_kb, 64), (((i / 4) % 8) * 8 + 2 * qf_t + i % 2)) < n_N) ? v_45[i] : (-qf_inf()));
+      }
+      #line 26 "flash_attention.tile"
+      float v_50[2];
+      // %50 = reduce max %s [1]
+      #pragma unroll
+      for (int r = 0; r < 2; ++r) {
+        float qf_a = (-qf_inf());
+        #pragma unroll
+        for (int c = 0; c < 16; ++c) {
+          const int i = (r / 2) * 8 * 4 + (c / 2) * 4 + (r & 1) * 2 + (c & 1);
+          const float qf_x = v_s[i];
+          qf_a = fmaxf(qf_a, qf_x);
+        }
+        // the four threads of a row group hold the row's other columns
+        { float qf_x = __shfl_xor_sync(0xffffffffu, qf_a, 1); qf_a = fmaxf(qf_a, qf_x); }
+        { float qf_x = __shfl_xor_sync(0xffffffffu, qf_a, 2); qf_a = fmaxf(qf_a, qf_x); }
+        v_50[r] = qf_a;
+      }
+      float v_m_new[2];
+      #pragma unroll
+      for (int i = 0; i < 2; ++i) {
+        v_m_new[i] = fmaxf(v_m_1[i], v_50[i]);
+      }
+      #line 27 "flash_attention.tile"
+      float v_54[32];
+      float v_p[32];
+      #pragma unroll
+      for (int i = 0; i < 32; ++i) {
+        v_54[i] = (v_s[i] - v_m_new[((i / 32) * 2 + (i / 2) % 2)]);
+        v_p[i] = exp2f(v_54[i]);
+      }
+      #line 28 "flash_attention.tile"
+      float v_56[2];
+      float v_alpha[2];
+      float v_58[2];
+      #pragma unroll
+      for (int i = 0; i < 2; ++i) {
+        v_56[i] = (v_m_1[i] - v_m_new[i]);
+        v_alpha[i] = exp2f(v_56[i]);
+        v_58[i] = (v_l_1[i] * v_alpha[i]);
+      }
+      #line 29 "flash_attention.tile"
+      float v_59[2];
+      // %59 = reduce sum %p [1]
+      #pragma unroll
+      for (int r = 0; r < 2; ++r) {
+        float qf_a = (0x0.0p0f);
+        #pragma unroll
+        for (int c = 0; c < 16; ++c) {
+          const int i = (r / 2) * 8 * 4 + (c / 2) * 4 + (r & 1) * 2 + (c & 1);
+          const float qf_x = v_p[i];
+          qf_a = (qf_a + qf_x);
+        }
+        // the four threads of a row group hold the row's other columns
+        { float qf_x = __shfl_xor_sync(0xffffffffu, qf_a, 1); qf_a = (qf_a + qf_x); }
+        { float qf_x = __shfl_xor_sync(0xffffffffu, qf_a, 2); qf_a = (qf_a + qf_x); }
+        v_59[r] = qf_a;
+      }
+      float v_60[2];
+      #pragma unroll
+      for (int i = 0; i < 2; ++i) {
+        v_60[i] = (v_58[i] + v_59[i]);
+      }
+      #line 30 "flash_attention.tile"
+      float v_63[32];
+      f16 v_p_h[32];
+      #pragma unroll
+      for (int i = 0; i < 32; ++i) {
+        v_63[i] = (v_acc_1[i] * v_alpha[((i / 32) * 2 + (i / 2) % 2)]);
+        v_p_h[i] = qf_f2h((float)(v_p[i]));
+      }
+      // transpose %v.h in shared memory: [64, 64] -> [64, 64]
+      #pragma unroll
+      for (int qf_b = threadIdx.x; qf_b < 1024; qf_b += 128) {
+        const int qf_c0 = (qf_b / 32) * 2, qf_d0 = (qf_b % 32) * 2;
+        const u32 qf_w0 = *reinterpret_cast<const u32*>(reinterpret_cast<const f16*>(reinterpret_cast<const f16*>(qf_smem + 27648 + qf_buf_v_kb * 9216)) + qf_c0 * 72 + qf_d0);
+        const u32 qf_w1 = *reinterpret_cast<const u32*>(reinterpret_cast<const f16*>(reinterpret_cast<const f16*>(qf_smem + 27648 + qf_buf_v_kb * 9216)) + (qf_c0 + 1) * 72 + qf_d0);
+        *reinterpret_cast<u32*>(reinterpret_cast<f16*>(qf_smem + 46080) + qf_d0 * 72 + qf_c0) = __byte_perm(qf_w0, qf_w1, 0x5410);
+        *reinterpret_cast<u32*>(reinterpret_cast<f16*>(qf_smem + 46080) + (qf_d0 + 1) * 72 + qf_c0) = __byte_perm(qf_w0, qf_w1, 0x7632);
+      }
+      __syncthreads();
+      float v_64[32];
+      // %64 = dot(%p.h, %v.h) on tensor cores (qf_mma_f16)
+      #pragma unroll
+      for (int i = 0; i < 32; ++i) v_64[i] = 0;
+      #pragma unroll
+      for (int qf_kc = 0; qf_kc < 4; ++qf_kc) {
+        #pragma unroll
+        for (int qf_mt = 0; qf_mt < 1; ++qf_mt) {
+          u32 qf_a[4];
+          qf_a[0] = qf_pack2(v_p_h[qf_mt * 32 + qf_kc * 8 + 0], v_p_h[qf_mt * 32 + qf_kc * 8 + 1]);
+          qf_a[1] = qf_pack2(v_p_h[qf_mt * 32 + qf_kc * 8 + 2], v_p_h[qf_mt * 32 + qf_kc * 8 + 3]);
+          qf_a[2] = qf_pack2(v_p_h[qf_mt * 32 + qf_kc * 8 + 4], v_p_h[qf_mt * 32 + qf_kc * 8 + 5]);
+          qf_a[3] = qf_pack2(v_p_h[qf_mt * 32 + qf_kc * 8 + 6], v_p_h[qf_mt * 32 + qf_kc * 8 + 7]);
+          #pragma unroll
+          for (int qf_nt = 0; qf_nt < 8; ++qf_nt) {
+            u32 qf_b0, qf_b1;
+            qf_b0 = *reinterpret_cast<const u32*>(&reinterpret_cast<const f16*>(qf_smem + 46080)[(qf_kc * 16 + 2 * qf_t + 0) * 1 + (qf_nt * 8 + qf_g) * 72]);
+            qf_b1 = *reinterpret_cast<const u32*>(&reinterpret_cast<const f16*>(qf_smem + 46080)[(qf_kc * 16 + 8 + 2 * qf_t + 0) * 1 + (qf_nt * 8 + qf_g) * 72]);
+            qf_mma_f16(&v_64[(qf_mt * 8 + qf_nt) * 4], qf_a, qf_b0, qf_b1);
+          }
+        }
+      }
+      float v_65[32];
+      #pragma unroll
+      for (int i = 0; i < 32; ++i) {
+        v_65[i] = (v_63[i] + v_64[i]);
+      }
+      #pragma unroll
+      for (int i = 0; i < 2; ++i) {
+        v_m_1[i] = v_m_new[i];
+      }
+      #pragma unroll
+      for (int i = 0; i < 2; ++i) {
+        v_l_1[i] = v_60[i];
+      }
+      #pragma unroll
+      for (int i = 0; i < 32; ++i) {
+        v_acc_1[i] = v_65[i];
+      }
+      __syncthreads();
+    }
+  }
+  #line 33 "flash_attention.tile"
+  float v_68[32];
+  #pragma unroll
+  for (int i = 0; i < 32; ++i) {
+    v_68[i] = (v_acc_1[i] / v_l_1[((i / 32) * 2 + (i / 2) % 2)]);
+  }
+  #pragma unroll
+  for (int i = 0; i < 32; ++i) {
+    if ((unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H && (unsigned)(qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 32) * 16 + qf_g + ((i / 2) % 2) * 8))) < (unsigned)n_N && (unsigned)((((i / 4) % 8) * 8 + 2 * qf_t + i % 2)) < (unsigned)QF_D) p_O[((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 32) * 16 + qf_g + ((i / 2) % 2) * 8)))) * QF_D + ((((i / 4) % 8) * 8 + 2 * qf_t + i % 2)))] = v_68[i];
+  }
+}

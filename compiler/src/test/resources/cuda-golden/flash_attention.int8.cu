@@ -1,0 +1,479 @@
+// kernel @flash_attention for CUDA: schedule {BLOCK_M=64, BLOCK_N=64, warps=4, stages=2}, {D=64}, from flash_attention.tile
+#define QF_D 64
+// qflash device prelude: the IR's scalar semantics in CUDA C (mirrors qflash.interp.Arith) and the
+// tensor-core and cp.async primitives the kernels are built from. Included verbatim in every kernel.
+typedef signed char i8;
+typedef unsigned char u8;
+typedef unsigned short f16;   // IEEE half, carried as its bits: no cuda_fp16.h needed under NVRTC
+typedef long long i64;
+typedef unsigned int u32;
+typedef unsigned long long u64;
+
+// Integer arithmetic wraps (two's complement) as the IR defines it: computed unsigned, never UB.
+#define QF_WRAP_OPS(T, U) \
+  __device__ __forceinline__ T qf_add_##T(T a, T b) { return (T)((U)a + (U)b); } \
+  __device__ __forceinline__ T qf_sub_##T(T a, T b) { return (T)((U)a - (U)b); } \
+  __device__ __forceinline__ T qf_mul_##T(T a, T b) { return (T)((U)a * (U)b); } \
+  __device__ __forceinline__ T qf_neg_##T(T a) { return (T)(0 - (U)a); }
+QF_WRAP_OPS(i8, u32)
+QF_WRAP_OPS(u8, u32)
+QF_WRAP_OPS(short, u32)
+QF_WRAP_OPS(int, u32)
+QF_WRAP_OPS(i64, u64)
+
+// Shifts by any amount: a negative count shifts the other way, a count past the width gives 0 (left)
+// or the sign (right), exactly Arith.shl/shr.
+__device__ __forceinline__ i64 qf_shl64(i64 a, i64 n) { return n >= 64 ? 0 : (i64)((u64)a << n); }
+__device__ __forceinline__ i64 qf_shr64(i64 a, i64 n) { return n >= 63 ? (a < 0 ? -1 : 0) : a >> n; }
+// Narrow types shift in 32 bits: counts from 32 on give 0 (left) or the sign (right), as in 64.
+__device__ __forceinline__ int qf_shr_int(int a, int n) { return n >= 0 ? a >> min(n, 31) : (n <= -32 ? 0 : (int)((u32)a << -n)); }
+__device__ __forceinline__ int qf_shl_int(int a, int n) { return n >= 0 ? (n >= 32 ? 0 : (int)((u32)a << n)) : a >> (n <= -31 ? 31 : -n); }
+__device__ __forceinline__ i64 qf_shl_i64(i64 a, i64 n) { return n < 0 ? (n == (i64)0x8000000000000000LL ? 0 : qf_shr64(a, -n)) : qf_shl64(a, n); }
+__device__ __forceinline__ i64 qf_shr_i64(i64 a, i64 n) { return n < 0 ? (n == (i64)0x8000000000000000LL ? 0 : qf_shl64(a, -n)) : qf_shr64(a, n); }
+
+// Division by zero gives 0; computed in 64 bits so that min / -1 wraps instead of trapping.
+__device__ __forceinline__ i64 qf_div64(i64 a, i64 b) { return b == 0 ? 0 : (b == -1 ? (i64)(0 - (u64)a) : a / b); }
+__device__ __forceinline__ i64 qf_floordiv64(i64 a, i64 b) { if (b == 0) return 0; i64 q = qf_div64(a, b); return (q * b != a && ((a < 0) != (b < 0))) ? q - 1 : q; }
+__device__ __forceinline__ i64 qf_rem64(i64 a, i64 b) { return (b == 0 || b == -1) ? 0 : a % b; }
+
+// Float to integer: round, NaN to 0, clamp to the i64 range (PTX cvt does all three), then narrow.
+__device__ __forceinline__ i64 qf_f2ll_rne(float v) { return __float2ll_rn(v); }
+__device__ __forceinline__ i64 qf_f2ll_trunc(float v) { return __float2ll_rz(v); }
+__device__ __forceinline__ i64 qf_f2ll_floor(float v) { return __float2ll_rd(v); }
+__device__ __forceinline__ i64 qf_f2ll_rne(double v) { return __double2ll_rn(v); }
+__device__ __forceinline__ i64 qf_f2ll_trunc(double v) { return __double2ll_rz(v); }
+__device__ __forceinline__ i64 qf_f2ll_floor(double v) { return __double2ll_rd(v); }
+__device__ __forceinline__ i64 qf_sat(i64 v, i64 lo, i64 hi) { return v < lo ? lo : v > hi ? hi : v; }
+// i64 to i32, saturating: it fits exactly when the high word is the low word's sign.
+__device__ __forceinline__ int qf_sat_i32(i64 v) {
+  const int lo = (int)v, hi = (int)(v >> 32);
+  return hi == (lo >> 31) ? lo : (hi < 0 ? (int)0x80000000 : 0x7fffffff);
+}
+
+__device__ __forceinline__ float qf_h2f(f16 h) { float f; asm("cvt.f32.f16 %0, %1;" : "=f"(f) : "h"(h)); return f; }
+__device__ __forceinline__ f16 qf_f2h(float f) { f16 h; asm("cvt.rn.f16.f32 %0, %1;" : "=h"(h) : "f"(f)); return h; }
+__device__ __forceinline__ float qf_inf() { return __int_as_float(0x7f800000); }
+
+__device__ __forceinline__ u32 qf_pack4(u32 a, u32 b, u32 c, u32 d) { return (a & 0xff) | (b & 0xff) << 8 | (c & 0xff) << 16 | (d & 0xff) << 24; }
+__device__ __forceinline__ u32 qf_pack2(u32 a, u32 b) { return (a & 0xffff) | (b & 0xffff) << 16; }
+
+// One warp-wide tensor-core product, D = A B + D (PTX ISA, mma.sync.aligned.m16n8k32 / m16n8k16).
+__device__ __forceinline__ void qf_mma_s8s8(int* c, const u32* a, u32 b0, u32 b1) {
+  asm volatile("mma.sync.aligned.m16n8k32.row.col.s32.s8.s8.s32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};"
+               : "+r"(c[0]), "+r"(c[1]), "+r"(c[2]), "+r"(c[3]) : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+}
+__device__ __forceinline__ void qf_mma_u8s8(int* c, const u32* a, u32 b0, u32 b1) {
+  asm volatile("mma.sync.aligned.m16n8k32.row.col.s32.u8.s8.s32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};"
+               : "+r"(c[0]), "+r"(c[1]), "+r"(c[2]), "+r"(c[3]) : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+}
+__device__ __forceinline__ void qf_mma_f16(float* c, const u32* a, u32 b0, u32 b1) {
+  asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};"
+               : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3]) : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+}
+
+// 16 bytes global to shared without a register round trip; src_bytes = 0 fills zeros (padding rows).
+__device__ __forceinline__ void qf_cp_async16(void* smem, const void* gmem, int src_bytes) {
+  u32 s = (u32)__cvta_generic_to_shared(smem);
+  asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;" :: "r"(s), "l"(gmem), "r"(src_bytes));
+}
+__device__ __forceinline__ void qf_cp_async_commit() { asm volatile("cp.async.commit_group;"); }
+template <int N> __device__ __forceinline__ void qf_cp_async_wait() { asm volatile("cp.async.wait_group %0;" :: "n"(N)); }
+
+extern "C" __global__ void __launch_bounds__(128) qf_flash_attention(int n_Z, int n_H, int n_N, i8* __restrict__ p_Q_i8, float* __restrict__ p_V_scale, int* __restrict__ p_rs_arg, int* __restrict__ p_exp_m_arg, int* __restrict__ p_exp_xmin_arg, int* __restrict__ p_poly_k2_arg, int* __restrict__ p_req_m_arg, int* __restrict__ p_realign_m_arg, i64* __restrict__ p_119_arg, i8* __restrict__ p_K_i8, i8* __restrict__ p_V_i8, int* __restrict__ p_align_m_arg, float* __restrict__ p_O) {
+  extern __shared__ __align__(16) unsigned char qf_smem[];
+  const int qf_warp = threadIdx.x / 32, qf_lane = threadIdx.x & 31;
+  const int qf_g = qf_lane / 4, qf_t = qf_lane & 3;   // mma.sync fragment coordinates: row group, thread in group
+  const int qf_wrow = qf_warp * 16;          // the first query row of this warp in the block
+  #line 16 "flash_attention.tile"
+  // stage %q.i8 = %Q.i8[...] in shared memory: 64 rows of 64 x i8
+  {
+    const i64 qf_base = ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_mul_int((int)blockIdx.x, 64))) * QF_D + (0));
+    const bool qf_uok = p_Q_i8 != nullptr && (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H;
+    #pragma unroll
+    for (int qf_c = threadIdx.x; qf_c < 64 * 4; qf_c += 128) {
+      const int qf_r = qf_c / 4, qf_k = qf_c % 4;
+      const bool qf_ok = qf_uok && (unsigned)(qf_mul_int((int)blockIdx.x, 64) + qf_r) < (unsigned)n_N;
+      const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_Q_i8 + (qf_ok ? qf_base + (i64)qf_r * 1LL * QF_D : 0)) + qf_k * 16;
+      qf_cp_async16(qf_smem + 0 + qf_r * 80 + qf_k * 16, qf_src, qf_ok ? 16 : 0);
+    }
+  }
+  qf_cp_async_commit();
+  qf_cp_async_wait<0>();
+  __syncthreads();
+  #line 24 "flash_attention.tile"
+  float v_v_scale[16];
+  #pragma unroll
+  for (int i = 0; i < 16; ++i) {
+    v_v_scale[i] = (p_V_scale != nullptr && (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H && (unsigned)(((i / 2) * 8 + 2 * qf_t + i % 2)) < (unsigned)QF_D ? p_V_scale[(((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * QF_D + (((i / 2) * 8 + 2 * qf_t + i % 2)))] : (float)0);
+  }
+  #line 27 "flash_attention.tile"
+  int v_rs_1[2];
+  int v_exp_m_1[2];
+  int v_exp_xmin_1[2];
+  int v_poly_k2_1[2];
+  int v_req_m_1[2];
+  int v_realign_m_1[2];
+  i64 v_119_1[2];
+  #pragma unroll
+  for (int i = 0; i < 2; ++i) {
+    v_rs_1[i] = (p_rs_arg != nullptr && (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H && (unsigned)(qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))) < (unsigned)n_N ? p_rs_arg[(((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))))] : (int)0);
+    v_exp_m_1[i] = (p_exp_m_arg != nullptr && (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H && (unsigned)(qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))) < (unsigned)n_N ? p_exp_m_arg[(((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))))] : (int)0);
+    v_exp_xmin_1[i] = (p_exp_xmin_arg != nullptr && (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H && (unsigned)(qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))) < (unsigned)n_N ? p_exp_xmin_arg[(((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))))] : (int)0);
+    v_poly_k2_1[i] = (p_poly_k2_arg != nullptr && (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H && (unsigned)(qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))) < (unsigned)n_N ? p_poly_k2_arg[(((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))))] : (int)0);
+    v_req_m_1[i] = (p_req_m_arg != nullptr && (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H && (unsigned)(qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))) < (unsigned)n_N ? p_req_m_arg[(((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))))] : (int)0);
+    v_realign_m_1[i] = (p_realign_m_arg != nullptr && (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H && (unsigned)(qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))) < (unsigned)n_N ? p_realign_m_arg[(((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))))] : (int)0);
+    v_119_1[i] = (p_119_arg != nullptr && (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H && (unsigned)(qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))) < (unsigned)n_N ? p_119_arg[(((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))))] : (i64)0);
+  }
+  #line 21 "flash_attention.tile"
+  int v_m_1_i[2];
+  int v_l_1_i[2];
+  int v_acc_1_i[32];
+  // for %kb in [%26, %32), 2-stage cp.async pipeline
+  {
+    const int qf_lo_v_kb = 0, qf_hi_v_kb = (int)qf_floordiv64(qf_add_int(n_N, 63), 64);
+    #pragma unroll
+    for (int i = 0; i < 2; ++i) {
+      v_m_1_i[i] = -1048576;
+    }
+    #pragma unroll
+    for (int i = 0; i < 2; ++i) {
+      v_l_1_i[i] = 0;
+    }
+    #pragma unroll
+    for (int i = 0; i < 32; ++i) {
+      v_acc_1_i[i] = 0;
+    }
+     {
+      const int qf_next = qf_lo_v_kb + 0;
+      if (qf_next < qf_hi_v_kb) {
+        const int v_kb = qf_next;
+        const int qf_sbuf = (v_kb - qf_lo_v_kb) % 2;
+        // stage %k.i8 = %K.i8[...] in shared memory: 64 rows of 64 x i8
+        {
+          const i64 qf_base = ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_mul_int(v_kb, 64))) * QF_D + (0));
+          const bool qf_uok = p_K_i8 != nullptr && (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H;
+          #pragma unroll
+          for (int qf_c = threadIdx.x; qf_c < 64 * 4; qf_c += 128) {
+            const int qf_r = qf_c / 4, qf_k = qf_c % 4;
+            const bool qf_ok = qf_uok && (unsigned)(qf_mul_int(v_kb, 64) + qf_r) < (unsigned)n_N;
+            const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_K_i8 + (qf_ok ? qf_base + (i64)qf_r * 1LL * QF_D : 0)) + qf_k * 16;
+            qf_cp_async16(qf_smem + 5120 + qf_sbuf * 5120 + qf_r * 80 + qf_k * 16, qf_src, qf_ok ? 16 : 0);
+          }
+        }
+        // stage %v.i8 = %V.i8[...] in shared memory: 64 rows of 64 x i8
+        {
+          const i64 qf_base = ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_mul_int(v_kb, 64))) * QF_D + (0));
+          const bool qf_uok = p_V_i8 != nullptr && (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H;
+          #pragma unroll
+          for (int qf_c = threadIdx.x; qf_c < 64 * 4; qf_c += 128) {
+            const int qf_r = qf_c / 4, qf_k = qf_c % 4;
+            const bool qf_ok = qf_uok && (unsigned)(qf_mul_int(v_kb, 64) + qf_r) < (unsigned)n_N;
+            const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_V_i8 + (qf_ok ? qf_base + (i64)qf_r * 1LL * QF_D : 0)) + qf_k * 16;
+            qf_cp_async16(qf_smem + 15360 + qf_sbuf * 5120 + qf_r * 80 + qf_k * 16, qf_src, qf_ok ? 16 : 0);
+          }
+        }
+      }
+      qf_cp_async_commit();
+    }
+    for (int v_kb = qf_lo_v_kb; v_kb < qf_hi_v_kb; ++v_kb) {
+       {
+        const int qf_next = v_kb + 1;
+        if (qf_next < qf_hi_v_kb) {
+          const int v_kb = qf_next;
+          const int qf_sbuf = (v_kb - qf_lo_v_kb) % 2;
+          // stage %k.i8 = %K.i8[...] in shared memory: 64 rows of 64 x i8
+          {
+            const i64 qf_base = ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_mul_int(v_kb, 64))) * QF_D + (0));
+            const bool qf_uok = p_K_i8 != nullptr && (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H;
+            #pragma unroll
+            for (int qf_c = threadIdx.x; qf_c < 64 * 4; qf_c += 128) {
+              const int qf_r = qf_c / 4, qf_k = qf_c % 4;
+              const bool qf_ok = qf_uok && (unsigned)(qf_mul_int(v_kb, 64) + qf_r) < (unsigned)n_N;
+              const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_K_i8 + (qf_ok ? qf_base + (i64)qf_r * 1LL * QF_D : 0)) + qf_k * 16;
+              qf_cp_async16(qf_smem + 5120 + qf_sbuf * 5120 + qf_r * 80 + qf_k * 16, qf_src, qf_ok ? 16 : 0);
+            }
+          }
+          // stage %v.i8 = %V.i8[...] in shared memory: 64 rows of 64 x i8
+          {
+            const i64 qf_base = ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_mul_int(v_kb, 64))) * QF_D + (0));
+            const bool qf_uok = p_V_i8 != nullptr && (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H;
+            #pragma unroll
+            for (int qf_c = threadIdx.x; qf_c < 64 * 4; qf_c += 128) {
+              const int qf_r = qf_c / 4, qf_k = qf_c % 4;
+              const bool qf_ok = qf_uok && (unsigned)(qf_mul_int(v_kb, 64) + qf_r) < (unsigned)n_N;
+              const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_V_i8 + (qf_ok ? qf_base + (i64)qf_r * 1LL * QF_D : 0)) + qf_k * 16;
+              qf_cp_async16(qf_smem + 15360 + qf_sbuf * 5120 + qf_r * 80 + qf_k * 16, qf_src, qf_ok ? 16 : 0);
+            }
+          }
+        }
+        qf_cp_async_commit();
+      }
+      qf_cp_async_wait<1>();
+      __syncthreads();
+      const int qf_buf_v_kb = (v_kb - qf_lo_v_kb) % 2;
+      #line 25 "flash_attention.tile"
+      int v_44_i32[32];
+      // %44.i32 = dot(%q.i8, %43.i) on tensor cores (qf_mma_s8s8)
+      #pragma unroll
+      for (int i = 0; i < 32; ++i) v_44_i32[i] = 0;
+      #pragma unroll
+      for (int qf_kc = 0; qf_kc < 2; ++qf_kc) {
+        #pragma unroll
+        for (int qf_mt = 0; qf_mt < 1; ++qf_mt) {
+          u32 qf_a[4];
+          qf_a[0] = *reinterpret_cast<const u32*>(&reinterpret_cast<const i8*>(qf_smem + 0)[(qf_wrow + qf_mt * 16 + qf_g) * 80 + qf_kc * 32 + 4 * qf_t]);
+          qf_a[1] = *reinterpret_cast<const u32*>(&reinterpret_cast<const i8*>(qf_smem + 0)[(qf_wrow + qf_mt * 16 + qf_g) * 80 + qf_kc * 32 + 4 * qf_t + 640]);
+          qf_a[2] = *reinterpret_cast<const u32*>(&reinterpret_cast<const i8*>(qf_smem + 0)[(qf_wrow + qf_mt * 16 + qf_g) * 80 + qf_kc * 32 + 4 * qf_t + 16]);
+          qf_a[3] = *reinterpret_cast<const u32*>(&reinterpret_cast<const i8*>(qf_smem + 0)[(qf_wrow + qf_mt * 16 + qf_g) * 80 + qf_kc * 32 + 4 * qf_t + 656]);
+          #pragma unroll
+          for (int qf_nt = 0; qf_nt < 8; ++qf_nt) {
+            u32 qf_b0, qf_b1;
+            qf_b0 = *reinterpret_cast<const u32*>(&reinterpret_cast<const i8*>(qf_smem + 5120 + qf_buf_v_kb * 5120)[(qf_kc * 32 + 4 * qf_t + 0) * 1 + (qf_nt * 8 + qf_g) * 80]);
+            qf_b1 = *reinterpret_cast<const u32*>(&reinterpret_cast<const i8*>(qf_smem + 5120 + qf_buf_v_kb * 5120)[(qf_kc * 32 + 16 + 4 * qf_t + 0) * 1 + (qf_nt * 8 + qf_g) * 80]);
+            qf_mma_s8s8(&v_44_i32[(qf_mt * 8 + qf_nt) * 4], qf_a, qf_b0, qf_b1);
+          }
+        }
+      }
+      int v_align_m_1[16];
+      #pragma unroll
+      for (int i = 0; i < 16; ++i) {
+        v_align_m_1[i] = (p_align_m_arg != nullptr && (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H && (unsigned)(qf_add_int(qf_mul_int(v_kb, 64), ((i / 2) * 8 + 2 * qf_t + i % 2))) < (unsigned)n_N ? p_align_m_arg[(((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_add_int(qf_mul_int(v_kb, 64), ((i / 2) * 8 + 2 * qf_t + i % 2))))] : (int)0);
+      }
+      i64 v_18[32];
+      i64 v_21[32];
+      i64 v_23[32];
+      i64 v_25[32];
+      int v_44_i32_aligned[32];
+      int v_s_i[32];
+      #pragma unroll
+      for (int i = 0; i < 32; ++i) {
+        v_18[i] = (i64)(v_44_i32[i]);
+        v_21[i] = ((i64)(int)(v_18[i]) * (i64)(int)((i64)(v_align_m_1[(((i / 4) % 8) * 2 + i % 2)])));
+        v_23[i] = qf_add_i64(v_21[i], 32768LL);
+        v_25[i] = qf_shr_i64(v_23[i], 16LL);
+        v_44_i32_aligned[i] = qf_sat_i32(v_25[i]);
+        v_s_i[i] = ((qf_add_int(qf_mul_int(v_kb, 64), (((i / 4) % 8) * 8 + 2 * qf_t + i % 2)) < n_N) ? v_44_i32_aligned[i] : -1048576);
+      }
+      #line 26 "flash_attention.tile"
+      int v_50_i[2];
+      // %50.i = reduce max %s.i [1]
+      #pragma unroll
+      for (int r = 0; r < 2; ++r) {
+        int qf_a = (-2147483647 - 1);
+        #pragma unroll
+        for (int c = 0; c < 16; ++c) {
+          const int i = (r / 2) * 8 * 4 + (c / 2) * 4 + (r & 1) * 2 + (c & 1);
+          const int qf_x = v_s_i[i];
+          qf_a = (int)max(qf_a, qf_x);
+        }
+        // the four threads of a row group hold the row's other columns
+        { int qf_x = __shfl_xor_sync(0xffffffffu, qf_a, 1); qf_a = (int)max(qf_a, qf_x); }
+        { int qf_x = __shfl_xor_sync(0xffffffffu, qf_a, 2); qf_a = (int)max(qf_a, qf_x); }
+        v_50_i[r] = qf_a;
+      }
+      int v_m_new_i[2];
+      #pragma unroll
+      for (int i = 0; i < 2; ++i) {
+        v_m_new_i[i] = (int)max(v_m_1_i[i], v_50_i[i]);
+      }
+      #line 27 "flash_attention.tile"
+      int v_54_i[32];
+      int v_54_i_clamped[32];
+      int v_49[32];
+      int v_halvings[32];
+      int v_52[32];
+      int v_rem[32];
+      int v_69[32];
+      int v_70[32];
+      int v_71[32];
+      int v_72[32];
+      int v_74[32];
+      int v_75[32];
+      int v_p_i[32];
+      int v_105[32];
+      int v_107[32];
+      int v_p_q[32];
+      u8 v_p8[32];
+      #pragma unroll
+      for (int i = 0; i < 32; ++i) {
+        v_54_i[i] = qf_sub_int(v_s_i[i], v_m_new_i[((i / 32) * 2 + (i / 2) % 2)]);
+        v_54_i_clamped[i] = (int)max(v_54_i[i], v_exp_xmin_1[((i / 32) * 2 + (i / 2) % 2)]);
+        v_49[i] = qf_mul_int(v_54_i_clamped[i], v_exp_m_1[((i / 32) * 2 + (i / 2) % 2)]);
+        v_halvings[i] = (int)qf_shr_int(v_49[i], 24);
+        v_52[i] = qf_mul_int(v_halvings[i], v_rs_1[((i / 32) * 2 + (i / 2) % 2)]);
+        v_rem[i] = qf_add_int(v_54_i_clamped[i], v_52[i]);
+        v_69[i] = qf_mul_int(v_rem[i], v_poly_k2_1[((i / 32) * 2 + (i / 2) % 2)]);
+        v_70[i] = (int)qf_shr_int(v_69[i], 16);
+        v_71[i] = qf_add_int(22023, v_70[i]);
+        v_72[i] = qf_mul_int(v_rem[i], v_71[i]);
+        v_74[i] = (int)qf_shr_int(v_72[i], 15);
+        v_75[i] = qf_add_int(v_rs_1[((i / 32) * 2 + (i / 2) % 2)], v_74[i]);
+        v_p_i[i] = (int)qf_shr_int(v_75[i], v_halvings[i]);
+        v_105[i] = qf_mul_int(v_p_i[i], v_req_m_1[((i / 32) * 2 + (i / 2) % 2)]);
+        v_107[i] = qf_add_int(v_105[i], 32768);
+        v_p_q[i] = (int)qf_shr_int(v_107[i], 16);
+        v_p8[i] = (u8)min(max((int)(v_p_q[i]), 0), 255);
+      }
+      #line 28 "flash_attention.tile"
+      int v_56_i[2];
+      int v_56_i_clamped[2];
+      int v_86[2];
+      int v_halvings_1[2];
+      int v_88[2];
+      int v_rem_1[2];
+      int v_93[2];
+      int v_94[2];
+      int v_95[2];
+      int v_96[2];
+      int v_98[2];
+      int v_99[2];
+      int v_alpha_i[2];
+      #pragma unroll
+      for (int i = 0; i < 2; ++i) {
+        v_56_i[i] = qf_sub_int(v_m_1_i[i], v_m_new_i[i]);
+        v_56_i_clamped[i] = (int)max(v_56_i[i], v_exp_xmin_1[i]);
+        v_86[i] = qf_mul_int(v_56_i_clamped[i], v_exp_m_1[i]);
+        v_halvings_1[i] = (int)qf_shr_int(v_86[i], 24);
+        v_88[i] = qf_mul_int(v_halvings_1[i], v_rs_1[i]);
+        v_rem_1[i] = qf_add_int(v_56_i_clamped[i], v_88[i]);
+        v_93[i] = qf_mul_int(v_rem_1[i], v_poly_k2_1[i]);
+        v_94[i] = (int)qf_shr_int(v_93[i], 16);
+        v_95[i] = qf_add_int(22023, v_94[i]);
+        v_96[i] = qf_mul_int(v_rem_1[i], v_95[i]);
+        v_98[i] = (int)qf_shr_int(v_96[i], 15);
+        v_99[i] = qf_add_int(v_rs_1[i], v_98[i]);
+        v_alpha_i[i] = (int)qf_shr_int(v_99[i], v_halvings_1[i]);
+      }
+      #line 29 "flash_attention.tile"
+      int v_59_i[2];
+      // %59.i = reduce sum %p8 [1]
+      #pragma unroll
+      for (int r = 0; r < 2; ++r) {
+        int qf_a = 0;
+        #pragma unroll
+        for (int c = 0; c < 16; ++c) {
+          const int i = (r / 2) * 8 * 4 + (c / 2) * 4 + (r & 1) * 2 + (c & 1);
+          const int qf_x = v_p8[i];
+          qf_a = qf_add_int(qf_a, qf_x);
+        }
+        // the four threads of a row group hold the row's other columns
+        { int qf_x = __shfl_xor_sync(0xffffffffu, qf_a, 1); qf_a = qf_add_int(qf_a, qf_x); }
+        { int qf_x = __shfl_xor_sync(0xffffffffu, qf_a, 2); qf_a = qf_add_int(qf_a, qf_x); }
+        v_59_i[r] = qf_a;
+      }
+      #line 30 "flash_attention.tile"
+      // transpose %v.i8 in shared memory: [64, 64] -> [64, 64], keys in the A fragment's k order
+      #pragma unroll
+      for (int qf_b = threadIdx.x; qf_b < 256; qf_b += 128) {
+        const int qf_c0 = (qf_b / 16) * 4, qf_d0 = (qf_b % 16) * 4;
+        const u32 qf_w0 = *reinterpret_cast<const u32*>(reinterpret_cast<const u8*>(reinterpret_cast<const i8*>(qf_smem + 15360 + qf_buf_v_kb * 5120)) + qf_c0 * 80 + qf_d0);
+        const u32 qf_w1 = *reinterpret_cast<const u32*>(reinterpret_cast<const u8*>(reinterpret_cast<const i8*>(qf_smem + 15360 + qf_buf_v_kb * 5120)) + (qf_c0 + 1) * 80 + qf_d0);
+        const u32 qf_w2 = *reinterpret_cast<const u32*>(reinterpret_cast<const u8*>(reinterpret_cast<const i8*>(qf_smem + 15360 + qf_buf_v_kb * 5120)) + (qf_c0 + 2) * 80 + qf_d0);
+        const u32 qf_w3 = *reinterpret_cast<const u32*>(reinterpret_cast<const u8*>(reinterpret_cast<const i8*>(qf_smem + 15360 + qf_buf_v_kb * 5120)) + (qf_c0 + 3) * 80 + qf_d0);
+        const u32 qf_t0 = __byte_perm(qf_w0, qf_w1, 0x5140), qf_t1 = __byte_perm(qf_w2, qf_w3, 0x5140);
+        const u32 qf_t2 = __byte_perm(qf_w0, qf_w1, 0x7362), qf_t3 = __byte_perm(qf_w2, qf_w3, 0x7362);
+        const u32 qf_o[4] = {__byte_perm(qf_t0, qf_t1, 0x5410), __byte_perm(qf_t0, qf_t1, 0x7632), __byte_perm(qf_t2, qf_t3, 0x5410), __byte_perm(qf_t2, qf_t3, 0x7632)};
+        // keys c0, c0+1 go to k slots 4t + 2h, +1 and keys c0+2, c0+3 to the next t (t = (c0 % 8) / 2, h = (c0 % 16) / 8)
+        const int qf_at = (qf_c0 / 16) * 16 + 4 * ((qf_c0 % 8) / 2) + ((qf_c0 % 16) / 8) * 2;
+        #pragma unroll
+        for (int qf_i = 0; qf_i < 4; ++qf_i) {
+          *reinterpret_cast<unsigned short*>(reinterpret_cast<u8*>(qf_smem + 25600) + (qf_d0 + qf_i) * 80 + qf_at) = (unsigned short)(qf_o[qf_i] & 0xffff);
+          *reinterpret_cast<unsigned short*>(reinterpret_cast<u8*>(qf_smem + 25600) + (qf_d0 + qf_i) * 80 + qf_at + 4) = (unsigned short)(qf_o[qf_i] / 65536);
+        }
+      }
+      __syncthreads();
+      int v_64_i32[32];
+      // %64.i32 = dot(%p8, %v.i8) on tensor cores (qf_mma_u8s8)
+      #pragma unroll
+      for (int i = 0; i < 32; ++i) v_64_i32[i] = 0;
+      #pragma unroll
+      for (int qf_kc = 0; qf_kc < 2; ++qf_kc) {
+        #pragma unroll
+        for (int qf_mt = 0; qf_mt < 1; ++qf_mt) {
+          u32 qf_a[4];
+          qf_a[0] = qf_pack4(v_p8[qf_mt * 32 + qf_kc * 16 + 0], v_p8[qf_mt * 32 + qf_kc * 16 + 1], v_p8[qf_mt * 32 + qf_kc * 16 + 4], v_p8[qf_mt * 32 + qf_kc * 16 + 5]);
+          qf_a[1] = qf_pack4(v_p8[qf_mt * 32 + qf_kc * 16 + 2], v_p8[qf_mt * 32 + qf_kc * 16 + 3], v_p8[qf_mt * 32 + qf_kc * 16 + 6], v_p8[qf_mt * 32 + qf_kc * 16 + 7]);
+          qf_a[2] = qf_pack4(v_p8[qf_mt * 32 + qf_kc * 16 + 8], v_p8[qf_mt * 32 + qf_kc * 16 + 9], v_p8[qf_mt * 32 + qf_kc * 16 + 12], v_p8[qf_mt * 32 + qf_kc * 16 + 13]);
+          qf_a[3] = qf_pack4(v_p8[qf_mt * 32 + qf_kc * 16 + 10], v_p8[qf_mt * 32 + qf_kc * 16 + 11], v_p8[qf_mt * 32 + qf_kc * 16 + 14], v_p8[qf_mt * 32 + qf_kc * 16 + 15]);
+          #pragma unroll
+          for (int qf_nt = 0; qf_nt < 8; ++qf_nt) {
+            u32 qf_b0, qf_b1;
+            qf_b0 = *reinterpret_cast<const u32*>(&reinterpret_cast<const i8*>(qf_smem + 25600)[(qf_kc * 32 + 4 * qf_t + 0) * 1 + (qf_nt * 8 + qf_g) * 80]);
+            qf_b1 = *reinterpret_cast<const u32*>(&reinterpret_cast<const i8*>(qf_smem + 25600)[(qf_kc * 32 + 16 + 4 * qf_t + 0) * 1 + (qf_nt * 8 + qf_g) * 80]);
+            qf_mma_u8s8(&v_64_i32[(qf_mt * 8 + qf_nt) * 4], qf_a, qf_b0, qf_b1);
+          }
+        }
+      }
+      #line 21 "flash_attention.tile"
+      i64 v_117[2];
+      i64 v_118[2];
+      i64 v_120[2];
+      i64 v_121[2];
+      i64 v_123[2];
+      i64 v_125[2];
+      int v_l_1_kept[2];
+      int v_l_1_next[2];
+      #pragma unroll
+      for (int i = 0; i < 2; ++i) {
+        v_117[i] = (i64)(v_l_1_i[i]);
+        v_118[i] = (i64)(v_alpha_i[i]);
+        v_120[i] = ((i64)(int)(v_117[i]) * (i64)(int)(v_118[i]));
+        v_121[i] = qf_mul_i64(v_120[i], v_119_1[i]);
+        v_123[i] = qf_add_i64(v_121[i], 536870912LL);
+        v_125[i] = qf_shr_i64(v_123[i], 30LL);
+        v_l_1_kept[i] = (int)((i64)(v_125[i]));
+        v_l_1_next[i] = qf_add_int(v_l_1_kept[i], v_59_i[i]);
+      }
+      i64 v_130[32];
+      i64 v_133[32];
+      i64 v_134[32];
+      i64 v_136[32];
+      i64 v_138[32];
+      int v_acc_1_kept[32];
+      int v_acc_1_next[32];
+      #pragma unroll
+      for (int i = 0; i < 32; ++i) {
+        v_130[i] = (i64)(v_acc_1_i[i]);
+        v_133[i] = ((i64)(int)(v_130[i]) * (i64)(int)((i64)(v_alpha_i[((i / 32) * 2 + (i / 2) % 2)])));
+        v_134[i] = qf_mul_i64(v_133[i], (i64)(v_realign_m_1[((i / 32) * 2 + (i / 2) % 2)]));
+        v_136[i] = qf_add_i64(v_134[i], 536870912LL);
+        v_138[i] = qf_shr_i64(v_136[i], 30LL);
+        v_acc_1_kept[i] = (int)((i64)(v_138[i]));
+        v_acc_1_next[i] = qf_add_int(v_acc_1_kept[i], v_64_i32[i]);
+      }
+      #pragma unroll
+      for (int i = 0; i < 2; ++i) {
+        v_m_1_i[i] = v_m_new_i[i];
+      }
+      #pragma unroll
+      for (int i = 0; i < 2; ++i) {
+        v_l_1_i[i] = v_l_1_next[i];
+      }
+      #pragma unroll
+      for (int i = 0; i < 32; ++i) {
+        v_acc_1_i[i] = v_acc_1_next[i];
+      }
+      __syncthreads();
+    }
+  }
+  #line 21 "flash_attention.tile"
+  float v_l_2_f[2];
+  #pragma unroll
+  for (int i = 0; i < 2; ++i) {
+    v_l_2_f[i] = (float)(v_l_1_i[i]);
+  }
+  float v_acc_2_f[32];
+  float v_quotient[32];
+  float v_68[32];
+  #pragma unroll
+  for (int i = 0; i < 32; ++i) {
+    v_acc_2_f[i] = (float)(v_acc_1_i[i]);
+    v_quotient[i] = (v_acc_2_f[i] / v_l_2_f[((i / 32) * 2 + (i / 2) % 2)]);
+    v_68[i] = (v_quotient[i] * v_v_scale[(((i / 4) % 8) * 2 + i % 2)]);
+  }
+  #line 33 "flash_attention.tile"
+  #pragma unroll
+  for (int i = 0; i < 32; ++i) {
+    if ((unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H && (unsigned)(qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 32) * 16 + qf_g + ((i / 2) % 2) * 8))) < (unsigned)n_N && (unsigned)((((i / 4) % 8) * 8 + 2 * qf_t + i % 2)) < (unsigned)QF_D) p_O[((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 32) * 16 + qf_g + ((i / 2) % 2) * 8)))) * QF_D + ((((i / 4) % 8) * 8 + 2 * qf_t + i % 2)))] = v_68[i];
+  }
+}
