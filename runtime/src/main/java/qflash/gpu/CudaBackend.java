@@ -233,23 +233,7 @@ public final class CudaBackend implements AutoCloseable {
         /** Median time in ms of the body kernel alone over {@code reps} launches, CUDA events, after {@code warmup}. */
         public double medianKernelMillis(int warmup, int reps) {
             run();
-            CUevent start = new CUevent(), stop = new CUevent();
-            cuEventCreate(start, 0);
-            cuEventCreate(stop, 0);
-            double[] t = new double[reps];
-            float[] ms = {0};
-            for (int i = 0; i < warmup + reps; i++) {
-                cuEventRecord(start, null);
-                cuLaunchKernel(c.function(), grid[0], grid[1], grid[2], c.code().threads(), 1, 1, c.code().smemBytes(), null, bodyParams, null);
-                cuEventRecord(stop, null);
-                cuEventSynchronize(stop);
-                cuEventElapsedTime(ms, start, stop);
-                if (i >= warmup) t[i - warmup] = ms[0];
-            }
-            cuEventDestroy(start);
-            cuEventDestroy(stop);
-            java.util.Arrays.sort(t);
-            return t[reps / 2];
+            return medianBodyMillis(c, grid, bodyParams, warmup, reps);
         }
 
         /** Median host wall time in ms of whole calls (issue every launch, wait for the result). */
@@ -286,6 +270,27 @@ public final class CudaBackend implements AutoCloseable {
             }
             owned.forEach(DeviceTensor::close);
         }
+    }
+
+    /** Median of {@code reps} launches of the body alone on the default stream, each timed with CUDA events. */
+    private static double medianBodyMillis(Compiled c, int[] grid, Pointer params, int warmup, int reps) {
+        CUevent start = new CUevent(), stop = new CUevent();
+        cuEventCreate(start, 0);
+        cuEventCreate(stop, 0);
+        double[] t = new double[reps];
+        float[] ms = {0};
+        for (int i = 0; i < warmup + reps; i++) {
+            cuEventRecord(start, null);
+            cuLaunchKernel(c.function(), grid[0], grid[1], grid[2], c.code().threads(), 1, 1, c.code().smemBytes(), null, params, null);
+            cuEventRecord(stop, null);
+            cuEventSynchronize(stop);
+            cuEventElapsedTime(ms, start, stop);
+            if (i >= warmup) t[i - warmup] = ms[0];
+        }
+        cuEventDestroy(start);
+        cuEventDestroy(stop);
+        java.util.Arrays.sort(t);
+        return t[reps / 2];
     }
 
     private static int[] sizes(List<qflash.ir.Dim> shape, Map<String, Integer> symbols) {
@@ -352,28 +357,6 @@ public final class CudaBackend implements AutoCloseable {
         public void run() {
             if (grid[0] == 0 || grid[1] == 0 || grid[2] == 0) return;
             device.launch(c.function(), c.code().entry(), grid, new int[] {c.code().threads(), 1, 1}, c.code().smemBytes(), params);
-        }
-
-        /** Median kernel time in ms over {@code reps} launches timed with CUDA events, after {@code warmup}. */
-        public double medianMillis(int warmup, int reps) {
-            for (int i = 0; i < warmup; i++) run();
-            CUevent start = new CUevent(), stop = new CUevent();
-            cuEventCreate(start, 0);
-            cuEventCreate(stop, 0);
-            double[] t = new double[reps];
-            float[] ms = {0};
-            for (int i = 0; i < reps; i++) {
-                cuEventRecord(start, null);
-                cuLaunchKernel(c.function(), grid[0], grid[1], grid[2], c.code().threads(), 1, 1, c.code().smemBytes(), null, params, null);
-                cuEventRecord(stop, null);
-                cuEventSynchronize(stop);
-                cuEventElapsedTime(ms, start, stop);
-                t[i] = ms[0];
-            }
-            cuEventDestroy(start);
-            cuEventDestroy(stop);
-            java.util.Arrays.sort(t);
-            return t[reps / 2];
         }
 
         public Arr download(String tensor) {
