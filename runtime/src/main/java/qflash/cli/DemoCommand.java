@@ -13,17 +13,23 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 import qflash.Compiler;
 import qflash.diag.Source;
+import qflash.gpu.CudaBackend;
+import qflash.gpu.CudaDevice;
+import qflash.gpu.Nvrtc;
 import qflash.host.Evaluation;
 import qflash.host.Inputs;
 import qflash.host.Workload;
 import qflash.ir.Kernel;
 import qflash.pass.Pipeline;
 
-/** {@code qflash demo}: the main job in one command, on the CPU interpreter. */
+/** {@code qflash demo}: the main job in one command, on the CPU interpreter and, where there is one, the GPU. */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = "Compile the bundled samples with every pipeline, run them on workload A2 (ViT-S) and print their accuracy.")
+        description = {"Compile the bundled samples with every pipeline, run them on workload A2 (ViT-S) and print their accuracy:",
+                "on the CPU interpreter, and on the GPU (fp16, qflash, int8) when one is present."})
 public final class DemoCommand implements Callable<Integer> {
     static final List<String> SAMPLES = List.of("flash_attention.tile", "flash_attention_bias.tile", "flash_attention_causal.tile");
+    /** The pipelines with a GPU form (tensor cores take i8 and f16). */
+    static final List<String> GPU_PIPELINES = List.of("fp16", "qflash", "int8");
 
     @Spec
     CommandSpec spec;
@@ -32,16 +38,35 @@ public final class DemoCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
         Workload w = Workload.named("A2");
-        out.printf(Locale.ROOT, "qflash demo: CPU interpreter, workload %s (%s, %s), uniform[-4,4] inputs, seed 0%n", w.name(), w.model(), w.shape(1));
-        out.printf(Locale.ROOT, "%-30s %-9s %12s %14s %10s%n", "sample", "pipeline", "SQNR (dB)", "max |err|", "time (ms)");
-        for (String sample : SAMPLES) {
-            Source src = sample(sample);
-            for (String pipeline : Pipeline.names()) {
-                Kernel k = Compiler.compile(src, Pipeline.named(pipeline), Map.of());
-                Inputs in = Inputs.generate(Inputs.Model.UNIFORM, w.shape(1), 0, k.param("bias") != null);
-                Evaluation e = Evaluation.cpu(k, in, null);
-                out.printf(Locale.ROOT, "%-30s %-9s %12.2f %14.3g %10.2f%n", sample, pipeline, e.sqnrDb(), e.maxAbsErr(), e.millis());
+        CudaBackend gpu = null;
+        String noGpu = null;
+        try {
+            gpu = CudaBackend.open();
+        } catch (CudaDevice.Unavailable | Nvrtc.Unavailable | LinkageError e) {
+            noGpu = String.valueOf(e.getMessage()).lines().findFirst().orElse("unavailable");
+        }
+        try {
+            out.printf(Locale.ROOT, "qflash demo: CPU interpreter%s, workload %s (%s, %s), uniform[-4,4] inputs, seed 0%n",
+                    gpu != null ? " and " + gpu.device() : "", w.name(), w.model(), w.shape(1));
+            if (gpu == null) out.println("(no GPU here: " + noGpu + "; the GPU columns stay empty)");
+            out.printf(Locale.ROOT, "%-30s %-9s %12s %14s %10s %12s %12s%n", "sample", "pipeline", "SQNR (dB)", "max |err|", "CPU (ms)", "GPU SQNR", "GPU call us");
+            for (String sample : SAMPLES) {
+                Source src = sample(sample);
+                for (String pipeline : Pipeline.names()) {
+                    Kernel k = Compiler.compile(src, Pipeline.named(pipeline), Map.of());
+                    Inputs in = Inputs.generate(Inputs.Model.UNIFORM, w.shape(1), 0, k.param("bias") != null);
+                    Evaluation e = Evaluation.cpu(k, in, null);
+                    String gs = "-", gt = "-";
+                    if (gpu != null && GPU_PIPELINES.contains(pipeline)) {
+                        Evaluation g = GpuRun.evaluate(gpu, k, in, null, src.name());
+                        gs = String.format(Locale.ROOT, "%.2f", g.sqnrDb());
+                        gt = String.format(Locale.ROOT, "%.1f", 1000 * g.millis());
+                    }
+                    out.printf(Locale.ROOT, "%-30s %-9s %12.2f %14.3g %10.2f %12s %12s%n", sample, pipeline, e.sqnrDb(), e.maxAbsErr(), e.millis(), gs, gt);
+                }
             }
+        } finally {
+            if (gpu != null) gpu.close();
         }
         out.println("SQNR = 20*log10(|ref| / |out - ref|) against float64 attention on the same f16-rounded inputs.");
         return Main.OK;

@@ -36,6 +36,13 @@ final class GpuRun {
      */
     static Evaluation evaluate(Kernel k, Inputs in, Double scale, String file) {
         try (CudaBackend gpu = open()) {
+            return evaluate(gpu, k, in, scale, file);
+        }
+    }
+
+    /** As above, on a backend the caller holds (and closes). */
+    static Evaluation evaluate(CudaBackend gpu, Kernel k, Inputs in, Double scale, String file) {
+        try {
             boolean integer = k.prologue().ops().size() > 1;
             CudaBackend.Compiled c = gpu.compile(k, in.shape().d(), file, integer ? Set.of("Q", "K", "V") : Set.of());
             Map<String, DeviceTensor> dev = new LinkedHashMap<>();
