@@ -86,7 +86,7 @@ public final class CudaEmitter {
         Verifier.verifyLowered(k);
         for (String o : halfOutputs) {
             Kernel.Param p = k.param(o);
-            if (p == null || !p.out() || p.value().type().elem().isInt) throw new Unsupported("--half-output " + o + ": not a float output tensor of @" + k.name());
+            if (p == null || !p.out() || p.value().type().elem().isInt) throw new Unsupported("f16 output " + o + ": not a float output tensor of @" + k.name());
         }
         Emission dry = new Emission(k, fixed, sourceFile, null, halfOutputs);
         dry.run();
