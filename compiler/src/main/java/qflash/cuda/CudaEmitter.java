@@ -148,7 +148,7 @@ public final class CudaEmitter {
         CudaKernel run() {
             Map<Value, Kernel.Param> scalars = new IdentityHashMap<>();
             for (Kernel.Param p : k.params()) {
-                vals.put(p.value(), p.isTensor() ? new Param(p) : scalarParam(p));
+                vals.put(p.value(), p.isTensor() ? new Param(p) : new Uniform(CExpr.scalarName(p.name())));
                 if (!p.isTensor()) scalars.put(p.value(), p);
             }
             Kernel.forEachOp(k.body(), op -> {
@@ -163,17 +163,15 @@ public final class CudaEmitter {
                     }
                 }
             });
+            // Tiles a dot reads, directly or through a transpose (defined before the dot), go to shared memory.
             Kernel.forEachOp(k.body(), op -> {
                 for (Value r : op.results()) defs.put(r, op);
                 if (op instanceof Op.Dot d) {
-                    feedsDot.add(d.a());
-                    feedsDot.add(d.b());
+                    for (Value v : List.of(d.a(), d.b())) {
+                        feedsDot.add(v);
+                        if (defs.get(v) instanceof Op.Transpose t) feedsDot.add(t.a());
+                    }
                 }
-                if (op instanceof Op.Transpose t && feedsDot.contains(t.result())) feedsDot.add(t.a());
-            });
-            // Transposes come before their dot; a second sweep catches the loads beneath them.
-            Kernel.forEachOp(k.body(), op -> {
-                if (op instanceof Op.Transpose t && feedsDot.contains(t.result())) feedsDot.add(t.a());
             });
             Block body = k.body();
             String[] grid = {"(int)blockIdx.x", "(int)blockIdx.y", "(int)blockIdx.z"};
@@ -728,10 +726,6 @@ public final class CudaEmitter {
         }
 
         // ------------------------------------------------------------ names, types, shapes
-
-        private Uniform scalarParam(Kernel.Param p) {
-            return new Uniform(CExpr.scalarName(p.name()));
-        }
 
         private String tensorArg(Value tensor) {
             if (!(vals.get(tensor) instanceof Param(Kernel.Param p))) throw new Unsupported(tensor + " is not a kernel parameter");

@@ -178,14 +178,9 @@ public final class PrologueEmitter {
 
     // ------------------------------------------------------------ kernels
 
+    /** A one-thread-per-element kernel over {@code threads}: threads past the end do nothing. */
     private void kernel(String what, List<Dim> threads, String comment, List<Stmt> body) {
-        String entry = "qf_pro_" + steps.size() + "_" + CExpr.ident(what);
-        List<Stmt> all = new ArrayList<>();
-        all.add(new Model.Comment(comment));
-        all.add(new Model.ScalarDecl("i64", "k", "(i64)blockIdx.x * blockDim.x + threadIdx.x"));
-        all.add(new Model.Block("if (k < " + count(threads) + ")", body));
-        kernels.add(new Model.SimpleKernel(entry, params, all));
-        steps.add(new Step(entry, threads, comment));
+        kernelAll(what, threads, comment, List.of(new Model.Block("if (k < " + count(threads) + ")", body)));
     }
 
     /** A kernel whose every thread runs the body (no bound check: the body handles it, for warp-wide steps). */
@@ -270,41 +265,54 @@ public final class PrologueEmitter {
         return g == null ? "0" : g;
     }
 
+    /**
+     * Thread k of a kernel over the shape without {@code axis} walks that axis: element j of its line sits
+     * at {@code base + j * inner}; the line has {@code len} elements.
+     */
+    private record AxisWalk(String len, String inner, String base) {
+        String at(String j) {
+            return "qf_base + (i64)" + j + " * (" + inner + ")";
+        }
+
+        String loop() {
+            return "for (int j = 0; j < " + len + "; ++j)";
+        }
+    }
+
+    private AxisWalk walk(List<Dim> shape, int axis) {
+        String inner = "1LL", len = dim(shape.get(axis));
+        for (int d = axis + 1; d < shape.size(); d++) inner = inner + " * " + dim(shape.get(d));
+        return new AxisWalk(len, inner, "((k / (" + inner + ")) * " + len + " * (" + inner + ") + k % (" + inner + "))");
+    }
+
     private void center(Op.Center c) {
         Value x = c.x();
-        List<Dim> shape = x.type().shape();
         Buffer cb = buffers.get(c.centred()), mb = buffers.get(c.mean());
-        String inner = "1LL", len = dim(shape.get(c.axis()));
-        for (int d = c.axis() + 1; d < shape.size(); d++) inner = inner + " * " + dim(shape.get(d));
-        String base = "((k / (" + inner + ")) * " + len + " * (" + inner + ") + k % (" + inner + "))";
+        AxisWalk w = walk(x.type().shape(), c.axis());
         List<Stmt> body = List.of(
-                new Model.ScalarDecl("i64", "qf_base", base),
+                new Model.ScalarDecl("i64", "qf_base", w.base()),
                 new Model.Var("float", "qf_sum", "0.0f"),
-                new Model.Block("for (int j = 0; j < " + len + "; ++j)", List.of(new Model.Assign("qf_sum", "qf_sum + " + read(x, "qf_base + (i64)j * (" + inner + ")")))),
-                new Model.ScalarDecl("float", "qf_m", "qf_sum / (float)" + len),
+                new Model.Block(w.loop(), List.of(new Model.Assign("qf_sum", "qf_sum + " + read(x, w.at("j"))))),
+                new Model.ScalarDecl("float", "qf_m", "qf_sum / (float)" + w.len()),
                 new Model.Assign(mb.name() + "[k]", "qf_m"),
-                new Model.Block("for (int j = 0; j < " + len + "; ++j)", List.of(new Model.Assign(cb.name() + "[qf_base + (i64)j * (" + inner + ")]",
-                        read(x, "qf_base + (i64)j * (" + inner + ")") + " - qf_m"))));
+                new Model.Block(w.loop(), List.of(new Model.Assign(cb.name() + "[" + w.at("j") + "]", read(x, w.at("j")) + " - qf_m"))));
         kernel("center", mb.shape(), c.centred() + ", " + c.mean() + " = center " + x + " along axis " + c.axis() + ": sums in increasing order, as the interpreter", body);
     }
 
     private void reduce(Op.Reduce r) {
         Value a = r.a();
-        List<Dim> shape = a.type().shape();
         Buffer rb = buffers.get(r.result());
-        String inner = "1LL", len = dim(shape.get(r.axis()));
-        for (int d = r.axis() + 1; d < shape.size(); d++) inner = inner + " * " + dim(shape.get(d));
-        String base = "((k / (" + inner + ")) * " + len + " * (" + inner + ") + k % (" + inner + "))";
+        AxisWalk w = walk(a.type().shape(), r.axis());
         Elem e = r.result().type().elem();
         String t = CExpr.ctype(e);
         boolean max = r.kind() == Op.RedKind.MAX;
         String init = max ? (e.isInt ? CExpr.literal(e, e.min()) : "(-qf_inf())") : CExpr.literal(e, 0);
-        String x = read(a, "qf_base + (i64)j * (" + inner + ")");
+        String x = read(a, w.at("j"));
         String step = max ? (e.isInt ? "max(qf_acc, (" + t + ")" + x + ")" : "fmaxf(qf_acc, " + x + ")") : (e.isInt ? "qf_add_" + t + "(qf_acc, " + x + ")" : "qf_acc + " + x);
         kernel("reduce", rb.shape(), r.result() + " = reduce " + r.kind().text() + " " + a + " [" + r.axis() + "]", List.of(
-                new Model.ScalarDecl("i64", "qf_base", base),
+                new Model.ScalarDecl("i64", "qf_base", w.base()),
                 new Model.Var(t, "qf_acc", init),
-                new Model.Block("for (int j = 0; j < " + len + "; ++j)", List.of(new Model.Assign("qf_acc", step))),
+                new Model.Block(w.loop(), List.of(new Model.Assign("qf_acc", step))),
                 new Model.Assign(rb.name() + "[k]", "qf_acc")));
     }
 

@@ -50,7 +50,7 @@ public final class IrPrinter {
         if (!k.annotations().isEmpty()) out.append("  annotations {").append(String.join(", ", k.annotations())).append("}\n");
         block("defaults", k.defaults(), false);
         // Float pipelines have nothing to do before the grid; their IR stays free of an empty prologue.
-        if (k.prologue().ops().size() > 1 || !k.prologue().terminator().values().isEmpty()) block("prologue", k.prologue(), false);
+        if (k.hasPrologue() || !k.prologue().terminator().values().isEmpty()) block("prologue", k.prologue(), false);
         block("grid", k.grid(), false);
         block("body", k.body(), true);
     }

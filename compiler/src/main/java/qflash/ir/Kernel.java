@@ -60,6 +60,11 @@ public record Kernel(String name, List<Param> params, Map<String, Long> schedule
         return out;
     }
 
+    /** True when the prologue computes something (more than its yield): quantization, launch constants. */
+    public boolean hasPrologue() {
+        return prologue.ops().size() > 1;
+    }
+
     public boolean has(String annotation) {
         return annotations.contains(annotation);
     }

@@ -86,20 +86,22 @@ public final class BenchCommand implements Callable<Integer> {
             String device = gpu.device().toString();
             out.printf("qflash bench on %s, %s; pipeline %s, schedule %s%n", device, gpu.nvrtc().describe(), kernel.pipeline, kernel.lowered(null).schedule());
             Kernel k = kernel.lowered(null);
-            boolean integer = kernel.pipeline().integerOnly();
+            Set<String> halfInputs = GpuRun.halfInputs(k);
             Map<Integer, CudaBackend.Compiled> byDim = new HashMap<>();
             for (Row row : table) {
                 CudaBackend.Compiled c = byDim.get(row.shape().d());
                 if (c == null) {
                     Path cold = Files.createTempDirectory("qflash-cold-cache");
-                    CudaBackend.Compiled first = gpu.withCache(new CubinCache(cold)).compile(k, row.shape().d(), kernel.source().name(), integer ? Set.of("Q", "K", "V") : Set.of(), Set.of("O"));
-                    CudaBackend.Compiled hit = gpu.withCache(new CubinCache(cold)).compile(k, row.shape().d(), kernel.source().name(), integer ? Set.of("Q", "K", "V") : Set.of(), Set.of("O"));
+                    CudaBackend.Compiled first = gpu.withCache(new CubinCache(cold)).compile(k, row.shape().d(), kernel.source().name(), halfInputs, Set.of("O"));
+                    CudaBackend.Compiled hit = gpu.withCache(new CubinCache(cold)).compile(k, row.shape().d(), kernel.source().name(), halfInputs, Set.of("O"));
                     compileLines.add(String.format(Locale.ROOT, "D=%d: cold NVRTC compile %.0f ms (body%s), cache hit %.2f ms", row.shape().d(), first.compileMillis(),
                             first.prologue() == null ? "" : " + " + first.prologue().steps().size() + " prologue kernels", hit.compileMillis()));
                     c = hit;
                     byDim.put(row.shape().d(), c);
                 }
-                Map<String, DeviceTensor> dev = tensors(k, row.shape(), integer);
+                // Uniform f16 inputs (the prologue reads them as f16) and an f16 output.
+                Inputs in = Inputs.generate(Inputs.Model.UNIFORM, row.shape(), 0, k.param("bias") != null);
+                Map<String, DeviceTensor> dev = GpuRun.deviceTensors(k, in, Elem.F16);
                 try (CudaBackend.Call call = gpu.new Call(c, dev, Map.of())) {
                     double kernelMs = call.medianKernelMillis(warmup, reps);
                     double callMs = call.medianCallMillis(warmup, reps);
@@ -112,18 +114,6 @@ public final class BenchCommand implements Callable<Integer> {
             write(results, ref, device);
         }
         return Main.OK;
-    }
-
-    /** Device tensors for one row: uniform f16 inputs (integer pipelines read them as f16) and an f16 output. */
-    private static Map<String, DeviceTensor> tensors(Kernel k, Shape s, boolean integer) {
-        Inputs in = Inputs.generate(Inputs.Model.UNIFORM, s, 0, k.param("bias") != null);
-        Map<String, DeviceTensor> dev = new LinkedHashMap<>();
-        double[][] qkv = {in.q(), in.k(), in.v()};
-        String[] names = {"Q", "K", "V"};
-        for (int i = 0; i < 3; i++) dev.put(names[i], DeviceTensor.upload(Arr.floats(Elem.F16, qkv[i], s.dims())));
-        if (in.bias() != null) dev.put("bias", DeviceTensor.upload(Arr.floats(k.param("bias").value().type().elem(), in.bias(), in.biasShape())));
-        dev.put("O", DeviceTensor.zeros(Elem.F16, s.dims()));
-        return dev;
     }
 
     /** Runs the PyTorch script on the same shapes; returns row|batch -> backend -> kernel ms (and "call:" + backend -> call ms). */

@@ -21,6 +21,33 @@ import qflash.ir.Kernel;
 final class GpuRun {
     private GpuRun() {}
 
+    /** The inputs a kernel's GPU prologue reads as f16 (the attention inputs, when there is a prologue). */
+    static Set<String> halfInputs(Kernel k) {
+        return k.hasPrologue() ? Set.of("Q", "K", "V") : Set.of();
+    }
+
+    /**
+     * One attention call's device tensors: Q, K, V as f16 (they hold f16 values), the bias as the kernel
+     * types it, and a zeroed output of element type {@code out}.
+     */
+    static Map<String, DeviceTensor> deviceTensors(Kernel k, Inputs in, Elem out) {
+        Map<String, DeviceTensor> dev = new LinkedHashMap<>();
+        double[][] qkv = {in.q(), in.k(), in.v()};
+        String[] names = {"Q", "K", "V"};
+        for (int i = 0; i < 3; i++) dev.put(names[i], DeviceTensor.upload(Arr.floats(Elem.F16, qkv[i], in.shape().dims())));
+        Kernel.Param bias = k.param("bias");
+        if (in.bias() != null) {
+            if (bias == null) throw new UserError("inputs carry a bias but kernel '" + k.name() + "' takes none");
+            dev.put("bias", DeviceTensor.upload(Arr.floats(bias.value().type().elem(), in.bias(), in.biasShape())));
+        } else if (bias != null && !halfInputs(k).isEmpty()) {
+            // An absent bias reads as zeros; the GPU prologue reads it, so give it zeros.
+            Shape s = in.shape();
+            dev.put("bias", DeviceTensor.zeros(bias.value().type().elem(), s.h(), s.n(), s.n()));
+        }
+        dev.put("O", DeviceTensor.zeros(out, in.shape().dims()));
+        return dev;
+    }
+
     /** The first GPU with NVRTC, or exit 3 with one line saying what is missing. */
     static CudaBackend open() {
         try {
@@ -43,21 +70,8 @@ final class GpuRun {
     /** As above, on a backend the caller holds (and closes). */
     static Evaluation evaluate(CudaBackend gpu, Kernel k, Inputs in, Double scale, String file) {
         try {
-            boolean integer = k.prologue().ops().size() > 1;
-            CudaBackend.Compiled c = gpu.compile(k, in.shape().d(), file, integer ? Set.of("Q", "K", "V") : Set.of());
-            Map<String, DeviceTensor> dev = new LinkedHashMap<>();
-            double[][] qkv = {in.q(), in.k(), in.v()};
-            String[] names = {"Q", "K", "V"};
-            for (int i = 0; i < 3; i++) dev.put(names[i], DeviceTensor.upload(Arr.floats(Elem.F16, qkv[i], in.shape().dims())));
-            if (in.bias() != null) {
-                if (k.param("bias") == null) throw new UserError("inputs carry a bias but kernel '" + k.name() + "' takes none");
-                dev.put("bias", DeviceTensor.upload(Arr.floats(k.param("bias").value().type().elem(), in.bias(), in.biasShape())));
-            } else if (k.param("bias") != null && integer) {
-                // An absent bias reads as zeros; the GPU prologue reads it, so give it zeros.
-                Shape s = in.shape();
-                dev.put("bias", DeviceTensor.zeros(k.param("bias").value().type().elem(), s.h(), s.n(), s.n()));
-            }
-            dev.put("O", DeviceTensor.zeros(k.param("O").value().type().elem(), in.shape().dims()));
+            CudaBackend.Compiled c = gpu.compile(k, in.shape().d(), file, halfInputs(k));
+            Map<String, DeviceTensor> dev = deviceTensors(k, in, k.param("O").value().type().elem());
             Map<String, Double> scalars = scale == null ? Map.of() : Map.of("scale", scale);
             try (CudaBackend.Call call = gpu.new Call(c, dev, scalars)) {
                 call.run();

@@ -37,8 +37,8 @@ import qflash.ir.Kernel;
 /**
  * Runs a lowered kernel's body on the GPU: emit CUDA C ({@link CudaEmitter}), compile it with NVRTC for
  * the device's own architecture (through the cubin cache), load it with the driver API and launch it
- * over the kernel's grid. The prologue (quantization and launch constants) runs on the host through the
- * interpreter, so the GPU's inputs are exactly the CPU's; see {@link #launchArguments}.
+ * over the kernel's grid. The prologue (quantization and launch constants) runs either as GPU kernels in
+ * a {@link Call}, or on the host through the interpreter ({@link #bind}, whose inputs are exactly the CPU's).
  */
 public final class CudaBackend implements AutoCloseable {
     /** Options every kernel is compiled with: no contraction of a*b+c into fma, so float steps round as the IR says. */
@@ -98,12 +98,13 @@ public final class CudaBackend implements AutoCloseable {
     /** As above; the body stores the float outputs named in {@code halfOutputs} as f16. */
     public Compiled compile(Kernel k, int d, String sourceFile, Set<String> halfInputs, Set<String> halfOutputs) {
         CudaEmitter.CudaKernel code = CudaEmitter.emit(k, Map.of("D", d), sourceFile, halfOutputs);
-        PrologueEmitter.Program pro = k.prologue().ops().size() > 1 ? PrologueEmitter.emit(k, halfInputs) : null;
+        PrologueEmitter.Program pro = k.hasPrologue() ? PrologueEmitter.emit(k, halfInputs) : null;
         long t0 = System.nanoTime();
         byte[] cubin = cache.cubin(nvrtc, code.source(), sourceFile, device.arch(), NVRTC_OPTIONS);
-        byte[] proCubin = pro == null ? null : cache.cubin(nvrtc, pro.source(), sourceFile + ".prologue", device.arch(), NVRTC_OPTIONS);
-        double ms = (System.nanoTime() - t0) / 1e6;
         boolean hit = cache.lastHit();
+        byte[] proCubin = pro == null ? null : cache.cubin(nvrtc, pro.source(), sourceFile + ".prologue", device.arch(), NVRTC_OPTIONS);
+        hit &= pro == null || cache.lastHit();   // a hit only when neither had to be compiled
+        double ms = (System.nanoTime() - t0) / 1e6;
         CUfunction f = device.load(cubin, code.entry());
         if (code.smemBytes() > 48 * 1024) {
             cuFuncSetAttribute(f, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, code.smemBytes());
@@ -168,9 +169,7 @@ public final class CudaBackend implements AutoCloseable {
             List<Pointer> bp = new ArrayList<>();
             for (Arg a : c.code().args()) bp.add(argPointer(a, tensors, buffers, scalarValues, symbols, pro == null ? Map.of() : pro.derived()));
             bodyParams = Pointer.to(bp.toArray(Pointer[]::new));
-            int[] ext = Interpreter.gridExtents(c.kernel(), symbols);
-            grid = new int[] {1, 1, 1};
-            for (int a = 0; a < ext.length; a++) grid[ext.length - 1 - a] = ext[a];
+            grid = cudaGrid(c.kernel(), symbols);
         }
 
         private Pointer argPointer(Arg a, Map<String, DeviceTensor> tensors, Map<String, DeviceTensor> buffers,
@@ -182,13 +181,7 @@ public final class CudaBackend implements AutoCloseable {
                     if (t == null) t = tensors.get(a.name());
                     yield Pointer.to(t == null ? new CUdeviceptr() : t.pointer());
                 }
-                case SCALAR -> switch (a.elem()) {
-                    case I32 -> Pointer.to(new int[] {(int) (double) scalars.get(a.name())});
-                    case I64 -> Pointer.to(new long[] {(long) (double) scalars.get(a.name())});
-                    case F32 -> Pointer.to(new float[] {(float) (double) scalars.get(a.name())});
-                    case F64 -> Pointer.to(new double[] {scalars.get(a.name())});
-                    default -> throw new CudaEmitter.Unsupported("a scalar argument of type " + a.elem().text);
-                };
+                case SCALAR -> scalarPointer(a.elem(), scalars.get(a.name()));
                 case SYMBOL -> Pointer.to(new int[] {symbols.get(a.name())});
             };
         }
@@ -299,12 +292,26 @@ public final class CudaBackend implements AutoCloseable {
         return s;
     }
 
+    /** The IR grid's extents as a CUDA grid: the last grid axis is blockIdx.x (as the emitter maps them). */
+    private static int[] cudaGrid(Kernel k, Map<String, Integer> symbols) {
+        int[] ext = Interpreter.gridExtents(k, symbols);
+        int[] grid = {1, 1, 1};
+        for (int a = 0; a < ext.length; a++) grid[ext.length - 1 - a] = ext[a];
+        return grid;
+    }
+
     /**
-     * What the body takes, by parameter name: the tensors and scalars given plus every derived parameter,
-     * computed by the interpreter's prologue (quantized tensors, scales, launch constants).
+     * A kernel argument holding a scalar parameter's value. Only given or defaulted scalars travel by
+     * value (the prologue's scalars go by reference), and those start as doubles, so nothing is lost.
      */
-    public static Map<String, Arr> launchArguments(Kernel k, Map<String, Arr> tensors, Map<String, Double> scalars) {
-        return Interpreter.launchArguments(k, tensors, scalars);
+    private static Pointer scalarPointer(qflash.ir.Elem e, double v) {
+        return switch (e) {
+            case I32 -> Pointer.to(new int[] {(int) v});
+            case I64 -> Pointer.to(new long[] {(long) v});
+            case F32 -> Pointer.to(new float[] {(float) v});
+            case F64 -> Pointer.to(new double[] {v});
+            default -> throw new CudaEmitter.Unsupported("a scalar argument of type " + e.text);
+        };
     }
 
     /** A launch bound to device tensors: launch it as often as wanted, then close it. */
@@ -334,23 +341,12 @@ public final class CudaBackend implements AutoCloseable {
                         tensors.put(a.name(), t);
                         ps.add(Pointer.to(t.pointer()));
                     }
-                    case SCALAR -> {
-                        Arr v = args.get(a.name());
-                        ps.add(switch (a.elem()) {
-                            case I32 -> Pointer.to(new int[] {(int) v.i[0]});
-                            case I64 -> Pointer.to(new long[] {v.i[0]});
-                            case F32 -> Pointer.to(new float[] {(float) v.f[0]});
-                            case F64 -> Pointer.to(new double[] {v.f[0]});
-                            default -> throw new CudaEmitter.Unsupported("a scalar argument of type " + a.elem().text);
-                        });
-                    }
+                    case SCALAR -> ps.add(scalarPointer(a.elem(), args.get(a.name()).get(0)));
                     case SYMBOL -> ps.add(Pointer.to(new int[] {symbols.get(a.name())}));
                 }
             }
             params = Pointer.to(ps.toArray(Pointer[]::new));
-            int[] ext = Interpreter.gridExtents(c.kernel(), symbols);
-            grid = new int[] {1, 1, 1};
-            for (int a = 0; a < ext.length; a++) grid[ext.length - 1 - a] = ext[a];
+            grid = cudaGrid(c.kernel(), symbols);
         }
 
         /** One launch, waited for. */
@@ -376,7 +372,8 @@ public final class CudaBackend implements AutoCloseable {
     /** Binds a launch: runs the prologue on the host, uploads every argument the kernel reads. */
     public Launch bind(Compiled c, Map<String, Arr> tensors, Map<String, Double> scalars) {
         device.makeCurrent();
-        Map<String, Arr> args = launchArguments(c.kernel(), tensors, scalars);
+        // What the body takes: the tensors and scalars given plus every derived parameter, from the interpreter's prologue.
+        Map<String, Arr> args = Interpreter.launchArguments(c.kernel(), tensors, scalars);
         Map<String, Integer> symbols = Interpreter.bindShapes(c.kernel(), tensors);
         return new Launch(c, args, symbols);
     }
