@@ -20,6 +20,22 @@ public sealed interface Model {
     /** A one-thread-per-element kernel: no shared memory, no warp roles. */
     record SimpleKernel(String name, List<String> params, List<Stmt> body) implements Model {}
 
+    /**
+     * A kernel whose blocks all run at once ({@code threads} per block, at most one block per SM), so
+     * that its phases can be separated by {@link GridSync}: the whole prologue in one launch.
+     */
+    record GridKernel(String name, List<String> params, int threads, List<Stmt> body) implements Model {}
+
+    /**
+     * Work over {@code count} elements spread over the whole grid: each warp takes 32 consecutive
+     * elements at a time, {@code k} is the thread's element. With {@code guarded} the body runs only for
+     * k below the count; without, every lane runs it (a warp-wide body that checks k itself).
+     */
+    record GridLoop(String comment, String count, boolean guarded, List<Stmt> body) implements Stmt {}
+
+    /** Every block of a {@link GridKernel} waits here until all have arrived and their writes are visible. */
+    record GridSync(String barrier, String comment) implements Stmt {}
+
     /** The body kernel; {@code zeroSmem} when a staged tile has padding columns that must read as 0. */
     record KernelFunction(String name, List<String> params, int threads, int smemBytes, int rowsPerWarp, boolean zeroSmem, List<Stmt> body) implements Model {}
 

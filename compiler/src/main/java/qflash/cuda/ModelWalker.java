@@ -22,6 +22,7 @@ import org.stringtemplate.v4.STGroupFile;
 public final class ModelWalker {
     static final String GROUP = "/qflash/cuda/Cuda.stg";
     static final String PRELUDE = "/qflash/cuda/prelude.cuh";
+    static final String GRID_SYNC = "/qflash/cuda/grid_sync.cuh";
 
     private final STGroup group;
 
@@ -33,8 +34,17 @@ public final class ModelWalker {
 
     /** The device prelude, included verbatim in every kernel. */
     public static String prelude() {
-        try (InputStream in = ModelWalker.class.getResourceAsStream(PRELUDE)) {
-            if (in == null) throw new IllegalStateException(PRELUDE + " is not on the class path");
+        return resource(PRELUDE);
+    }
+
+    /** The grid-wide barrier of {@link Model.GridKernel}s (the prologue's), after the prelude. */
+    public static String gridSync() {
+        return resource(GRID_SYNC);
+    }
+
+    private static String resource(String name) {
+        try (InputStream in = ModelWalker.class.getResourceAsStream(name)) {
+            if (in == null) throw new IllegalStateException(name + " is not on the class path");
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException(e);

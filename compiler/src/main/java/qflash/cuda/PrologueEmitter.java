@@ -16,27 +16,37 @@ import qflash.ir.Value;
 import qflash.ir.Verifier;
 
 /**
- * The kernel's prologue (quantization, K centring, scale reductions, launch constants) as CUDA kernels,
- * so that one call goes from float tensors to the output on the GPU. Whole-tensor ops become
- * one-thread-per-element kernels: a quantization is an amax pass (atomic max on the float's bits, exact
- * and order-free) then a quantize pass; a centring or a reduction gives each output element one thread
- * that walks the axis in increasing order, as the interpreter sums; consecutive elementwise ops of one
- * shape share a kernel; scalar work is inlined where it is used. Every kernel takes the same argument
- * list, so the host binds it once. The values equal the interpreter's bit for bit (same operations in
- * the same order, IEEE f32 with no contraction).
+ * The kernel's prologue (quantization, K centring, scale reductions, launch constants) as one CUDA
+ * kernel, so that one call goes from float tensors to the output on the GPU with two launches. Each
+ * whole-tensor op becomes a part spread over the grid: a quantization is an amax part (atomic max on the
+ * float's bits, exact and order-free) then quantize and scale parts; a centring or a reduction gives
+ * each output element one thread that walks the axis in increasing order, as the interpreter sums;
+ * consecutive elementwise ops of one shape share a part; scalar work is inlined where it is used.
+ * Parts run in phases: a part goes in the first phase after every part whose buffers it reads or
+ * writes (or that reads what it writes), and phases are separated by a grid-wide barrier, so the
+ * int8 prologue's 24 parts take 7 phases in one launch. The values equal the interpreter's bit for
+ * bit (same operations in the same order, IEEE f32 with no contraction). Element indices are 32-bit
+ * (the runtime refuses a tensor of 2^31 elements or more): 64-bit division made the index arithmetic
+ * cost more than the attention at large batches.
  */
 public final class PrologueEmitter {
     /** A device buffer for one prologue value: its element type and shape (symbols bound at run time). */
     public record Buffer(String name, Elem elem, List<Dim> shape) {}
 
     /**
-     * One launch: the kernel's entry and the shape whose element count sets the number of threads, or
-     * null for a fixed grid of {@link #FIXED_THREADS} threads that loops over its work.
+     * One launch: the kernel's entry, launched with one block of {@link #THREADS} threads per SM (all
+     * resident at once, as its grid barriers need), and what it does.
      */
-    public record Step(String entry, List<Dim> threads, String what) {}
+    public record Step(String entry, String what) {}
 
-    /** Threads of a fixed-grid step: enough to fill an H100/H200 several times over. */
-    public static final int FIXED_THREADS = 132 * 8 * 256;
+    /** Threads per block of the prologue kernel (one block per SM). */
+    public static final int THREADS = 1024;
+
+    /** The most elements a prologue tensor may have: indices are 32-bit, and a grid loop steps past the end by at most a grid. */
+    public static final long MAX_ELEMENTS = Integer.MAX_VALUE - (1L << 22);
+
+    /** The two counters of the grid barrier (zeroed once when allocated; every barrier leaves them so). */
+    public static final String BARRIER = "b_qf_barrier";
 
     /**
      * The prologue program. {@code args} is every kernel's parameter list: the kernel's own tensor and
@@ -61,8 +71,7 @@ public final class PrologueEmitter {
     private final Map<Value, Kernel.Param> tensorParams = new IdentityHashMap<>();
     private final Map<Op.Quantize, Buffer> amaxOf = new IdentityHashMap<>();
     private final List<Buffer> bufferList = new ArrayList<>();
-    private final List<Step> steps = new ArrayList<>();
-    private final List<Model.SimpleKernel> kernels = new ArrayList<>();
+    private final List<Part> parts = new ArrayList<>();
     private final Map<String, Arg> args = new LinkedHashMap<>();
     private final List<String> params = new ArrayList<>();
 
@@ -78,11 +87,12 @@ public final class PrologueEmitter {
             else exprs.put(p.value(), CExpr.scalarName(p.name()));
         }
         List<Op> ops = k.prologue().ops();
+        Set<Value> local = partLocal(ops, k.prologue().terminator().values());
         // Allocate a buffer for every tensor-valued result first: the argument list must be complete
         // before any kernel is written, since every kernel takes all of them.
         for (Op op : ops) {
             for (Value r : op.results()) {
-                if (r.type() instanceof qflash.ir.Type.Tensor) buffer(r, r.type().elem());
+                if (r.type() instanceof qflash.ir.Type.Tensor && !local.contains(r)) buffer(r, r.type().elem());
             }
             if (op instanceof Op.Quantize q) {
                 Buffer sb = buffers.get(q.scale());
@@ -93,6 +103,7 @@ public final class PrologueEmitter {
         }
         List<Value> yields = k.prologue().terminator().values();
         for (Value y : yields) if (!(y.type() instanceof qflash.ir.Type.Tensor)) buffer(y, y.type().elem());
+        bufferList.add(new Buffer(BARRIER, Elem.I32, List.of(Dim.of(2))));
         collectArgs();
 
         int i = 0;
@@ -126,19 +137,91 @@ public final class PrologueEmitter {
             if (y.type() instanceof qflash.ir.Type.Tensor) continue;
             scalarStores.add(new Model.Assign(buffers.get(y).name() + "[0]", scalar(y)));
         }
-        if (!scalarStores.isEmpty()) kernel("scalars", List.of(), "the launch constants the body takes as scalars", scalarStores);
+        if (!scalarStores.isEmpty()) {
+            kernel(List.of(), "the launch constants the body takes as scalars", scalarStores,
+                    yields.stream().filter(y -> !(y.type() instanceof qflash.ir.Type.Tensor)).map(y -> buffers.get(y).name()).toArray(String[]::new));
+        }
 
         Map<String, String> derived = new LinkedHashMap<>();
         int d = 0;
         for (Kernel.Param p : k.params()) {
             if (p.derived()) derived.put(p.name(), buffers.get(yields.get(d++)).name());
         }
-        List<Model.SimpleKernel> fns = kernels;
-        StringBuilder src = new StringBuilder();
         ModelWalker w = new ModelWalker();
-        src.append(w.render(new Model.KernelSource("prologue of kernel @" + k.name() + ": " + steps.size() + " launches", List.of(), ModelWalker.prelude(),
-                new Model.KernelList(fns))));
-        return new Program(src.toString(), steps, bufferList, new ArrayList<>(args.values()), derived);
+        int[] phase = phases(w);
+        int phases = parts.isEmpty() ? 0 : java.util.Arrays.stream(phase).max().getAsInt() + 1;
+        List<Stmt> body = new ArrayList<>();
+        for (int p = 0; p < phases; p++) {
+            if (p > 0) body.add(new Model.GridSync("reinterpret_cast<unsigned*>(" + BARRIER + ")", "phase " + p + ": what follows reads what came before"));
+            for (int j = 0; j < parts.size(); j++) {
+                Part part = parts.get(j);
+                if (phase[j] != p) continue;
+                body.add(part.threads() == null
+                        ? new Model.Block("", prepend(new Model.ScalarDecl("int", "k", "blockIdx.x * blockDim.x + threadIdx.x"), prepend(new Model.Comment(part.what()), part.body())))
+                        : new Model.GridLoop(part.what(), count(part.threads()), part.guarded(), part.body()));
+            }
+        }
+        String what = parts.size() + " parts in " + phases + " phases";
+        String entry = "qf_prologue";
+        String src = w.render(new Model.KernelSource("prologue of kernel @" + k.name() + ": one launch, " + what, List.of(),
+                ModelWalker.prelude() + ModelWalker.gridSync(), new Model.GridKernel(entry, params, THREADS, body)));
+        return new Program(src, List.of(new Step(entry, what)), bufferList, new ArrayList<>(args.values()), derived);
+    }
+
+    /**
+     * The phase of each part: the first after every earlier part it conflicts with (one writes a buffer
+     * the other names). A part names a buffer when its statements mention it; scalars computed from a
+     * buffer are inlined where they are used, so that is where their reads show.
+     */
+    private int[] phases(ModelWalker w) {
+        int n = parts.size();
+        List<String> texts = new ArrayList<>();
+        List<Set<String>> named = new ArrayList<>();
+        for (Part p : parts) {
+            String text = w.render(new Model.Block("", p.body()));
+            Set<String> s = new java.util.HashSet<>(p.writes());
+            for (Buffer b : bufferList) if (mentions(text, b.name())) s.add(b.name());
+            texts.add(text);
+            named.add(s);
+        }
+        int[] phase = new int[n];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < i; j++) {
+                Set<String> shared = new java.util.HashSet<>();
+                for (String b : parts.get(j).writes()) if (named.get(i).contains(b)) shared.add(b);
+                for (String b : parts.get(i).writes()) if (named.get(j).contains(b)) shared.add(b);
+                if (shared.isEmpty()) continue;
+                phase[i] = Math.max(phase[i], pointwise(i, j, shared, texts) ? phase[j] : phase[j] + 1);
+            }
+        }
+        return phase;
+    }
+
+    /**
+     * Whether parts i and j touch their shared buffers only at their own element {@code [k]} over the
+     * same count: a grid loop gives element k to the same thread in both, so program order suffices.
+     */
+    private boolean pointwise(int i, int j, Set<String> shared, List<String> texts) {
+        Part a = parts.get(i), b = parts.get(j);
+        if (a.threads() == null || b.threads() == null || !a.guarded() || !b.guarded() || !count(a.threads()).equals(count(b.threads()))) return false;
+        for (String name : shared) {
+            for (String t : List.of(texts.get(i), texts.get(j))) {
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\b" + name + "\\b").matcher(t);
+                while (m.find()) if (!t.startsWith("[k]", m.end())) return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean mentions(String text, String name) {
+        return java.util.regex.Pattern.compile("\\b" + name + "\\b").matcher(text).find();
+    }
+
+    private static List<Stmt> prepend(Stmt s, List<Stmt> rest) {
+        List<Stmt> all = new ArrayList<>();
+        all.add(s);
+        all.addAll(rest);
+        return all;
     }
 
     // ------------------------------------------------------------ arguments
@@ -176,22 +259,23 @@ public final class PrologueEmitter {
         }
     }
 
-    // ------------------------------------------------------------ kernels
+    // ------------------------------------------------------------ parts
 
-    /** A one-thread-per-element kernel over {@code threads}: threads past the end do nothing. */
-    private void kernel(String what, List<Dim> threads, String comment, List<Stmt> body) {
-        kernelAll(what, threads, comment, List.of(new Model.Block("if (k < " + count(threads) + ")", body)));
+    /**
+     * One piece of prologue work: one thread per element of {@code threads} (k is the element), or, when
+     * null, one run per thread of the grid (k is the thread) that loops by itself. {@code writes} names
+     * the buffers it writes.
+     */
+    private record Part(String what, List<Dim> threads, boolean guarded, List<Stmt> body, List<String> writes) {}
+
+    /** One thread per element of {@code threads}: threads past the end do nothing. */
+    private void kernel(List<Dim> threads, String comment, List<Stmt> body, String... writes) {
+        parts.add(new Part(comment, threads, true, body, List.of(writes)));
     }
 
-    /** A kernel whose every thread runs the body (no bound check: the body handles it, for warp-wide steps). */
-    private void kernelAll(String what, List<Dim> threads, String comment, List<Stmt> body) {
-        String entry = "qf_pro_" + steps.size() + "_" + CExpr.ident(what);
-        List<Stmt> all = new ArrayList<>();
-        all.add(new Model.Comment(comment));
-        all.add(new Model.ScalarDecl("i64", "k", "(i64)blockIdx.x * blockDim.x + threadIdx.x"));
-        all.addAll(body);
-        kernels.add(new Model.SimpleKernel(entry, params, all));
-        steps.add(new Step(entry, threads, comment));
+    /** Every thread of each warp runs the body (no bound check: the body handles it, for warp-wide steps). */
+    private void kernelAll(List<Dim> threads, String comment, List<Stmt> body, String... writes) {
+        parts.add(new Part(comment, threads, false, body, List.of(writes)));
     }
 
     private void quantize(Op.Quantize q) {
@@ -203,39 +287,38 @@ public final class PrologueEmitter {
         // Group g of element k is its scale element; with a block axis, the first scale element of its block.
         String g = group(shape, q.shared(), q.blockAxis(), q.blockSize());
         String qmax = CExpr.literal(Elem.F32, qe.max());
-        kernel("zero", sb.shape(), "amax of " + x + " starts at 0", List.of(new Model.Assign(amax.name() + "[k]", "0.0f")));
+        kernel(sb.shape(), "amax of " + x + " starts at 0", List.of(new Model.Assign(amax.name() + "[k]", "0.0f")), amax.name());
         String x0 = read(x, "k");
         if (q.shared().size() == shape.size() && q.blockAxis() < 0) {
             // One group: each thread folds a grid-stride slice, each warp folds its threads, one atomic per warp.
-            kernelAll("amax", null, "amax of all of " + x + ": per-thread slices, then per warp, then one atomic per warp", List.of(
+            kernelAll(null, "amax of all of " + x + ": per-thread slices, then per warp, then one atomic per warp", List.of(
                     new Model.Var("int", "qf_v", "0"),
                     new Model.Block("for (i64 j = k; j < " + count(shape) + "; j += (i64)gridDim.x * blockDim.x)",
                             List.of(new Model.Assign("qf_v", "max(qf_v, __float_as_int(fabsf(" + read(x, "j") + ")))"))),
                     new Model.Block("for (int qf_o = 16; qf_o > 0; qf_o /= 2)", List.of(new Model.Assign("qf_v", "max(qf_v, __shfl_xor_sync(0xffffffffu, qf_v, qf_o))"))),
-                    new Model.ExprStmt("if ((threadIdx.x & 31) == 0) atomicMax(reinterpret_cast<int*>(" + amax.name() + "), qf_v)")));
+                    new Model.ExprStmt("if ((threadIdx.x & 31) == 0) atomicMax(reinterpret_cast<int*>(" + amax.name() + "), qf_v)")), amax.name());
         } else {
             // Groups are runs of consecutive elements (a row, a block of rows) or strided sets (a channel): the
             // lanes of a warp fold their run first (a segmented reduction), and the run's first lane does the atomic.
-            kernelAll("amax", shape, "amax of " + x + " per group (shared axes " + q.shared() + "): warp-segmented max, then atomic max on the float's bits (exact in any order)", List.of(
+            kernelAll(shape, "amax of " + x + " per group (shared axes " + q.shared() + "): warp-segmented max, then atomic max on the float's bits (exact in any order)", List.of(
                     new Model.ScalarDecl("bool", "qf_in", "k < " + count(shape)),
-                    new Model.ScalarDecl("i64", "qf_g", "qf_in ? (i64)(" + g + ") : -1LL"),
+                    new Model.ScalarDecl("int", "qf_g", "qf_in ? (" + g + ") : -1"),
                     new Model.Var("int", "qf_v", "qf_in ? __float_as_int(fabsf(" + x0 + ")) : 0"),
-                    new Model.ScalarDecl("int", "qf_lane", "threadIdx.x & 31"),
                     new Model.Block("for (int qf_o = 1; qf_o < 32; qf_o *= 2)", List.of(
-                            new Model.ScalarDecl("i64", "qf_g2", "__shfl_down_sync(0xffffffffu, qf_g, qf_o)"),
+                            new Model.ScalarDecl("int", "qf_g2", "__shfl_down_sync(0xffffffffu, qf_g, qf_o)"),
                             new Model.ScalarDecl("int", "qf_v2", "__shfl_down_sync(0xffffffffu, qf_v, qf_o)"),
                             new Model.ExprStmt("if (qf_lane + qf_o < 32 && qf_g2 == qf_g) qf_v = max(qf_v, qf_v2)"))),
-                    new Model.ScalarDecl("i64", "qf_gprev", "__shfl_up_sync(0xffffffffu, qf_g, 1)"),
-                    new Model.ExprStmt("if (qf_in && (qf_lane == 0 || qf_gprev != qf_g)) atomicMax(reinterpret_cast<int*>(" + amax.name() + ") + qf_g, qf_v)")));
+                    new Model.ScalarDecl("int", "qf_gprev", "__shfl_up_sync(0xffffffffu, qf_g, 1)"),
+                    new Model.ExprStmt("if (qf_in && (qf_lane == 0 || qf_gprev != qf_g)) atomicMax(reinterpret_cast<int*>(" + amax.name() + ") + qf_g, qf_v)")), amax.name());
         }
-        kernel("quantize", shape, q.q() + " = quantize " + x + ": sat(rne(x / (amax / " + (long) qe.max() + ")))", List.of(
+        kernel(shape, q.q() + " = quantize " + x + ": sat(rne(x / (amax / " + (long) qe.max() + ")))", List.of(
                 new Model.ScalarDecl("float", "qf_a", amax.name() + "[" + g + "]"),
                 new Model.ScalarDecl("float", "qf_s", "qf_a == 0.0f ? 1.0f : qf_a / " + qmax),
-                new Model.Assign(qb.name() + "[k]", "(" + CExpr.ctype(qe) + ")qf_sat(qf_f2ll_rne(" + read(x, "k") + " / qf_s), " + qe.min() + "LL, " + qe.max() + "LL)")));
+                new Model.Assign(qb.name() + "[k]", "(" + CExpr.ctype(qe) + ")qf_sat(qf_f2ll_rne(" + read(x, "k") + " / qf_s), " + qe.min() + "LL, " + qe.max() + "LL)")), qb.name());
         int blockAxis = q.blockAxis() < 0 ? -1 : keptIndex(q, q.blockAxis());
-        kernel("scale", sb.shape(), q.scale() + " = amax / " + (long) qe.max() + " of each group (1 where the group is all zeros)", List.of(
+        kernel(sb.shape(), q.scale() + " = amax / " + (long) qe.max() + " of each group (1 where the group is all zeros)", List.of(
                 new Model.ScalarDecl("float", "qf_a", amax.name() + "[" + group(sb.shape(), List.of(), blockAxis, q.blockSize()) + "]"),
-                new Model.Assign(sb.name() + "[k]", "qf_a == 0.0f ? 1.0f : qf_a / " + qmax)));
+                new Model.Assign(sb.name() + "[k]", "qf_a == 0.0f ? 1.0f : qf_a / " + qmax)), sb.name());
     }
 
     private int keptIndex(Op.Quantize q, int axis) {
@@ -271,7 +354,7 @@ public final class PrologueEmitter {
      */
     private record AxisWalk(String len, String inner, String base) {
         String at(String j) {
-            return "qf_base + (i64)" + j + " * (" + inner + ")";
+            return "qf_base + " + j + " * (" + inner + ")";
         }
 
         String loop() {
@@ -280,7 +363,7 @@ public final class PrologueEmitter {
     }
 
     private AxisWalk walk(List<Dim> shape, int axis) {
-        String inner = "1LL", len = dim(shape.get(axis));
+        String inner = "1", len = dim(shape.get(axis));
         for (int d = axis + 1; d < shape.size(); d++) inner = inner + " * " + dim(shape.get(d));
         return new AxisWalk(len, inner, "((k / (" + inner + ")) * " + len + " * (" + inner + ") + k % (" + inner + "))");
     }
@@ -290,13 +373,13 @@ public final class PrologueEmitter {
         Buffer cb = buffers.get(c.centred()), mb = buffers.get(c.mean());
         AxisWalk w = walk(x.type().shape(), c.axis());
         List<Stmt> body = List.of(
-                new Model.ScalarDecl("i64", "qf_base", w.base()),
+                new Model.ScalarDecl("int", "qf_base", w.base()),
                 new Model.Var("float", "qf_sum", "0.0f"),
                 new Model.Block(w.loop(), List.of(new Model.Assign("qf_sum", "qf_sum + " + read(x, w.at("j"))))),
                 new Model.ScalarDecl("float", "qf_m", "qf_sum / (float)" + w.len()),
                 new Model.Assign(mb.name() + "[k]", "qf_m"),
                 new Model.Block(w.loop(), List.of(new Model.Assign(cb.name() + "[" + w.at("j") + "]", read(x, w.at("j")) + " - qf_m"))));
-        kernel("center", mb.shape(), c.centred() + ", " + c.mean() + " = center " + x + " along axis " + c.axis() + ": sums in increasing order, as the interpreter", body);
+        kernel(mb.shape(), c.centred() + ", " + c.mean() + " = center " + x + " along axis " + c.axis() + ": sums in increasing order, as the interpreter", body, cb.name(), mb.name());
     }
 
     private void reduce(Op.Reduce r) {
@@ -309,11 +392,54 @@ public final class PrologueEmitter {
         String init = max ? (e.isInt ? CExpr.literal(e, e.min()) : "(-qf_inf())") : CExpr.literal(e, 0);
         String x = read(a, w.at("j"));
         String step = max ? (e.isInt ? "max(qf_acc, (" + t + ")" + x + ")" : "fmaxf(qf_acc, " + x + ")") : (e.isInt ? "qf_add_" + t + "(qf_acc, " + x + ")" : "qf_acc + " + x);
-        kernel("reduce", rb.shape(), r.result() + " = reduce " + r.kind().text() + " " + a + " [" + r.axis() + "]", List.of(
-                new Model.ScalarDecl("i64", "qf_base", w.base()),
+        kernel(rb.shape(), r.result() + " = reduce " + r.kind().text() + " " + a + " [" + r.axis() + "]", List.of(
+                new Model.ScalarDecl("int", "qf_base", w.base()),
                 new Model.Var(t, "qf_acc", init),
                 new Model.Block(w.loop(), List.of(new Model.Assign("qf_acc", step))),
-                new Model.Assign(rb.name() + "[k]", "qf_acc")));
+                new Model.Assign(rb.name() + "[k]", "qf_acc")), rb.name());
+    }
+
+    private static boolean pointOp(Op op) {
+        return op instanceof Op.Unary || op instanceof Op.Binary || op instanceof Op.Convert || op instanceof Op.Cmp || op instanceof Op.Select;
+    }
+
+    private static boolean isTensor(Value v) {
+        return v.type() instanceof qflash.ir.Type.Tensor;
+    }
+
+    /**
+     * The tensor results of elementwise ops that only later ops of the same elementwise part read (and
+     * the prologue does not yield): they live in a register and get no buffer. Parts are grouped as
+     * {@link #elementwise} groups them: a run of elementwise ops of one shape, scalar work in between.
+     */
+    private static Set<Value> partLocal(List<Op> ops, List<Value> yields) {
+        Map<Value, Integer> runOf = new IdentityHashMap<>();
+        Map<Op, Integer> opRun = new IdentityHashMap<>();
+        int run = 0;
+        List<Dim> shape = null;
+        for (Op op : ops) {
+            boolean tensorPoint = pointOp(op) && op.results().size() == 1 && isTensor(op.result());
+            boolean scalarWork = (pointOp(op) || op instanceof Op.Const) && op.results().size() == 1 && !isTensor(op.result());
+            if (scalarWork && shape != null) continue;
+            if (!tensorPoint || !op.result().type().shape().equals(shape)) {
+                run++;
+                shape = tensorPoint ? op.result().type().shape() : null;
+            }
+            if (tensorPoint) {
+                runOf.put(op.result(), run);
+                opRun.put(op, run);
+            }
+        }
+        Set<Value> local = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        local.addAll(runOf.keySet());
+        for (Op op : ops) {
+            for (Value v : op.operands()) {
+                Integer r = runOf.get(v);
+                if (r != null && !r.equals(opRun.get(op))) local.remove(v);
+            }
+        }
+        yields.forEach(local::remove);
+        return local;
     }
 
     /** Consecutive elementwise ops over one tensor shape: one kernel, one thread per element. Returns the next op. */
@@ -323,10 +449,19 @@ public final class PrologueEmitter {
         Map<Value, String> local = new IdentityHashMap<>();
         int i = from;
         StringBuilder what = new StringBuilder();
+        List<String> writes = new ArrayList<>();
         while (i < ops.size()) {
             Op op = ops.get(i);
-            boolean fits = (op instanceof Op.Unary || op instanceof Op.Binary || op instanceof Op.Convert || op instanceof Op.Cmp || op instanceof Op.Select)
-                    && op.result().type() instanceof qflash.ir.Type.Tensor && op.result().type().shape().equals(shape);
+            boolean pointOp = op instanceof Op.Unary || op instanceof Op.Binary || op instanceof Op.Convert || op instanceof Op.Cmp || op instanceof Op.Select;
+            if ((pointOp || op instanceof Op.Const) && op.results().size() == 1 && !(op.result().type() instanceof qflash.ir.Type.Tensor)) {
+                // scalar work between the elementwise ops is inlined where it is used: it does not end the part
+                List<String> a = new ArrayList<>();
+                for (Value v : op.operands()) a.add(scalar(v));
+                exprs.put(op.result(), scalarOp(op, a));
+                i++;
+                continue;
+            }
+            boolean fits = pointOp && op.result().type() instanceof qflash.ir.Type.Tensor && op.result().type().shape().equals(shape);
             if (!fits) break;
             List<String> a = new ArrayList<>();
             for (Value v : op.operands()) {
@@ -339,13 +474,17 @@ public final class PrologueEmitter {
             String name = "e_" + CExpr.ident(op.result().name());
             Elem re = op.result().type().elem();
             body.add(new Model.ScalarDecl(CExpr.ctype(re), name, CExpr.op(op, a)));
-            body.add(new Model.Assign(buffers.get(op.result()).name() + "[k]", name));
+            Buffer out = buffers.get(op.result());
+            if (out != null) {   // null: only this part reads it, from the register
+                body.add(new Model.Assign(out.name() + "[k]", name));
+                writes.add(out.name());
+            }
             local.put(op.result(), name);
             what.append(what.isEmpty() ? "" : ", ").append(op.result());
             i++;
         }
         if (i == from) throw new CudaEmitter.Unsupported("the prologue op " + ops.get(from) + " has no GPU form");
-        kernel("elementwise", shape, what + " (elementwise)", body);
+        kernel(shape, what + " (elementwise)", body, writes.toArray(String[]::new));
         return i;
     }
 

@@ -38,6 +38,12 @@ class CudaEmitterTest {
         return CudaEmitter.emit(kernel(sample, pipeline, opts, tunables), Map.of("D", d), sample).source();
     }
 
+    /** The prologue kernel's source ({@code d} &lt; 0), or the body's. */
+    static String source(Case c) {
+        return c.d() < 0 ? PrologueEmitter.emit(kernel(c.sample(), c.pipeline(), c.opts(), c.tunables()), Set.of("Q", "K", "V")).source()
+                : cuda(c.sample(), c.pipeline(), c.opts(), c.tunables(), c.d());
+    }
+
     @Test
     void everyTemplateHasAModelClassAndRendersOnlyItsValues() throws Exception {
         ModelWalker w = new ModelWalker();
@@ -110,6 +116,22 @@ class CudaEmitterTest {
     }
 
     @Test
+    void thePrologueIsOneLaunchWithABarrierOnlyWhereAPartReadsAnothersResult() {
+        // int8: zero amax | amax (atomics) | quantize, scales | three chained scale reductions | launch constants
+        PrologueEmitter.Program p = PrologueEmitter.emit(kernel("flash_attention.tile", "int8", Map.of(), Map.of()), Set.of());
+        assertEquals(1, p.steps().size());
+        assertEquals("18 parts in 7 phases", p.steps().get(0).what());
+        assertEquals(6, p.source().split("qf_grid_sync\\(", -1).length - 2, "one barrier per phase boundary (plus its definition)");
+        // the launch constants are one part: the intermediates between them stay in registers
+        assertFalse(p.buffers().stream().anyMatch(b -> b.name().equals("b_inv_sm_pro")), "a value only its own part reads gets no buffer");
+        assertTrue(p.buffers().stream().anyMatch(b -> b.name().equals("b_rs_pro")), "a value the body reads keeps its buffer");
+        // the scale of Q is read by the launch-constant part at its own element only: it shares the quantize phase
+        assertTrue(p.source().indexOf("%q.scale.pro (elementwise)") < p.source().indexOf("phase 3:"));
+        PrologueEmitter.Program q = PrologueEmitter.emit(kernel("flash_attention.tile", "qflash", Map.of(), Map.of()), Set.of());
+        assertEquals("13 parts in 4 phases", q.steps().get(0).what());
+    }
+
+    @Test
     void schedulesTheMmaLayoutCannotTakeAreRefusedWithAReason() {
         CudaEmitter.Unsupported e = assertThrows(CudaEmitter.Unsupported.class,
                 () -> cuda("flash_attention.tile", "int8", Map.of(), Map.of("BLOCK_M", 16L, "warps", 4L), 64));
@@ -133,7 +155,7 @@ class CudaEmitterTest {
     record Case(String sample, String pipeline, Map<String, String> opts, Map<String, Long> tunables, int d) {
         @Override
         public String toString() {
-            return sample + " " + pipeline + " " + opts + " " + tunables + " D=" + d;
+            return sample + " " + pipeline + " " + opts + " " + tunables + (d < 0 ? " prologue" : " D=" + d);
         }
     }
 
@@ -147,7 +169,13 @@ class CudaEmitterTest {
             }
         }
         for (var e : Pipeline.OPTIONS.entrySet()) {
-            for (String v : e.getValue()) cases.add(new Case("flash_attention.tile", "int8", Map.of(e.getKey(), v), Map.of(), 32));
+            for (String v : e.getValue()) {
+                cases.add(new Case("flash_attention.tile", "int8", Map.of(e.getKey(), v), Map.of(), 32));
+                cases.add(new Case("flash_attention_bias.tile", "int8", Map.of(e.getKey(), v), Map.of(), -1));   // its prologue
+            }
+        }
+        for (String s : TestFiles.SAMPLES) {
+            for (String p : List.of("int8", "qflash")) cases.add(new Case(s, p, Map.of(), Map.of(), -1));
         }
         return cases;
     }
@@ -161,7 +189,7 @@ class CudaEmitterTest {
         cases.parallelStream().forEach(c -> {
             try {
                 Path cu = Files.createTempFile(dir, "k", ".cu");
-                Files.writeString(cu, cuda(c.sample(), c.pipeline(), c.opts(), c.tunables(), c.d()));
+                Files.writeString(cu, source(c));
                 for (String arch : List.of("sm_90a", "sm_80")) {
                     Process p = new ProcessBuilder("nvcc", "-cubin", "-arch=" + arch, "-fmad=false", "-o", cu + "." + arch + ".cubin", cu.toString())
                             .redirectErrorStream(true).start();

@@ -21,8 +21,16 @@ class CudaGoldenTest {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"int8", "qflash", "fp16"})
     void emittedCudaIsTheCheckedOne(String pipeline) throws IOException {
-        String cu = CudaEmitterTest.cuda("flash_attention.tile", pipeline, Map.of(), Map.of(), 64);
-        String name = "flash_attention." + pipeline + ".cu";
+        check("flash_attention." + pipeline + ".cu", CudaEmitterTest.cuda("flash_attention.tile", pipeline, Map.of(), Map.of(), 64));
+    }
+
+    @ParameterizedTest(name = "{0} prologue")
+    @ValueSource(strings = {"int8", "qflash"})
+    void emittedPrologueIsTheCheckedOne(String pipeline) throws IOException {
+        check("flash_attention." + pipeline + ".prologue.cu", CudaEmitterTest.source(new CudaEmitterTest.Case("flash_attention.tile", pipeline, Map.of(), Map.of(), -1)));
+    }
+
+    private static void check(String name, String cu) throws IOException {
         if (Boolean.getBoolean("golden.update")) {
             Files.writeString(Path.of(System.getProperty("user.dir")).resolve("src/test/resources/cuda-golden").resolve(name), cu);
             return;

@@ -95,7 +95,7 @@ public final class BenchCommand implements Callable<Integer> {
                     CudaBackend.Compiled first = gpu.withCache(new CubinCache(cold)).compile(k, row.shape().d(), kernel.source().name(), halfInputs, Set.of("O"));
                     CudaBackend.Compiled hit = gpu.withCache(new CubinCache(cold)).compile(k, row.shape().d(), kernel.source().name(), halfInputs, Set.of("O"));
                     compileLines.add(String.format(Locale.ROOT, "D=%d: cold NVRTC compile %.0f ms (body%s), cache hit %.2f ms", row.shape().d(), first.compileMillis(),
-                            first.prologue() == null ? "" : " + " + first.prologue().steps().size() + " prologue kernels", hit.compileMillis()));
+                            first.prologue() == null ? "" : " + prologue (" + first.prologue().steps().get(0).what() + ")", hit.compileMillis()));
                     c = hit;
                     byDim.put(row.shape().d(), c);
                 }

@@ -25,7 +25,8 @@ import qflash.analysis.RangeAnalysis;
                 "  lowered       the IR after the pipeline (the default)",
                 "  ir-after-all  the IR after every pass, marking passes that changed nothing",
                 "  ranges        the lowered IR with the range of every integer value, and what may overflow",
-                "  cuda          the CUDA C of the lowered kernel's body (fp16, qflash and int8 pipelines)"})
+                "  cuda          the CUDA C of the lowered kernel's body (fp16, qflash and int8 pipelines)",
+                "  cuda-prologue the CUDA C of its prologue (quantization and launch constants as one grid-synchronised kernel)"})
 public final class CompileCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -81,12 +82,17 @@ public final class CompileCommand implements Callable<Integer> {
                 fixed.putAll(dims);
                 text.append(qflash.cuda.CudaEmitter.emit(k, fixed, src.name()).source());
             }
+            case "cuda-prologue" -> {
+                Kernel k = Compiler.lower(kernel.tileIr(src, null), kernel.pipeline(), null);
+                if (!k.hasPrologue()) throw new UserError("the " + kernel.pipeline() + " pipeline leaves kernel @" + k.name() + " no prologue");
+                text.append(qflash.cuda.PrologueEmitter.emit(k, java.util.Set.of()).source());
+            }
             case "ir-after-all" -> {
                 Kernel k = kernel.tileIr(src, null);
                 text.append("// -----// tile IR from ").append(src.name()).append(" //----- //\n").append(IrPrinter.print(k));
                 Compiler.lower(k, kernel.pipeline(), stage -> text.append(stage.text()));
             }
-            default -> throw new UserError("--emit must be ast, ir, lowered, ir-after-all, ranges or cuda, got '" + emit + "'");
+            default -> throw new UserError("--emit must be ast, ir, lowered, ir-after-all, ranges, cuda or cuda-prologue, got '" + emit + "'");
         }
         if (output == null) {
             spec.commandLine().getOut().print(text);

@@ -127,7 +127,7 @@ public final class CudaBackend implements AutoCloseable {
         private final List<DeviceTensor> owned = new ArrayList<>();
         private final Pointer proParams, bodyParams;
         private final int[] grid;
-        private final long[] proThreads;
+        private final int proBlocks;
 
         public Call(Compiled c, Map<String, DeviceTensor> tensors, Map<String, Double> scalars) {
             this.c = c;
@@ -147,6 +147,8 @@ public final class CudaBackend implements AutoCloseable {
             }
             Map<String, DeviceTensor> buffers = new HashMap<>();
             if (pro != null) {
+                for (Map.Entry<String, DeviceTensor> t : tensors.entrySet()) checkPrologueSize(t.getKey(), t.getValue().shape());
+                for (PrologueEmitter.Buffer b : pro.buffers()) checkPrologueSize(b.name(), sizes(b.shape(), symbols));
                 for (PrologueEmitter.Buffer b : pro.buffers()) {
                     DeviceTensor t = DeviceTensor.zeros(b.elem(), sizes(b.shape(), symbols));
                     owned.add(t);
@@ -158,14 +160,7 @@ public final class CudaBackend implements AutoCloseable {
                 for (Arg a : pro.args()) pp.add(argPointer(a, tensors, buffers, scalarValues, symbols, null));
             }
             proParams = Pointer.to(pp.toArray(Pointer[]::new));
-            proThreads = new long[pro == null ? 0 : pro.steps().size()];
-            for (int i = 0; i < proThreads.length; i++) {
-                long n = 1;
-                List<qflash.ir.Dim> t = pro.steps().get(i).threads();
-                if (t == null) n = PrologueEmitter.FIXED_THREADS;
-                else for (int s : sizes(t, symbols)) n *= s;
-                proThreads[i] = n;
-            }
+            proBlocks = pro == null ? 0 : device.multiprocessors();
             List<Pointer> bp = new ArrayList<>();
             for (Arg a : c.code().args()) bp.add(argPointer(a, tensors, buffers, scalarValues, symbols, pro == null ? Map.of() : pro.derived()));
             bodyParams = Pointer.to(bp.toArray(Pointer[]::new));
@@ -188,9 +183,10 @@ public final class CudaBackend implements AutoCloseable {
 
         /** Issues every launch of the call on {@code stream} (null: the default stream); returns without waiting. */
         private void issue(CUstream stream) {
-            for (int i = 0; i < proThreads.length; i++) {
-                int blocks = (int) Math.max(1, (proThreads[i] + 255) / 256);
-                cuLaunchKernel(c.prologueFns().get(i), blocks, 1, 1, 256, 1, 1, 0, stream, proParams, null);
+            // One block per SM, so that every block of the prologue is resident at once (its phases wait
+            // for each other at grid barriers).
+            for (CUfunction f : c.prologueFns()) {
+                cuLaunchKernel(f, proBlocks, 1, 1, PrologueEmitter.THREADS, 1, 1, 0, stream, proParams, null);
             }
             if (grid[0] > 0 && grid[1] > 0 && grid[2] > 0) {
                 cuLaunchKernel(c.function(), grid[0], grid[1], grid[2], c.code().threads(), 1, 1, c.code().smemBytes(), stream, bodyParams, null);
@@ -248,7 +244,7 @@ public final class CudaBackend implements AutoCloseable {
                 issue();
                 cuStreamSynchronize(stream);
             } catch (RuntimeException e) {
-                throw new IllegalStateException("CUDA error in a call of " + c.code().entry() + " (" + proThreads.length + " prologue kernels, body grid "
+                throw new IllegalStateException("CUDA error in a call of " + c.code().entry() + " (prologue " + proBlocks + "x" + PrologueEmitter.THREADS + ", body grid "
                         + grid[0] + "x" + grid[1] + "x" + grid[2] + ", block " + c.code().threads() + ", " + c.code().smemBytes() + " B shared): " + e.getMessage(), e);
             }
         }
@@ -284,6 +280,16 @@ public final class CudaBackend implements AutoCloseable {
         cuEventDestroy(stop);
         java.util.Arrays.sort(t);
         return t[reps / 2];
+    }
+
+    /** The GPU prologue indexes with 32-bit ints. */
+    private static void checkPrologueSize(String name, int[] shape) {
+        long n = 1;
+        for (int s : shape) n *= s;
+        if (n > PrologueEmitter.MAX_ELEMENTS) {
+            throw new qflash.host.UserError("the GPU prologue indexes tensors with 32-bit integers: " + name + " has " + n
+                    + " elements (at most " + PrologueEmitter.MAX_ELEMENTS + ")");
+        }
     }
 
     private static int[] sizes(List<qflash.ir.Dim> shape, Map<String, Integer> symbols) {

@@ -19,7 +19,7 @@ public final class CudaDevice implements AutoCloseable {
     private final CUdevice device = new CUdevice();
     private final CUcontext context = new CUcontext();
     private final String name;
-    private final int major, minor;
+    private final int major, minor, multiprocessors;
 
     /** No usable GPU or driver: the caller prints one line and exits 3. */
     public static final class Unavailable extends RuntimeException {
@@ -38,6 +38,8 @@ public final class CudaDevice implements AutoCloseable {
         major = v[0];
         cuDeviceGetAttribute(v, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, device);
         minor = v[0];
+        cuDeviceGetAttribute(v, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT, device);
+        multiprocessors = v[0];
         cuCtxCreate(context, 0, device);
     }
 
@@ -60,6 +62,11 @@ public final class CudaDevice implements AutoCloseable {
 
     public String name() {
         return name;
+    }
+
+    /** The number of SMs (the prologue launches one block on each). */
+    public int multiprocessors() {
+        return multiprocessors;
     }
 
     /** The architecture to compile for: sm_90a on Hopper (its wgmma and TMA need the "a" target). */

@@ -56,7 +56,7 @@ public final class GpuExample {
             // 2. Compile for this head dimension; the prologue reads Q, K, V as f16.
             CudaBackend.Compiled c = gpu.compile(k, shape[3], file.toString(), Set.of("Q", "K", "V"));
 
-            // 3. Device tensors by parameter name, then one call: prologue kernels + attention, one graph launch.
+            // 3. Device tensors by parameter name, then one call: the prologue kernel + attention, one graph launch.
             Map<String, DeviceTensor> dev = new LinkedHashMap<>();
             host.forEach((name, a) -> dev.put(name, DeviceTensor.upload(a)));
             dev.put("O", DeviceTensor.zeros(Elem.F32, shape));

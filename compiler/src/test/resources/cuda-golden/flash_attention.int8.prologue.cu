@@ -1,0 +1,327 @@
+// prologue of kernel @flash_attention: one launch, 18 parts in 7 phases
+// qflash device prelude: the IR's scalar semantics in CUDA C (mirrors qflash.interp.Arith) and the
+// tensor-core and cp.async primitives the kernels are built from. Included verbatim in every kernel.
+typedef signed char i8;
+typedef unsigned char u8;
+typedef unsigned short f16;   // IEEE half, carried as its bits: no cuda_fp16.h needed under NVRTC
+typedef long long i64;
+typedef unsigned int u32;
+typedef unsigned long long u64;
+
+// Integer arithmetic wraps (two's complement) as the IR defines it: computed unsigned, never UB.
+#define QF_WRAP_OPS(T, U) \
+  __device__ __forceinline__ T qf_add_##T(T a, T b) { return (T)((U)a + (U)b); } \
+  __device__ __forceinline__ T qf_sub_##T(T a, T b) { return (T)((U)a - (U)b); } \
+  __device__ __forceinline__ T qf_mul_##T(T a, T b) { return (T)((U)a * (U)b); } \
+  __device__ __forceinline__ T qf_neg_##T(T a) { return (T)(0 - (U)a); }
+QF_WRAP_OPS(i8, u32)
+QF_WRAP_OPS(u8, u32)
+QF_WRAP_OPS(short, u32)
+QF_WRAP_OPS(int, u32)
+QF_WRAP_OPS(i64, u64)
+
+// Shifts by any amount: a negative count shifts the other way, a count past the width gives 0 (left)
+// or the sign (right), exactly Arith.shl/shr.
+__device__ __forceinline__ i64 qf_shl64(i64 a, i64 n) { return n >= 64 ? 0 : (i64)((u64)a << n); }
+__device__ __forceinline__ i64 qf_shr64(i64 a, i64 n) { return n >= 63 ? (a < 0 ? -1 : 0) : a >> n; }
+// Narrow types shift in 32 bits: counts from 32 on give 0 (left) or the sign (right), as in 64.
+__device__ __forceinline__ int qf_shr_int(int a, int n) { return n >= 0 ? a >> min(n, 31) : (n <= -32 ? 0 : (int)((u32)a << -n)); }
+__device__ __forceinline__ int qf_shl_int(int a, int n) { return n >= 0 ? (n >= 32 ? 0 : (int)((u32)a << n)) : a >> (n <= -31 ? 31 : -n); }
+__device__ __forceinline__ i64 qf_shl_i64(i64 a, i64 n) { return n < 0 ? (n == (i64)0x8000000000000000LL ? 0 : qf_shr64(a, -n)) : qf_shl64(a, n); }
+__device__ __forceinline__ i64 qf_shr_i64(i64 a, i64 n) { return n < 0 ? (n == (i64)0x8000000000000000LL ? 0 : qf_shl64(a, -n)) : qf_shr64(a, n); }
+
+// Division by zero gives 0; computed in 64 bits so that min / -1 wraps instead of trapping.
+__device__ __forceinline__ i64 qf_div64(i64 a, i64 b) { return b == 0 ? 0 : (b == -1 ? (i64)(0 - (u64)a) : a / b); }
+__device__ __forceinline__ i64 qf_floordiv64(i64 a, i64 b) { if (b == 0) return 0; i64 q = qf_div64(a, b); return (q * b != a && ((a < 0) != (b < 0))) ? q - 1 : q; }
+__device__ __forceinline__ i64 qf_rem64(i64 a, i64 b) { return (b == 0 || b == -1) ? 0 : a % b; }
+
+// Float to integer: round, NaN to 0, clamp to the i64 range (PTX cvt does all three), then narrow.
+__device__ __forceinline__ i64 qf_f2ll_rne(float v) { return __float2ll_rn(v); }
+__device__ __forceinline__ i64 qf_f2ll_trunc(float v) { return __float2ll_rz(v); }
+__device__ __forceinline__ i64 qf_f2ll_floor(float v) { return __float2ll_rd(v); }
+__device__ __forceinline__ i64 qf_f2ll_rne(double v) { return __double2ll_rn(v); }
+__device__ __forceinline__ i64 qf_f2ll_trunc(double v) { return __double2ll_rz(v); }
+__device__ __forceinline__ i64 qf_f2ll_floor(double v) { return __double2ll_rd(v); }
+__device__ __forceinline__ i64 qf_sat(i64 v, i64 lo, i64 hi) { return v < lo ? lo : v > hi ? hi : v; }
+// i64 to i32, saturating: it fits exactly when the high word is the low word's sign.
+__device__ __forceinline__ int qf_sat_i32(i64 v) {
+  const int lo = (int)v, hi = (int)(v >> 32);
+  return hi == (lo >> 31) ? lo : (hi < 0 ? (int)0x80000000 : 0x7fffffff);
+}
+
+__device__ __forceinline__ float qf_h2f(f16 h) { float f; asm("cvt.f32.f16 %0, %1;" : "=f"(f) : "h"(h)); return f; }
+__device__ __forceinline__ f16 qf_f2h(float f) { f16 h; asm("cvt.rn.f16.f32 %0, %1;" : "=h"(h) : "f"(f)); return h; }
+__device__ __forceinline__ float qf_inf() { return __int_as_float(0x7f800000); }
+
+__device__ __forceinline__ u32 qf_pack4(u32 a, u32 b, u32 c, u32 d) { return (a & 0xff) | (b & 0xff) << 8 | (c & 0xff) << 16 | (d & 0xff) << 24; }
+__device__ __forceinline__ u32 qf_pack2(u32 a, u32 b) { return (a & 0xffff) | (b & 0xffff) << 16; }
+
+// One warp-wide tensor-core product, D = A B + D (PTX ISA, mma.sync.aligned.m16n8k32 / m16n8k16).
+__device__ __forceinline__ void qf_mma_s8s8(int* c, const u32* a, u32 b0, u32 b1) {
+  asm volatile("mma.sync.aligned.m16n8k32.row.col.s32.s8.s8.s32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};"
+               : "+r"(c[0]), "+r"(c[1]), "+r"(c[2]), "+r"(c[3]) : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+}
+__device__ __forceinline__ void qf_mma_u8s8(int* c, const u32* a, u32 b0, u32 b1) {
+  asm volatile("mma.sync.aligned.m16n8k32.row.col.s32.u8.s8.s32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};"
+               : "+r"(c[0]), "+r"(c[1]), "+r"(c[2]), "+r"(c[3]) : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+}
+__device__ __forceinline__ void qf_mma_f16(float* c, const u32* a, u32 b0, u32 b1) {
+  asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};"
+               : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3]) : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+}
+
+// 16 bytes global to shared without a register round trip; src_bytes = 0 fills zeros (padding rows).
+__device__ __forceinline__ void qf_cp_async16(void* smem, const void* gmem, int src_bytes) {
+  u32 s = (u32)__cvta_generic_to_shared(smem);
+  asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;" :: "r"(s), "l"(gmem), "r"(src_bytes));
+}
+__device__ __forceinline__ void qf_cp_async_commit() { asm volatile("cp.async.commit_group;"); }
+template <int N> __device__ __forceinline__ void qf_cp_async_wait() { asm volatile("cp.async.wait_group %0;" :: "n"(N)); }
+
+// A barrier across the whole grid of a kernel whose blocks are all resident at once (the prologue
+// launches one block per SM). bar[0] counts the blocks that arrived, bar[1] is the generation: the last
+// block to arrive resets the count and bumps the generation, which releases the others. The counter
+// returns to 0 each time, so the same two words serve every barrier of every launch. The fences make
+// each block's writes before the barrier visible to every block after it (as cooperative groups do).
+__device__ __forceinline__ void qf_grid_sync(unsigned* bar) {
+  __syncthreads();
+  if (threadIdx.x == 0) {
+    volatile unsigned* gen = bar + 1;
+    const unsigned g = *gen;
+    __threadfence();
+    if (atomicAdd(bar, 1u) == gridDim.x - 1) {
+      bar[0] = 0;
+      __threadfence();
+      atomicAdd(bar + 1, 1u);
+    } else {
+      while (*gen == g) {}
+    }
+    __threadfence();
+  }
+  __syncthreads();
+}
+
+extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restrict__ p_Q, f16* __restrict__ p_K, f16* __restrict__ p_V, float* __restrict__ p_O, float s_scale, i8* __restrict__ b_Q_q, float* __restrict__ b_Q_s, float* __restrict__ b_Q_s_amax, float* __restrict__ b_K_centred, float* __restrict__ b_K_mean, i8* __restrict__ b_K_q, float* __restrict__ b_K_s, float* __restrict__ b_K_s_amax, i8* __restrict__ b_V_q, float* __restrict__ b_V_s, float* __restrict__ b_V_s_amax, float* __restrict__ b_K_scale_max, float* __restrict__ b_K_scale_max_1, float* __restrict__ b_K_scale_max_2, float* __restrict__ b_q_scale_pro, int* __restrict__ b_rs_pro, int* __restrict__ b_exp_m_pro, int* __restrict__ b_exp_xmin_pro, int* __restrict__ b_poly_k2_pro, int* __restrict__ b_req_m_pro, int* __restrict__ b_realign_m_pro, i64* __restrict__ b_119_pro, int* __restrict__ b_align_m_pro, int* __restrict__ b_qf_barrier, int n_D, int n_H, int n_N, int n_Z) {
+  const int qf_nthreads = gridDim.x * blockDim.x, qf_lane = threadIdx.x & 31;
+  const int qf_warp0 = (blockIdx.x * blockDim.x + threadIdx.x) & ~31;   // this warp's first element in a grid loop
+  // amax of %Q starts at 0
+  for (int qf_w = qf_warp0; qf_w < 1LL * n_Z * n_H * n_N; qf_w += qf_nthreads) {
+    const int k = qf_w + qf_lane;
+    if (k < 1LL * n_Z * n_H * n_N) {
+      b_Q_s_amax[k] = 0.0f;
+    }
+  }
+  // %K.centred, %K.mean = center %K along axis 2: sums in increasing order, as the interpreter
+  for (int qf_w = qf_warp0; qf_w < 1LL * n_Z * n_H * n_D; qf_w += qf_nthreads) {
+    const int k = qf_w + qf_lane;
+    if (k < 1LL * n_Z * n_H * n_D) {
+      const int qf_base = ((k / (1 * n_D)) * n_N * (1 * n_D) + k % (1 * n_D));
+      float qf_sum = 0.0f;
+      for (int j = 0; j < n_N; ++j) {
+        qf_sum = qf_sum + qf_h2f(p_K[qf_base + j * (1 * n_D)]);
+      }
+      const float qf_m = qf_sum / (float)n_N;
+      b_K_mean[k] = qf_m;
+      for (int j = 0; j < n_N; ++j) {
+        b_K_centred[qf_base + j * (1 * n_D)] = qf_h2f(p_K[qf_base + j * (1 * n_D)]) - qf_m;
+      }
+    }
+  }
+  // amax of %K.centred starts at 0
+  for (int qf_w = qf_warp0; qf_w < 1LL * n_Z * n_H * n_N; qf_w += qf_nthreads) {
+    const int k = qf_w + qf_lane;
+    if (k < 1LL * n_Z * n_H * n_N) {
+      b_K_s_amax[k] = 0.0f;
+    }
+  }
+  // amax of %V starts at 0
+  for (int qf_w = qf_warp0; qf_w < 1LL * n_Z * n_H * n_D; qf_w += qf_nthreads) {
+    const int k = qf_w + qf_lane;
+    if (k < 1LL * n_Z * n_H * n_D) {
+      b_V_s_amax[k] = 0.0f;
+    }
+  }
+  // phase 1: what follows reads what came before
+  qf_grid_sync(reinterpret_cast<unsigned*>(b_qf_barrier));
+  // amax of %Q per group (shared axes [3]): warp-segmented max, then atomic max on the float's bits (exact in any order)
+  for (int qf_w = qf_warp0; qf_w < 1LL * n_Z * n_H * n_N * n_D; qf_w += qf_nthreads) {
+    const int k = qf_w + qf_lane;
+    const bool qf_in = k < 1LL * n_Z * n_H * n_N * n_D;
+    const int qf_g = qf_in ? (((((((k / n_D) / n_N) / n_H) % n_Z) * n_H + (((k / n_D) / n_N) % n_H)) * n_N + ((k / n_D) % n_N))) : -1;
+    int qf_v = qf_in ? __float_as_int(fabsf(qf_h2f(p_Q[k]))) : 0;
+    for (int qf_o = 1; qf_o < 32; qf_o *= 2) {
+      const int qf_g2 = __shfl_down_sync(0xffffffffu, qf_g, qf_o);
+      const int qf_v2 = __shfl_down_sync(0xffffffffu, qf_v, qf_o);
+      if (qf_lane + qf_o < 32 && qf_g2 == qf_g) qf_v = max(qf_v, qf_v2);
+    }
+    const int qf_gprev = __shfl_up_sync(0xffffffffu, qf_g, 1);
+    if (qf_in && (qf_lane == 0 || qf_gprev != qf_g)) atomicMax(reinterpret_cast<int*>(b_Q_s_amax) + qf_g, qf_v);
+  }
+  // amax of %K.centred per group (shared axes [3]): warp-segmented max, then atomic max on the float's bits (exact in any order)
+  for (int qf_w = qf_warp0; qf_w < 1LL * n_Z * n_H * n_N * n_D; qf_w += qf_nthreads) {
+    const int k = qf_w + qf_lane;
+    const bool qf_in = k < 1LL * n_Z * n_H * n_N * n_D;
+    const int qf_g = qf_in ? (((((((k / n_D) / n_N) / n_H) % n_Z) * n_H + (((k / n_D) / n_N) % n_H)) * n_N + (((k / n_D) % n_N) / 64 * 64))) : -1;
+    int qf_v = qf_in ? __float_as_int(fabsf(b_K_centred[k])) : 0;
+    for (int qf_o = 1; qf_o < 32; qf_o *= 2) {
+      const int qf_g2 = __shfl_down_sync(0xffffffffu, qf_g, qf_o);
+      const int qf_v2 = __shfl_down_sync(0xffffffffu, qf_v, qf_o);
+      if (qf_lane + qf_o < 32 && qf_g2 == qf_g) qf_v = max(qf_v, qf_v2);
+    }
+    const int qf_gprev = __shfl_up_sync(0xffffffffu, qf_g, 1);
+    if (qf_in && (qf_lane == 0 || qf_gprev != qf_g)) atomicMax(reinterpret_cast<int*>(b_K_s_amax) + qf_g, qf_v);
+  }
+  // amax of %V per group (shared axes [2]): warp-segmented max, then atomic max on the float's bits (exact in any order)
+  for (int qf_w = qf_warp0; qf_w < 1LL * n_Z * n_H * n_N * n_D; qf_w += qf_nthreads) {
+    const int k = qf_w + qf_lane;
+    const bool qf_in = k < 1LL * n_Z * n_H * n_N * n_D;
+    const int qf_g = qf_in ? (((((((k / n_D) / n_N) / n_H) % n_Z) * n_H + (((k / n_D) / n_N) % n_H)) * n_D + (k % n_D))) : -1;
+    int qf_v = qf_in ? __float_as_int(fabsf(qf_h2f(p_V[k]))) : 0;
+    for (int qf_o = 1; qf_o < 32; qf_o *= 2) {
+      const int qf_g2 = __shfl_down_sync(0xffffffffu, qf_g, qf_o);
+      const int qf_v2 = __shfl_down_sync(0xffffffffu, qf_v, qf_o);
+      if (qf_lane + qf_o < 32 && qf_g2 == qf_g) qf_v = max(qf_v, qf_v2);
+    }
+    const int qf_gprev = __shfl_up_sync(0xffffffffu, qf_g, 1);
+    if (qf_in && (qf_lane == 0 || qf_gprev != qf_g)) atomicMax(reinterpret_cast<int*>(b_V_s_amax) + qf_g, qf_v);
+  }
+  // phase 2: what follows reads what came before
+  qf_grid_sync(reinterpret_cast<unsigned*>(b_qf_barrier));
+  // %Q.q = quantize %Q: sat(rne(x / (amax / 127)))
+  for (int qf_w = qf_warp0; qf_w < 1LL * n_Z * n_H * n_N * n_D; qf_w += qf_nthreads) {
+    const int k = qf_w + qf_lane;
+    if (k < 1LL * n_Z * n_H * n_N * n_D) {
+      const float qf_a = b_Q_s_amax[((((((k / n_D) / n_N) / n_H) % n_Z) * n_H + (((k / n_D) / n_N) % n_H)) * n_N + ((k / n_D) % n_N))];
+      const float qf_s = qf_a == 0.0f ? 1.0f : qf_a / (0x1.fcp6f);
+      b_Q_q[k] = (i8)qf_sat(qf_f2ll_rne(qf_h2f(p_Q[k]) / qf_s), -128LL, 127LL);
+    }
+  }
+  // %Q.s = amax / 127 of each group (1 where the group is all zeros)
+  for (int qf_w = qf_warp0; qf_w < 1LL * n_Z * n_H * n_N; qf_w += qf_nthreads) {
+    const int k = qf_w + qf_lane;
+    if (k < 1LL * n_Z * n_H * n_N) {
+      const float qf_a = b_Q_s_amax[(((((k / n_N) / n_H) % n_Z) * n_H + ((k / n_N) % n_H)) * n_N + (k % n_N))];
+      b_Q_s[k] = qf_a == 0.0f ? 1.0f : qf_a / (0x1.fcp6f);
+    }
+  }
+  // %K.q = quantize %K.centred: sat(rne(x / (amax / 127)))
+  for (int qf_w = qf_warp0; qf_w < 1LL * n_Z * n_H * n_N * n_D; qf_w += qf_nthreads) {
+    const int k = qf_w + qf_lane;
+    if (k < 1LL * n_Z * n_H * n_N * n_D) {
+      const float qf_a = b_K_s_amax[((((((k / n_D) / n_N) / n_H) % n_Z) * n_H + (((k / n_D) / n_N) % n_H)) * n_N + (((k / n_D) % n_N) / 64 * 64))];
+      const float qf_s = qf_a == 0.0f ? 1.0f : qf_a / (0x1.fcp6f);
+      b_K_q[k] = (i8)qf_sat(qf_f2ll_rne(b_K_centred[k] / qf_s), -128LL, 127LL);
+    }
+  }
+  // %K.s = amax / 127 of each group (1 where the group is all zeros)
+  for (int qf_w = qf_warp0; qf_w < 1LL * n_Z * n_H * n_N; qf_w += qf_nthreads) {
+    const int k = qf_w + qf_lane;
+    if (k < 1LL * n_Z * n_H * n_N) {
+      const float qf_a = b_K_s_amax[(((((k / n_N) / n_H) % n_Z) * n_H + ((k / n_N) % n_H)) * n_N + ((k % n_N) / 64 * 64))];
+      b_K_s[k] = qf_a == 0.0f ? 1.0f : qf_a / (0x1.fcp6f);
+    }
+  }
+  // %V.q = quantize %V: sat(rne(x / (amax / 127)))
+  for (int qf_w = qf_warp0; qf_w < 1LL * n_Z * n_H * n_N * n_D; qf_w += qf_nthreads) {
+    const int k = qf_w + qf_lane;
+    if (k < 1LL * n_Z * n_H * n_N * n_D) {
+      const float qf_a = b_V_s_amax[((((((k / n_D) / n_N) / n_H) % n_Z) * n_H + (((k / n_D) / n_N) % n_H)) * n_D + (k % n_D))];
+      const float qf_s = qf_a == 0.0f ? 1.0f : qf_a / (0x1.fcp6f);
+      b_V_q[k] = (i8)qf_sat(qf_f2ll_rne(qf_h2f(p_V[k]) / qf_s), -128LL, 127LL);
+    }
+  }
+  // %V.s = amax / 127 of each group (1 where the group is all zeros)
+  for (int qf_w = qf_warp0; qf_w < 1LL * n_Z * n_H * n_D; qf_w += qf_nthreads) {
+    const int k = qf_w + qf_lane;
+    if (k < 1LL * n_Z * n_H * n_D) {
+      const float qf_a = b_V_s_amax[(((((k / n_D) / n_H) % n_Z) * n_H + ((k / n_D) % n_H)) * n_D + (k % n_D))];
+      b_V_s[k] = qf_a == 0.0f ? 1.0f : qf_a / (0x1.fcp6f);
+    }
+  }
+  // %q.scale.pro (elementwise)
+  for (int qf_w = qf_warp0; qf_w < 1LL * n_Z * n_H * n_N; qf_w += qf_nthreads) {
+    const int k = qf_w + qf_lane;
+    if (k < 1LL * n_Z * n_H * n_N) {
+      const float e_q_scale_pro = (float)(b_Q_s[k]);
+      b_q_scale_pro[k] = e_q_scale_pro;
+    }
+  }
+  // phase 3: what follows reads what came before
+  qf_grid_sync(reinterpret_cast<unsigned*>(b_qf_barrier));
+  // %K.scale.max = reduce max %K.s [2]
+  for (int qf_w = qf_warp0; qf_w < 1LL * n_Z * n_H; qf_w += qf_nthreads) {
+    const int k = qf_w + qf_lane;
+    if (k < 1LL * n_Z * n_H) {
+      const int qf_base = ((k / (1)) * n_N * (1) + k % (1));
+      float qf_acc = (-qf_inf());
+      for (int j = 0; j < n_N; ++j) {
+        qf_acc = fmaxf(qf_acc, b_K_s[qf_base + j * (1)]);
+      }
+      b_K_scale_max[k] = qf_acc;
+    }
+  }
+  // phase 4: what follows reads what came before
+  qf_grid_sync(reinterpret_cast<unsigned*>(b_qf_barrier));
+  // %K.scale.max.1 = reduce max %K.scale.max [1]
+  for (int qf_w = qf_warp0; qf_w < 1LL * n_Z; qf_w += qf_nthreads) {
+    const int k = qf_w + qf_lane;
+    if (k < 1LL * n_Z) {
+      const int qf_base = ((k / (1)) * n_H * (1) + k % (1));
+      float qf_acc = (-qf_inf());
+      for (int j = 0; j < n_H; ++j) {
+        qf_acc = fmaxf(qf_acc, b_K_scale_max[qf_base + j * (1)]);
+      }
+      b_K_scale_max_1[k] = qf_acc;
+    }
+  }
+  // phase 5: what follows reads what came before
+  qf_grid_sync(reinterpret_cast<unsigned*>(b_qf_barrier));
+  // %K.scale.max.2 = reduce max %K.scale.max.1 [0]
+  for (int qf_w = qf_warp0; qf_w < 1LL; qf_w += qf_nthreads) {
+    const int k = qf_w + qf_lane;
+    if (k < 1LL) {
+      const int qf_base = ((k / (1)) * n_Z * (1) + k % (1));
+      float qf_acc = (-qf_inf());
+      for (int j = 0; j < n_Z; ++j) {
+        qf_acc = fmaxf(qf_acc, b_K_scale_max_1[qf_base + j * (1)]);
+      }
+      b_K_scale_max_2[k] = qf_acc;
+    }
+  }
+  // phase 6: what follows reads what came before
+  qf_grid_sync(reinterpret_cast<unsigned*>(b_qf_barrier));
+  // %33.pro, %sm.pro, %inv_sm.pro, %rs.pro, %37.pro, %38.pro, %47.pro, %66.pro, %104.pro, %116.pro, %k.scale.pro, %13.pro, %16.pro, %exp_m.pro, %exp_xmin.pro, %poly_k2.pro, %req_m.pro, %realign_m.pro, %119.pro, %align_m.pro (elementwise)
+  for (int qf_w = qf_warp0; qf_w < 1LL * n_Z * n_H * n_N; qf_w += qf_nthreads) {
+    const int k = qf_w + qf_lane;
+    if (k < 1LL * n_Z * n_H * n_N) {
+      const float e_33_pro = (b_q_scale_pro[k] * b_K_scale_max_2[0]);
+      const float e_sm_pro = (e_33_pro * (s_scale * (0x1.715476p0f)));
+      const float e_inv_sm_pro = ((0x1.0p0f) / e_sm_pro);
+      const int e_rs_pro = (int)qf_sat(qf_f2ll_rne(e_inv_sm_pro), -2147483648LL, 2147483647LL);
+      b_rs_pro[k] = e_rs_pro;
+      const float e_37_pro = (float)(e_rs_pro);
+      const float e_38_pro = ((-0x1.0p24f) / e_37_pro);
+      const float e_47_pro = ((-0x1.0p5f) / e_sm_pro);
+      const float e_66_pro = ((0x1.6068d6p28f) / e_37_pro);
+      const float e_104_pro = ((0x1.fep23f) / e_37_pro);
+      const float e_116_pro = ((0x1.0p30f) / e_37_pro);
+      const float e_k_scale_pro = (float)(b_K_s[k]);
+      const float e_13_pro = (e_k_scale_pro / b_K_scale_max_2[0]);
+      const float e_16_pro = (e_13_pro * (0x1.0p16f));
+      const int e_exp_m_pro = (int)qf_sat(qf_f2ll_rne(e_38_pro), -2147483648LL, 2147483647LL);
+      b_exp_m_pro[k] = e_exp_m_pro;
+      const int e_exp_xmin_pro = (int)qf_sat(qf_f2ll_rne(e_47_pro), -2147483648LL, 2147483647LL);
+      b_exp_xmin_pro[k] = e_exp_xmin_pro;
+      const int e_poly_k2_pro = (int)qf_sat(qf_f2ll_rne(e_66_pro), -2147483648LL, 2147483647LL);
+      b_poly_k2_pro[k] = e_poly_k2_pro;
+      const int e_req_m_pro = (int)qf_sat(qf_f2ll_rne(e_104_pro), -2147483648LL, 2147483647LL);
+      b_req_m_pro[k] = e_req_m_pro;
+      const int e_realign_m_pro = (int)qf_sat(qf_f2ll_rne(e_116_pro), -2147483648LL, 2147483647LL);
+      b_realign_m_pro[k] = e_realign_m_pro;
+      const i64 e_119_pro = (i64)(e_realign_m_pro);
+      b_119_pro[k] = e_119_pro;
+      const int e_align_m_pro = (int)qf_sat(qf_f2ll_rne(e_16_pro), -2147483648LL, 2147483647LL);
+      b_align_m_pro[k] = e_align_m_pro;
+    }
+  }
+}
