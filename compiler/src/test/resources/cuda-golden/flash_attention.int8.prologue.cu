@@ -105,49 +105,59 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
   const int qf_nthreads = gridDim.x * blockDim.x, qf_lane = threadIdx.x & 31;
   const int qf_warp0 = (blockIdx.x * blockDim.x + threadIdx.x) & ~31;   // this warp's first element in a grid loop
   // amax of %Q starts at 0
-  for (int qf_w = qf_warp0; qf_w < 1LL * n_Z * n_H * n_N; qf_w += qf_nthreads) {
+  for (int qf_w = qf_warp0; qf_w < (n_Z * n_H * n_N); qf_w += qf_nthreads) {
     const int k = qf_w + qf_lane;
-    if (k < 1LL * n_Z * n_H * n_N) {
+    if (k < (n_Z * n_H * n_N)) {
       b_Q_s_amax[k] = 0.0f;
     }
   }
   // %K.centred, %K.mean = center %K along axis 2: sums in increasing order, as the interpreter
-  for (int qf_w = qf_warp0; qf_w < 1LL * n_Z * n_H * n_D; qf_w += qf_nthreads) {
+  for (int qf_w = qf_warp0; qf_w < (64 * n_Z * n_H); qf_w += qf_nthreads) {
     const int k = qf_w + qf_lane;
-    if (k < 1LL * n_Z * n_H * n_D) {
-      const int qf_base = ((k / (1 * n_D)) * n_N * (1 * n_D) + k % (1 * n_D));
+    if (k < (64 * n_Z * n_H)) {
+      const int qf_base = ((k / 64) * n_N * 64 + k % 64);
       float qf_sum = 0.0f;
-      for (int j = 0; j < n_N; ++j) {
-        qf_sum = qf_sum + qf_h2f(p_K[qf_base + j * (1 * n_D)]);
+      for (int qf_j0 = 0; qf_j0 < n_N; qf_j0 += 16) {
+        float qf_x[16];
+        #pragma unroll
+        for (int qf_u = 0; qf_u < 16; ++qf_u) {
+          const int j = qf_j0 + qf_u;
+          if (j < n_N) qf_x[qf_u] = qf_h2f(p_K[qf_base + j * 64]);
+        }
+        #pragma unroll
+        for (int qf_u = 0; qf_u < 16; ++qf_u) {
+          if (qf_j0 + qf_u < n_N) qf_sum = qf_sum + qf_x[qf_u];
+        }
       }
       const float qf_m = qf_sum / (float)n_N;
       b_K_mean[k] = qf_m;
+      #pragma unroll 16
       for (int j = 0; j < n_N; ++j) {
-        b_K_centred[qf_base + j * (1 * n_D)] = qf_h2f(p_K[qf_base + j * (1 * n_D)]) - qf_m;
+        b_K_centred[qf_base + j * 64] = qf_h2f(p_K[qf_base + j * 64]) - qf_m;
       }
     }
   }
   // amax of %K.centred starts at 0
-  for (int qf_w = qf_warp0; qf_w < 1LL * n_Z * n_H * n_N; qf_w += qf_nthreads) {
+  for (int qf_w = qf_warp0; qf_w < (n_Z * n_H * n_N); qf_w += qf_nthreads) {
     const int k = qf_w + qf_lane;
-    if (k < 1LL * n_Z * n_H * n_N) {
+    if (k < (n_Z * n_H * n_N)) {
       b_K_s_amax[k] = 0.0f;
     }
   }
   // amax of %V starts at 0
-  for (int qf_w = qf_warp0; qf_w < 1LL * n_Z * n_H * n_D; qf_w += qf_nthreads) {
+  for (int qf_w = qf_warp0; qf_w < (64 * n_Z * n_H); qf_w += qf_nthreads) {
     const int k = qf_w + qf_lane;
-    if (k < 1LL * n_Z * n_H * n_D) {
+    if (k < (64 * n_Z * n_H)) {
       b_V_s_amax[k] = 0.0f;
     }
   }
   // phase 1: what follows reads what came before
   qf_grid_sync(reinterpret_cast<unsigned*>(b_qf_barrier));
   // amax of %Q per group (shared axes [3]): warp-segmented max, then atomic max on the float's bits (exact in any order)
-  for (int qf_w = qf_warp0; qf_w < 1LL * n_Z * n_H * n_N * n_D; qf_w += qf_nthreads) {
+  for (int qf_w = qf_warp0; qf_w < (64 * n_Z * n_H * n_N); qf_w += qf_nthreads) {
     const int k = qf_w + qf_lane;
-    const bool qf_in = k < 1LL * n_Z * n_H * n_N * n_D;
-    const int qf_g = qf_in ? (((((((k / n_D) / n_N) / n_H) % n_Z) * n_H + (((k / n_D) / n_N) % n_H)) * n_N + ((k / n_D) % n_N))) : -1;
+    const bool qf_in = k < (64 * n_Z * n_H * n_N);
+    const int qf_g = qf_in ? ((k / 64)) : -1;
     int qf_v = qf_in ? __float_as_int(fabsf(qf_h2f(p_Q[k]))) : 0;
     for (int qf_o = 1; qf_o < 32; qf_o *= 2) {
       const int qf_g2 = __shfl_down_sync(0xffffffffu, qf_g, qf_o);
@@ -158,10 +168,10 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
     if (qf_in && (qf_lane == 0 || qf_gprev != qf_g)) atomicMax(reinterpret_cast<int*>(b_Q_s_amax) + qf_g, qf_v);
   }
   // amax of %K.centred per group (shared axes [3]): warp-segmented max, then atomic max on the float's bits (exact in any order)
-  for (int qf_w = qf_warp0; qf_w < 1LL * n_Z * n_H * n_N * n_D; qf_w += qf_nthreads) {
+  for (int qf_w = qf_warp0; qf_w < (64 * n_Z * n_H * n_N); qf_w += qf_nthreads) {
     const int k = qf_w + qf_lane;
-    const bool qf_in = k < 1LL * n_Z * n_H * n_N * n_D;
-    const int qf_g = qf_in ? (((((((k / n_D) / n_N) / n_H) % n_Z) * n_H + (((k / n_D) / n_N) % n_H)) * n_N + (((k / n_D) % n_N) / 64 * 64))) : -1;
+    const bool qf_in = k < (64 * n_Z * n_H * n_N);
+    const int qf_g = qf_in ? (((k / (64 * n_N)) * n_N + (((k / 64) % n_N) / 64 * 64))) : -1;
     int qf_v = qf_in ? __float_as_int(fabsf(b_K_centred[k])) : 0;
     for (int qf_o = 1; qf_o < 32; qf_o *= 2) {
       const int qf_g2 = __shfl_down_sync(0xffffffffu, qf_g, qf_o);
@@ -172,10 +182,10 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
     if (qf_in && (qf_lane == 0 || qf_gprev != qf_g)) atomicMax(reinterpret_cast<int*>(b_K_s_amax) + qf_g, qf_v);
   }
   // amax of %V per group (shared axes [2]): warp-segmented max, then atomic max on the float's bits (exact in any order)
-  for (int qf_w = qf_warp0; qf_w < 1LL * n_Z * n_H * n_N * n_D; qf_w += qf_nthreads) {
+  for (int qf_w = qf_warp0; qf_w < (64 * n_Z * n_H * n_N); qf_w += qf_nthreads) {
     const int k = qf_w + qf_lane;
-    const bool qf_in = k < 1LL * n_Z * n_H * n_N * n_D;
-    const int qf_g = qf_in ? (((((((k / n_D) / n_N) / n_H) % n_Z) * n_H + (((k / n_D) / n_N) % n_H)) * n_D + (k % n_D))) : -1;
+    const bool qf_in = k < (64 * n_Z * n_H * n_N);
+    const int qf_g = qf_in ? (((k / (64 * n_N)) * 64 + (k % 64))) : -1;
     int qf_v = qf_in ? __float_as_int(fabsf(qf_h2f(p_V[k]))) : 0;
     for (int qf_o = 1; qf_o < 32; qf_o *= 2) {
       const int qf_g2 = __shfl_down_sync(0xffffffffu, qf_g, qf_o);
@@ -188,60 +198,60 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
   // phase 2: what follows reads what came before
   qf_grid_sync(reinterpret_cast<unsigned*>(b_qf_barrier));
   // %Q.q = quantize %Q: sat(rne(x / (amax / 127)))
-  for (int qf_w = qf_warp0; qf_w < 1LL * n_Z * n_H * n_N * n_D; qf_w += qf_nthreads) {
+  for (int qf_w = qf_warp0; qf_w < (64 * n_Z * n_H * n_N); qf_w += qf_nthreads) {
     const int k = qf_w + qf_lane;
-    if (k < 1LL * n_Z * n_H * n_N * n_D) {
-      const float qf_a = b_Q_s_amax[((((((k / n_D) / n_N) / n_H) % n_Z) * n_H + (((k / n_D) / n_N) % n_H)) * n_N + ((k / n_D) % n_N))];
+    if (k < (64 * n_Z * n_H * n_N)) {
+      const float qf_a = b_Q_s_amax[(k / 64)];
       const float qf_s = qf_a == 0.0f ? 1.0f : qf_a / (0x1.fcp6f);
       b_Q_q[k] = (i8)qf_sat(qf_f2ll_rne(qf_h2f(p_Q[k]) / qf_s), -128LL, 127LL);
     }
   }
   // %Q.s = amax / 127 of each group (1 where the group is all zeros)
-  for (int qf_w = qf_warp0; qf_w < 1LL * n_Z * n_H * n_N; qf_w += qf_nthreads) {
+  for (int qf_w = qf_warp0; qf_w < (n_Z * n_H * n_N); qf_w += qf_nthreads) {
     const int k = qf_w + qf_lane;
-    if (k < 1LL * n_Z * n_H * n_N) {
-      const float qf_a = b_Q_s_amax[(((((k / n_N) / n_H) % n_Z) * n_H + ((k / n_N) % n_H)) * n_N + (k % n_N))];
+    if (k < (n_Z * n_H * n_N)) {
+      const float qf_a = b_Q_s_amax[k];
       b_Q_s[k] = qf_a == 0.0f ? 1.0f : qf_a / (0x1.fcp6f);
     }
   }
   // %K.q = quantize %K.centred: sat(rne(x / (amax / 127)))
-  for (int qf_w = qf_warp0; qf_w < 1LL * n_Z * n_H * n_N * n_D; qf_w += qf_nthreads) {
+  for (int qf_w = qf_warp0; qf_w < (64 * n_Z * n_H * n_N); qf_w += qf_nthreads) {
     const int k = qf_w + qf_lane;
-    if (k < 1LL * n_Z * n_H * n_N * n_D) {
-      const float qf_a = b_K_s_amax[((((((k / n_D) / n_N) / n_H) % n_Z) * n_H + (((k / n_D) / n_N) % n_H)) * n_N + (((k / n_D) % n_N) / 64 * 64))];
+    if (k < (64 * n_Z * n_H * n_N)) {
+      const float qf_a = b_K_s_amax[((k / (64 * n_N)) * n_N + (((k / 64) % n_N) / 64 * 64))];
       const float qf_s = qf_a == 0.0f ? 1.0f : qf_a / (0x1.fcp6f);
       b_K_q[k] = (i8)qf_sat(qf_f2ll_rne(b_K_centred[k] / qf_s), -128LL, 127LL);
     }
   }
   // %K.s = amax / 127 of each group (1 where the group is all zeros)
-  for (int qf_w = qf_warp0; qf_w < 1LL * n_Z * n_H * n_N; qf_w += qf_nthreads) {
+  for (int qf_w = qf_warp0; qf_w < (n_Z * n_H * n_N); qf_w += qf_nthreads) {
     const int k = qf_w + qf_lane;
-    if (k < 1LL * n_Z * n_H * n_N) {
-      const float qf_a = b_K_s_amax[(((((k / n_N) / n_H) % n_Z) * n_H + ((k / n_N) % n_H)) * n_N + ((k % n_N) / 64 * 64))];
+    if (k < (n_Z * n_H * n_N)) {
+      const float qf_a = b_K_s_amax[((k / n_N) * n_N + ((k % n_N) / 64 * 64))];
       b_K_s[k] = qf_a == 0.0f ? 1.0f : qf_a / (0x1.fcp6f);
     }
   }
   // %V.q = quantize %V: sat(rne(x / (amax / 127)))
-  for (int qf_w = qf_warp0; qf_w < 1LL * n_Z * n_H * n_N * n_D; qf_w += qf_nthreads) {
+  for (int qf_w = qf_warp0; qf_w < (64 * n_Z * n_H * n_N); qf_w += qf_nthreads) {
     const int k = qf_w + qf_lane;
-    if (k < 1LL * n_Z * n_H * n_N * n_D) {
-      const float qf_a = b_V_s_amax[((((((k / n_D) / n_N) / n_H) % n_Z) * n_H + (((k / n_D) / n_N) % n_H)) * n_D + (k % n_D))];
+    if (k < (64 * n_Z * n_H * n_N)) {
+      const float qf_a = b_V_s_amax[((k / (64 * n_N)) * 64 + (k % 64))];
       const float qf_s = qf_a == 0.0f ? 1.0f : qf_a / (0x1.fcp6f);
       b_V_q[k] = (i8)qf_sat(qf_f2ll_rne(qf_h2f(p_V[k]) / qf_s), -128LL, 127LL);
     }
   }
   // %V.s = amax / 127 of each group (1 where the group is all zeros)
-  for (int qf_w = qf_warp0; qf_w < 1LL * n_Z * n_H * n_D; qf_w += qf_nthreads) {
+  for (int qf_w = qf_warp0; qf_w < (64 * n_Z * n_H); qf_w += qf_nthreads) {
     const int k = qf_w + qf_lane;
-    if (k < 1LL * n_Z * n_H * n_D) {
-      const float qf_a = b_V_s_amax[(((((k / n_D) / n_H) % n_Z) * n_H + ((k / n_D) % n_H)) * n_D + (k % n_D))];
+    if (k < (64 * n_Z * n_H)) {
+      const float qf_a = b_V_s_amax[k];
       b_V_s[k] = qf_a == 0.0f ? 1.0f : qf_a / (0x1.fcp6f);
     }
   }
   // %q.scale.pro (elementwise)
-  for (int qf_w = qf_warp0; qf_w < 1LL * n_Z * n_H * n_N; qf_w += qf_nthreads) {
+  for (int qf_w = qf_warp0; qf_w < (n_Z * n_H * n_N); qf_w += qf_nthreads) {
     const int k = qf_w + qf_lane;
-    if (k < 1LL * n_Z * n_H * n_N) {
+    if (k < (n_Z * n_H * n_N)) {
       const float e_q_scale_pro = (float)(b_Q_s[k]);
       b_q_scale_pro[k] = e_q_scale_pro;
     }
@@ -249,13 +259,22 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
   // phase 3: what follows reads what came before
   qf_grid_sync(reinterpret_cast<unsigned*>(b_qf_barrier));
   // %K.scale.max = reduce max %K.s [2]
-  for (int qf_w = qf_warp0; qf_w < 1LL * n_Z * n_H; qf_w += qf_nthreads) {
+  for (int qf_w = qf_warp0; qf_w < (n_Z * n_H); qf_w += qf_nthreads) {
     const int k = qf_w + qf_lane;
-    if (k < 1LL * n_Z * n_H) {
-      const int qf_base = ((k / (1)) * n_N * (1) + k % (1));
+    if (k < (n_Z * n_H)) {
+      const int qf_base = k * n_N;
       float qf_acc = (-qf_inf());
-      for (int j = 0; j < n_N; ++j) {
-        qf_acc = fmaxf(qf_acc, b_K_s[qf_base + j * (1)]);
+      for (int qf_j0 = 0; qf_j0 < n_N; qf_j0 += 16) {
+        float qf_x[16];
+        #pragma unroll
+        for (int qf_u = 0; qf_u < 16; ++qf_u) {
+          const int j = qf_j0 + qf_u;
+          if (j < n_N) qf_x[qf_u] = b_K_s[qf_base + j * 1];
+        }
+        #pragma unroll
+        for (int qf_u = 0; qf_u < 16; ++qf_u) {
+          if (qf_j0 + qf_u < n_N) qf_acc = fmaxf(qf_acc, qf_x[qf_u]);
+        }
       }
       b_K_scale_max[k] = qf_acc;
     }
@@ -263,13 +282,22 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
   // phase 4: what follows reads what came before
   qf_grid_sync(reinterpret_cast<unsigned*>(b_qf_barrier));
   // %K.scale.max.1 = reduce max %K.scale.max [1]
-  for (int qf_w = qf_warp0; qf_w < 1LL * n_Z; qf_w += qf_nthreads) {
+  for (int qf_w = qf_warp0; qf_w < n_Z; qf_w += qf_nthreads) {
     const int k = qf_w + qf_lane;
-    if (k < 1LL * n_Z) {
-      const int qf_base = ((k / (1)) * n_H * (1) + k % (1));
+    if (k < n_Z) {
+      const int qf_base = k * n_H;
       float qf_acc = (-qf_inf());
-      for (int j = 0; j < n_H; ++j) {
-        qf_acc = fmaxf(qf_acc, b_K_scale_max[qf_base + j * (1)]);
+      for (int qf_j0 = 0; qf_j0 < n_H; qf_j0 += 16) {
+        float qf_x[16];
+        #pragma unroll
+        for (int qf_u = 0; qf_u < 16; ++qf_u) {
+          const int j = qf_j0 + qf_u;
+          if (j < n_H) qf_x[qf_u] = b_K_scale_max[qf_base + j * 1];
+        }
+        #pragma unroll
+        for (int qf_u = 0; qf_u < 16; ++qf_u) {
+          if (qf_j0 + qf_u < n_H) qf_acc = fmaxf(qf_acc, qf_x[qf_u]);
+        }
       }
       b_K_scale_max_1[k] = qf_acc;
     }
@@ -277,13 +305,22 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
   // phase 5: what follows reads what came before
   qf_grid_sync(reinterpret_cast<unsigned*>(b_qf_barrier));
   // %K.scale.max.2 = reduce max %K.scale.max.1 [0]
-  for (int qf_w = qf_warp0; qf_w < 1LL; qf_w += qf_nthreads) {
+  for (int qf_w = qf_warp0; qf_w < 1; qf_w += qf_nthreads) {
     const int k = qf_w + qf_lane;
-    if (k < 1LL) {
-      const int qf_base = ((k / (1)) * n_Z * (1) + k % (1));
+    if (k < 1) {
+      const int qf_base = k * n_Z;
       float qf_acc = (-qf_inf());
-      for (int j = 0; j < n_Z; ++j) {
-        qf_acc = fmaxf(qf_acc, b_K_scale_max_1[qf_base + j * (1)]);
+      for (int qf_j0 = 0; qf_j0 < n_Z; qf_j0 += 16) {
+        float qf_x[16];
+        #pragma unroll
+        for (int qf_u = 0; qf_u < 16; ++qf_u) {
+          const int j = qf_j0 + qf_u;
+          if (j < n_Z) qf_x[qf_u] = b_K_scale_max_1[qf_base + j * 1];
+        }
+        #pragma unroll
+        for (int qf_u = 0; qf_u < 16; ++qf_u) {
+          if (qf_j0 + qf_u < n_Z) qf_acc = fmaxf(qf_acc, qf_x[qf_u]);
+        }
       }
       b_K_scale_max_2[k] = qf_acc;
     }
@@ -291,9 +328,9 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
   // phase 6: what follows reads what came before
   qf_grid_sync(reinterpret_cast<unsigned*>(b_qf_barrier));
   // %33.pro, %sm.pro, %inv_sm.pro, %rs.pro, %37.pro, %38.pro, %47.pro, %66.pro, %104.pro, %116.pro, %k.scale.pro, %13.pro, %16.pro, %exp_m.pro, %exp_xmin.pro, %poly_k2.pro, %req_m.pro, %realign_m.pro, %119.pro, %align_m.pro (elementwise)
-  for (int qf_w = qf_warp0; qf_w < 1LL * n_Z * n_H * n_N; qf_w += qf_nthreads) {
+  for (int qf_w = qf_warp0; qf_w < (n_Z * n_H * n_N); qf_w += qf_nthreads) {
     const int k = qf_w + qf_lane;
-    if (k < 1LL * n_Z * n_H * n_N) {
+    if (k < (n_Z * n_H * n_N)) {
       const float e_33_pro = (b_q_scale_pro[k] * b_K_scale_max_2[0]);
       const float e_sm_pro = (e_33_pro * (s_scale * (0x1.715476p0f)));
       const float e_inv_sm_pro = ((0x1.0p0f) / e_sm_pro);

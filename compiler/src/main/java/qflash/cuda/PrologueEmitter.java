@@ -60,8 +60,13 @@ public final class PrologueEmitter {
      * holds as f16 (they are widened on read; an f16 value is exact in f32, so nothing changes).
      */
     public static Program emit(Kernel k, Set<String> halfInputs) {
+        return emit(k, halfInputs, Map.of());
+    }
+
+    /** As {@link #emit(Kernel, Set)}, with shape symbols fixed at compile time (the body's D, say): their divisions become shifts. */
+    public static Program emit(Kernel k, Set<String> halfInputs, Map<String, Integer> fixed) {
         Verifier.verifyLowered(k);
-        return new PrologueEmitter(k, halfInputs).run();
+        return new PrologueEmitter(k, halfInputs, fixed).run();
     }
 
     private final Kernel k;
@@ -75,9 +80,12 @@ public final class PrologueEmitter {
     private final Map<String, Arg> args = new LinkedHashMap<>();
     private final List<String> params = new ArrayList<>();
 
-    private PrologueEmitter(Kernel k, Set<String> halfInputs) {
+    private final Map<String, Integer> fixed;
+
+    private PrologueEmitter(Kernel k, Set<String> halfInputs, Map<String, Integer> fixed) {
         this.k = k;
         this.halfInputs = halfInputs;
+        this.fixed = fixed;
     }
 
     private Program run() {
@@ -329,56 +337,103 @@ public final class PrologueEmitter {
 
     /**
      * The group of linear index {@code k} of {@code shape}: its index over the non-shared axes, where
-     * the block axis's coordinate is rounded down to its block's first.
+     * the block axis's coordinate is rounded down to its block's first. Neighbouring axes of one role
+     * are taken as one (a row of a [Z, H, N, D] tensor with D shared is just k / D), since an integer
+     * division per axis is most of the cost of a quantization pass.
      */
     private String group(List<Dim> shape, List<Integer> shared, int blockAxis, int blockSize) {
-        String rest = "k";
-        String[] c = new String[shape.size()];
-        for (int d = shape.size() - 1; d >= 0; d--) {
-            String n = dim(shape.get(d));
-            c[d] = "(" + rest + " % " + n + ")";
-            rest = "(" + rest + " / " + n + ")";
+        List<int[]> segs = new ArrayList<>();   // [first axis, end axis, role: 0 kept, 1 shared, 2 block]
+        for (int d = 0; d < shape.size(); d++) {
+            int role = d == blockAxis && blockSize > 0 ? 2 : shared.contains(d) ? 1 : 0;
+            int[] last = segs.isEmpty() ? null : segs.get(segs.size() - 1);
+            if (last != null && last[2] == role && role != 2) last[1] = d + 1;
+            else segs.add(new int[] {d, d + 1, role});
         }
         String g = null;
-        for (int d = 0; d < shape.size(); d++) {
-            if (shared.contains(d)) continue;
-            String coord = d == blockAxis && blockSize > 0 ? "(" + c[d] + " / " + blockSize + " * " + blockSize + ")" : c[d];
-            g = g == null ? coord : "(" + g + " * " + dim(shape.get(d)) + " + " + coord + ")";
+        for (int i = 0; i < segs.size(); i++) {
+            int[] seg = segs.get(i);
+            if (seg[2] == 1) continue;
+            String size = product(shape.subList(seg[0], seg[1]));
+            String inner = product(shape.subList(seg[1], shape.size()));
+            String c = inner.equals("1") ? "k" : "(k / " + inner + ")";
+            if (i > 0) c = "(" + c + " % " + size + ")";
+            if (seg[2] == 2) c = "(" + c + " / " + blockSize + " * " + blockSize + ")";
+            g = g == null ? c : "(" + g + " * " + size + " + " + c + ")";
         }
         return g == null ? "0" : g;
     }
 
+    /** The product of {@code dims} as C: constants folded, "1" for none. */
+    private String product(List<Dim> dims) {
+        long c = 1;
+        List<String> syms = new ArrayList<>();
+        for (Dim d : dims) {
+            Integer v = d.isConst() ? Integer.valueOf(d.size()) : fixed.get(d.symbol());
+            if (v != null) c *= v;
+            else syms.add(CExpr.symbolName(d.symbol()));
+        }
+        if (c != 1 || syms.isEmpty()) syms.add(0, Long.toString(c));
+        return syms.size() == 1 ? syms.get(0) : "(" + String.join(" * ", syms) + ")";
+    }
+
     /**
-     * Thread k of a kernel over the shape without {@code axis} walks that axis: element j of its line sits
+     * Thread k of a part over the shape without {@code axis} walks that axis: element j of its line sits
      * at {@code base + j * inner}; the line has {@code len} elements.
      */
     private record AxisWalk(String len, String inner, String base) {
         String at(String j) {
-            return "qf_base + " + j + " * (" + inner + ")";
+            return "qf_base + " + j + " * " + inner;
         }
 
-        String loop() {
-            return "for (int j = 0; j < " + len + "; ++j)";
+        /**
+         * Folds the line in increasing j: {@code WALK} elements are loaded at once, so that their loads
+         * are in flight together (one thread walks a whole line; loading one element per step waited a
+         * full memory latency per element), then folded in order with {@code step} (x is the element).
+         */
+        List<Stmt> fold(String type, String load, java.util.function.Function<String, String> step) {
+            return List.of(new Model.Block("for (int qf_j0 = 0; qf_j0 < " + len + "; qf_j0 += " + WALK + ")", List.of(
+                    new Model.ArrayDecl(type, "qf_x", WALK),
+                    new Model.Line("#pragma unroll"),
+                    new Model.Block("for (int qf_u = 0; qf_u < " + WALK + "; ++qf_u)", List.of(
+                            new Model.ScalarDecl("int", "j", "qf_j0 + qf_u"),
+                            new Model.ExprStmt("if (j < " + len + ") qf_x[qf_u] = " + load))),
+                    new Model.Line("#pragma unroll"),
+                    new Model.Block("for (int qf_u = 0; qf_u < " + WALK + "; ++qf_u)", List.of(
+                            new Model.ExprStmt("if (qf_j0 + qf_u < " + len + ") " + step.apply("qf_x[qf_u]")))))));
+        }
+
+        /** Every j of the line, independently (unrolled so that several loads are in flight). */
+        List<Stmt> each(List<Stmt> body) {
+            return List.of(new Model.Line("#pragma unroll " + WALK), new Model.Block("for (int j = 0; j < " + len + "; ++j)", body));
         }
     }
 
+    /** Elements of a walked line loaded at once. */
+    private static final int WALK = 16;
+
     private AxisWalk walk(List<Dim> shape, int axis) {
-        String inner = "1", len = dim(shape.get(axis));
-        for (int d = axis + 1; d < shape.size(); d++) inner = inner + " * " + dim(shape.get(d));
-        return new AxisWalk(len, inner, "((k / (" + inner + ")) * " + len + " * (" + inner + ") + k % (" + inner + "))");
+        String inner = product(shape.subList(axis + 1, shape.size())), len = product(List.of(shape.get(axis)));
+        String base = inner.equals("1") ? "k * " + len : "((k / " + inner + ") * " + len + " * " + inner + " + k % " + inner + ")";
+        return new AxisWalk(len, inner, base);
+    }
+
+    /** The C type an element of {@code v} is read as (f16 inputs are widened to f32). */
+    private static String readType(Value v) {
+        Elem e = v.type().elem();
+        return e == Elem.F16 ? "float" : CExpr.ctype(e);
     }
 
     private void center(Op.Center c) {
         Value x = c.x();
         Buffer cb = buffers.get(c.centred()), mb = buffers.get(c.mean());
         AxisWalk w = walk(x.type().shape(), c.axis());
-        List<Stmt> body = List.of(
-                new Model.ScalarDecl("int", "qf_base", w.base()),
-                new Model.Var("float", "qf_sum", "0.0f"),
-                new Model.Block(w.loop(), List.of(new Model.Assign("qf_sum", "qf_sum + " + read(x, w.at("j"))))),
-                new Model.ScalarDecl("float", "qf_m", "qf_sum / (float)" + w.len()),
-                new Model.Assign(mb.name() + "[k]", "qf_m"),
-                new Model.Block(w.loop(), List.of(new Model.Assign(cb.name() + "[" + w.at("j") + "]", read(x, w.at("j")) + " - qf_m"))));
+        List<Stmt> body = new ArrayList<>();
+        body.add(new Model.ScalarDecl("int", "qf_base", w.base()));
+        body.add(new Model.Var("float", "qf_sum", "0.0f"));
+        body.addAll(w.fold("float", read(x, w.at("j")), e -> "qf_sum = qf_sum + " + e));
+        body.add(new Model.ScalarDecl("float", "qf_m", "qf_sum / (float)" + w.len()));
+        body.add(new Model.Assign(mb.name() + "[k]", "qf_m"));
+        body.addAll(w.each(List.of(new Model.Assign(cb.name() + "[" + w.at("j") + "]", read(x, w.at("j")) + " - qf_m"))));
         kernel(mb.shape(), c.centred() + ", " + c.mean() + " = center " + x + " along axis " + c.axis() + ": sums in increasing order, as the interpreter", body, cb.name(), mb.name());
     }
 
@@ -390,13 +445,14 @@ public final class PrologueEmitter {
         String t = CExpr.ctype(e);
         boolean max = r.kind() == Op.RedKind.MAX;
         String init = max ? (e.isInt ? CExpr.literal(e, e.min()) : "(-qf_inf())") : CExpr.literal(e, 0);
-        String x = read(a, w.at("j"));
-        String step = max ? (e.isInt ? "max(qf_acc, (" + t + ")" + x + ")" : "fmaxf(qf_acc, " + x + ")") : (e.isInt ? "qf_add_" + t + "(qf_acc, " + x + ")" : "qf_acc + " + x);
-        kernel(rb.shape(), r.result() + " = reduce " + r.kind().text() + " " + a + " [" + r.axis() + "]", List.of(
-                new Model.ScalarDecl("int", "qf_base", w.base()),
-                new Model.Var(t, "qf_acc", init),
-                new Model.Block(w.loop(), List.of(new Model.Assign("qf_acc", step))),
-                new Model.Assign(rb.name() + "[k]", "qf_acc")), rb.name());
+        java.util.function.Function<String, String> step = x -> "qf_acc = " + (max ? (e.isInt ? "max(qf_acc, (" + t + ")" + x + ")" : "fmaxf(qf_acc, " + x + ")")
+                : (e.isInt ? "qf_add_" + t + "(qf_acc, " + x + ")" : "qf_acc + " + x));
+        List<Stmt> body = new ArrayList<>();
+        body.add(new Model.ScalarDecl("int", "qf_base", w.base()));
+        body.add(new Model.Var(t, "qf_acc", init));
+        body.addAll(w.fold(readType(a), read(a, w.at("j")), step));
+        body.add(new Model.Assign(rb.name() + "[k]", "qf_acc"));
+        kernel(rb.shape(), r.result() + " = reduce " + r.kind().text() + " " + a + " [" + r.axis() + "]", body, rb.name());
     }
 
     private static boolean pointOp(Op op) {
@@ -514,12 +570,11 @@ public final class PrologueEmitter {
     }
 
     private String dim(Dim d) {
-        return d.isConst() ? Integer.toString(d.size()) : CExpr.symbolName(d.symbol());
+        return product(List.of(d));
     }
 
+    /** The element count of {@code shape} (below 2^31: the runtime checks). */
     private String count(List<Dim> shape) {
-        StringBuilder s = new StringBuilder("1LL");
-        for (Dim d : shape) s.append(" * ").append(dim(d));
-        return s.toString();
+        return product(shape);
     }
 }

@@ -40,7 +40,7 @@ class CudaEmitterTest {
 
     /** The prologue kernel's source ({@code d} &lt; 0), or the body's. */
     static String source(Case c) {
-        return c.d() < 0 ? PrologueEmitter.emit(kernel(c.sample(), c.pipeline(), c.opts(), c.tunables()), Set.of("Q", "K", "V")).source()
+        return c.d() < 0 ? PrologueEmitter.emit(kernel(c.sample(), c.pipeline(), c.opts(), c.tunables()), Set.of("Q", "K", "V"), Map.of("D", 64)).source()
                 : cuda(c.sample(), c.pipeline(), c.opts(), c.tunables(), c.d());
     }
 

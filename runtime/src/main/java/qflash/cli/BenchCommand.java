@@ -69,7 +69,8 @@ public final class BenchCommand implements Callable<Integer> {
 
     record Row(String name, int batch, Shape shape) {}
 
-    record Result(Row row, String kernel, double kernelMs, double callMs) {}
+    /** {@code prologueMs}: the prologue kernel alone (NaN for a pipeline without one). */
+    record Result(Row row, String kernel, double kernelMs, double callMs, double prologueMs) {}
 
     @Override
     public Integer call() throws Exception {
@@ -105,7 +106,7 @@ public final class BenchCommand implements Callable<Integer> {
                 try (CudaBackend.Call call = gpu.new Call(c, dev, Map.of())) {
                     double kernelMs = call.medianKernelMillis(warmup, reps);
                     double callMs = call.medianCallMillis(warmup, reps);
-                    results.add(new Result(row, kernel.pipeline, kernelMs, callMs));
+                    results.add(new Result(row, kernel.pipeline, kernelMs, callMs, call.medianPrologueMillis(warmup, reps)));
                 } finally {
                     dev.values().forEach(DeviceTensor::close);
                 }
@@ -149,13 +150,14 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     private static void print(PrintWriter out, List<Result> results, Map<String, Map<String, Double>> ref, List<String> compileLines, String device) {
-        out.printf("%-4s %4s %-22s %10s %10s %10s %10s %8s %10s %10s %8s%n", "row", "b", "shape", "ours ms", "flash", "cudnn", "efficient", "ratio", "call ms", "torch call", "ratio");
+        out.printf("%-4s %4s %-22s %10s %10s %10s %10s %8s %10s %10s %8s %10s%n", "row", "b", "shape", "ours ms", "flash", "cudnn", "efficient", "ratio", "call ms", "torch call", "ratio", "prologue");
         for (Result r : results) {
             Map<String, Double> m = ref.getOrDefault(r.row().name() + "|" + r.row().batch(), Map.of());
             double bk = best(m, ""), bc = best(m, "call:");
-            out.printf(Locale.ROOT, "%-4s %4d %-22s %10.4f %10s %10s %10s %8s %10.4f %10s %8s%n", r.row().name(), r.row().batch(), r.row().shape(), r.kernelMs(),
+            out.printf(Locale.ROOT, "%-4s %4d %-22s %10.4f %10s %10s %10s %8s %10.4f %10s %8s %10s%n", r.row().name(), r.row().batch(), r.row().shape(), r.kernelMs(),
                     fmt(m.get("flash")), fmt(m.get("cudnn")), fmt(m.get("efficient")), Double.isNaN(bk) ? "-" : String.format(Locale.ROOT, "%.2f", r.kernelMs() / bk),
-                    r.callMs(), fmt(Double.isNaN(bc) ? null : bc), Double.isNaN(bc) ? "-" : String.format(Locale.ROOT, "%.2f", r.callMs() / bc));
+                    r.callMs(), fmt(Double.isNaN(bc) ? null : bc), Double.isNaN(bc) ? "-" : String.format(Locale.ROOT, "%.2f", r.callMs() / bc),
+                    fmt(Double.isNaN(r.prologueMs()) ? null : r.prologueMs()));
         }
         out.println("ratio = ours / best PyTorch backend (below 1: we are faster); " + device);
         compileLines.forEach(out::println);
@@ -167,13 +169,14 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     private void write(List<Result> results, Map<String, Map<String, Double>> ref, String device) throws IOException {
-        StringBuilder sb = new StringBuilder("row,b,Z,H,N,D,kernel,kernel_ms,call_ms,sdpa_flash_ms,sdpa_cudnn_ms,sdpa_efficient_ms,best_sdpa_ms,ratio,sdpa_best_call_ms,call_ratio,device\n");
+        StringBuilder sb = new StringBuilder("row,b,Z,H,N,D,kernel,kernel_ms,call_ms,sdpa_flash_ms,sdpa_cudnn_ms,sdpa_efficient_ms,best_sdpa_ms,ratio,sdpa_best_call_ms,call_ratio,prologue_ms,device\n");
         for (Result r : results) {
             Map<String, Double> m = ref.getOrDefault(r.row().name() + "|" + r.row().batch(), Map.of());
             double bk = best(m, ""), bc = best(m, "call:");
             Shape s = r.row().shape();
-            sb.append(String.format(Locale.ROOT, "%s,%d,%d,%d,%d,%d,%s,%.5f,%.5f,%s,%s,%s,%.5f,%.3f,%.5f,%.3f,%s%n", r.row().name(), r.row().batch(), s.z(), s.h(), s.n(), s.d(),
-                    r.kernel(), r.kernelMs(), r.callMs(), fmt(m.get("flash")), fmt(m.get("cudnn")), fmt(m.get("efficient")), bk, r.kernelMs() / bk, bc, r.callMs() / bc, device));
+            sb.append(String.format(Locale.ROOT, "%s,%d,%d,%d,%d,%d,%s,%.5f,%.5f,%s,%s,%s,%.5f,%.3f,%.5f,%.3f,%s,%s%n", r.row().name(), r.row().batch(), s.z(), s.h(), s.n(), s.d(),
+                    r.kernel(), r.kernelMs(), r.callMs(), fmt(m.get("flash")), fmt(m.get("cudnn")), fmt(m.get("efficient")), bk, r.kernelMs() / bk, bc, r.callMs() / bc,
+                    Double.isNaN(r.prologueMs()) ? "" : String.format(Locale.ROOT, "%.5f", r.prologueMs()), device));
         }
         if (output.getParent() != null) Files.createDirectories(output.getParent());
         Files.writeString(output, sb);

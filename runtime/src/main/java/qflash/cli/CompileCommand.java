@@ -40,7 +40,7 @@ public final class CompileCommand implements Callable<Integer> {
     @Option(names = {"-o", "--output"}, paramLabel = "OUT", description = "write to OUT instead of standard output")
     Path output;
 
-    @Option(names = "--dim", paramLabel = "SYM=N", description = "with --emit cuda: a shape the kernel is specialised for (default D=64)")
+    @Option(names = "--dim", paramLabel = "SYM=N", description = "with --emit cuda or cuda-prologue: a shape the kernel is specialised for (default D=64)")
     java.util.Map<String, Integer> dims = new java.util.LinkedHashMap<>();
 
     @Option(names = "--prove", description = "with --emit ranges: cover every sm by intervals (a proof; about a minute) instead of sampling it")
@@ -85,7 +85,9 @@ public final class CompileCommand implements Callable<Integer> {
             case "cuda-prologue" -> {
                 Kernel k = Compiler.lower(kernel.tileIr(src, null), kernel.pipeline(), null);
                 if (!k.hasPrologue()) throw new UserError("the " + kernel.pipeline() + " pipeline leaves kernel @" + k.name() + " no prologue");
-                text.append(qflash.cuda.PrologueEmitter.emit(k, java.util.Set.of()).source());
+                java.util.Map<String, Integer> fixed = new java.util.LinkedHashMap<>(java.util.Map.of("D", 64));
+                fixed.putAll(dims);
+                text.append(qflash.cuda.PrologueEmitter.emit(k, java.util.Set.of(), fixed).source());
             }
             case "ir-after-all" -> {
                 Kernel k = kernel.tileIr(src, null);

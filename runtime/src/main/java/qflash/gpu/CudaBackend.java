@@ -98,7 +98,7 @@ public final class CudaBackend implements AutoCloseable {
     /** As above; the body stores the float outputs named in {@code halfOutputs} as f16. */
     public Compiled compile(Kernel k, int d, String sourceFile, Set<String> halfInputs, Set<String> halfOutputs) {
         CudaEmitter.CudaKernel code = CudaEmitter.emit(k, Map.of("D", d), sourceFile, halfOutputs);
-        PrologueEmitter.Program pro = k.hasPrologue() ? PrologueEmitter.emit(k, halfInputs) : null;
+        PrologueEmitter.Program pro = k.hasPrologue() ? PrologueEmitter.emit(k, halfInputs, Map.of("D", d)) : null;
         long t0 = System.nanoTime();
         byte[] cubin = cache.cubin(nvrtc, code.source(), sourceFile, device.arch(), NVRTC_OPTIONS);
         boolean hit = cache.lastHit();
@@ -225,6 +225,15 @@ public final class CudaBackend implements AutoCloseable {
             return medianBodyMillis(c, grid, bodyParams, warmup, reps);
         }
 
+        /** Median time in ms of the prologue kernel alone (CUDA events), NaN without a prologue. */
+        public double medianPrologueMillis(int warmup, int reps) {
+            if (c.prologueFns().isEmpty()) return Double.NaN;
+            run();
+            return medianEventMillis(warmup, reps, () -> {
+                for (CUfunction f : c.prologueFns()) cuLaunchKernel(f, proBlocks, 1, 1, PrologueEmitter.THREADS, 1, 1, 0, null, proParams, null);
+            });
+        }
+
         /** Median host wall time in ms of whole calls (issue every launch, wait for the result). */
         public double medianCallMillis(int warmup, int reps) {
             double[] t = new double[reps];
@@ -263,6 +272,12 @@ public final class CudaBackend implements AutoCloseable {
 
     /** Median of {@code reps} launches of the body alone on the default stream, each timed with CUDA events. */
     private static double medianBodyMillis(Compiled c, int[] grid, Pointer params, int warmup, int reps) {
+        return medianEventMillis(warmup, reps,
+                () -> cuLaunchKernel(c.function(), grid[0], grid[1], grid[2], c.code().threads(), 1, 1, c.code().smemBytes(), null, params, null));
+    }
+
+    /** Median of {@code reps} runs of {@code launch} on the default stream, each timed with CUDA events, after {@code warmup}. */
+    private static double medianEventMillis(int warmup, int reps, Runnable launch) {
         CUevent start = new CUevent(), stop = new CUevent();
         cuEventCreate(start, 0);
         cuEventCreate(stop, 0);
@@ -270,7 +285,7 @@ public final class CudaBackend implements AutoCloseable {
         float[] ms = {0};
         for (int i = 0; i < warmup + reps; i++) {
             cuEventRecord(start, null);
-            cuLaunchKernel(c.function(), grid[0], grid[1], grid[2], c.code().threads(), 1, 1, c.code().smemBytes(), null, params, null);
+            launch.run();
             cuEventRecord(stop, null);
             cuEventSynchronize(stop);
             cuEventElapsedTime(ms, start, stop);
