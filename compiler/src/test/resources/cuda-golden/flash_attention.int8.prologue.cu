@@ -104,6 +104,9 @@ __device__ __forceinline__ void qf_grid_sync(unsigned* bar) {
 extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restrict__ p_Q, f16* __restrict__ p_K, f16* __restrict__ p_V, float* __restrict__ p_O, float s_scale, i8* __restrict__ b_Q_q, float* __restrict__ b_Q_s, float* __restrict__ b_Q_s_amax, float* __restrict__ b_K_centred, float* __restrict__ b_K_mean, i8* __restrict__ b_K_q, float* __restrict__ b_K_s, float* __restrict__ b_K_s_amax, i8* __restrict__ b_V_q, float* __restrict__ b_V_s, float* __restrict__ b_V_s_amax, float* __restrict__ b_K_scale_max, float* __restrict__ b_K_scale_max_1, float* __restrict__ b_K_scale_max_2, float* __restrict__ b_q_scale_pro, int* __restrict__ b_rs_pro, int* __restrict__ b_exp_m_pro, int* __restrict__ b_exp_xmin_pro, int* __restrict__ b_poly_k2_pro, int* __restrict__ b_req_m_pro, int* __restrict__ b_realign_m_pro, i64* __restrict__ b_119_pro, int* __restrict__ b_align_m_pro, int* __restrict__ b_qf_barrier, int n_D, int n_H, int n_N, int n_Z) {
   const int qf_nthreads = gridDim.x * blockDim.x, qf_lane = threadIdx.x & 31;
   const int qf_warp0 = (blockIdx.x * blockDim.x + threadIdx.x) & ~31;   // this warp's first element in a grid loop
+  // rows of a centred tensor staged by the block, and the means of its columns
+  __shared__ float qf_slab[8192];
+  __shared__ float qf_cols[1024];
   // amax of %Q starts at 0
   for (int qf_w = qf_warp0; qf_w < (n_Z * n_H * n_N); qf_w += qf_nthreads) {
     const int k = qf_w + qf_lane;
@@ -111,30 +114,35 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
       b_Q_s_amax[k] = 0.0f;
     }
   }
-  // %K.centred, %K.mean = center %K along axis 2: sums in increasing order, as the interpreter
-  for (int qf_w = qf_warp0; qf_w < (64 * n_Z * n_H); qf_w += qf_nthreads) {
-    const int k = qf_w + qf_lane;
-    if (k < (64 * n_Z * n_H)) {
-      const int qf_base = ((k / 64) * n_N * 64 + k % 64);
+   {
+    const int k = blockIdx.x * blockDim.x + threadIdx.x;
+    // %K.centred, %K.mean = center %K along axis 2: sums in increasing order, as the interpreter; one block per group of 64 columns, rows staged in shared memory
+    for (int qf_o = blockIdx.x; qf_o < (n_Z * n_H); qf_o += gridDim.x) {
+      const int qf_base = qf_o * (n_N * 64);
       float qf_sum = 0.0f;
-      for (int qf_j0 = 0; qf_j0 < n_N; qf_j0 += 16) {
-        float qf_x[16];
-        #pragma unroll
-        for (int qf_u = 0; qf_u < 16; ++qf_u) {
-          const int j = qf_j0 + qf_u;
-          if (j < n_N) qf_x[qf_u] = qf_h2f(p_K[qf_base + j * 64]);
+      for (int qf_r0 = 0; qf_r0 < n_N; qf_r0 += 128) {
+        const int qf_n = min(128, n_N - qf_r0);
+        __syncthreads();
+        for (int qf_e = threadIdx.x; qf_e < qf_n * 64; qf_e += blockDim.x) {
+          qf_slab[qf_e] = qf_h2f(p_K[qf_base + qf_r0 * 64 + qf_e]);
         }
-        #pragma unroll
-        for (int qf_u = 0; qf_u < 16; ++qf_u) {
-          if (qf_j0 + qf_u < n_N) qf_sum = qf_sum + qf_x[qf_u];
+        __syncthreads();
+        if (threadIdx.x < 64) {
+          for (int qf_r = 0; qf_r < qf_n; ++qf_r) {
+            qf_sum = qf_sum + qf_slab[qf_r * 64 + threadIdx.x];
+          }
         }
       }
-      const float qf_m = qf_sum / (float)n_N;
-      b_K_mean[k] = qf_m;
-      #pragma unroll 16
-      for (int j = 0; j < n_N; ++j) {
-        b_K_centred[qf_base + j * 64] = qf_h2f(p_K[qf_base + j * 64]) - qf_m;
+      if (threadIdx.x < 64) {
+        const float qf_m = qf_sum / (float)n_N;
+        b_K_mean[qf_o * 64 + threadIdx.x] = qf_m;
+        qf_cols[threadIdx.x] = qf_m;
       }
+      __syncthreads();
+      for (int qf_e = threadIdx.x; qf_e < n_N * 64; qf_e += blockDim.x) {
+        b_K_centred[qf_base + qf_e] = qf_h2f(p_K[qf_base + qf_e]) - qf_cols[qf_e % 64];
+      }
+      __syncthreads();
     }
   }
   // amax of %K.centred starts at 0
@@ -258,72 +266,48 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
   }
   // phase 3: what follows reads what came before
   qf_grid_sync(reinterpret_cast<unsigned*>(b_qf_barrier));
-  // %K.scale.max = reduce max %K.s [2]
-  for (int qf_w = qf_warp0; qf_w < (n_Z * n_H); qf_w += qf_nthreads) {
+  // %K.scale.max = reduce max %K.s [2]: a warp per line (the same result in any order)
+  for (int qf_w = qf_warp0; qf_w < (n_Z * n_H) * 32; qf_w += qf_nthreads) {
     const int k = qf_w + qf_lane;
-    if (k < (n_Z * n_H)) {
-      const int qf_base = k * n_N;
-      float qf_acc = (-qf_inf());
-      for (int qf_j0 = 0; qf_j0 < n_N; qf_j0 += 16) {
-        float qf_x[16];
-        #pragma unroll
-        for (int qf_u = 0; qf_u < 16; ++qf_u) {
-          const int j = qf_j0 + qf_u;
-          if (j < n_N) qf_x[qf_u] = b_K_s[qf_base + j * 1];
-        }
-        #pragma unroll
-        for (int qf_u = 0; qf_u < 16; ++qf_u) {
-          if (qf_j0 + qf_u < n_N) qf_acc = fmaxf(qf_acc, qf_x[qf_u]);
-        }
-      }
-      b_K_scale_max[k] = qf_acc;
+    const int qf_o = k >> 5;
+    float qf_acc = (-qf_inf());
+    for (int j = qf_lane; j < n_N; j += 32) {
+      qf_acc = fmaxf(qf_acc, b_K_s[qf_o * n_N + j]);
     }
+    for (int qf_s = 16; qf_s > 0; qf_s /= 2) {
+      qf_acc = fmaxf(qf_acc, __shfl_xor_sync(0xffffffffu, qf_acc, qf_s));
+    }
+    if (qf_lane == 0) b_K_scale_max[qf_o] = qf_acc;
   }
   // phase 4: what follows reads what came before
   qf_grid_sync(reinterpret_cast<unsigned*>(b_qf_barrier));
-  // %K.scale.max.1 = reduce max %K.scale.max [1]
-  for (int qf_w = qf_warp0; qf_w < n_Z; qf_w += qf_nthreads) {
+  // %K.scale.max.1 = reduce max %K.scale.max [1]: a warp per line (the same result in any order)
+  for (int qf_w = qf_warp0; qf_w < n_Z * 32; qf_w += qf_nthreads) {
     const int k = qf_w + qf_lane;
-    if (k < n_Z) {
-      const int qf_base = k * n_H;
-      float qf_acc = (-qf_inf());
-      for (int qf_j0 = 0; qf_j0 < n_H; qf_j0 += 16) {
-        float qf_x[16];
-        #pragma unroll
-        for (int qf_u = 0; qf_u < 16; ++qf_u) {
-          const int j = qf_j0 + qf_u;
-          if (j < n_H) qf_x[qf_u] = b_K_scale_max[qf_base + j * 1];
-        }
-        #pragma unroll
-        for (int qf_u = 0; qf_u < 16; ++qf_u) {
-          if (qf_j0 + qf_u < n_H) qf_acc = fmaxf(qf_acc, qf_x[qf_u]);
-        }
-      }
-      b_K_scale_max_1[k] = qf_acc;
+    const int qf_o = k >> 5;
+    float qf_acc = (-qf_inf());
+    for (int j = qf_lane; j < n_H; j += 32) {
+      qf_acc = fmaxf(qf_acc, b_K_scale_max[qf_o * n_H + j]);
     }
+    for (int qf_s = 16; qf_s > 0; qf_s /= 2) {
+      qf_acc = fmaxf(qf_acc, __shfl_xor_sync(0xffffffffu, qf_acc, qf_s));
+    }
+    if (qf_lane == 0) b_K_scale_max_1[qf_o] = qf_acc;
   }
   // phase 5: what follows reads what came before
   qf_grid_sync(reinterpret_cast<unsigned*>(b_qf_barrier));
-  // %K.scale.max.2 = reduce max %K.scale.max.1 [0]
-  for (int qf_w = qf_warp0; qf_w < 1; qf_w += qf_nthreads) {
+  // %K.scale.max.2 = reduce max %K.scale.max.1 [0]: a warp per line (the same result in any order)
+  for (int qf_w = qf_warp0; qf_w < 1 * 32; qf_w += qf_nthreads) {
     const int k = qf_w + qf_lane;
-    if (k < 1) {
-      const int qf_base = k * n_Z;
-      float qf_acc = (-qf_inf());
-      for (int qf_j0 = 0; qf_j0 < n_Z; qf_j0 += 16) {
-        float qf_x[16];
-        #pragma unroll
-        for (int qf_u = 0; qf_u < 16; ++qf_u) {
-          const int j = qf_j0 + qf_u;
-          if (j < n_Z) qf_x[qf_u] = b_K_scale_max_1[qf_base + j * 1];
-        }
-        #pragma unroll
-        for (int qf_u = 0; qf_u < 16; ++qf_u) {
-          if (qf_j0 + qf_u < n_Z) qf_acc = fmaxf(qf_acc, qf_x[qf_u]);
-        }
-      }
-      b_K_scale_max_2[k] = qf_acc;
+    const int qf_o = k >> 5;
+    float qf_acc = (-qf_inf());
+    for (int j = qf_lane; j < n_Z; j += 32) {
+      qf_acc = fmaxf(qf_acc, b_K_scale_max_1[qf_o * n_Z + j]);
     }
+    for (int qf_s = 16; qf_s > 0; qf_s /= 2) {
+      qf_acc = fmaxf(qf_acc, __shfl_xor_sync(0xffffffffu, qf_acc, qf_s));
+    }
+    if (qf_lane == 0) b_K_scale_max_2[qf_o] = qf_acc;
   }
   // phase 6: what follows reads what came before
   qf_grid_sync(reinterpret_cast<unsigned*>(b_qf_barrier));

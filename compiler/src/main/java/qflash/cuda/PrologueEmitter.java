@@ -159,6 +159,11 @@ public final class PrologueEmitter {
         int[] phase = phases(w);
         int phases = parts.isEmpty() ? 0 : java.util.Arrays.stream(phase).max().getAsInt() + 1;
         List<Stmt> body = new ArrayList<>();
+        if (usesSlab) {
+            body.add(new Model.Comment("rows of a centred tensor staged by the block, and the means of its columns"));
+            body.add(new Model.ArrayDecl("__shared__ float", "qf_slab", SLAB));
+            body.add(new Model.ArrayDecl("__shared__ float", "qf_cols", THREADS));
+        }
         for (int p = 0; p < phases; p++) {
             if (p > 0) body.add(new Model.GridSync("reinterpret_cast<unsigned*>(" + BARRIER + ")", "phase " + p + ": what follows reads what came before"));
             for (int j = 0; j < parts.size(); j++) {
@@ -166,7 +171,7 @@ public final class PrologueEmitter {
                 if (phase[j] != p) continue;
                 body.add(part.threads() == null
                         ? new Model.Block("", prepend(new Model.ScalarDecl("int", "k", "blockIdx.x * blockDim.x + threadIdx.x"), prepend(new Model.Comment(part.what()), part.body())))
-                        : new Model.GridLoop(part.what(), count(part.threads()), part.guarded(), part.body()));
+                        : new Model.GridLoop(part.what(), part.width() == 1 ? count(part.threads()) : count(part.threads()) + " * " + part.width(), part.guarded(), part.body()));
             }
         }
         String what = parts.size() + " parts in " + phases + " phases";
@@ -211,7 +216,8 @@ public final class PrologueEmitter {
      */
     private boolean pointwise(int i, int j, Set<String> shared, List<String> texts) {
         Part a = parts.get(i), b = parts.get(j);
-        if (a.threads() == null || b.threads() == null || !a.guarded() || !b.guarded() || !count(a.threads()).equals(count(b.threads()))) return false;
+        if (a.threads() == null || b.threads() == null || !a.guarded() || !b.guarded() || a.width() != 1 || b.width() != 1
+                || !count(a.threads()).equals(count(b.threads()))) return false;
         for (String name : shared) {
             for (String t : List.of(texts.get(i), texts.get(j))) {
                 java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\b" + name + "\\b").matcher(t);
@@ -270,20 +276,21 @@ public final class PrologueEmitter {
     // ------------------------------------------------------------ parts
 
     /**
-     * One piece of prologue work: one thread per element of {@code threads} (k is the element), or, when
-     * null, one run per thread of the grid (k is the thread) that loops by itself. {@code writes} names
-     * the buffers it writes.
+     * One piece of prologue work: {@code width} threads per element of {@code threads} (k is the
+     * thread's place in that grid loop: the element, or with width 32 the element's warp and lane), or,
+     * when null, one run per thread of the grid (k is the thread) that loops by itself. {@code writes}
+     * names the buffers it writes.
      */
-    private record Part(String what, List<Dim> threads, boolean guarded, List<Stmt> body, List<String> writes) {}
+    private record Part(String what, List<Dim> threads, int width, boolean guarded, List<Stmt> body, List<String> writes) {}
 
     /** One thread per element of {@code threads}: threads past the end do nothing. */
     private void kernel(List<Dim> threads, String comment, List<Stmt> body, String... writes) {
-        parts.add(new Part(comment, threads, true, body, List.of(writes)));
+        parts.add(new Part(comment, threads, 1, true, body, List.of(writes)));
     }
 
     /** Every thread of each warp runs the body (no bound check: the body handles it, for warp-wide steps). */
     private void kernelAll(List<Dim> threads, String comment, List<Stmt> body, String... writes) {
-        parts.add(new Part(comment, threads, false, body, List.of(writes)));
+        parts.add(new Part(comment, threads, 1, false, body, List.of(writes)));
     }
 
     private void quantize(Op.Quantize q) {
@@ -423,10 +430,47 @@ public final class PrologueEmitter {
         return e == Elem.F16 ? "float" : CExpr.ctype(e);
     }
 
+    /** Floats of the shared-memory slab a block stages rows of a centred tensor in. */
+    private static final int SLAB = 8192;
+    private boolean usesSlab;
+
     private void center(Op.Center c) {
         Value x = c.x();
         Buffer cb = buffers.get(c.centred()), mb = buffers.get(c.mean());
-        AxisWalk w = walk(x.type().shape(), c.axis());
+        List<Dim> shape = x.type().shape();
+        AxisWalk w = walk(shape, c.axis());
+        String what = c.centred() + ", " + c.mean() + " = center " + x + " along axis " + c.axis() + ": sums in increasing order, as the interpreter";
+        Integer inner = constant(w.inner());
+        if (inner != null && inner <= THREADS && inner <= SLAB) {
+            // One block per line group (all inner columns of one outer index): the block stages rows in
+            // shared memory with every thread, then one thread per column sums them in order. A thread
+            // walking its column in global memory waited a memory latency per row.
+            usesSlab = true;
+            String outer = product(shape.subList(0, c.axis())), lines = w.len() + " * " + inner;
+            int rows = SLAB / inner;
+            List<Stmt> perGroup = List.of(
+                    new Model.ScalarDecl("int", "qf_base", "qf_o * (" + lines + ")"),
+                    new Model.Var("float", "qf_sum", "0.0f"),
+                    new Model.Block("for (int qf_r0 = 0; qf_r0 < " + w.len() + "; qf_r0 += " + rows + ")", List.of(
+                            new Model.ScalarDecl("int", "qf_n", "min(" + rows + ", " + w.len() + " - qf_r0)"),
+                            new Model.Sync(),
+                            new Model.Block("for (int qf_e = threadIdx.x; qf_e < qf_n * " + inner + "; qf_e += blockDim.x)", List.of(
+                                    new Model.Assign("qf_slab[qf_e]", read(x, "qf_base + qf_r0 * " + inner + " + qf_e")))),
+                            new Model.Sync(),
+                            new Model.Block("if (threadIdx.x < " + inner + ")", List.of(new Model.Block("for (int qf_r = 0; qf_r < qf_n; ++qf_r)", List.of(
+                                    new Model.Assign("qf_sum", "qf_sum + qf_slab[qf_r * " + inner + " + threadIdx.x]"))))))),
+                    new Model.Block("if (threadIdx.x < " + inner + ")", List.of(
+                            new Model.ScalarDecl("float", "qf_m", "qf_sum / (float)" + w.len()),
+                            new Model.Assign(mb.name() + "[qf_o * " + inner + " + threadIdx.x]", "qf_m"),
+                            new Model.Assign("qf_cols[threadIdx.x]", "qf_m"))),
+                    new Model.Sync(),
+                    new Model.Block("for (int qf_e = threadIdx.x; qf_e < " + lines + "; qf_e += blockDim.x)", List.of(
+                            new Model.Assign(cb.name() + "[qf_base + qf_e]", read(x, "qf_base + qf_e") + " - qf_cols[qf_e % " + inner + "]"))),
+                    new Model.Sync());
+            parts.add(new Part(what + "; one block per group of " + inner + " columns, rows staged in shared memory", null, 1, false,
+                    List.of(new Model.Block("for (int qf_o = blockIdx.x; qf_o < " + outer + "; qf_o += gridDim.x)", perGroup)), List.of(cb.name(), mb.name())));
+            return;
+        }
         List<Stmt> body = new ArrayList<>();
         body.add(new Model.ScalarDecl("int", "qf_base", w.base()));
         body.add(new Model.Var("float", "qf_sum", "0.0f"));
@@ -434,7 +478,15 @@ public final class PrologueEmitter {
         body.add(new Model.ScalarDecl("float", "qf_m", "qf_sum / (float)" + w.len()));
         body.add(new Model.Assign(mb.name() + "[k]", "qf_m"));
         body.addAll(w.each(List.of(new Model.Assign(cb.name() + "[" + w.at("j") + "]", read(x, w.at("j")) + " - qf_m"))));
-        kernel(mb.shape(), c.centred() + ", " + c.mean() + " = center " + x + " along axis " + c.axis() + ": sums in increasing order, as the interpreter", body, cb.name(), mb.name());
+        kernel(mb.shape(), what, body, cb.name(), mb.name());
+    }
+
+    private static Integer constant(String c) {
+        try {
+            return Integer.valueOf(c);
+        } catch (NumberFormatException e) {
+            return null;
+        }
     }
 
     private void reduce(Op.Reduce r) {
@@ -447,12 +499,25 @@ public final class PrologueEmitter {
         String init = max ? (e.isInt ? CExpr.literal(e, e.min()) : "(-qf_inf())") : CExpr.literal(e, 0);
         java.util.function.Function<String, String> step = x -> "qf_acc = " + (max ? (e.isInt ? "max(qf_acc, (" + t + ")" + x + ")" : "fmaxf(qf_acc, " + x + ")")
                 : (e.isInt ? "qf_add_" + t + "(qf_acc, " + x + ")" : "qf_acc + " + x));
+        String what = r.result() + " = reduce " + r.kind().text() + " " + a + " [" + r.axis() + "]";
+        boolean orderFree = (max || e.isInt) && (e == Elem.F32 || e == Elem.I32 || e == Elem.I64);
+        if (orderFree && w.inner().equals("1")) {
+            // A max, or an integer (wrapping) sum, is the same in any order: a warp folds each line, its
+            // lanes taking every 32nd element, then the lanes combine by shuffles.
+            parts.add(new Part(what + ": a warp per line (the same result in any order)", rb.shape(), 32, false, List.of(
+                    new Model.ScalarDecl("int", "qf_o", "k >> 5"),
+                    new Model.Var(t, "qf_acc", init),
+                    new Model.Block("for (int j = qf_lane; j < " + w.len() + "; j += 32)", List.of(new Model.ExprStmt(step.apply(read(a, "qf_o * " + w.len() + " + j"))))),
+                    new Model.Block("for (int qf_s = 16; qf_s > 0; qf_s /= 2)", List.of(new Model.ExprStmt(step.apply("__shfl_xor_sync(0xffffffffu, qf_acc, qf_s)")))),
+                    new Model.ExprStmt("if (qf_lane == 0) " + rb.name() + "[qf_o] = qf_acc")), List.of(rb.name())));
+            return;
+        }
         List<Stmt> body = new ArrayList<>();
         body.add(new Model.ScalarDecl("int", "qf_base", w.base()));
         body.add(new Model.Var(t, "qf_acc", init));
         body.addAll(w.fold(readType(a), read(a, w.at("j")), step));
         body.add(new Model.Assign(rb.name() + "[k]", "qf_acc"));
-        kernel(rb.shape(), r.result() + " = reduce " + r.kind().text() + " " + a + " [" + r.axis() + "]", body, rb.name());
+        kernel(rb.shape(), what, body, rb.name());
     }
 
     private static boolean pointOp(Op op) {
