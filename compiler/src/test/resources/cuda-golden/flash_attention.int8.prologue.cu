@@ -108,6 +108,7 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
   __shared__ float qf_slab[8192];
   __shared__ float qf_cols[1024];
   // amax of %Q starts at 0
+  #pragma unroll 4
   for (int qf_w = qf_warp0; qf_w < (n_Z * n_H * n_N); qf_w += qf_nthreads) {
     const int k = qf_w + qf_lane;
     if (k < (n_Z * n_H * n_N)) {
@@ -116,36 +117,68 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
   }
    {
     const int k = blockIdx.x * blockDim.x + threadIdx.x;
-    // %K.centred, %K.mean = center %K along axis 2: sums in increasing order, as the interpreter; one block per group of 64 columns, rows staged in shared memory
-    for (int qf_o = blockIdx.x; qf_o < (n_Z * n_H); qf_o += gridDim.x) {
-      const int qf_base = qf_o * (n_N * 64);
-      float qf_sum = 0.0f;
-      for (int qf_r0 = 0; qf_r0 < n_N; qf_r0 += 128) {
-        const int qf_n = min(128, n_N - qf_r0);
-        __syncthreads();
-        for (int qf_e = threadIdx.x; qf_e < qf_n * 64; qf_e += blockDim.x) {
-          qf_slab[qf_e] = qf_h2f(p_K[qf_base + qf_r0 * 64 + qf_e]);
-        }
-        __syncthreads();
-        if (threadIdx.x < 64) {
-          for (int qf_r = 0; qf_r < qf_n; ++qf_r) {
-            qf_sum = qf_sum + qf_slab[qf_r * 64 + threadIdx.x];
+    // %K.centred, %K.mean = center %K along axis 2: sums in increasing order, as the interpreter; a thread per column when the columns fill the grid, else a block per group of 64 columns with its rows staged in shared memory
+    if ((64 * n_Z * n_H) >= qf_nthreads) {
+      // a thread per column
+      #pragma unroll 4
+      for (int qf_w = qf_warp0; qf_w < (64 * n_Z * n_H); qf_w += qf_nthreads) {
+        const int k = qf_w + qf_lane;
+        if (k < (64 * n_Z * n_H)) {
+          const int qf_base = ((k / 64) * n_N * 64 + k % 64);
+          float qf_sum = 0.0f;
+          for (int qf_j0 = 0; qf_j0 < n_N; qf_j0 += 16) {
+            float qf_x[16];
+            #pragma unroll
+            for (int qf_u = 0; qf_u < 16; ++qf_u) {
+              const int j = qf_j0 + qf_u;
+              if (j < n_N) qf_x[qf_u] = qf_h2f(p_K[qf_base + j * 64]);
+            }
+            #pragma unroll
+            for (int qf_u = 0; qf_u < 16; ++qf_u) {
+              if (qf_j0 + qf_u < n_N) qf_sum = qf_sum + qf_x[qf_u];
+            }
+          }
+          const float qf_m = qf_sum / (float)n_N;
+          b_K_mean[k] = qf_m;
+          #pragma unroll 16
+          for (int j = 0; j < n_N; ++j) {
+            b_K_centred[qf_base + j * 64] = qf_h2f(p_K[qf_base + j * 64]) - qf_m;
           }
         }
       }
-      if (threadIdx.x < 64) {
-        const float qf_m = qf_sum / (float)n_N;
-        b_K_mean[qf_o * 64 + threadIdx.x] = qf_m;
-        qf_cols[threadIdx.x] = qf_m;
+    }
+    else {
+      for (int qf_o = blockIdx.x; qf_o < (n_Z * n_H); qf_o += gridDim.x) {
+        const int qf_base = qf_o * (n_N * 64);
+        float qf_sum = 0.0f;
+        for (int qf_r0 = 0; qf_r0 < n_N; qf_r0 += 128) {
+          const int qf_n = min(128, n_N - qf_r0);
+          __syncthreads();
+          for (int qf_e = threadIdx.x; qf_e < qf_n * 64; qf_e += blockDim.x) {
+            qf_slab[qf_e] = qf_h2f(p_K[qf_base + qf_r0 * 64 + qf_e]);
+          }
+          __syncthreads();
+          if (threadIdx.x < 64) {
+            for (int qf_r = 0; qf_r < qf_n; ++qf_r) {
+              qf_sum = qf_sum + qf_slab[qf_r * 64 + threadIdx.x];
+            }
+          }
+        }
+        if (threadIdx.x < 64) {
+          const float qf_m = qf_sum / (float)n_N;
+          b_K_mean[qf_o * 64 + threadIdx.x] = qf_m;
+          qf_cols[threadIdx.x] = qf_m;
+        }
+        __syncthreads();
+        for (int qf_e = threadIdx.x; qf_e < n_N * 64; qf_e += blockDim.x) {
+          b_K_centred[qf_base + qf_e] = qf_h2f(p_K[qf_base + qf_e]) - qf_cols[qf_e % 64];
+        }
+        __syncthreads();
       }
-      __syncthreads();
-      for (int qf_e = threadIdx.x; qf_e < n_N * 64; qf_e += blockDim.x) {
-        b_K_centred[qf_base + qf_e] = qf_h2f(p_K[qf_base + qf_e]) - qf_cols[qf_e % 64];
-      }
-      __syncthreads();
     }
   }
   // amax of %K.centred starts at 0
+  #pragma unroll 4
   for (int qf_w = qf_warp0; qf_w < (n_Z * n_H * n_N); qf_w += qf_nthreads) {
     const int k = qf_w + qf_lane;
     if (k < (n_Z * n_H * n_N)) {
@@ -153,6 +186,7 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
     }
   }
   // amax of %V starts at 0
+  #pragma unroll 4
   for (int qf_w = qf_warp0; qf_w < (64 * n_Z * n_H); qf_w += qf_nthreads) {
     const int k = qf_w + qf_lane;
     if (k < (64 * n_Z * n_H)) {
@@ -162,6 +196,7 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
   // phase 1: what follows reads what came before
   qf_grid_sync(reinterpret_cast<unsigned*>(b_qf_barrier));
   // amax of %Q per group (shared axes [3]): warp-segmented max, then atomic max on the float's bits (exact in any order)
+  #pragma unroll 4
   for (int qf_w = qf_warp0; qf_w < (64 * n_Z * n_H * n_N); qf_w += qf_nthreads) {
     const int k = qf_w + qf_lane;
     const bool qf_in = k < (64 * n_Z * n_H * n_N);
@@ -176,6 +211,7 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
     if (qf_in && (qf_lane == 0 || qf_gprev != qf_g)) atomicMax(reinterpret_cast<int*>(b_Q_s_amax) + qf_g, qf_v);
   }
   // amax of %K.centred per group (shared axes [3]): warp-segmented max, then atomic max on the float's bits (exact in any order)
+  #pragma unroll 4
   for (int qf_w = qf_warp0; qf_w < (64 * n_Z * n_H * n_N); qf_w += qf_nthreads) {
     const int k = qf_w + qf_lane;
     const bool qf_in = k < (64 * n_Z * n_H * n_N);
@@ -190,6 +226,7 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
     if (qf_in && (qf_lane == 0 || qf_gprev != qf_g)) atomicMax(reinterpret_cast<int*>(b_K_s_amax) + qf_g, qf_v);
   }
   // amax of %V per group (shared axes [2]): warp-segmented max, then atomic max on the float's bits (exact in any order)
+  #pragma unroll 4
   for (int qf_w = qf_warp0; qf_w < (64 * n_Z * n_H * n_N); qf_w += qf_nthreads) {
     const int k = qf_w + qf_lane;
     const bool qf_in = k < (64 * n_Z * n_H * n_N);
@@ -206,6 +243,7 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
   // phase 2: what follows reads what came before
   qf_grid_sync(reinterpret_cast<unsigned*>(b_qf_barrier));
   // %Q.q = quantize %Q: sat(rne(x / (amax / 127)))
+  #pragma unroll 4
   for (int qf_w = qf_warp0; qf_w < (64 * n_Z * n_H * n_N); qf_w += qf_nthreads) {
     const int k = qf_w + qf_lane;
     if (k < (64 * n_Z * n_H * n_N)) {
@@ -215,6 +253,7 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
     }
   }
   // %Q.s = amax / 127 of each group (1 where the group is all zeros)
+  #pragma unroll 4
   for (int qf_w = qf_warp0; qf_w < (n_Z * n_H * n_N); qf_w += qf_nthreads) {
     const int k = qf_w + qf_lane;
     if (k < (n_Z * n_H * n_N)) {
@@ -223,6 +262,7 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
     }
   }
   // %K.q = quantize %K.centred: sat(rne(x / (amax / 127)))
+  #pragma unroll 4
   for (int qf_w = qf_warp0; qf_w < (64 * n_Z * n_H * n_N); qf_w += qf_nthreads) {
     const int k = qf_w + qf_lane;
     if (k < (64 * n_Z * n_H * n_N)) {
@@ -232,6 +272,7 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
     }
   }
   // %K.s = amax / 127 of each group (1 where the group is all zeros)
+  #pragma unroll 4
   for (int qf_w = qf_warp0; qf_w < (n_Z * n_H * n_N); qf_w += qf_nthreads) {
     const int k = qf_w + qf_lane;
     if (k < (n_Z * n_H * n_N)) {
@@ -240,6 +281,7 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
     }
   }
   // %V.q = quantize %V: sat(rne(x / (amax / 127)))
+  #pragma unroll 4
   for (int qf_w = qf_warp0; qf_w < (64 * n_Z * n_H * n_N); qf_w += qf_nthreads) {
     const int k = qf_w + qf_lane;
     if (k < (64 * n_Z * n_H * n_N)) {
@@ -249,6 +291,7 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
     }
   }
   // %V.s = amax / 127 of each group (1 where the group is all zeros)
+  #pragma unroll 4
   for (int qf_w = qf_warp0; qf_w < (64 * n_Z * n_H); qf_w += qf_nthreads) {
     const int k = qf_w + qf_lane;
     if (k < (64 * n_Z * n_H)) {
@@ -257,6 +300,7 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
     }
   }
   // %q.scale.pro (elementwise)
+  #pragma unroll 4
   for (int qf_w = qf_warp0; qf_w < (n_Z * n_H * n_N); qf_w += qf_nthreads) {
     const int k = qf_w + qf_lane;
     if (k < (n_Z * n_H * n_N)) {
@@ -267,6 +311,7 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
   // phase 3: what follows reads what came before
   qf_grid_sync(reinterpret_cast<unsigned*>(b_qf_barrier));
   // %K.scale.max = reduce max %K.s [2]: a warp per line (the same result in any order)
+  #pragma unroll 4
   for (int qf_w = qf_warp0; qf_w < (n_Z * n_H) * 32; qf_w += qf_nthreads) {
     const int k = qf_w + qf_lane;
     const int qf_o = k >> 5;
@@ -282,6 +327,7 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
   // phase 4: what follows reads what came before
   qf_grid_sync(reinterpret_cast<unsigned*>(b_qf_barrier));
   // %K.scale.max.1 = reduce max %K.scale.max [1]: a warp per line (the same result in any order)
+  #pragma unroll 4
   for (int qf_w = qf_warp0; qf_w < n_Z * 32; qf_w += qf_nthreads) {
     const int k = qf_w + qf_lane;
     const int qf_o = k >> 5;
@@ -297,6 +343,7 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
   // phase 5: what follows reads what came before
   qf_grid_sync(reinterpret_cast<unsigned*>(b_qf_barrier));
   // %K.scale.max.2 = reduce max %K.scale.max.1 [0]: a warp per line (the same result in any order)
+  #pragma unroll 4
   for (int qf_w = qf_warp0; qf_w < 1 * 32; qf_w += qf_nthreads) {
     const int k = qf_w + qf_lane;
     const int qf_o = k >> 5;
@@ -312,6 +359,7 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
   // phase 6: what follows reads what came before
   qf_grid_sync(reinterpret_cast<unsigned*>(b_qf_barrier));
   // %33.pro, %sm.pro, %inv_sm.pro, %rs.pro, %37.pro, %38.pro, %47.pro, %66.pro, %104.pro, %116.pro, %k.scale.pro, %13.pro, %16.pro, %exp_m.pro, %exp_xmin.pro, %poly_k2.pro, %req_m.pro, %realign_m.pro, %119.pro, %align_m.pro (elementwise)
+  #pragma unroll 4
   for (int qf_w = qf_warp0; qf_w < (n_Z * n_H * n_N); qf_w += qf_nthreads) {
     const int k = qf_w + qf_lane;
     if (k < (n_Z * n_H * n_N)) {

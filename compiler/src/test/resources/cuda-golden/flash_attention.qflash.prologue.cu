@@ -105,6 +105,7 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
   const int qf_nthreads = gridDim.x * blockDim.x, qf_lane = threadIdx.x & 31;
   const int qf_warp0 = (blockIdx.x * blockDim.x + threadIdx.x) & ~31;   // this warp's first element in a grid loop
   // amax of %Q starts at 0
+  #pragma unroll 4
   for (int qf_w = qf_warp0; qf_w < 1; qf_w += qf_nthreads) {
     const int k = qf_w + qf_lane;
     if (k < 1) {
@@ -112,6 +113,7 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
     }
   }
   // amax of %K starts at 0
+  #pragma unroll 4
   for (int qf_w = qf_warp0; qf_w < 1; qf_w += qf_nthreads) {
     const int k = qf_w + qf_lane;
     if (k < 1) {
@@ -119,6 +121,7 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
     }
   }
   // amax of %V starts at 0
+  #pragma unroll 4
   for (int qf_w = qf_warp0; qf_w < 1; qf_w += qf_nthreads) {
     const int k = qf_w + qf_lane;
     if (k < 1) {
@@ -166,6 +169,7 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
   // phase 2: what follows reads what came before
   qf_grid_sync(reinterpret_cast<unsigned*>(b_qf_barrier));
   // %Q.q = quantize %Q: sat(rne(x / (amax / 127)))
+  #pragma unroll 4
   for (int qf_w = qf_warp0; qf_w < (64 * n_Z * n_H * n_N); qf_w += qf_nthreads) {
     const int k = qf_w + qf_lane;
     if (k < (64 * n_Z * n_H * n_N)) {
@@ -175,6 +179,7 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
     }
   }
   // %Q.s = amax / 127 of each group (1 where the group is all zeros)
+  #pragma unroll 4
   for (int qf_w = qf_warp0; qf_w < 1; qf_w += qf_nthreads) {
     const int k = qf_w + qf_lane;
     if (k < 1) {
@@ -183,6 +188,7 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
     }
   }
   // %K.q = quantize %K: sat(rne(x / (amax / 127)))
+  #pragma unroll 4
   for (int qf_w = qf_warp0; qf_w < (64 * n_Z * n_H * n_N); qf_w += qf_nthreads) {
     const int k = qf_w + qf_lane;
     if (k < (64 * n_Z * n_H * n_N)) {
@@ -192,6 +198,7 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
     }
   }
   // %K.s = amax / 127 of each group (1 where the group is all zeros)
+  #pragma unroll 4
   for (int qf_w = qf_warp0; qf_w < 1; qf_w += qf_nthreads) {
     const int k = qf_w + qf_lane;
     if (k < 1) {
@@ -200,6 +207,7 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
     }
   }
   // %V.q = quantize %V: sat(rne(x / (amax / 127)))
+  #pragma unroll 4
   for (int qf_w = qf_warp0; qf_w < (64 * n_Z * n_H * n_N); qf_w += qf_nthreads) {
     const int k = qf_w + qf_lane;
     if (k < (64 * n_Z * n_H * n_N)) {
@@ -209,6 +217,7 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
     }
   }
   // %V.s = amax / 127 of each group (1 where the group is all zeros)
+  #pragma unroll 4
   for (int qf_w = qf_warp0; qf_w < 1; qf_w += qf_nthreads) {
     const int k = qf_w + qf_lane;
     if (k < 1) {
@@ -219,6 +228,7 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
   // phase 3: what follows reads what came before
   qf_grid_sync(reinterpret_cast<unsigned*>(b_qf_barrier));
   // the launch constants the body takes as scalars
+  #pragma unroll 4
   for (int qf_w = qf_warp0; qf_w < 1; qf_w += qf_nthreads) {
     const int k = qf_w + qf_lane;
     if (k < 1) {

@@ -440,45 +440,50 @@ public final class PrologueEmitter {
         List<Dim> shape = x.type().shape();
         AxisWalk w = walk(shape, c.axis());
         String what = c.centred() + ", " + c.mean() + " = center " + x + " along axis " + c.axis() + ": sums in increasing order, as the interpreter";
+        List<Stmt> serial = new ArrayList<>();
+        serial.add(new Model.ScalarDecl("int", "qf_base", w.base()));
+        serial.add(new Model.Var("float", "qf_sum", "0.0f"));
+        serial.addAll(w.fold("float", read(x, w.at("j")), e -> "qf_sum = qf_sum + " + e));
+        serial.add(new Model.ScalarDecl("float", "qf_m", "qf_sum / (float)" + w.len()));
+        serial.add(new Model.Assign(mb.name() + "[k]", "qf_m"));
+        serial.addAll(w.each(List.of(new Model.Assign(cb.name() + "[" + w.at("j") + "]", read(x, w.at("j")) + " - qf_m"))));
         Integer inner = constant(w.inner());
-        if (inner != null && inner <= THREADS && inner <= SLAB) {
-            // One block per line group (all inner columns of one outer index): the block stages rows in
-            // shared memory with every thread, then one thread per column sums them in order. A thread
-            // walking its column in global memory waited a memory latency per row.
-            usesSlab = true;
-            String outer = product(shape.subList(0, c.axis())), lines = w.len() + " * " + inner;
-            int rows = SLAB / inner;
-            List<Stmt> perGroup = List.of(
-                    new Model.ScalarDecl("int", "qf_base", "qf_o * (" + lines + ")"),
-                    new Model.Var("float", "qf_sum", "0.0f"),
-                    new Model.Block("for (int qf_r0 = 0; qf_r0 < " + w.len() + "; qf_r0 += " + rows + ")", List.of(
-                            new Model.ScalarDecl("int", "qf_n", "min(" + rows + ", " + w.len() + " - qf_r0)"),
-                            new Model.Sync(),
-                            new Model.Block("for (int qf_e = threadIdx.x; qf_e < qf_n * " + inner + "; qf_e += blockDim.x)", List.of(
-                                    new Model.Assign("qf_slab[qf_e]", read(x, "qf_base + qf_r0 * " + inner + " + qf_e")))),
-                            new Model.Sync(),
-                            new Model.Block("if (threadIdx.x < " + inner + ")", List.of(new Model.Block("for (int qf_r = 0; qf_r < qf_n; ++qf_r)", List.of(
-                                    new Model.Assign("qf_sum", "qf_sum + qf_slab[qf_r * " + inner + " + threadIdx.x]"))))))),
-                    new Model.Block("if (threadIdx.x < " + inner + ")", List.of(
-                            new Model.ScalarDecl("float", "qf_m", "qf_sum / (float)" + w.len()),
-                            new Model.Assign(mb.name() + "[qf_o * " + inner + " + threadIdx.x]", "qf_m"),
-                            new Model.Assign("qf_cols[threadIdx.x]", "qf_m"))),
-                    new Model.Sync(),
-                    new Model.Block("for (int qf_e = threadIdx.x; qf_e < " + lines + "; qf_e += blockDim.x)", List.of(
-                            new Model.Assign(cb.name() + "[qf_base + qf_e]", read(x, "qf_base + qf_e") + " - qf_cols[qf_e % " + inner + "]"))),
-                    new Model.Sync());
-            parts.add(new Part(what + "; one block per group of " + inner + " columns, rows staged in shared memory", null, 1, false,
-                    List.of(new Model.Block("for (int qf_o = blockIdx.x; qf_o < " + outer + "; qf_o += gridDim.x)", perGroup)), List.of(cb.name(), mb.name())));
+        if (inner == null || inner > THREADS || inner > SLAB) {
+            kernel(mb.shape(), what, serial, cb.name(), mb.name());
             return;
         }
-        List<Stmt> body = new ArrayList<>();
-        body.add(new Model.ScalarDecl("int", "qf_base", w.base()));
-        body.add(new Model.Var("float", "qf_sum", "0.0f"));
-        body.addAll(w.fold("float", read(x, w.at("j")), e -> "qf_sum = qf_sum + " + e));
-        body.add(new Model.ScalarDecl("float", "qf_m", "qf_sum / (float)" + w.len()));
-        body.add(new Model.Assign(mb.name() + "[k]", "qf_m"));
-        body.addAll(w.each(List.of(new Model.Assign(cb.name() + "[" + w.at("j") + "]", read(x, w.at("j")) + " - qf_m"))));
-        kernel(mb.shape(), what, body, cb.name(), mb.name());
+        // With fewer columns than the grid has threads (a small batch), one block per line group (all
+        // inner columns of one outer index): the block stages rows in shared memory with every thread,
+        // then one thread per column sums them in order; a thread walking its column in global memory
+        // waited a memory latency per row. With many columns, a thread per column keeps every thread busy.
+        usesSlab = true;
+        String outer = product(shape.subList(0, c.axis())), lines = w.len() + " * " + inner;
+        int rows = SLAB / inner;
+        List<Stmt> perGroup = List.of(
+                new Model.ScalarDecl("int", "qf_base", "qf_o * (" + lines + ")"),
+                new Model.Var("float", "qf_sum", "0.0f"),
+                new Model.Block("for (int qf_r0 = 0; qf_r0 < " + w.len() + "; qf_r0 += " + rows + ")", List.of(
+                        new Model.ScalarDecl("int", "qf_n", "min(" + rows + ", " + w.len() + " - qf_r0)"),
+                        new Model.Sync(),
+                        new Model.Block("for (int qf_e = threadIdx.x; qf_e < qf_n * " + inner + "; qf_e += blockDim.x)", List.of(
+                                new Model.Assign("qf_slab[qf_e]", read(x, "qf_base + qf_r0 * " + inner + " + qf_e")))),
+                        new Model.Sync(),
+                        new Model.Block("if (threadIdx.x < " + inner + ")", List.of(new Model.Block("for (int qf_r = 0; qf_r < qf_n; ++qf_r)", List.of(
+                                new Model.Assign("qf_sum", "qf_sum + qf_slab[qf_r * " + inner + " + threadIdx.x]"))))))),
+                new Model.Block("if (threadIdx.x < " + inner + ")", List.of(
+                        new Model.ScalarDecl("float", "qf_m", "qf_sum / (float)" + w.len()),
+                        new Model.Assign(mb.name() + "[qf_o * " + inner + " + threadIdx.x]", "qf_m"),
+                        new Model.Assign("qf_cols[threadIdx.x]", "qf_m"))),
+                new Model.Sync(),
+                new Model.Block("for (int qf_e = threadIdx.x; qf_e < " + lines + "; qf_e += blockDim.x)", List.of(
+                        new Model.Assign(cb.name() + "[qf_base + qf_e]", read(x, "qf_base + qf_e") + " - qf_cols[qf_e % " + inner + "]"))),
+                new Model.Sync());
+        String columns = count(mb.shape());
+        parts.add(new Part(what + "; a thread per column when the columns fill the grid, else a block per group of " + inner
+                + " columns with its rows staged in shared memory", null, 1, false, List.of(
+                new Model.Block("if (" + columns + " >= qf_nthreads)", List.of(new Model.GridLoop("a thread per column", columns, true, serial))),
+                new Model.Block("else", List.of(new Model.Block("for (int qf_o = blockIdx.x; qf_o < " + outer + "; qf_o += gridDim.x)", perGroup)))),
+                List.of(cb.name(), mb.name())));
     }
 
     private static Integer constant(String c) {
