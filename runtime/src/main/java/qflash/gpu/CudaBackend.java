@@ -118,7 +118,7 @@ public final class CudaBackend implements AutoCloseable {
     }
 
     /**
-     * One attention call entirely on the device: the prologue kernels, then the body, with every
+     * One attention call entirely on the device: the prologue kernel, then the body, with every
      * intermediate in device buffers allocated once here. Inputs and outputs are the caller's device
      * tensors, by parameter name (an optional one may be left out). Close it to free the buffers.
      */
