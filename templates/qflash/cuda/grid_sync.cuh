@@ -1,4 +1,6 @@
 
+// Helpers of the prologue kernel.
+//
 // A barrier across the whole grid of a kernel whose blocks are all resident at once (the prologue
 // launches one block per SM). bar[0] counts the blocks that arrived, bar[1] is the generation: the last
 // block to arrive resets the count and bumps the generation, which releases the others. The counter
@@ -20,4 +22,12 @@ __device__ __forceinline__ void qf_grid_sync(unsigned* bar) {
     __threadfence();
   }
   __syncthreads();
+}
+
+// Max into *p by the float's bits: a non-negative float orders like its bits as a signed int, a negative
+// one in reverse, like its bits as an unsigned int. Exact in any order; a NaN is skipped, as fmaxf does.
+__device__ __forceinline__ void qf_atomic_max(float* p, float v) {
+  if (v != v) return;
+  if (__float_as_int(v) >= 0) atomicMax(reinterpret_cast<int*>(p), __float_as_int(v));
+  else atomicMin(reinterpret_cast<unsigned*>(p), __float_as_uint(v));
 }

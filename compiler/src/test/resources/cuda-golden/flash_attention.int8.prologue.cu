@@ -1,4 +1,4 @@
-// prologue of kernel @flash_attention: one launch, 18 parts in 7 phases
+// prologue of kernel @flash_attention: one launch, 11 parts in 4 phases
 // qflash device prelude: the IR's scalar semantics in CUDA C (mirrors qflash.interp.Arith) and the
 // tensor-core and cp.async primitives the kernels are built from. Included verbatim in every kernel.
 typedef signed char i8;
@@ -78,6 +78,8 @@ __device__ __forceinline__ void qf_cp_async16(void* smem, const void* gmem, int 
 __device__ __forceinline__ void qf_cp_async_commit() { asm volatile("cp.async.commit_group;"); }
 template <int N> __device__ __forceinline__ void qf_cp_async_wait() { asm volatile("cp.async.wait_group %0;" :: "n"(N)); }
 
+// Helpers of the prologue kernel.
+//
 // A barrier across the whole grid of a kernel whose blocks are all resident at once (the prologue
 // launches one block per SM). bar[0] counts the blocks that arrived, bar[1] is the generation: the last
 // block to arrive resets the count and bumps the generation, which releases the others. The counter
@@ -101,18 +103,43 @@ __device__ __forceinline__ void qf_grid_sync(unsigned* bar) {
   __syncthreads();
 }
 
-extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restrict__ p_Q, f16* __restrict__ p_K, f16* __restrict__ p_V, float* __restrict__ p_O, float s_scale, i8* __restrict__ b_Q_q, float* __restrict__ b_Q_s, float* __restrict__ b_Q_s_amax, float* __restrict__ b_K_centred, float* __restrict__ b_K_mean, i8* __restrict__ b_K_q, float* __restrict__ b_K_s, float* __restrict__ b_K_s_amax, i8* __restrict__ b_V_q, float* __restrict__ b_V_s, float* __restrict__ b_V_s_amax, float* __restrict__ b_K_scale_max, float* __restrict__ b_K_scale_max_1, float* __restrict__ b_K_scale_max_2, float* __restrict__ b_q_scale_pro, int* __restrict__ b_rs_pro, int* __restrict__ b_exp_m_pro, int* __restrict__ b_exp_xmin_pro, int* __restrict__ b_poly_k2_pro, int* __restrict__ b_req_m_pro, int* __restrict__ b_realign_m_pro, i64* __restrict__ b_119_pro, int* __restrict__ b_align_m_pro, int* __restrict__ b_qf_barrier, int n_D, int n_H, int n_N, int n_Z) {
+// Max into *p by the float's bits: a non-negative float orders like its bits as a signed int, a negative
+// one in reverse, like its bits as an unsigned int. Exact in any order; a NaN is skipped, as fmaxf does.
+__device__ __forceinline__ void qf_atomic_max(float* p, float v) {
+  if (v != v) return;
+  if (__float_as_int(v) >= 0) atomicMax(reinterpret_cast<int*>(p), __float_as_int(v));
+  else atomicMin(reinterpret_cast<unsigned*>(p), __float_as_uint(v));
+}
+
+extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restrict__ p_Q, f16* __restrict__ p_K, f16* __restrict__ p_V, float* __restrict__ p_O, float s_scale, i8* __restrict__ b_Q_q, float* __restrict__ b_Q_s, float* __restrict__ b_K_centred, float* __restrict__ b_K_mean, i8* __restrict__ b_K_q, float* __restrict__ b_K_s, i8* __restrict__ b_V_q, float* __restrict__ b_V_s, float* __restrict__ b_V_s_amax, float* __restrict__ b_K_scale_max_2, float* __restrict__ b_q_scale_pro, int* __restrict__ b_rs_pro, int* __restrict__ b_exp_m_pro, int* __restrict__ b_exp_xmin_pro, int* __restrict__ b_poly_k2_pro, int* __restrict__ b_req_m_pro, int* __restrict__ b_realign_m_pro, i64* __restrict__ b_119_pro, int* __restrict__ b_align_m_pro, int* __restrict__ b_qf_barrier, int n_D, int n_H, int n_N, int n_Z) {
   const int qf_nthreads = gridDim.x * blockDim.x, qf_lane = threadIdx.x & 31;
   const int qf_warp0 = (blockIdx.x * blockDim.x + threadIdx.x) & ~31;   // this warp's first element in a grid loop
   // rows of a centred tensor staged by the block, and the means of its columns
   __shared__ float qf_slab[8192];
   __shared__ float qf_cols[1024];
-  // amax of %Q starts at 0
+  // %Q.q, %Q.s = quantize %Q: a warp per group of consecutive elements: amax, then sat(rne(x / (amax / 127))), and the scale (1 where the group is all zeros)
   #pragma unroll 4
-  for (int qf_w = qf_warp0; qf_w < (n_Z * n_H * n_N); qf_w += qf_nthreads) {
+  for (int qf_w = qf_warp0; qf_w < ((n_Z * n_H * n_N)) * 32; qf_w += qf_nthreads) {
     const int k = qf_w + qf_lane;
-    if (k < (n_Z * n_H * n_N)) {
-      b_Q_s_amax[k] = 0.0f;
+    const int qf_o = k >> 5;
+    const int qf_first = qf_o;
+    const int qf_nrows = 1;
+    const int qf_start = qf_first * 64;
+    const int qf_len = qf_nrows * 64;
+    int qf_v = 0;
+    for (int j = qf_lane; j < qf_len; j += 32) {
+      qf_v = max(qf_v, __float_as_int(fabsf(qf_h2f(p_Q[qf_start + j]))));
+    }
+    for (int qf_s = 16; qf_s > 0; qf_s /= 2) {
+      qf_v = max(qf_v, __shfl_xor_sync(0xffffffffu, qf_v, qf_s));
+    }
+    const float qf_a = __int_as_float(qf_v);
+    const float qf_s = qf_a == 0.0f ? 1.0f : qf_a / (0x1.fcp6f);
+    for (int j = qf_lane; j < qf_len; j += 32) {
+      b_Q_q[qf_start + j] = (i8)qf_sat(qf_f2ll_rne(qf_h2f(p_Q[qf_start + j]) / qf_s), -128LL, 127LL);
+    }
+    for (int j = qf_lane; j < qf_nrows; j += 32) {
+      b_Q_s[qf_first + j] = qf_s;
     }
   }
    {
@@ -177,14 +204,6 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
       }
     }
   }
-  // amax of %K.centred starts at 0
-  #pragma unroll 4
-  for (int qf_w = qf_warp0; qf_w < (n_Z * n_H * n_N); qf_w += qf_nthreads) {
-    const int k = qf_w + qf_lane;
-    if (k < (n_Z * n_H * n_N)) {
-      b_K_s_amax[k] = 0.0f;
-    }
-  }
   // amax of %V starts at 0
   #pragma unroll 4
   for (int qf_w = qf_warp0; qf_w < (64 * n_Z * n_H); qf_w += qf_nthreads) {
@@ -193,37 +212,41 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
       b_V_s_amax[k] = 0.0f;
     }
   }
+  // %K.scale.max.2 starts at -inf
+  #pragma unroll 4
+  for (int qf_w = qf_warp0; qf_w < 1; qf_w += qf_nthreads) {
+    const int k = qf_w + qf_lane;
+    if (k < 1) {
+      b_K_scale_max_2[0] = -qf_inf();
+    }
+  }
   // phase 1: what follows reads what came before
   qf_grid_sync(reinterpret_cast<unsigned*>(b_qf_barrier));
-  // amax of %Q per group (shared axes [3]): warp-segmented max, then atomic max on the float's bits (exact in any order)
+  // %K.q, %K.s = quantize %K.centred: a warp per group of consecutive elements: amax, then sat(rne(x / (amax / 127))), and the scale (1 where the group is all zeros)
   #pragma unroll 4
-  for (int qf_w = qf_warp0; qf_w < (64 * n_Z * n_H * n_N); qf_w += qf_nthreads) {
+  for (int qf_w = qf_warp0; qf_w < ((n_Z * n_H) * ((n_N + 63) / 64)) * 32; qf_w += qf_nthreads) {
     const int k = qf_w + qf_lane;
-    const bool qf_in = k < (64 * n_Z * n_H * n_N);
-    const int qf_g = qf_in ? ((k / 64)) : -1;
-    int qf_v = qf_in ? __float_as_int(fabsf(qf_h2f(p_Q[k]))) : 0;
-    for (int qf_o = 1; qf_o < 32; qf_o *= 2) {
-      const int qf_g2 = __shfl_down_sync(0xffffffffu, qf_g, qf_o);
-      const int qf_v2 = __shfl_down_sync(0xffffffffu, qf_v, qf_o);
-      if (qf_lane + qf_o < 32 && qf_g2 == qf_g) qf_v = max(qf_v, qf_v2);
+    const int qf_o = k >> 5;
+    const int qf_row0 = (qf_o % ((n_N + 63) / 64)) * 64;
+    const int qf_first = (qf_o / ((n_N + 63) / 64)) * n_N + qf_row0;
+    const int qf_nrows = min(64, n_N - qf_row0);
+    const int qf_start = qf_first * 64;
+    const int qf_len = qf_nrows * 64;
+    int qf_v = 0;
+    for (int j = qf_lane; j < qf_len; j += 32) {
+      qf_v = max(qf_v, __float_as_int(fabsf(b_K_centred[qf_start + j])));
     }
-    const int qf_gprev = __shfl_up_sync(0xffffffffu, qf_g, 1);
-    if (qf_in && (qf_lane == 0 || qf_gprev != qf_g)) atomicMax(reinterpret_cast<int*>(b_Q_s_amax) + qf_g, qf_v);
-  }
-  // amax of %K.centred per group (shared axes [3]): warp-segmented max, then atomic max on the float's bits (exact in any order)
-  #pragma unroll 4
-  for (int qf_w = qf_warp0; qf_w < (64 * n_Z * n_H * n_N); qf_w += qf_nthreads) {
-    const int k = qf_w + qf_lane;
-    const bool qf_in = k < (64 * n_Z * n_H * n_N);
-    const int qf_g = qf_in ? (((k / (64 * n_N)) * n_N + (((k / 64) % n_N) / 64 * 64))) : -1;
-    int qf_v = qf_in ? __float_as_int(fabsf(b_K_centred[k])) : 0;
-    for (int qf_o = 1; qf_o < 32; qf_o *= 2) {
-      const int qf_g2 = __shfl_down_sync(0xffffffffu, qf_g, qf_o);
-      const int qf_v2 = __shfl_down_sync(0xffffffffu, qf_v, qf_o);
-      if (qf_lane + qf_o < 32 && qf_g2 == qf_g) qf_v = max(qf_v, qf_v2);
+    for (int qf_s = 16; qf_s > 0; qf_s /= 2) {
+      qf_v = max(qf_v, __shfl_xor_sync(0xffffffffu, qf_v, qf_s));
     }
-    const int qf_gprev = __shfl_up_sync(0xffffffffu, qf_g, 1);
-    if (qf_in && (qf_lane == 0 || qf_gprev != qf_g)) atomicMax(reinterpret_cast<int*>(b_K_s_amax) + qf_g, qf_v);
+    const float qf_a = __int_as_float(qf_v);
+    const float qf_s = qf_a == 0.0f ? 1.0f : qf_a / (0x1.fcp6f);
+    for (int j = qf_lane; j < qf_len; j += 32) {
+      b_K_q[qf_start + j] = (i8)qf_sat(qf_f2ll_rne(b_K_centred[qf_start + j] / qf_s), -128LL, 127LL);
+    }
+    for (int j = qf_lane; j < qf_nrows; j += 32) {
+      b_K_s[qf_first + j] = qf_s;
+    }
   }
   // amax of %V per group (shared axes [2]): warp-segmented max, then atomic max on the float's bits (exact in any order)
   #pragma unroll 4
@@ -240,46 +263,17 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
     const int qf_gprev = __shfl_up_sync(0xffffffffu, qf_g, 1);
     if (qf_in && (qf_lane == 0 || qf_gprev != qf_g)) atomicMax(reinterpret_cast<int*>(b_V_s_amax) + qf_g, qf_v);
   }
+  // %q.scale.pro (elementwise)
+  #pragma unroll 4
+  for (int qf_w = qf_warp0; qf_w < (n_Z * n_H * n_N); qf_w += qf_nthreads) {
+    const int k = qf_w + qf_lane;
+    if (k < (n_Z * n_H * n_N)) {
+      const float e_q_scale_pro = (float)(b_Q_s[k]);
+      b_q_scale_pro[k] = e_q_scale_pro;
+    }
+  }
   // phase 2: what follows reads what came before
   qf_grid_sync(reinterpret_cast<unsigned*>(b_qf_barrier));
-  // %Q.q = quantize %Q: sat(rne(x / (amax / 127)))
-  #pragma unroll 4
-  for (int qf_w = qf_warp0; qf_w < (64 * n_Z * n_H * n_N); qf_w += qf_nthreads) {
-    const int k = qf_w + qf_lane;
-    if (k < (64 * n_Z * n_H * n_N)) {
-      const float qf_a = b_Q_s_amax[(k / 64)];
-      const float qf_s = qf_a == 0.0f ? 1.0f : qf_a / (0x1.fcp6f);
-      b_Q_q[k] = (i8)qf_sat(qf_f2ll_rne(qf_h2f(p_Q[k]) / qf_s), -128LL, 127LL);
-    }
-  }
-  // %Q.s = amax / 127 of each group (1 where the group is all zeros)
-  #pragma unroll 4
-  for (int qf_w = qf_warp0; qf_w < (n_Z * n_H * n_N); qf_w += qf_nthreads) {
-    const int k = qf_w + qf_lane;
-    if (k < (n_Z * n_H * n_N)) {
-      const float qf_a = b_Q_s_amax[k];
-      b_Q_s[k] = qf_a == 0.0f ? 1.0f : qf_a / (0x1.fcp6f);
-    }
-  }
-  // %K.q = quantize %K.centred: sat(rne(x / (amax / 127)))
-  #pragma unroll 4
-  for (int qf_w = qf_warp0; qf_w < (64 * n_Z * n_H * n_N); qf_w += qf_nthreads) {
-    const int k = qf_w + qf_lane;
-    if (k < (64 * n_Z * n_H * n_N)) {
-      const float qf_a = b_K_s_amax[((k / (64 * n_N)) * n_N + (((k / 64) % n_N) / 64 * 64))];
-      const float qf_s = qf_a == 0.0f ? 1.0f : qf_a / (0x1.fcp6f);
-      b_K_q[k] = (i8)qf_sat(qf_f2ll_rne(b_K_centred[k] / qf_s), -128LL, 127LL);
-    }
-  }
-  // %K.s = amax / 127 of each group (1 where the group is all zeros)
-  #pragma unroll 4
-  for (int qf_w = qf_warp0; qf_w < (n_Z * n_H * n_N); qf_w += qf_nthreads) {
-    const int k = qf_w + qf_lane;
-    if (k < (n_Z * n_H * n_N)) {
-      const float qf_a = b_K_s_amax[((k / n_N) * n_N + ((k % n_N) / 64 * 64))];
-      b_K_s[k] = qf_a == 0.0f ? 1.0f : qf_a / (0x1.fcp6f);
-    }
-  }
   // %V.q = quantize %V: sat(rne(x / (amax / 127)))
   #pragma unroll 4
   for (int qf_w = qf_warp0; qf_w < (64 * n_Z * n_H * n_N); qf_w += qf_nthreads) {
@@ -299,64 +293,19 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
       b_V_s[k] = qf_a == 0.0f ? 1.0f : qf_a / (0x1.fcp6f);
     }
   }
-  // %q.scale.pro (elementwise)
-  #pragma unroll 4
-  for (int qf_w = qf_warp0; qf_w < (n_Z * n_H * n_N); qf_w += qf_nthreads) {
-    const int k = qf_w + qf_lane;
-    if (k < (n_Z * n_H * n_N)) {
-      const float e_q_scale_pro = (float)(b_Q_s[k]);
-      b_q_scale_pro[k] = e_q_scale_pro;
+   {
+    const int k = blockIdx.x * blockDim.x + threadIdx.x;
+    // %K.scale.max.2 = the max of all of %K.s (a chain of max reductions ending in a scalar): per-thread slices, then per warp, then one atomic per warp
+    float qf_m = -qf_inf();
+    for (i64 j = k; j < (n_Z * n_H * n_N); j += (i64)gridDim.x * blockDim.x) {
+      qf_m = fmaxf(qf_m, b_K_s[j]);
     }
+    for (int qf_s = 16; qf_s > 0; qf_s /= 2) {
+      qf_m = fmaxf(qf_m, __shfl_xor_sync(0xffffffffu, qf_m, qf_s));
+    }
+    if (qf_lane == 0) qf_atomic_max(b_K_scale_max_2, qf_m);
   }
   // phase 3: what follows reads what came before
-  qf_grid_sync(reinterpret_cast<unsigned*>(b_qf_barrier));
-  // %K.scale.max = reduce max %K.s [2]: a warp per line (the same result in any order)
-  #pragma unroll 4
-  for (int qf_w = qf_warp0; qf_w < (n_Z * n_H) * 32; qf_w += qf_nthreads) {
-    const int k = qf_w + qf_lane;
-    const int qf_o = k >> 5;
-    float qf_acc = (-qf_inf());
-    for (int j = qf_lane; j < n_N; j += 32) {
-      qf_acc = fmaxf(qf_acc, b_K_s[qf_o * n_N + j]);
-    }
-    for (int qf_s = 16; qf_s > 0; qf_s /= 2) {
-      qf_acc = fmaxf(qf_acc, __shfl_xor_sync(0xffffffffu, qf_acc, qf_s));
-    }
-    if (qf_lane == 0) b_K_scale_max[qf_o] = qf_acc;
-  }
-  // phase 4: what follows reads what came before
-  qf_grid_sync(reinterpret_cast<unsigned*>(b_qf_barrier));
-  // %K.scale.max.1 = reduce max %K.scale.max [1]: a warp per line (the same result in any order)
-  #pragma unroll 4
-  for (int qf_w = qf_warp0; qf_w < n_Z * 32; qf_w += qf_nthreads) {
-    const int k = qf_w + qf_lane;
-    const int qf_o = k >> 5;
-    float qf_acc = (-qf_inf());
-    for (int j = qf_lane; j < n_H; j += 32) {
-      qf_acc = fmaxf(qf_acc, b_K_scale_max[qf_o * n_H + j]);
-    }
-    for (int qf_s = 16; qf_s > 0; qf_s /= 2) {
-      qf_acc = fmaxf(qf_acc, __shfl_xor_sync(0xffffffffu, qf_acc, qf_s));
-    }
-    if (qf_lane == 0) b_K_scale_max_1[qf_o] = qf_acc;
-  }
-  // phase 5: what follows reads what came before
-  qf_grid_sync(reinterpret_cast<unsigned*>(b_qf_barrier));
-  // %K.scale.max.2 = reduce max %K.scale.max.1 [0]: a warp per line (the same result in any order)
-  #pragma unroll 4
-  for (int qf_w = qf_warp0; qf_w < 1 * 32; qf_w += qf_nthreads) {
-    const int k = qf_w + qf_lane;
-    const int qf_o = k >> 5;
-    float qf_acc = (-qf_inf());
-    for (int j = qf_lane; j < n_Z; j += 32) {
-      qf_acc = fmaxf(qf_acc, b_K_scale_max_1[qf_o * n_Z + j]);
-    }
-    for (int qf_s = 16; qf_s > 0; qf_s /= 2) {
-      qf_acc = fmaxf(qf_acc, __shfl_xor_sync(0xffffffffu, qf_acc, qf_s));
-    }
-    if (qf_lane == 0) b_K_scale_max_2[qf_o] = qf_acc;
-  }
-  // phase 6: what follows reads what came before
   qf_grid_sync(reinterpret_cast<unsigned*>(b_qf_barrier));
   // %33.pro, %sm.pro, %inv_sm.pro, %rs.pro, %37.pro, %38.pro, %47.pro, %66.pro, %104.pro, %116.pro, %k.scale.pro, %13.pro, %16.pro, %exp_m.pro, %exp_xmin.pro, %poly_k2.pro, %req_m.pro, %realign_m.pro, %119.pro, %align_m.pro (elementwise)
   #pragma unroll 4

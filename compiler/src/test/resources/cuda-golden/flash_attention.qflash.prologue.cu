@@ -78,6 +78,8 @@ __device__ __forceinline__ void qf_cp_async16(void* smem, const void* gmem, int 
 __device__ __forceinline__ void qf_cp_async_commit() { asm volatile("cp.async.commit_group;"); }
 template <int N> __device__ __forceinline__ void qf_cp_async_wait() { asm volatile("cp.async.wait_group %0;" :: "n"(N)); }
 
+// Helpers of the prologue kernel.
+//
 // A barrier across the whole grid of a kernel whose blocks are all resident at once (the prologue
 // launches one block per SM). bar[0] counts the blocks that arrived, bar[1] is the generation: the last
 // block to arrive resets the count and bumps the generation, which releases the others. The counter
@@ -99,6 +101,14 @@ __device__ __forceinline__ void qf_grid_sync(unsigned* bar) {
     __threadfence();
   }
   __syncthreads();
+}
+
+// Max into *p by the float's bits: a non-negative float orders like its bits as a signed int, a negative
+// one in reverse, like its bits as an unsigned int. Exact in any order; a NaN is skipped, as fmaxf does.
+__device__ __forceinline__ void qf_atomic_max(float* p, float v) {
+  if (v != v) return;
+  if (__float_as_int(v) >= 0) atomicMax(reinterpret_cast<int*>(p), __float_as_int(v));
+  else atomicMin(reinterpret_cast<unsigned*>(p), __float_as_uint(v));
 }
 
 extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restrict__ p_Q, f16* __restrict__ p_K, f16* __restrict__ p_V, float* __restrict__ p_O, float s_scale, i8* __restrict__ b_Q_q, float* __restrict__ b_Q_s, float* __restrict__ b_Q_s_amax, i8* __restrict__ b_K_q, float* __restrict__ b_K_s, float* __restrict__ b_K_s_amax, i8* __restrict__ b_V_q, float* __restrict__ b_V_s, float* __restrict__ b_V_s_amax, int* __restrict__ b_exp_m_pro, int* __restrict__ b_rs_pro, int* __restrict__ b_req_m_pro, i64* __restrict__ b_82_pro, int* __restrict__ b_qf_barrier, int n_D, int n_H, int n_N, int n_Z) {

@@ -18,13 +18,15 @@ import qflash.ir.Verifier;
 /**
  * The kernel's prologue (quantization, K centring, scale reductions, launch constants) as one CUDA
  * kernel, so that one call goes from float tensors to the output on the GPU with two launches. Each
- * whole-tensor op becomes a part spread over the grid: a quantization is an amax part (atomic max on the
- * float's bits, exact and order-free) then quantize and scale parts; a centring or a reduction gives
- * each output element one thread that walks the axis in increasing order, as the interpreter sums;
+ * whole-tensor op becomes a part spread over the grid. A quantization whose groups are runs of
+ * consecutive elements (a token, a block of tokens) is one part, a warp per group; one with strided
+ * groups (a channel) is an amax part (atomic max on the float's bits, exact and order-free), then
+ * quantize and scale parts. A centring sums each column in increasing order, as the interpreter does; a
+ * max reduction folds a line per warp, and a chain of them down to a scalar is one grid-wide max;
  * consecutive elementwise ops of one shape share a part; scalar work is inlined where it is used.
  * Parts run in phases: a part goes in the first phase after every part whose buffers it reads or
- * writes (or that reads what it writes), and phases are separated by a grid-wide barrier, so the
- * int8 prologue's 24 parts take 7 phases in one launch. The values equal the interpreter's bit for
+ * writes (or that reads what it writes), and phases are separated by a grid-wide barrier: the int8
+ * prologue is 11 parts in 4 phases (it was 24 kernels). The values equal the interpreter's bit for
  * bit (same operations in the same order, IEEE f32 with no contraction). Element indices are 32-bit
  * (the runtime refuses a tensor of 2^31 elements or more): 64-bit division made the index arithmetic
  * cost more than the attention at large batches.
@@ -96,13 +98,18 @@ public final class PrologueEmitter {
         }
         List<Op> ops = k.prologue().ops();
         Set<Value> local = partLocal(ops, k.prologue().terminator().values());
+        Map<Op.Reduce, Integer> chains = maxChains(ops, k.prologue().terminator().values());
+        for (var e : chains.entrySet()) {   // the inner results of a fused chain are never written
+            int at = ops.indexOf(e.getKey());
+            for (int c = 0; c < e.getValue() - 1; c++) local.add(ops.get(at + c).result());
+        }
         // Allocate a buffer for every tensor-valued result first: the argument list must be complete
         // before any kernel is written, since every kernel takes all of them.
         for (Op op : ops) {
             for (Value r : op.results()) {
                 if (r.type() instanceof qflash.ir.Type.Tensor && !local.contains(r)) buffer(r, r.type().elem());
             }
-            if (op instanceof Op.Quantize q) {
+            if (op instanceof Op.Quantize q && runs(q) == null) {
                 Buffer sb = buffers.get(q.scale());
                 Buffer amax = new Buffer(sb.name() + "_amax", Elem.F32, sb.shape());
                 bufferList.add(amax);
@@ -121,6 +128,11 @@ public final class PrologueEmitter {
                 case Op.Yield y -> i++;
                 case Op.Quantize q -> { quantize(q); i++; }
                 case Op.Center c -> { center(c); i++; }
+                case Op.Reduce r when chains.containsKey(r) -> {
+                    int n = chains.get(r);
+                    maxAll(r, (Op.Reduce) ops.get(i + n - 1));
+                    i += n;
+                }
                 case Op.Reduce r -> { reduce(r); i++; }
                 case Op.Load l when l.result().tile().isScalar() && l.indices().isEmpty() -> {
                     exprs.put(l.result(), read(l.tensor(), "0"));
@@ -169,9 +181,9 @@ public final class PrologueEmitter {
             for (int j = 0; j < parts.size(); j++) {
                 Part part = parts.get(j);
                 if (phase[j] != p) continue;
-                body.add(part.threads() == null
+                body.add(part.count() == null
                         ? new Model.Block("", prepend(new Model.ScalarDecl("int", "k", "blockIdx.x * blockDim.x + threadIdx.x"), prepend(new Model.Comment(part.what()), part.body())))
-                        : new Model.GridLoop(part.what(), part.width() == 1 ? count(part.threads()) : count(part.threads()) + " * " + part.width(), part.guarded(), part.body()));
+                        : new Model.GridLoop(part.what(), part.width() == 1 ? part.count() : "(" + part.count() + ") * " + part.width(), part.guarded(), part.body()));
             }
         }
         String what = parts.size() + " parts in " + phases + " phases";
@@ -188,43 +200,22 @@ public final class PrologueEmitter {
      */
     private int[] phases(ModelWalker w) {
         int n = parts.size();
-        List<String> texts = new ArrayList<>();
         List<Set<String>> named = new ArrayList<>();
         for (Part p : parts) {
             String text = w.render(new Model.Block("", p.body()));
             Set<String> s = new java.util.HashSet<>(p.writes());
             for (Buffer b : bufferList) if (mentions(text, b.name())) s.add(b.name());
-            texts.add(text);
             named.add(s);
         }
         int[] phase = new int[n];
         for (int i = 0; i < n; i++) {
             for (int j = 0; j < i; j++) {
-                Set<String> shared = new java.util.HashSet<>();
-                for (String b : parts.get(j).writes()) if (named.get(i).contains(b)) shared.add(b);
-                for (String b : parts.get(i).writes()) if (named.get(j).contains(b)) shared.add(b);
-                if (shared.isEmpty()) continue;
-                phase[i] = Math.max(phase[i], pointwise(i, j, shared, texts) ? phase[j] : phase[j] + 1);
+                boolean conflict = parts.get(j).writes().stream().anyMatch(named.get(i)::contains)
+                        || parts.get(i).writes().stream().anyMatch(named.get(j)::contains);
+                if (conflict) phase[i] = Math.max(phase[i], phase[j] + 1);
             }
         }
         return phase;
-    }
-
-    /**
-     * Whether parts i and j touch their shared buffers only at their own element {@code [k]} over the
-     * same count: a grid loop gives element k to the same thread in both, so program order suffices.
-     */
-    private boolean pointwise(int i, int j, Set<String> shared, List<String> texts) {
-        Part a = parts.get(i), b = parts.get(j);
-        if (a.threads() == null || b.threads() == null || !a.guarded() || !b.guarded() || a.width() != 1 || b.width() != 1
-                || !count(a.threads()).equals(count(b.threads()))) return false;
-        for (String name : shared) {
-            for (String t : List.of(texts.get(i), texts.get(j))) {
-                java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\b" + name + "\\b").matcher(t);
-                while (m.find()) if (!t.startsWith("[k]", m.end())) return false;
-            }
-        }
-        return true;
     }
 
     private static boolean mentions(String text, String name) {
@@ -276,24 +267,87 @@ public final class PrologueEmitter {
     // ------------------------------------------------------------ parts
 
     /**
-     * One piece of prologue work: {@code width} threads per element of {@code threads} (k is the
-     * thread's place in that grid loop: the element, or with width 32 the element's warp and lane), or,
-     * when null, one run per thread of the grid (k is the thread) that loops by itself. {@code writes}
+     * One piece of prologue work: {@code width} threads for each of {@code count} elements (a C
+     * expression; k is the thread's place in that grid loop: the element, or with width 32 the element's
+     * warp and lane), or, when null, one run per thread of the grid (k is the thread) that loops by itself. {@code writes}
      * names the buffers it writes.
      */
-    private record Part(String what, List<Dim> threads, int width, boolean guarded, List<Stmt> body, List<String> writes) {}
+    private record Part(String what, String count, int width, boolean guarded, List<Stmt> body, List<String> writes) {}
 
     /** One thread per element of {@code threads}: threads past the end do nothing. */
     private void kernel(List<Dim> threads, String comment, List<Stmt> body, String... writes) {
-        parts.add(new Part(comment, threads, 1, true, body, List.of(writes)));
+        parts.add(new Part(comment, count(threads), 1, true, body, List.of(writes)));
     }
 
     /** Every thread of each warp runs the body (no bound check: the body handles it, for warp-wide steps). */
     private void kernelAll(List<Dim> threads, String comment, List<Stmt> body, String... writes) {
-        parts.add(new Part(comment, threads, 1, false, body, List.of(writes)));
+        parts.add(new Part(comment, threads == null ? null : count(threads), 1, false, body, List.of(writes)));
+    }
+
+    /**
+     * Where each quantization group is a run of consecutive elements (the shared axes are the trailing
+     * ones, and a block axis, if any, comes right before them): the run of one group has {@code inner}
+     * elements per row of the block axis ({@code rows} long, blocks of {@code block}, 1 and 1 without
+     * one), and there are {@code outer} of them before it. Null for strided groups (a channel).
+     */
+    private record Runs(String outer, String rows, int block, String inner) {}
+
+    private Runs runs(Op.Quantize q) {
+        List<Dim> shape = q.x().type().shape();
+        int s = shape.size() - q.shared().size();
+        for (int d = s; d < shape.size(); d++) if (!q.shared().contains(d)) return null;
+        if (q.blockAxis() >= 0 && q.blockAxis() != s - 1) return null;
+        if (s == 0) return null;   // one group for the whole tensor: the grid-wide amax below
+        String inner = product(shape.subList(s, shape.size()));
+        if (q.blockAxis() < 0) return new Runs(product(shape.subList(0, s)), "1", 1, inner);
+        return new Runs(product(shape.subList(0, s - 1)), dim(shape.get(s - 1)), q.blockSize(), inner);
+    }
+
+    /**
+     * A quantization whose groups are runs: a warp per group takes its amax (lanes stride the run, then
+     * shuffles), then quantizes the run and writes the group's scale. Nothing to zero, no atomics, no
+     * barrier between amax and quantization, and no per-element group index.
+     */
+    private void quantizeRuns(Op.Quantize q, Runs r) {
+        Value x = q.x();
+        Elem qe = q.q().type().elem();
+        Buffer qb = buffers.get(q.q()), sb = buffers.get(q.scale());
+        String qmax = CExpr.literal(Elem.F32, qe.max());
+        boolean blocked = r.block() > 1 || !r.rows().equals("1");
+        String blocks = blocked ? "((" + r.rows() + " + " + (r.block() - 1) + ") / " + r.block() + ")" : "1";
+        List<Stmt> body = new ArrayList<>();
+        body.add(new Model.ScalarDecl("int", "qf_o", "k >> 5"));
+        if (blocked) {
+            body.add(new Model.ScalarDecl("int", "qf_row0", "(qf_o % " + blocks + ") * " + r.block()));
+            body.add(new Model.ScalarDecl("int", "qf_first", "(qf_o / " + blocks + ") * " + r.rows() + " + qf_row0"));
+            body.add(new Model.ScalarDecl("int", "qf_nrows", "min(" + r.block() + ", " + r.rows() + " - qf_row0)"));
+        } else {
+            body.add(new Model.ScalarDecl("int", "qf_first", "qf_o"));
+            body.add(new Model.ScalarDecl("int", "qf_nrows", "1"));
+        }
+        body.add(new Model.ScalarDecl("int", "qf_start", "qf_first * " + r.inner()));
+        body.add(new Model.ScalarDecl("int", "qf_len", "qf_nrows * " + r.inner()));
+        body.add(new Model.Var("int", "qf_v", "0"));
+        body.add(new Model.Block("for (int j = qf_lane; j < qf_len; j += 32)", List.of(
+                new Model.Assign("qf_v", "max(qf_v, __float_as_int(fabsf(" + read(x, "qf_start + j") + ")))"))));
+        body.add(new Model.Block("for (int qf_s = 16; qf_s > 0; qf_s /= 2)", List.of(
+                new Model.Assign("qf_v", "max(qf_v, __shfl_xor_sync(0xffffffffu, qf_v, qf_s))"))));
+        body.add(new Model.ScalarDecl("float", "qf_a", "__int_as_float(qf_v)"));
+        body.add(new Model.ScalarDecl("float", "qf_s", "qf_a == 0.0f ? 1.0f : qf_a / " + qmax));
+        body.add(new Model.Block("for (int j = qf_lane; j < qf_len; j += 32)", List.of(
+                new Model.Assign(qb.name() + "[qf_start + j]", "(" + CExpr.ctype(qe) + ")qf_sat(qf_f2ll_rne(" + read(x, "qf_start + j") + " / qf_s), " + qe.min() + "LL, " + qe.max() + "LL)"))));
+        body.add(new Model.Block("for (int j = qf_lane; j < qf_nrows; j += 32)", List.of(new Model.Assign(sb.name() + "[qf_first + j]", "qf_s"))));
+        String groups = blocked ? r.outer() + " * " + blocks : r.outer();
+        parts.add(new Part(q.q() + ", " + q.scale() + " = quantize " + x + ": a warp per group of consecutive elements: amax, then sat(rne(x / (amax / "
+                + (long) qe.max() + "))), and the scale (1 where the group is all zeros)", groups, 32, false, body, List.of(qb.name(), sb.name())));
     }
 
     private void quantize(Op.Quantize q) {
+        Runs runs = runs(q);
+        if (runs != null) {
+            quantizeRuns(q, runs);
+            return;
+        }
         Value x = q.x();
         List<Dim> shape = x.type().shape();
         Elem qe = q.q().type().elem();
@@ -494,6 +548,48 @@ public final class PrologueEmitter {
         }
     }
 
+    /**
+     * Chains of f32 max reductions that end in a scalar and whose inner results nothing else reads (the
+     * int8 prologue's largest K scale: max over N, then H, then Z): first reduction -> chain length.
+     * One grid-wide max replaces them, since a max is the same in any order.
+     */
+    private static Map<Op.Reduce, Integer> maxChains(List<Op> ops, List<Value> yields) {
+        Map<Value, Integer> uses = new IdentityHashMap<>();
+        for (Op op : ops) for (Value v : op.operands()) uses.merge(v, 1, Integer::sum);
+        for (Value v : yields) uses.merge(v, 1, Integer::sum);
+        Map<Op.Reduce, Integer> chains = new IdentityHashMap<>();
+        for (int i = 0; i < ops.size(); i++) {
+            if (!(ops.get(i) instanceof Op.Reduce r) || !fmax(r)) continue;
+            int n = 1;
+            while (i + n < ops.size() && ops.get(i + n) instanceof Op.Reduce next && fmax(next)
+                    && next.a() == ops.get(i + n - 1).result() && uses.getOrDefault(next.a(), 0) == 1) n++;
+            if (ops.get(i + n - 1).result().type().shape().isEmpty()) chains.put(r, n);
+            i += n - 1;
+        }
+        return chains;
+    }
+
+    private static boolean fmax(Op.Reduce r) {
+        return r.kind() == Op.RedKind.MAX && r.a().type().elem() == Elem.F32 && r.result().type().elem() == Elem.F32;
+    }
+
+    /**
+     * The max of every element of {@code first}'s input into {@code last}'s scalar: it starts at -inf,
+     * then each thread folds a grid-stride slice, each warp its threads, and lane 0 updates the result
+     * atomically ({@code qf_atomic_max}: by the float's bits, exact in any order, NaN skipped as fmaxf does).
+     */
+    private void maxAll(Op.Reduce first, Op.Reduce last) {
+        Value a = first.a();
+        Buffer fb = buffers.get(last.result());
+        kernel(List.of(), last.result() + " starts at -inf", List.of(new Model.Assign(fb.name() + "[0]", "-qf_inf()")), fb.name());
+        kernelAll(null, last.result() + " = the max of all of " + a + " (a chain of max reductions ending in a scalar): per-thread slices, then per warp, then one atomic per warp", List.of(
+                new Model.Var("float", "qf_m", "-qf_inf()"),
+                new Model.Block("for (i64 j = k; j < " + count(a.type().shape()) + "; j += (i64)gridDim.x * blockDim.x)",
+                        List.of(new Model.Assign("qf_m", "fmaxf(qf_m, " + read(a, "j") + ")"))),
+                new Model.Block("for (int qf_s = 16; qf_s > 0; qf_s /= 2)", List.of(new Model.Assign("qf_m", "fmaxf(qf_m, __shfl_xor_sync(0xffffffffu, qf_m, qf_s))"))),
+                new Model.ExprStmt("if (qf_lane == 0) qf_atomic_max(" + fb.name() + ", qf_m)")), fb.name());
+    }
+
     private void reduce(Op.Reduce r) {
         Value a = r.a();
         Buffer rb = buffers.get(r.result());
@@ -509,7 +605,7 @@ public final class PrologueEmitter {
         if (orderFree && w.inner().equals("1")) {
             // A max, or an integer (wrapping) sum, is the same in any order: a warp folds each line, its
             // lanes taking every 32nd element, then the lanes combine by shuffles.
-            parts.add(new Part(what + ": a warp per line (the same result in any order)", rb.shape(), 32, false, List.of(
+            parts.add(new Part(what + ": a warp per line (the same result in any order)", count(rb.shape()), 32, false, List.of(
                     new Model.ScalarDecl("int", "qf_o", "k >> 5"),
                     new Model.Var(t, "qf_acc", init),
                     new Model.Block("for (int j = qf_lane; j < " + w.len() + "; j += 32)", List.of(new Model.ExprStmt(step.apply(read(a, "qf_o * " + w.len() + " + j"))))),
