@@ -297,8 +297,8 @@ public final class CudaBackend implements AutoCloseable {
         return t[reps / 2];
     }
 
-    /** The GPU prologue indexes with 32-bit ints. */
-    private static void checkPrologueSize(String name, int[] shape) {
+    /** The GPU prologue indexes with 32-bit ints: a larger tensor is a user error, said before any launch. */
+    static void checkPrologueSize(String name, int[] shape) {
         long n = 1;
         for (int s : shape) n *= s;
         if (n > PrologueEmitter.MAX_ELEMENTS) {
