@@ -25,8 +25,9 @@ import qflash.pass.Pipeline;
 /**
  * The CUDA emitter without a GPU: every template renders from its model class with nothing but the
  * model's values in the output; emitted kernels carry the constructs the schedule promises (asserted as
- * substrings); and, where {@code nvcc} is on the PATH, every sample x pipeline x a few schedules and
- * every single option change of {@code int8} compiles for sm_90a and sm_80. Run:
+ * substrings); and, where {@code nvcc} is on the PATH, every sample x pipeline x a few schedules, head
+ * dims 16/96/256, every single option change of {@code int8}, and the prologue of every sample and
+ * option compile for sm_90a and sm_80. Run:
  * {@code mvn -pl compiler test -Dtest=CudaEmitterTest}.
  */
 class CudaEmitterTest {
@@ -183,6 +184,10 @@ class CudaEmitterTest {
         }
         for (String s : TestFiles.SAMPLES) {
             for (String p : List.of("int8", "qflash")) cases.add(new Case(s, p, Map.of(), Map.of(), -1));
+        }
+        // the ends of the head-dim range the issue names (16..256) and 96, for the causal sample
+        for (int d : new int[] {16, 96, 256}) {
+            for (String p : List.of("int8", "fp16")) cases.add(new Case("flash_attention_causal.tile", p, Map.of(), Map.of(), d));
         }
         return cases;
     }
