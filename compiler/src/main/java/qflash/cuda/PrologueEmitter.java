@@ -51,7 +51,7 @@ public final class PrologueEmitter {
     public static final String BARRIER = "b_qf_barrier";
 
     /**
-     * The prologue program. {@code args} is every kernel's parameter list: the kernel's own tensor and
+     * The prologue program. {@code args} is the prologue kernel's parameter list: the kernel's own tensor and
      * scalar parameters, then the buffers (by buffer name), then the shape symbols. {@code derived} maps
      * each derived parameter of the kernel to the buffer that holds it after the steps ran.
      */
@@ -158,7 +158,7 @@ public final class PrologueEmitter {
             scalarStores.add(new Model.Assign(buffers.get(y).name() + "[0]", scalar(y)));
         }
         if (!scalarStores.isEmpty()) {
-            kernel(List.of(), "the launch constants the body takes as scalars", scalarStores,
+            part(List.of(), "the launch constants the body takes as scalars", scalarStores,
                     yields.stream().filter(y -> !(y.type() instanceof qflash.ir.Type.Tensor)).map(y -> buffers.get(y).name()).toArray(String[]::new));
         }
 
@@ -275,12 +275,12 @@ public final class PrologueEmitter {
     private record Part(String what, String count, int width, boolean guarded, List<Stmt> body, List<String> writes) {}
 
     /** One thread per element of {@code threads}: threads past the end do nothing. */
-    private void kernel(List<Dim> threads, String comment, List<Stmt> body, String... writes) {
+    private void part(List<Dim> threads, String comment, List<Stmt> body, String... writes) {
         parts.add(new Part(comment, count(threads), 1, true, body, List.of(writes)));
     }
 
     /** Every thread of each warp runs the body (no bound check: the body handles it, for warp-wide steps). */
-    private void kernelAll(List<Dim> threads, String comment, List<Stmt> body, String... writes) {
+    private void partAll(List<Dim> threads, String comment, List<Stmt> body, String... writes) {
         parts.add(new Part(comment, threads == null ? null : count(threads), 1, false, body, List.of(writes)));
     }
 
@@ -356,11 +356,11 @@ public final class PrologueEmitter {
         // Group g of element k is its scale element; with a block axis, the first scale element of its block.
         String g = group(shape, q.shared(), q.blockAxis(), q.blockSize());
         String qmax = CExpr.literal(Elem.F32, qe.max());
-        kernel(sb.shape(), "amax of " + x + " starts at 0", List.of(new Model.Assign(amax.name() + "[k]", "0.0f")), amax.name());
+        part(sb.shape(), "amax of " + x + " starts at 0", List.of(new Model.Assign(amax.name() + "[k]", "0.0f")), amax.name());
         String x0 = read(x, "k");
         if (q.shared().size() == shape.size() && q.blockAxis() < 0) {
             // One group: each thread folds a grid-stride slice, each warp folds its threads, one atomic per warp.
-            kernelAll(null, "amax of all of " + x + ": per-thread slices, then per warp, then one atomic per warp", List.of(
+            partAll(null, "amax of all of " + x + ": per-thread slices, then per warp, then one atomic per warp", List.of(
                     new Model.Var("int", "qf_v", "0"),
                     new Model.Block("for (i64 j = k; j < " + count(shape) + "; j += (i64)gridDim.x * blockDim.x)",
                             List.of(new Model.Assign("qf_v", "max(qf_v, __float_as_int(fabsf(" + read(x, "j") + ")))"))),
@@ -369,7 +369,7 @@ public final class PrologueEmitter {
         } else {
             // Groups are runs of consecutive elements (a row, a block of rows) or strided sets (a channel): the
             // lanes of a warp fold their run first (a segmented reduction), and the run's first lane does the atomic.
-            kernelAll(shape, "amax of " + x + " per group (shared axes " + q.shared() + "): warp-segmented max, then atomic max on the float's bits (exact in any order)", List.of(
+            partAll(shape, "amax of " + x + " per group (shared axes " + q.shared() + "): warp-segmented max, then atomic max on the float's bits (exact in any order)", List.of(
                     new Model.ScalarDecl("bool", "qf_in", "k < " + count(shape)),
                     new Model.ScalarDecl("int", "qf_g", "qf_in ? (" + g + ") : -1"),
                     new Model.Var("int", "qf_v", "qf_in ? __float_as_int(fabsf(" + x0 + ")) : 0"),
@@ -380,12 +380,12 @@ public final class PrologueEmitter {
                     new Model.ScalarDecl("int", "qf_gprev", "__shfl_up_sync(0xffffffffu, qf_g, 1)"),
                     new Model.ExprStmt("if (qf_in && (qf_lane == 0 || qf_gprev != qf_g)) atomicMax(reinterpret_cast<int*>(" + amax.name() + ") + qf_g, qf_v)")), amax.name());
         }
-        kernel(shape, q.q() + " = quantize " + x + ": sat(rne(x / (amax / " + (long) qe.max() + ")))", List.of(
+        part(shape, q.q() + " = quantize " + x + ": sat(rne(x / (amax / " + (long) qe.max() + ")))", List.of(
                 new Model.ScalarDecl("float", "qf_a", amax.name() + "[" + g + "]"),
                 new Model.ScalarDecl("float", "qf_s", "qf_a == 0.0f ? 1.0f : qf_a / " + qmax),
                 new Model.Assign(qb.name() + "[k]", "(" + CExpr.ctype(qe) + ")qf_sat(qf_f2ll_rne(" + read(x, "k") + " / qf_s), " + qe.min() + "LL, " + qe.max() + "LL)")), qb.name());
         int blockAxis = q.blockAxis() < 0 ? -1 : keptIndex(q, q.blockAxis());
-        kernel(sb.shape(), q.scale() + " = amax / " + (long) qe.max() + " of each group (1 where the group is all zeros)", List.of(
+        part(sb.shape(), q.scale() + " = amax / " + (long) qe.max() + " of each group (1 where the group is all zeros)", List.of(
                 new Model.ScalarDecl("float", "qf_a", amax.name() + "[" + group(sb.shape(), List.of(), blockAxis, q.blockSize()) + "]"),
                 new Model.Assign(sb.name() + "[k]", "qf_a == 0.0f ? 1.0f : qf_a / " + qmax)), sb.name());
     }
@@ -503,7 +503,7 @@ public final class PrologueEmitter {
         serial.addAll(w.each(List.of(new Model.Assign(cb.name() + "[" + w.at("j") + "]", read(x, w.at("j")) + " - qf_m"))));
         Integer inner = constant(w.inner());
         if (inner == null || inner > THREADS || inner > SLAB) {
-            kernel(mb.shape(), what, serial, cb.name(), mb.name());
+            part(mb.shape(), what, serial, cb.name(), mb.name());
             return;
         }
         // With fewer columns than the grid has threads (a small batch), one block per line group (all
@@ -581,8 +581,8 @@ public final class PrologueEmitter {
     private void maxAll(Op.Reduce first, Op.Reduce last) {
         Value a = first.a();
         Buffer fb = buffers.get(last.result());
-        kernel(List.of(), last.result() + " starts at -inf", List.of(new Model.Assign(fb.name() + "[0]", "-qf_inf()")), fb.name());
-        kernelAll(null, last.result() + " = the max of all of " + a + " (a chain of max reductions ending in a scalar): per-thread slices, then per warp, then one atomic per warp", List.of(
+        part(List.of(), last.result() + " starts at -inf", List.of(new Model.Assign(fb.name() + "[0]", "-qf_inf()")), fb.name());
+        partAll(null, last.result() + " = the max of all of " + a + " (a chain of max reductions ending in a scalar): per-thread slices, then per warp, then one atomic per warp", List.of(
                 new Model.Var("float", "qf_m", "-qf_inf()"),
                 new Model.Block("for (i64 j = k; j < " + count(a.type().shape()) + "; j += (i64)gridDim.x * blockDim.x)",
                         List.of(new Model.Assign("qf_m", "fmaxf(qf_m, " + read(a, "j") + ")"))),
@@ -618,7 +618,7 @@ public final class PrologueEmitter {
         body.add(new Model.Var(t, "qf_acc", init));
         body.addAll(w.fold(readType(a), read(a, w.at("j")), step));
         body.add(new Model.Assign(rb.name() + "[k]", "qf_acc"));
-        kernel(rb.shape(), what, body, rb.name());
+        part(rb.shape(), what, body, rb.name());
     }
 
     private static boolean pointOp(Op op) {
@@ -706,7 +706,7 @@ public final class PrologueEmitter {
             i++;
         }
         if (i == from) throw new CudaEmitter.Unsupported("the prologue op " + ops.get(from) + " has no GPU form");
-        kernel(shape, what + " (elementwise)", body, writes.toArray(String[]::new));
+        part(shape, what + " (elementwise)", body, writes.toArray(String[]::new));
         return i;
     }
 
