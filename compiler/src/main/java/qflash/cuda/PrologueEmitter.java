@@ -1,11 +1,15 @@
 package qflash.cuda;
 
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
+import java.util.regex.Pattern;
 import qflash.cuda.CudaEmitter.Arg;
 import qflash.cuda.Model.Stmt;
 import qflash.ir.Dim;
@@ -169,7 +173,7 @@ public final class PrologueEmitter {
         }
         ModelWalker w = new ModelWalker();
         int[] phase = phases(w);
-        int phases = parts.isEmpty() ? 0 : java.util.Arrays.stream(phase).max().getAsInt() + 1;
+        int phases = parts.isEmpty() ? 0 : Arrays.stream(phase).max().getAsInt() + 1;
         List<Stmt> body = new ArrayList<>();
         if (usesSlab) {
             body.add(new Model.Comment("rows of a centred tensor staged by the block, and the means of its columns"));
@@ -203,7 +207,7 @@ public final class PrologueEmitter {
         List<Set<String>> named = new ArrayList<>();
         for (Part p : parts) {
             String text = w.render(new Model.Block("", p.body()));
-            Set<String> s = new java.util.HashSet<>(p.writes());
+            Set<String> s = new HashSet<>(p.writes());
             for (Buffer b : bufferList) if (mentions(text, b.name())) s.add(b.name());
             named.add(s);
         }
@@ -219,7 +223,7 @@ public final class PrologueEmitter {
     }
 
     private static boolean mentions(String text, String name) {
-        return java.util.regex.Pattern.compile("\\b" + name + "\\b").matcher(text).find();
+        return Pattern.compile("\\b" + name + "\\b").matcher(text).find();
     }
 
     private static List<Stmt> prepend(Stmt s, List<Stmt> rest) {
@@ -451,7 +455,7 @@ public final class PrologueEmitter {
          * are in flight together (one thread walks a whole line; loading one element per step waited a
          * full memory latency per element), then folded in order with {@code step} (x is the element).
          */
-        List<Stmt> fold(String type, String load, java.util.function.Function<String, String> step) {
+        List<Stmt> fold(String type, String load, Function<String, String> step) {
             return List.of(new Model.Block("for (int qf_j0 = 0; qf_j0 < " + len + "; qf_j0 += " + WALK + ")", List.of(
                     new Model.ArrayDecl(type, "qf_x", WALK),
                     new Model.Line("#pragma unroll"),
@@ -598,7 +602,7 @@ public final class PrologueEmitter {
         String t = CExpr.ctype(e);
         boolean max = r.kind() == Op.RedKind.MAX;
         String init = max ? (e.isInt ? CExpr.literal(e, e.min()) : "(-qf_inf())") : CExpr.literal(e, 0);
-        java.util.function.Function<String, String> step = x -> "qf_acc = " + (max ? (e.isInt ? "max(qf_acc, (" + t + ")" + x + ")" : "fmaxf(qf_acc, " + x + ")")
+        Function<String, String> step = x -> "qf_acc = " + (max ? (e.isInt ? "max(qf_acc, (" + t + ")" + x + ")" : "fmaxf(qf_acc, " + x + ")")
                 : (e.isInt ? "qf_add_" + t + "(qf_acc, " + x + ")" : "qf_acc + " + x));
         String what = r.result() + " = reduce " + r.kind().text() + " " + a + " [" + r.axis() + "]";
         boolean orderFree = (max || e.isInt) && (e == Elem.F32 || e == Elem.I32 || e == Elem.I64);
