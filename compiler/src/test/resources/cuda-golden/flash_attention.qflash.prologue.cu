@@ -147,8 +147,8 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
     for (i64 j = k; j < (64 * n_Z * n_H * n_N); j += (i64)gridDim.x * blockDim.x) {
       qf_v = max(qf_v, __float_as_int(fabsf(qf_h2f(p_Q[j]))));
     }
-    for (int qf_o = 16; qf_o > 0; qf_o /= 2) {
-      qf_v = max(qf_v, __shfl_xor_sync(0xffffffffu, qf_v, qf_o));
+    for (int qf_s = 16; qf_s > 0; qf_s /= 2) {
+      qf_v = max(qf_v, __shfl_xor_sync(0xffffffffu, qf_v, qf_s));
     }
     if ((threadIdx.x & 31) == 0) atomicMax(reinterpret_cast<int*>(b_Q_s_amax), qf_v);
   }
@@ -159,8 +159,8 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
     for (i64 j = k; j < (64 * n_Z * n_H * n_N); j += (i64)gridDim.x * blockDim.x) {
       qf_v = max(qf_v, __float_as_int(fabsf(qf_h2f(p_K[j]))));
     }
-    for (int qf_o = 16; qf_o > 0; qf_o /= 2) {
-      qf_v = max(qf_v, __shfl_xor_sync(0xffffffffu, qf_v, qf_o));
+    for (int qf_s = 16; qf_s > 0; qf_s /= 2) {
+      qf_v = max(qf_v, __shfl_xor_sync(0xffffffffu, qf_v, qf_s));
     }
     if ((threadIdx.x & 31) == 0) atomicMax(reinterpret_cast<int*>(b_K_s_amax), qf_v);
   }
@@ -171,8 +171,8 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
     for (i64 j = k; j < (64 * n_Z * n_H * n_N); j += (i64)gridDim.x * blockDim.x) {
       qf_v = max(qf_v, __float_as_int(fabsf(qf_h2f(p_V[j]))));
     }
-    for (int qf_o = 16; qf_o > 0; qf_o /= 2) {
-      qf_v = max(qf_v, __shfl_xor_sync(0xffffffffu, qf_v, qf_o));
+    for (int qf_s = 16; qf_s > 0; qf_s /= 2) {
+      qf_v = max(qf_v, __shfl_xor_sync(0xffffffffu, qf_v, qf_s));
     }
     if ((threadIdx.x & 31) == 0) atomicMax(reinterpret_cast<int*>(b_V_s_amax), qf_v);
   }

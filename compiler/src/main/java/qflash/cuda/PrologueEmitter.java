@@ -111,7 +111,7 @@ public final class PrologueEmitter {
         // before any kernel is written, since every kernel takes all of them.
         for (Op op : ops) {
             for (Value r : op.results()) {
-                if (r.type() instanceof qflash.ir.Type.Tensor && !local.contains(r)) buffer(r, r.type().elem());
+                if (isTensor(r) && !local.contains(r)) buffer(r, r.type().elem());
             }
             if (op instanceof Op.Quantize q && runs(q) == null) {
                 Buffer sb = buffers.get(q.scale());
@@ -121,7 +121,7 @@ public final class PrologueEmitter {
             }
         }
         List<Value> yields = k.prologue().terminator().values();
-        for (Value y : yields) if (!(y.type() instanceof qflash.ir.Type.Tensor)) buffer(y, y.type().elem());
+        for (Value y : yields) if (!isTensor(y)) buffer(y, y.type().elem());
         bufferList.add(new Buffer(BARRIER, Elem.I32, List.of(Dim.of(2))));
         collectArgs();
 
@@ -144,7 +144,7 @@ public final class PrologueEmitter {
                 }
                 case Op.Load l -> throw new CudaEmitter.Unsupported(l + ": the prologue loads only whole rank-0 tensors");
                 default -> {
-                    if (op.result().type() instanceof qflash.ir.Type.Tensor) {
+                    if (isTensor(op.result())) {
                         i = elementwise(ops, i);
                     } else {
                         List<String> a = new ArrayList<>();
@@ -158,12 +158,12 @@ public final class PrologueEmitter {
         // Scalars the body takes as derived parameters are written by one thread into 1-element buffers.
         List<Stmt> scalarStores = new ArrayList<>();
         for (Value y : yields) {
-            if (y.type() instanceof qflash.ir.Type.Tensor) continue;
+            if (isTensor(y)) continue;
             scalarStores.add(new Model.Assign(buffers.get(y).name() + "[0]", scalar(y)));
         }
         if (!scalarStores.isEmpty()) {
             part(List.of(), "the launch constants the body takes as scalars", scalarStores,
-                    yields.stream().filter(y -> !(y.type() instanceof qflash.ir.Type.Tensor)).map(y -> buffers.get(y).name()).toArray(String[]::new));
+                    yields.stream().filter(y -> !isTensor(y)).map(y -> buffers.get(y).name()).toArray(String[]::new));
         }
 
         Map<String, String> derived = new LinkedHashMap<>();
@@ -204,11 +204,15 @@ public final class PrologueEmitter {
      */
     private int[] phases(ModelWalker w) {
         int n = parts.size();
+        Map<String, Pattern> mention = new LinkedHashMap<>();
+        for (Buffer b : bufferList) mention.put(b.name(), Pattern.compile("\\b" + b.name() + "\\b"));
         List<Set<String>> named = new ArrayList<>();
         for (Part p : parts) {
             String text = w.render(new Model.Block("", p.body()));
             Set<String> s = new HashSet<>(p.writes());
-            for (Buffer b : bufferList) if (mentions(text, b.name())) s.add(b.name());
+            mention.forEach((name, pattern) -> {
+                if (pattern.matcher(text).find()) s.add(name);
+            });
             named.add(s);
         }
         int[] phase = new int[n];
@@ -220,10 +224,6 @@ public final class PrologueEmitter {
             }
         }
         return phase;
-    }
-
-    private static boolean mentions(String text, String name) {
-        return Pattern.compile("\\b" + name + "\\b").matcher(text).find();
     }
 
     private static List<Stmt> prepend(Stmt s, List<Stmt> rest) {
@@ -316,7 +316,6 @@ public final class PrologueEmitter {
         Value x = q.x();
         Elem qe = q.q().type().elem();
         Buffer qb = buffers.get(q.q()), sb = buffers.get(q.scale());
-        String qmax = CExpr.literal(Elem.F32, qe.max());
         boolean blocked = r.block() > 1 || !r.rows().equals("1");
         String blocks = blocked ? "((" + r.rows() + " + " + (r.block() - 1) + ") / " + r.block() + ")" : "1";
         List<Stmt> body = new ArrayList<>();
@@ -333,13 +332,12 @@ public final class PrologueEmitter {
         body.add(new Model.ScalarDecl("int", "qf_len", "qf_nrows * " + r.inner()));
         body.add(new Model.Var("int", "qf_v", "0"));
         body.add(new Model.Block("for (int j = qf_lane; j < qf_len; j += 32)", List.of(
-                new Model.Assign("qf_v", "max(qf_v, __float_as_int(fabsf(" + read(x, "qf_start + j") + ")))"))));
-        body.add(new Model.Block("for (int qf_s = 16; qf_s > 0; qf_s /= 2)", List.of(
-                new Model.Assign("qf_v", "max(qf_v, __shfl_xor_sync(0xffffffffu, qf_v, qf_s))"))));
+                new Model.Assign("qf_v", "max(qf_v, " + absBits(read(x, "qf_start + j")) + ")"))));
+        body.add(warpFold("qf_v", o -> "max(qf_v, " + o + ")"));
         body.add(new Model.ScalarDecl("float", "qf_a", "__int_as_float(qf_v)"));
-        body.add(new Model.ScalarDecl("float", "qf_s", "qf_a == 0.0f ? 1.0f : qf_a / " + qmax));
+        body.add(new Model.ScalarDecl("float", "qf_s", scaleOf(qe, "qf_a")));
         body.add(new Model.Block("for (int j = qf_lane; j < qf_len; j += 32)", List.of(
-                new Model.Assign(qb.name() + "[qf_start + j]", "(" + CExpr.ctype(qe) + ")qf_sat(qf_f2ll_rne(" + read(x, "qf_start + j") + " / qf_s), " + qe.min() + "LL, " + qe.max() + "LL)"))));
+                new Model.Assign(qb.name() + "[qf_start + j]", quantized(qe, read(x, "qf_start + j"), "qf_s")))));
         body.add(new Model.Block("for (int j = qf_lane; j < qf_nrows; j += 32)", List.of(new Model.Assign(sb.name() + "[qf_first + j]", "qf_s"))));
         String groups = blocked ? r.outer() + " * " + blocks : r.outer();
         parts.add(new Part(q.q() + ", " + q.scale() + " = quantize " + x + ": a warp per group of consecutive elements: amax, then sat(rne(x / (amax / "
@@ -359,24 +357,22 @@ public final class PrologueEmitter {
         Buffer amax = amaxOf.get(q);
         // Group g of element k is its scale element; with a block axis, the first scale element of its block.
         String g = group(shape, q.shared(), q.blockAxis(), q.blockSize());
-        String qmax = CExpr.literal(Elem.F32, qe.max());
         part(sb.shape(), "amax of " + x + " starts at 0", List.of(new Model.Assign(amax.name() + "[k]", "0.0f")), amax.name());
-        String x0 = read(x, "k");
         if (q.shared().size() == shape.size() && q.blockAxis() < 0) {
             // One group: each thread folds a grid-stride slice, each warp folds its threads, one atomic per warp.
             partAll(null, "amax of all of " + x + ": per-thread slices, then per warp, then one atomic per warp", List.of(
                     new Model.Var("int", "qf_v", "0"),
                     new Model.Block("for (i64 j = k; j < " + count(shape) + "; j += (i64)gridDim.x * blockDim.x)",
-                            List.of(new Model.Assign("qf_v", "max(qf_v, __float_as_int(fabsf(" + read(x, "j") + ")))"))),
-                    new Model.Block("for (int qf_o = 16; qf_o > 0; qf_o /= 2)", List.of(new Model.Assign("qf_v", "max(qf_v, __shfl_xor_sync(0xffffffffu, qf_v, qf_o))"))),
+                            List.of(new Model.Assign("qf_v", "max(qf_v, " + absBits(read(x, "j")) + ")"))),
+                    warpFold("qf_v", o -> "max(qf_v, " + o + ")"),
                     new Model.ExprStmt("if ((threadIdx.x & 31) == 0) atomicMax(reinterpret_cast<int*>(" + amax.name() + "), qf_v)")), amax.name());
         } else {
-            // Groups are runs of consecutive elements (a row, a block of rows) or strided sets (a channel): the
-            // lanes of a warp fold their run first (a segmented reduction), and the run's first lane does the atomic.
+            // Strided groups (a channel) or blocks not next to the shared axes: the lanes of a warp fold the
+            // run of one group they hold first (a segmented reduction), and the run's first lane does the atomic.
             partAll(shape, "amax of " + x + " per group (shared axes " + q.shared() + "): warp-segmented max, then atomic max on the float's bits (exact in any order)", List.of(
                     new Model.ScalarDecl("bool", "qf_in", "k < " + count(shape)),
                     new Model.ScalarDecl("int", "qf_g", "qf_in ? (" + g + ") : -1"),
-                    new Model.Var("int", "qf_v", "qf_in ? __float_as_int(fabsf(" + x0 + ")) : 0"),
+                    new Model.Var("int", "qf_v", "qf_in ? " + absBits(read(x, "k")) + " : 0"),
                     new Model.Block("for (int qf_o = 1; qf_o < 32; qf_o *= 2)", List.of(
                             new Model.ScalarDecl("int", "qf_g2", "__shfl_down_sync(0xffffffffu, qf_g, qf_o)"),
                             new Model.ScalarDecl("int", "qf_v2", "__shfl_down_sync(0xffffffffu, qf_v, qf_o)"),
@@ -386,12 +382,12 @@ public final class PrologueEmitter {
         }
         part(shape, q.q() + " = quantize " + x + ": sat(rne(x / (amax / " + (long) qe.max() + ")))", List.of(
                 new Model.ScalarDecl("float", "qf_a", amax.name() + "[" + g + "]"),
-                new Model.ScalarDecl("float", "qf_s", "qf_a == 0.0f ? 1.0f : qf_a / " + qmax),
-                new Model.Assign(qb.name() + "[k]", "(" + CExpr.ctype(qe) + ")qf_sat(qf_f2ll_rne(" + read(x, "k") + " / qf_s), " + qe.min() + "LL, " + qe.max() + "LL)")), qb.name());
+                new Model.ScalarDecl("float", "qf_s", scaleOf(qe, "qf_a")),
+                new Model.Assign(qb.name() + "[k]", quantized(qe, read(x, "k"), "qf_s"))), qb.name());
         int blockAxis = q.blockAxis() < 0 ? -1 : keptIndex(q, q.blockAxis());
         part(sb.shape(), q.scale() + " = amax / " + (long) qe.max() + " of each group (1 where the group is all zeros)", List.of(
                 new Model.ScalarDecl("float", "qf_a", amax.name() + "[" + group(sb.shape(), List.of(), blockAxis, q.blockSize()) + "]"),
-                new Model.Assign(sb.name() + "[k]", "qf_a == 0.0f ? 1.0f : qf_a / " + qmax)), sb.name());
+                new Model.Assign(sb.name() + "[k]", scaleOf(qe, "qf_a"))), sb.name());
     }
 
     private int keptIndex(Op.Quantize q, int axis) {
@@ -590,7 +586,7 @@ public final class PrologueEmitter {
                 new Model.Var("float", "qf_m", "-qf_inf()"),
                 new Model.Block("for (i64 j = k; j < " + count(a.type().shape()) + "; j += (i64)gridDim.x * blockDim.x)",
                         List.of(new Model.Assign("qf_m", "fmaxf(qf_m, " + read(a, "j") + ")"))),
-                new Model.Block("for (int qf_s = 16; qf_s > 0; qf_s /= 2)", List.of(new Model.Assign("qf_m", "fmaxf(qf_m, __shfl_xor_sync(0xffffffffu, qf_m, qf_s))"))),
+                warpFold("qf_m", o -> "fmaxf(qf_m, " + o + ")"),
                 new Model.ExprStmt("if (qf_lane == 0) qf_atomic_max(" + fb.name() + ", qf_m)")), fb.name());
     }
 
@@ -602,8 +598,9 @@ public final class PrologueEmitter {
         String t = CExpr.ctype(e);
         boolean max = r.kind() == Op.RedKind.MAX;
         String init = max ? (e.isInt ? CExpr.literal(e, e.min()) : "(-qf_inf())") : CExpr.literal(e, 0);
-        Function<String, String> step = x -> "qf_acc = " + (max ? (e.isInt ? "max(qf_acc, (" + t + ")" + x + ")" : "fmaxf(qf_acc, " + x + ")")
-                : (e.isInt ? "qf_add_" + t + "(qf_acc, " + x + ")" : "qf_acc + " + x));
+        Function<String, String> combine = x -> max ? (e.isInt ? "max(qf_acc, (" + t + ")" + x + ")" : "fmaxf(qf_acc, " + x + ")")
+                : (e.isInt ? "qf_add_" + t + "(qf_acc, " + x + ")" : "qf_acc + " + x);
+        Function<String, String> step = x -> "qf_acc = " + combine.apply(x);
         String what = r.result() + " = reduce " + r.kind().text() + " " + a + " [" + r.axis() + "]";
         boolean orderFree = (max || e.isInt) && (e == Elem.F32 || e == Elem.I32 || e == Elem.I64);
         if (orderFree && w.inner().equals("1")) {
@@ -613,7 +610,7 @@ public final class PrologueEmitter {
                     new Model.ScalarDecl("int", "qf_o", "k >> 5"),
                     new Model.Var(t, "qf_acc", init),
                     new Model.Block("for (int j = qf_lane; j < " + w.len() + "; j += 32)", List.of(new Model.ExprStmt(step.apply(read(a, "qf_o * " + w.len() + " + j"))))),
-                    new Model.Block("for (int qf_s = 16; qf_s > 0; qf_s /= 2)", List.of(new Model.ExprStmt(step.apply("__shfl_xor_sync(0xffffffffu, qf_acc, qf_s)")))),
+                    warpFold("qf_acc", combine),
                     new Model.ExprStmt("if (qf_lane == 0) " + rb.name() + "[qf_o] = qf_acc")), List.of(rb.name())));
             return;
         }
@@ -623,6 +620,27 @@ public final class PrologueEmitter {
         body.addAll(w.fold(readType(a), read(a, w.at("j")), step));
         body.add(new Model.Assign(rb.name() + "[k]", "qf_acc"));
         part(rb.shape(), what, body, rb.name());
+    }
+
+    /** Combines {@code var} across the 32 lanes of a warp ({@code combine} of it and another lane's). */
+    private static Stmt warpFold(String var, Function<String, String> combine) {
+        return new Model.Block("for (int qf_s = 16; qf_s > 0; qf_s /= 2)",
+                List.of(new Model.Assign(var, combine.apply("__shfl_xor_sync(0xffffffffu, " + var + ", qf_s)"))));
+    }
+
+    /** The bits of |x| as an int: they order like |x|, so an int max is the float max (NaN above all). */
+    private static String absBits(String x) {
+        return "__float_as_int(fabsf(" + x + "))";
+    }
+
+    /** A group's scale from its amax: amax / qmax, 1 where the group is all zeros. */
+    private static String scaleOf(Elem qe, String amax) {
+        return amax + " == 0.0f ? 1.0f : " + amax + " / " + CExpr.literal(Elem.F32, qe.max());
+    }
+
+    /** {@code x} quantized with scale {@code s}: sat(rne(x / s)) in {@code qe}. */
+    private static String quantized(Elem qe, String x, String s) {
+        return "(" + CExpr.ctype(qe) + ")qf_sat(qf_f2ll_rne(" + x + " / " + s + "), " + qe.min() + "LL, " + qe.max() + "LL)";
     }
 
     private static boolean pointOp(Op op) {
@@ -668,7 +686,7 @@ public final class PrologueEmitter {
         return local;
     }
 
-    /** Consecutive elementwise ops over one tensor shape: one kernel, one thread per element. Returns the next op. */
+    /** Consecutive elementwise ops over one tensor shape: one part, one thread per element. Returns the next op. */
     private int elementwise(List<Op> ops, int from) {
         List<Dim> shape = ops.get(from).result().type().shape();
         List<Stmt> body = new ArrayList<>();
@@ -678,8 +696,8 @@ public final class PrologueEmitter {
         List<String> writes = new ArrayList<>();
         while (i < ops.size()) {
             Op op = ops.get(i);
-            boolean pointOp = op instanceof Op.Unary || op instanceof Op.Binary || op instanceof Op.Convert || op instanceof Op.Cmp || op instanceof Op.Select;
-            if ((pointOp || op instanceof Op.Const) && op.results().size() == 1 && !(op.result().type() instanceof qflash.ir.Type.Tensor)) {
+            boolean pointOp = pointOp(op);
+            if ((pointOp || op instanceof Op.Const) && op.results().size() == 1 && !isTensor(op.result())) {
                 // scalar work between the elementwise ops is inlined where it is used: it does not end the part
                 List<String> a = new ArrayList<>();
                 for (Value v : op.operands()) a.add(scalar(v));
@@ -687,12 +705,12 @@ public final class PrologueEmitter {
                 i++;
                 continue;
             }
-            boolean fits = pointOp && op.result().type() instanceof qflash.ir.Type.Tensor && op.result().type().shape().equals(shape);
+            boolean fits = pointOp && isTensor(op.result()) && op.result().type().shape().equals(shape);
             if (!fits) break;
             List<String> a = new ArrayList<>();
             for (Value v : op.operands()) {
                 if (local.containsKey(v)) a.add(local.get(v));
-                else if (v.type() instanceof qflash.ir.Type.Tensor) {
+                else if (isTensor(v)) {
                     if (!v.type().shape().equals(shape)) throw new CudaEmitter.Unsupported(op + ": operands of different shapes in the prologue");
                     a.add(read(v, "k"));
                 } else a.add(scalar(v));

@@ -78,16 +78,12 @@ public final class CompileCommand implements Callable<Integer> {
             }
             case "cuda" -> {
                 Kernel k = Compiler.lower(kernel.tileIr(src, null), kernel.pipeline(), null);
-                java.util.Map<String, Integer> fixed = new java.util.LinkedHashMap<>(java.util.Map.of("D", 64));
-                fixed.putAll(dims);
-                text.append(qflash.cuda.CudaEmitter.emit(k, fixed, src.name()).source());
+                text.append(qflash.cuda.CudaEmitter.emit(k, fixedDims(), src.name()).source());
             }
             case "cuda-prologue" -> {
                 Kernel k = Compiler.lower(kernel.tileIr(src, null), kernel.pipeline(), null);
                 if (!k.hasPrologue()) throw new UserError("the " + kernel.pipeline() + " pipeline leaves kernel @" + k.name() + " no prologue");
-                java.util.Map<String, Integer> fixed = new java.util.LinkedHashMap<>(java.util.Map.of("D", 64));
-                fixed.putAll(dims);
-                text.append(qflash.cuda.PrologueEmitter.emit(k, java.util.Set.of(), fixed).source());
+                text.append(qflash.cuda.PrologueEmitter.emit(k, java.util.Set.of(), fixedDims()).source());
             }
             case "ir-after-all" -> {
                 Kernel k = kernel.tileIr(src, null);
@@ -107,5 +103,12 @@ public final class CompileCommand implements Callable<Integer> {
             }
         }
         return Main.OK;
+    }
+
+    /** The shapes CUDA is specialised for: D = 64 unless --dim says otherwise. */
+    private java.util.Map<String, Integer> fixedDims() {
+        java.util.Map<String, Integer> fixed = new java.util.LinkedHashMap<>(java.util.Map.of("D", 64));
+        fixed.putAll(dims);
+        return fixed;
     }
 }

@@ -183,11 +183,7 @@ public final class CudaBackend implements AutoCloseable {
 
         /** Issues every launch of the call on {@code stream} (null: the default stream); returns without waiting. */
         private void issue(CUstream stream) {
-            // One block per SM, so that every block of the prologue is resident at once (its phases wait
-            // for each other at grid barriers).
-            for (CUfunction f : c.prologueFns()) {
-                cuLaunchKernel(f, proBlocks, 1, 1, PrologueEmitter.THREADS, 1, 1, 0, stream, proParams, null);
-            }
+            launchPrologue(stream);
             if (grid[0] > 0 && grid[1] > 0 && grid[2] > 0) {
                 cuLaunchKernel(c.function(), grid[0], grid[1], grid[2], c.code().threads(), 1, 1, c.code().smemBytes(), stream, bodyParams, null);
             }
@@ -229,9 +225,17 @@ public final class CudaBackend implements AutoCloseable {
         public double medianPrologueMillis(int warmup, int reps) {
             if (c.prologueFns().isEmpty()) return Double.NaN;
             run();
-            return medianEventMillis(warmup, reps, () -> {
-                for (CUfunction f : c.prologueFns()) cuLaunchKernel(f, proBlocks, 1, 1, PrologueEmitter.THREADS, 1, 1, 0, null, proParams, null);
-            });
+            return medianEventMillis(warmup, reps, () -> launchPrologue(null));
+        }
+
+        /**
+         * The prologue on {@code stream}: one block per SM, so that every block is resident at once (its
+         * phases wait for each other at grid barriers).
+         */
+        private void launchPrologue(CUstream stream) {
+            for (CUfunction f : c.prologueFns()) {
+                cuLaunchKernel(f, proBlocks, 1, 1, PrologueEmitter.THREADS, 1, 1, 0, stream, proParams, null);
+            }
         }
 
         /** Median host wall time in ms of whole calls (issue every launch, wait for the result). */
