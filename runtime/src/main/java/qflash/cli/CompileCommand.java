@@ -82,7 +82,7 @@ public final class CompileCommand implements Callable<Integer> {
             }
             case "cuda-prologue" -> {
                 Kernel k = Compiler.lower(kernel.tileIr(src, null), kernel.pipeline(), null);
-                if (!k.hasPrologue()) throw new UserError("the " + kernel.pipeline() + " pipeline leaves kernel @" + k.name() + " no prologue");
+                if (!k.hasPrologue()) throw new UserError("the " + kernel.pipeline().name() + " pipeline leaves kernel @" + k.name() + " no prologue");
                 text.append(qflash.cuda.PrologueEmitter.emit(k, java.util.Set.of(), fixedDims()).source());
             }
             case "ir-after-all" -> {
