@@ -117,6 +117,8 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
   // rows of a centred tensor staged by the block, and the means of its columns
   __shared__ float qf_slab[8192];
   __shared__ float qf_cols[1024];
+  // the warps' partial maxima of a block-wide amax
+  __shared__ int qf_red[32];
   // %Q.q, %Q.s = quantize %Q: a warp per group of consecutive elements: amax, then sat(rne(x / (amax / 127))), and the scale (1 where the group is all zeros)
   #pragma unroll 4
   for (int qf_w = qf_warp0; qf_w < ((n_Z * n_H * n_N)) * 32; qf_w += qf_nthreads) {
@@ -222,30 +224,36 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
   }
   // phase 1: what follows reads what came before
   qf_grid_sync(reinterpret_cast<unsigned*>(b_qf_barrier));
-  // %K.q, %K.s = quantize %K.centred: a warp per group of consecutive elements: amax, then sat(rne(x / (amax / 127))), and the scale (1 where the group is all zeros)
-  #pragma unroll 4
-  for (int qf_w = qf_warp0; qf_w < ((n_Z * n_H) * ((n_N + 63) / 64)) * 32; qf_w += qf_nthreads) {
-    const int k = qf_w + qf_lane;
-    const int qf_o = k >> 5;
-    const int qf_row0 = (qf_o % ((n_N + 63) / 64)) * 64;
-    const int qf_first = (qf_o / ((n_N + 63) / 64)) * n_N + qf_row0;
-    const int qf_nrows = min(64, n_N - qf_row0);
-    const int qf_start = qf_first * 64;
-    const int qf_len = qf_nrows * 64;
-    int qf_v = 0;
-    for (int j = qf_lane; j < qf_len; j += 32) {
-      qf_v = max(qf_v, __float_as_int(fabsf(b_K_centred[qf_start + j])));
-    }
-    for (int qf_s = 16; qf_s > 0; qf_s /= 2) {
-      qf_v = max(qf_v, __shfl_xor_sync(0xffffffffu, qf_v, qf_s));
-    }
-    const float qf_a = __int_as_float(qf_v);
-    const float qf_s = qf_a == 0.0f ? 1.0f : qf_a / (0x1.fcp6f);
-    for (int j = qf_lane; j < qf_len; j += 32) {
-      b_K_q[qf_start + j] = (i8)qf_sat(qf_f2ll_rne(b_K_centred[qf_start + j] / qf_s), -128LL, 127LL);
-    }
-    for (int j = qf_lane; j < qf_nrows; j += 32) {
-      b_K_s[qf_first + j] = qf_s;
+   {
+    const int k = blockIdx.x * blockDim.x + threadIdx.x;
+    // %K.q, %K.s = quantize %K.centred: a block per group of consecutive elements: amax, then sat(rne(x / (amax / 127))), and the scale (1 where the group is all zeros)
+    for (int qf_o = blockIdx.x; qf_o < (n_Z * n_H) * ((n_N + 63) / 64); qf_o += gridDim.x) {
+      const int qf_row0 = (qf_o % ((n_N + 63) / 64)) * 64;
+      const int qf_first = (qf_o / ((n_N + 63) / 64)) * n_N + qf_row0;
+      const int qf_nrows = min(64, n_N - qf_row0);
+      const int qf_start = qf_first * 64;
+      const int qf_len = qf_nrows * 64;
+      int qf_v = 0;
+      for (int j = threadIdx.x; j < qf_len; j += blockDim.x) {
+        qf_v = max(qf_v, __float_as_int(fabsf(b_K_centred[qf_start + j])));
+      }
+      for (int qf_s = 16; qf_s > 0; qf_s /= 2) {
+        qf_v = max(qf_v, __shfl_xor_sync(0xffffffffu, qf_v, qf_s));
+      }
+      if (qf_lane == 0) qf_red[threadIdx.x >> 5] = qf_v;
+      __syncthreads();
+      for (int qf_i = 0; qf_i < (int)(blockDim.x >> 5); ++qf_i) {
+        qf_v = max(qf_v, qf_red[qf_i]);
+      }
+      const float qf_a = __int_as_float(qf_v);
+      const float qf_s = qf_a == 0.0f ? 1.0f : qf_a / (0x1.fcp6f);
+      for (int j = threadIdx.x; j < qf_len; j += blockDim.x) {
+        b_K_q[qf_start + j] = (i8)qf_sat(qf_f2ll_rne(b_K_centred[qf_start + j] / qf_s), -128LL, 127LL);
+      }
+      for (int j = threadIdx.x; j < qf_nrows; j += blockDim.x) {
+        b_K_s[qf_first + j] = qf_s;
+      }
+      __syncthreads();
     }
   }
   // amax of %V per group (shared axes [2]): warp-segmented max, then atomic max on the float's bits (exact in any order)

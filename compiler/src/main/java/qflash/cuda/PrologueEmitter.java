@@ -180,6 +180,10 @@ public final class PrologueEmitter {
             body.add(new Model.ArrayDecl("__shared__ float", "qf_slab", SLAB));
             body.add(new Model.ArrayDecl("__shared__ float", "qf_cols", THREADS));
         }
+        if (usesRed) {
+            body.add(new Model.Comment("the warps' partial maxima of a block-wide amax"));
+            body.add(new Model.ArrayDecl("__shared__ int", "qf_red", THREADS / 32));
+        }
         for (int p = 0; p < phases; p++) {
             if (p > 0) body.add(new Model.GridSync("reinterpret_cast<unsigned*>(" + BARRIER + ")", "phase " + p + ": what follows reads what came before"));
             for (int j = 0; j < parts.size(); j++) {
@@ -318,8 +322,14 @@ public final class PrologueEmitter {
         Buffer qb = buffers.get(q.q()), sb = buffers.get(q.scale());
         boolean blocked = r.block() > 1 || !r.rows().equals("1");
         String blocks = blocked ? "((" + r.rows() + " + " + (r.block() - 1) + ") / " + r.block() + ")" : "1";
+        String groups = blocked ? r.outer() + " * " + blocks : r.outer();
+        // A long run (a block of tokens) gets a whole block of threads: a warp alone walked it a memory
+        // latency per 32 elements, with few groups to spread over the SMs at small batches.
+        Integer inner = constant(r.inner());
+        boolean wide = inner != null && (long) inner * r.block() >= THREADS;
+        String lane = wide ? "threadIdx.x" : "qf_lane", stride = wide ? "blockDim.x" : "32";
         List<Stmt> body = new ArrayList<>();
-        body.add(new Model.ScalarDecl("int", "qf_o", "k >> 5"));
+        if (!wide) body.add(new Model.ScalarDecl("int", "qf_o", "k >> 5"));
         if (blocked) {
             body.add(new Model.ScalarDecl("int", "qf_row0", "(qf_o % " + blocks + ") * " + r.block()));
             body.add(new Model.ScalarDecl("int", "qf_first", "(qf_o / " + blocks + ") * " + r.rows() + " + qf_row0"));
@@ -331,17 +341,29 @@ public final class PrologueEmitter {
         body.add(new Model.ScalarDecl("int", "qf_start", "qf_first * " + r.inner()));
         body.add(new Model.ScalarDecl("int", "qf_len", "qf_nrows * " + r.inner()));
         body.add(new Model.Var("int", "qf_v", "0"));
-        body.add(new Model.Block("for (int j = qf_lane; j < qf_len; j += 32)", List.of(
+        body.add(new Model.Block("for (int j = " + lane + "; j < qf_len; j += " + stride + ")", List.of(
                 new Model.Assign("qf_v", "max(qf_v, " + absBits(read(x, "qf_start + j")) + ")"))));
         body.add(warpFold("qf_v", o -> "max(qf_v, " + o + ")"));
+        if (wide) {
+            usesRed = true;
+            body.add(new Model.ExprStmt("if (qf_lane == 0) qf_red[threadIdx.x >> 5] = qf_v"));
+            body.add(new Model.Sync());
+            body.add(new Model.Block("for (int qf_i = 0; qf_i < (int)(blockDim.x >> 5); ++qf_i)", List.of(new Model.Assign("qf_v", "max(qf_v, qf_red[qf_i])"))));
+        }
         body.add(new Model.ScalarDecl("float", "qf_a", "__int_as_float(qf_v)"));
         body.add(new Model.ScalarDecl("float", "qf_s", scaleOf(qe, "qf_a")));
-        body.add(new Model.Block("for (int j = qf_lane; j < qf_len; j += 32)", List.of(
+        body.add(new Model.Block("for (int j = " + lane + "; j < qf_len; j += " + stride + ")", List.of(
                 new Model.Assign(qb.name() + "[qf_start + j]", quantized(qe, read(x, "qf_start + j"), "qf_s")))));
-        body.add(new Model.Block("for (int j = qf_lane; j < qf_nrows; j += 32)", List.of(new Model.Assign(sb.name() + "[qf_first + j]", "qf_s"))));
-        String groups = blocked ? r.outer() + " * " + blocks : r.outer();
-        parts.add(new Part(q.q() + ", " + q.scale() + " = quantize " + x + ": a warp per group of consecutive elements: amax, then sat(rne(x / (amax / "
-                + (long) qe.max() + "))), and the scale (1 where the group is all zeros)", groups, 32, false, body, List.of(qb.name(), sb.name())));
+        body.add(new Model.Block("for (int j = " + lane + "; j < qf_nrows; j += " + stride + ")", List.of(new Model.Assign(sb.name() + "[qf_first + j]", "qf_s"))));
+        String what = q.q() + ", " + q.scale() + " = quantize " + x + ": a " + (wide ? "block" : "warp") + " per group of consecutive elements: amax, then sat(rne(x / (amax / "
+                + (long) qe.max() + "))), and the scale (1 where the group is all zeros)";
+        if (wide) {
+            body.add(new Model.Sync());   // qf_red is the next group's
+            parts.add(new Part(what, null, 1, false, List.of(new Model.Block("for (int qf_o = blockIdx.x; qf_o < " + groups + "; qf_o += gridDim.x)", body)),
+                    List.of(qb.name(), sb.name())));
+        } else {
+            parts.add(new Part(what, groups, 32, false, body, List.of(qb.name(), sb.name())));
+        }
     }
 
     private void quantize(Op.Quantize q) {
@@ -486,7 +508,7 @@ public final class PrologueEmitter {
 
     /** Floats of the shared-memory slab a block stages rows of a centred tensor in. */
     private static final int SLAB = 8192;
-    private boolean usesSlab;
+    private boolean usesSlab, usesRed;
 
     private void center(Op.Center c) {
         Value x = c.x();
