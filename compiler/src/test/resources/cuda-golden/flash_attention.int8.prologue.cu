@@ -1,4 +1,4 @@
-// prologue of kernel @flash_attention: one launch, 11 parts in 4 phases
+// prologue of kernel @flash_attention: one launch, 10 parts in 3 phases
 // qflash device prelude: the IR's scalar semantics in CUDA C (mirrors qflash.interp.Arith) and the
 // tensor-core and cp.async primitives the kernels are built from. Included verbatim in every kernel.
 typedef signed char i8;
@@ -206,20 +206,20 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
       }
     }
   }
-  // amax of %V starts at 0
-  #pragma unroll 4
-  for (int qf_w = qf_warp0; qf_w < (64 * n_Z * n_H); qf_w += qf_nthreads) {
-    const int k = qf_w + qf_lane;
-    if (k < (64 * n_Z * n_H)) {
-      b_V_s_amax[k] = 0.0f;
-    }
-  }
   // %K.scale.max.2 starts at -inf
   #pragma unroll 4
   for (int qf_w = qf_warp0; qf_w < 1; qf_w += qf_nthreads) {
     const int k = qf_w + qf_lane;
     if (k < 1) {
       b_K_scale_max_2[0] = -qf_inf();
+    }
+  }
+  // amax of %V starts at 0
+  #pragma unroll 4
+  for (int qf_w = qf_warp0; qf_w < (64 * n_Z * n_H); qf_w += qf_nthreads) {
+    const int k = qf_w + qf_lane;
+    if (k < (64 * n_Z * n_H)) {
+      b_V_s_amax[k] = 0.0f;
     }
   }
   // phase 1: what follows reads what came before
@@ -247,6 +247,7 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
       }
       const float qf_a = __int_as_float(qf_v);
       const float qf_s = qf_a == 0.0f ? 1.0f : qf_a / (0x1.fcp6f);
+      if (threadIdx.x == 0) qf_atomic_max(b_K_scale_max_2, qf_s);
       for (int j = threadIdx.x; j < qf_len; j += blockDim.x) {
         b_K_q[qf_start + j] = (i8)qf_sat(qf_f2ll_rne(b_K_centred[qf_start + j] / qf_s), -128LL, 127LL);
       }
@@ -301,20 +302,6 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
       b_V_s[k] = qf_a == 0.0f ? 1.0f : qf_a / (0x1.fcp6f);
     }
   }
-   {
-    const int k = blockIdx.x * blockDim.x + threadIdx.x;
-    // %K.scale.max.2 = the max of all of %K.s (a chain of max reductions ending in a scalar): per-thread slices, then per warp, then one atomic per warp
-    float qf_m = -qf_inf();
-    for (i64 j = k; j < (n_Z * n_H * n_N); j += (i64)gridDim.x * blockDim.x) {
-      qf_m = fmaxf(qf_m, b_K_s[j]);
-    }
-    for (int qf_s = 16; qf_s > 0; qf_s /= 2) {
-      qf_m = fmaxf(qf_m, __shfl_xor_sync(0xffffffffu, qf_m, qf_s));
-    }
-    if (qf_lane == 0) qf_atomic_max(b_K_scale_max_2, qf_m);
-  }
-  // phase 3: what follows reads what came before
-  qf_grid_sync(reinterpret_cast<unsigned*>(b_qf_barrier));
   // %33.pro, %sm.pro, %inv_sm.pro, %rs.pro, %37.pro, %38.pro, %47.pro, %66.pro, %104.pro, %116.pro, %k.scale.pro, %13.pro, %16.pro, %exp_m.pro, %exp_xmin.pro, %poly_k2.pro, %req_m.pro, %realign_m.pro, %119.pro, %align_m.pro (elementwise)
   #pragma unroll 4
   for (int qf_w = qf_warp0; qf_w < (n_Z * n_H * n_N); qf_w += qf_nthreads) {

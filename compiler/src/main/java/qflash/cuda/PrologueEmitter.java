@@ -103,6 +103,13 @@ public final class PrologueEmitter {
         List<Op> ops = k.prologue().ops();
         Set<Value> local = partLocal(ops, k.prologue().terminator().values());
         Map<Op.Reduce, Integer> chains = maxChains(ops, k.prologue().terminator().values());
+        // A chain over the scales of a run quantization: each group updates the max as it writes its scale.
+        for (Op op : ops) {
+            if (!(op instanceof Op.Quantize q) || runs(q) == null) continue;
+            for (var e : chains.entrySet()) {
+                if (e.getKey().a() == q.scale()) scaleMax.put(q, (Op.Reduce) ops.get(ops.indexOf(e.getKey()) + e.getValue() - 1));
+            }
+        }
         for (var e : chains.entrySet()) {   // the inner results of a fused chain are never written
             int at = ops.indexOf(e.getKey());
             for (int c = 0; c < e.getValue() - 1; c++) local.add(ops.get(at + c).result());
@@ -134,7 +141,8 @@ public final class PrologueEmitter {
                 case Op.Center c -> { center(c); i++; }
                 case Op.Reduce r when chains.containsKey(r) -> {
                     int n = chains.get(r);
-                    maxAll(r, (Op.Reduce) ops.get(i + n - 1));
+                    Op.Reduce last = (Op.Reduce) ops.get(i + n - 1);
+                    if (!scaleMax.containsValue(last)) maxAll(r, last);   // else the quantization did it
                     i += n;
                 }
                 case Op.Reduce r -> { reduce(r); i++; }
@@ -352,6 +360,15 @@ public final class PrologueEmitter {
         }
         body.add(new Model.ScalarDecl("float", "qf_a", "__int_as_float(qf_v)"));
         body.add(new Model.ScalarDecl("float", "qf_s", scaleOf(qe, "qf_a")));
+        List<String> writes = new ArrayList<>(List.of(qb.name(), sb.name()));
+        Op.Reduce chain = scaleMax.get(q);
+        if (chain != null) {
+            // the max of all scales (every element of a group has the group's scale): one update per group
+            Buffer fb = buffers.get(chain.result());
+            part(List.of(), chain.result() + " starts at -inf", List.of(new Model.Assign(fb.name() + "[0]", "-qf_inf()")), fb.name());
+            body.add(new Model.ExprStmt("if (" + lane + " == 0) qf_atomic_max(" + fb.name() + ", qf_s)"));
+            writes.add(fb.name());
+        }
         body.add(new Model.Block("for (int j = " + lane + "; j < qf_len; j += " + stride + ")", List.of(
                 new Model.Assign(qb.name() + "[qf_start + j]", quantized(qe, read(x, "qf_start + j"), "qf_s")))));
         body.add(new Model.Block("for (int j = " + lane + "; j < qf_nrows; j += " + stride + ")", List.of(new Model.Assign(sb.name() + "[qf_first + j]", "qf_s"))));
@@ -359,10 +376,9 @@ public final class PrologueEmitter {
                 + (long) qe.max() + "))), and the scale (1 where the group is all zeros)";
         if (wide) {
             body.add(new Model.Sync());   // qf_red is the next group's
-            parts.add(new Part(what, null, 1, false, List.of(new Model.Block("for (int qf_o = blockIdx.x; qf_o < " + groups + "; qf_o += gridDim.x)", body)),
-                    List.of(qb.name(), sb.name())));
+            parts.add(new Part(what, null, 1, false, List.of(new Model.Block("for (int qf_o = blockIdx.x; qf_o < " + groups + "; qf_o += gridDim.x)", body)), writes));
         } else {
-            parts.add(new Part(what, groups, 32, false, body, List.of(qb.name(), sb.name())));
+            parts.add(new Part(what, groups, 32, false, body, writes));
         }
     }
 
@@ -509,6 +525,8 @@ public final class PrologueEmitter {
     /** Floats of the shared-memory slab a block stages rows of a centred tensor in. */
     private static final int SLAB = 8192;
     private boolean usesSlab, usesRed;
+    /** Run quantizations whose scales feed a max chain, and the chain's last reduction (its scalar). */
+    private final Map<Op.Quantize, Op.Reduce> scaleMax = new IdentityHashMap<>();
 
     private void center(Op.Center c) {
         Value x = c.x();

@@ -118,20 +118,20 @@ class CudaEmitterTest {
 
     @Test
     void thePrologueIsOneLaunchWithABarrierOnlyWhereAPartReadsAnothersResult() {
-        // int8: centre K, quantize Q (a warp per row), zero V's amax | quantize K, V's amax |
-        // quantize V, the largest K scale | launch constants
+        // int8: centre K, quantize Q (a warp per row), zero V's amax, the largest K scale starts at -inf |
+        // quantize K (a warp, or with D fixed a block, per 64 tokens; each updates the largest scale), V's amax | quantize V, launch constants
         PrologueEmitter.Program p = PrologueEmitter.emit(kernel("flash_attention.tile", "int8", Map.of(), Map.of()), Set.of());
         assertEquals(1, p.steps().size());
-        assertEquals("11 parts in 4 phases", p.steps().get(0).what());
-        assertEquals(3, p.source().split("qf_grid_sync\\(", -1).length - 2, "one barrier per phase boundary (plus its definition)");
+        assertEquals("10 parts in 3 phases", p.steps().get(0).what());
+        assertEquals(2, p.source().split("qf_grid_sync\\(", -1).length - 2, "one barrier per phase boundary (plus its definition)");
         Set<String> names = new HashSet<>();
         p.buffers().forEach(b -> names.add(b.name()));
         // row groups are quantized by a warp each: no amax buffer; V's channels are strided: atomics into one
         assertFalse(names.contains("b_Q_s_amax"));
         assertTrue(names.contains("b_V_s_amax"));
-        // max over N, then H, then Z is one grid-wide max: the two inner results are never written
+        // max over N, then H, then Z of K's scales is taken as they are written: the two inner results never are
         assertFalse(names.contains("b_K_scale_max") || names.contains("b_K_scale_max_1"));
-        assertTrue(p.source().contains("qf_atomic_max(b_K_scale_max_2, qf_m)"));
+        assertTrue(p.source().contains("== 0) qf_atomic_max(b_K_scale_max_2, qf_s)"));
         // the launch constants are one part: the intermediates between them stay in registers
         assertFalse(names.contains("b_inv_sm_pro"), "a value only its own part reads gets no buffer");
         assertTrue(names.contains("b_rs_pro"), "a value the body reads keeps its buffer");
