@@ -90,7 +90,8 @@ extern "C" __global__ void __launch_bounds__(128) qf_flash_attention(float s_sca
     const i64 qf_base = ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_mul_int((int)blockIdx.x, 64))) * QF_D + (0));
     const bool qf_uok = (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H;
     #pragma unroll
-    for (int qf_c = threadIdx.x; qf_c < 64 * 8; qf_c += 128) {
+    for (int qf_round = 0; qf_round < 4; ++qf_round) {
+      const int qf_c = threadIdx.x + qf_round * 128;
       const int qf_r = qf_c / 8, qf_k = qf_c % 8;
       const bool qf_ok = qf_uok && (unsigned)(qf_mul_int((int)blockIdx.x, 64) + qf_r) < (unsigned)n_N;
       const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_Q + (qf_ok ? qf_base + (i64)qf_r * 1LL * QF_D : 0)) + qf_k * 16;
@@ -129,7 +130,8 @@ extern "C" __global__ void __launch_bounds__(128) qf_flash_attention(float s_sca
           const i64 qf_base = ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_mul_int(v_kb, 64))) * QF_D + (0));
           const bool qf_uok = (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H;
           #pragma unroll
-          for (int qf_c = threadIdx.x; qf_c < 64 * 8; qf_c += 128) {
+          for (int qf_round = 0; qf_round < 4; ++qf_round) {
+            const int qf_c = threadIdx.x + qf_round * 128;
             const int qf_r = qf_c / 8, qf_k = qf_c % 8;
             const bool qf_ok = qf_uok && (unsigned)(qf_mul_int(v_kb, 64) + qf_r) < (unsigned)n_N;
             const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_K + (qf_ok ? qf_base + (i64)qf_r * 1LL * QF_D : 0)) + qf_k * 16;
@@ -141,7 +143,8 @@ extern "C" __global__ void __launch_bounds__(128) qf_flash_attention(float s_sca
           const i64 qf_base = ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_mul_int(v_kb, 64))) * QF_D + (0));
           const bool qf_uok = (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H;
           #pragma unroll
-          for (int qf_c = threadIdx.x; qf_c < 64 * 8; qf_c += 128) {
+          for (int qf_round = 0; qf_round < 4; ++qf_round) {
+            const int qf_c = threadIdx.x + qf_round * 128;
             const int qf_r = qf_c / 8, qf_k = qf_c % 8;
             const bool qf_ok = qf_uok && (unsigned)(qf_mul_int(v_kb, 64) + qf_r) < (unsigned)n_N;
             const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_V + (qf_ok ? qf_base + (i64)qf_r * 1LL * QF_D : 0)) + qf_k * 16;
@@ -162,7 +165,8 @@ extern "C" __global__ void __launch_bounds__(128) qf_flash_attention(float s_sca
             const i64 qf_base = ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_mul_int(v_kb, 64))) * QF_D + (0));
             const bool qf_uok = (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H;
             #pragma unroll
-            for (int qf_c = threadIdx.x; qf_c < 64 * 8; qf_c += 128) {
+            for (int qf_round = 0; qf_round < 4; ++qf_round) {
+              const int qf_c = threadIdx.x + qf_round * 128;
               const int qf_r = qf_c / 8, qf_k = qf_c % 8;
               const bool qf_ok = qf_uok && (unsigned)(qf_mul_int(v_kb, 64) + qf_r) < (unsigned)n_N;
               const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_K + (qf_ok ? qf_base + (i64)qf_r * 1LL * QF_D : 0)) + qf_k * 16;
@@ -174,7 +178,8 @@ extern "C" __global__ void __launch_bounds__(128) qf_flash_attention(float s_sca
             const i64 qf_base = ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_mul_int(v_kb, 64))) * QF_D + (0));
             const bool qf_uok = (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H;
             #pragma unroll
-            for (int qf_c = threadIdx.x; qf_c < 64 * 8; qf_c += 128) {
+            for (int qf_round = 0; qf_round < 4; ++qf_round) {
+              const int qf_c = threadIdx.x + qf_round * 128;
               const int qf_r = qf_c / 8, qf_k = qf_c % 8;
               const bool qf_ok = qf_uok && (unsigned)(qf_mul_int(v_kb, 64) + qf_r) < (unsigned)n_N;
               const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_V + (qf_ok ? qf_base + (i64)qf_r * 1LL * QF_D : 0)) + qf_k * 16;
@@ -289,7 +294,8 @@ extern "C" __global__ void __launch_bounds__(128) qf_flash_attention(float s_sca
       }
       // transpose %v.h in shared memory: [64, 64] -> [64, 64]
       #pragma unroll
-      for (int qf_b = threadIdx.x; qf_b < 1024; qf_b += 128) {
+      for (int qf_round = 0; qf_round < 8; ++qf_round) {
+        const int qf_b = threadIdx.x + qf_round * 128;
         const int qf_c0 = (qf_b / 32) * 2, qf_d0 = (qf_b % 32) * 2;
         const u32 qf_w0 = *reinterpret_cast<const u32*>(reinterpret_cast<const f16*>(reinterpret_cast<const f16*>(qf_smem + 27648 + qf_buf_v_kb * 9216)) + qf_c0 * 72 + qf_d0);
         const u32 qf_w1 = *reinterpret_cast<const u32*>(reinterpret_cast<const f16*>(reinterpret_cast<const f16*>(qf_smem + 27648 + qf_buf_v_kb * 9216)) + (qf_c0 + 1) * 72 + qf_d0);

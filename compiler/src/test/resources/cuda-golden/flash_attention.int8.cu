@@ -79,7 +79,7 @@ __device__ __forceinline__ void qf_cp_async16(void* smem, const void* gmem, int 
 __device__ __forceinline__ void qf_cp_async_commit() { asm volatile("cp.async.commit_group;"); }
 template <int N> __device__ __forceinline__ void qf_cp_async_wait() { asm volatile("cp.async.wait_group %0;" :: "n"(N)); }
 
-extern "C" __global__ void __launch_bounds__(128) qf_flash_attention(int n_Z, int n_H, int n_N, i8* __restrict__ p_Q_i8, float* __restrict__ p_V_scale, int* __restrict__ p_rs_arg, int* __restrict__ p_exp_m_arg, int* __restrict__ p_exp_xmin_arg, int* __restrict__ p_poly_k2_arg, int* __restrict__ p_req_m_arg, int* __restrict__ p_realign_m_arg, i64* __restrict__ p_119_arg, i8* __restrict__ p_K_i8, i8* __restrict__ p_V_i8, int* __restrict__ p_align_m_arg, float* __restrict__ p_O) {
+extern "C" __global__ void __launch_bounds__(128) qf_flash_attention(int n_Z, int n_H, int n_N, i8* __restrict__ p_Q_i8, float* __restrict__ p_V_scale, int* __restrict__ p_rs_arg, int* __restrict__ p_exp_m_arg, int* __restrict__ p_exp_xmin_arg, int* __restrict__ p_poly_k2_arg, int* __restrict__ p_req_m_arg, i64* __restrict__ p_128_arg, i8* __restrict__ p_K_i8, i8* __restrict__ p_V_i8, int* __restrict__ p_align_m_arg, float* __restrict__ p_O) {
   extern __shared__ __align__(16) unsigned char qf_smem[];
   const int qf_warp = threadIdx.x / 32, qf_lane = threadIdx.x & 31;
   const int qf_g = qf_lane / 4, qf_t = qf_lane & 3;   // mma.sync fragment coordinates: row group, thread in group
@@ -90,7 +90,8 @@ extern "C" __global__ void __launch_bounds__(128) qf_flash_attention(int n_Z, in
     const i64 qf_base = ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_mul_int((int)blockIdx.x, 64))) * QF_D + (0));
     const bool qf_uok = p_Q_i8 != nullptr && (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H;
     #pragma unroll
-    for (int qf_c = threadIdx.x; qf_c < 64 * 4; qf_c += 128) {
+    for (int qf_round = 0; qf_round < 2; ++qf_round) {
+      const int qf_c = threadIdx.x + qf_round * 128;
       const int qf_r = qf_c / 4, qf_k = qf_c % 4;
       const bool qf_ok = qf_uok && (unsigned)(qf_mul_int((int)blockIdx.x, 64) + qf_r) < (unsigned)n_N;
       const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_Q_i8 + (qf_ok ? qf_base + (i64)qf_r * 1LL * QF_D : 0)) + qf_k * 16;
@@ -112,8 +113,7 @@ extern "C" __global__ void __launch_bounds__(128) qf_flash_attention(int n_Z, in
   int v_exp_xmin_1[2];
   int v_poly_k2_1[2];
   int v_req_m_1[2];
-  int v_realign_m_1[2];
-  i64 v_119_1[2];
+  i64 v_128_1[2];
   #pragma unroll
   for (int i = 0; i < 2; ++i) {
     v_rs_1[i] = (p_rs_arg != nullptr && (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H && (unsigned)(qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))) < (unsigned)n_N ? p_rs_arg[(((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))))] : (int)0);
@@ -121,8 +121,7 @@ extern "C" __global__ void __launch_bounds__(128) qf_flash_attention(int n_Z, in
     v_exp_xmin_1[i] = (p_exp_xmin_arg != nullptr && (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H && (unsigned)(qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))) < (unsigned)n_N ? p_exp_xmin_arg[(((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))))] : (int)0);
     v_poly_k2_1[i] = (p_poly_k2_arg != nullptr && (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H && (unsigned)(qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))) < (unsigned)n_N ? p_poly_k2_arg[(((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))))] : (int)0);
     v_req_m_1[i] = (p_req_m_arg != nullptr && (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H && (unsigned)(qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))) < (unsigned)n_N ? p_req_m_arg[(((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))))] : (int)0);
-    v_realign_m_1[i] = (p_realign_m_arg != nullptr && (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H && (unsigned)(qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))) < (unsigned)n_N ? p_realign_m_arg[(((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))))] : (int)0);
-    v_119_1[i] = (p_119_arg != nullptr && (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H && (unsigned)(qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))) < (unsigned)n_N ? p_119_arg[(((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))))] : (i64)0);
+    v_128_1[i] = (p_128_arg != nullptr && (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H && (unsigned)(qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))) < (unsigned)n_N ? p_128_arg[(((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))))] : (i64)0);
   }
   #line 21 "flash_attention.tile"
   int v_m_1_i[2];
@@ -153,7 +152,8 @@ extern "C" __global__ void __launch_bounds__(128) qf_flash_attention(int n_Z, in
           const i64 qf_base = ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_mul_int(v_kb, 64))) * QF_D + (0));
           const bool qf_uok = p_K_i8 != nullptr && (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H;
           #pragma unroll
-          for (int qf_c = threadIdx.x; qf_c < 64 * 4; qf_c += 128) {
+          for (int qf_round = 0; qf_round < 2; ++qf_round) {
+            const int qf_c = threadIdx.x + qf_round * 128;
             const int qf_r = qf_c / 4, qf_k = qf_c % 4;
             const bool qf_ok = qf_uok && (unsigned)(qf_mul_int(v_kb, 64) + qf_r) < (unsigned)n_N;
             const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_K_i8 + (qf_ok ? qf_base + (i64)qf_r * 1LL * QF_D : 0)) + qf_k * 16;
@@ -165,7 +165,8 @@ extern "C" __global__ void __launch_bounds__(128) qf_flash_attention(int n_Z, in
           const i64 qf_base = ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_mul_int(v_kb, 64))) * QF_D + (0));
           const bool qf_uok = p_V_i8 != nullptr && (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H;
           #pragma unroll
-          for (int qf_c = threadIdx.x; qf_c < 64 * 4; qf_c += 128) {
+          for (int qf_round = 0; qf_round < 2; ++qf_round) {
+            const int qf_c = threadIdx.x + qf_round * 128;
             const int qf_r = qf_c / 4, qf_k = qf_c % 4;
             const bool qf_ok = qf_uok && (unsigned)(qf_mul_int(v_kb, 64) + qf_r) < (unsigned)n_N;
             const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_V_i8 + (qf_ok ? qf_base + (i64)qf_r * 1LL * QF_D : 0)) + qf_k * 16;
@@ -186,7 +187,8 @@ extern "C" __global__ void __launch_bounds__(128) qf_flash_attention(int n_Z, in
             const i64 qf_base = ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_mul_int(v_kb, 64))) * QF_D + (0));
             const bool qf_uok = p_K_i8 != nullptr && (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H;
             #pragma unroll
-            for (int qf_c = threadIdx.x; qf_c < 64 * 4; qf_c += 128) {
+            for (int qf_round = 0; qf_round < 2; ++qf_round) {
+              const int qf_c = threadIdx.x + qf_round * 128;
               const int qf_r = qf_c / 4, qf_k = qf_c % 4;
               const bool qf_ok = qf_uok && (unsigned)(qf_mul_int(v_kb, 64) + qf_r) < (unsigned)n_N;
               const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_K_i8 + (qf_ok ? qf_base + (i64)qf_r * 1LL * QF_D : 0)) + qf_k * 16;
@@ -198,7 +200,8 @@ extern "C" __global__ void __launch_bounds__(128) qf_flash_attention(int n_Z, in
             const i64 qf_base = ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_mul_int(v_kb, 64))) * QF_D + (0));
             const bool qf_uok = p_V_i8 != nullptr && (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H;
             #pragma unroll
-            for (int qf_c = threadIdx.x; qf_c < 64 * 4; qf_c += 128) {
+            for (int qf_round = 0; qf_round < 2; ++qf_round) {
+              const int qf_c = threadIdx.x + qf_round * 128;
               const int qf_r = qf_c / 4, qf_k = qf_c % 4;
               const bool qf_ok = qf_uok && (unsigned)(qf_mul_int(v_kb, 64) + qf_r) < (unsigned)n_N;
               const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_V_i8 + (qf_ok ? qf_base + (i64)qf_r * 1LL * QF_D : 0)) + qf_k * 16;
@@ -239,19 +242,19 @@ extern "C" __global__ void __launch_bounds__(128) qf_flash_attention(int n_Z, in
       for (int i = 0; i < 16; ++i) {
         v_align_m_1[i] = (p_align_m_arg != nullptr && (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H && (unsigned)(qf_add_int(qf_mul_int(v_kb, 64), ((i / 2) * 8 + 2 * qf_t + i % 2))) < (unsigned)n_N ? p_align_m_arg[(((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_add_int(qf_mul_int(v_kb, 64), ((i / 2) * 8 + 2 * qf_t + i % 2))))] : (int)0);
       }
-      i64 v_18[32];
-      i64 v_21[32];
-      i64 v_23[32];
-      i64 v_25[32];
+      i64 v_22[32];
+      i64 v_24[32];
+      i64 v_28[32];
+      i64 v_33[32];
       int v_44_i32_aligned[32];
       int v_s_i[32];
       #pragma unroll
       for (int i = 0; i < 32; ++i) {
-        v_18[i] = (i64)(v_44_i32[i]);
-        v_21[i] = ((i64)(int)(v_18[i]) * (i64)(int)((i64)(v_align_m_1[(((i / 4) % 8) * 2 + i % 2)])));
-        v_23[i] = qf_add_i64(v_21[i], 32768LL);
-        v_25[i] = qf_shr_i64(v_23[i], 16LL);
-        v_44_i32_aligned[i] = qf_sat_i32(v_25[i]);
+        v_22[i] = (i64)(v_44_i32[i]);
+        v_24[i] = ((i64)(int)(v_22[i]) * (i64)(int)((i64)(v_align_m_1[(((i / 4) % 8) * 2 + i % 2)])));
+        v_28[i] = qf_add_i64(v_24[i], 32768LL);
+        v_33[i] = qf_shr_i64(v_28[i], 16LL);
+        v_44_i32_aligned[i] = (int)((i64)(v_33[i]));
         v_s_i[i] = ((qf_add_int(qf_mul_int(v_kb, 64), (((i / 4) % 8) * 8 + 2 * qf_t + i % 2)) < n_N) ? v_44_i32_aligned[i] : -1048576);
       }
       #line 26 "flash_attention.tile"
@@ -279,70 +282,78 @@ extern "C" __global__ void __launch_bounds__(128) qf_flash_attention(int n_Z, in
       #line 27 "flash_attention.tile"
       int v_54_i[32];
       int v_54_i_clamped[32];
-      int v_49[32];
+      int v_55[32];
       int v_halvings[32];
-      int v_52[32];
+      int v_61[32];
       int v_rem[32];
-      int v_69[32];
-      int v_70[32];
-      int v_71[32];
       int v_72[32];
+      int v_73[32];
       int v_74[32];
       int v_75[32];
+      int v_77[32];
+      int v_78[32];
+      int v_80[32];
+      int v_halvings_count[32];
       int v_p_i[32];
-      int v_105[32];
-      int v_107[32];
+      int v_114[32];
+      int v_116[32];
       int v_p_q[32];
       u8 v_p8[32];
       #pragma unroll
       for (int i = 0; i < 32; ++i) {
         v_54_i[i] = qf_sub_int(v_s_i[i], v_m_new_i[((i / 32) * 2 + (i / 2) % 2)]);
         v_54_i_clamped[i] = (int)max(v_54_i[i], v_exp_xmin_1[((i / 32) * 2 + (i / 2) % 2)]);
-        v_49[i] = qf_mul_int(v_54_i_clamped[i], v_exp_m_1[((i / 32) * 2 + (i / 2) % 2)]);
-        v_halvings[i] = (int)qf_shr_int(v_49[i], 24);
-        v_52[i] = qf_mul_int(v_halvings[i], v_rs_1[((i / 32) * 2 + (i / 2) % 2)]);
-        v_rem[i] = qf_add_int(v_54_i_clamped[i], v_52[i]);
-        v_69[i] = qf_mul_int(v_rem[i], v_poly_k2_1[((i / 32) * 2 + (i / 2) % 2)]);
-        v_70[i] = (int)qf_shr_int(v_69[i], 16);
-        v_71[i] = qf_add_int(22023, v_70[i]);
-        v_72[i] = qf_mul_int(v_rem[i], v_71[i]);
-        v_74[i] = (int)qf_shr_int(v_72[i], 15);
-        v_75[i] = qf_add_int(v_rs_1[((i / 32) * 2 + (i / 2) % 2)], v_74[i]);
-        v_p_i[i] = (int)qf_shr_int(v_75[i], v_halvings[i]);
-        v_105[i] = qf_mul_int(v_p_i[i], v_req_m_1[((i / 32) * 2 + (i / 2) % 2)]);
-        v_107[i] = qf_add_int(v_105[i], 32768);
-        v_p_q[i] = (int)qf_shr_int(v_107[i], 16);
+        v_55[i] = qf_mul_int(v_54_i_clamped[i], v_exp_m_1[((i / 32) * 2 + (i / 2) % 2)]);
+        v_halvings[i] = (int)qf_shr_int(v_55[i], 24);
+        v_61[i] = qf_mul_int(v_halvings[i], v_rs_1[((i / 32) * 2 + (i / 2) % 2)]);
+        v_rem[i] = qf_add_int(v_54_i_clamped[i], v_61[i]);
+        v_72[i] = qf_mul_int(v_rem[i], v_poly_k2_1[((i / 32) * 2 + (i / 2) % 2)]);
+        v_73[i] = (int)qf_shr_int(v_72[i], 16);
+        v_74[i] = qf_add_int(22023, v_73[i]);
+        v_75[i] = qf_mul_int(v_rem[i], v_74[i]);
+        v_77[i] = (int)qf_shr_int(v_75[i], 15);
+        v_78[i] = qf_add_int(v_rs_1[((i / 32) * 2 + (i / 2) % 2)], v_77[i]);
+        v_80[i] = (int)max(v_halvings[i], 0);
+        v_halvings_count[i] = (int)min(v_80[i], 31);
+        v_p_i[i] = (int)(v_78[i] >> v_halvings_count[i]);
+        v_114[i] = qf_mul_int(v_p_i[i], v_req_m_1[((i / 32) * 2 + (i / 2) % 2)]);
+        v_116[i] = qf_add_int(v_114[i], 32768);
+        v_p_q[i] = (int)qf_shr_int(v_116[i], 16);
         v_p8[i] = (u8)min(max((int)(v_p_q[i]), 0), 255);
       }
       #line 28 "flash_attention.tile"
       int v_56_i[2];
       int v_56_i_clamped[2];
-      int v_86[2];
+      int v_92[2];
       int v_halvings_1[2];
-      int v_88[2];
-      int v_rem_1[2];
-      int v_93[2];
       int v_94[2];
-      int v_95[2];
-      int v_96[2];
-      int v_98[2];
+      int v_rem_1[2];
       int v_99[2];
+      int v_100[2];
+      int v_101[2];
+      int v_102[2];
+      int v_104[2];
+      int v_105[2];
+      int v_107[2];
+      int v_halvings_count_1[2];
       int v_alpha_i[2];
       #pragma unroll
       for (int i = 0; i < 2; ++i) {
         v_56_i[i] = qf_sub_int(v_m_1_i[i], v_m_new_i[i]);
         v_56_i_clamped[i] = (int)max(v_56_i[i], v_exp_xmin_1[i]);
-        v_86[i] = qf_mul_int(v_56_i_clamped[i], v_exp_m_1[i]);
-        v_halvings_1[i] = (int)qf_shr_int(v_86[i], 24);
-        v_88[i] = qf_mul_int(v_halvings_1[i], v_rs_1[i]);
-        v_rem_1[i] = qf_add_int(v_56_i_clamped[i], v_88[i]);
-        v_93[i] = qf_mul_int(v_rem_1[i], v_poly_k2_1[i]);
-        v_94[i] = (int)qf_shr_int(v_93[i], 16);
-        v_95[i] = qf_add_int(22023, v_94[i]);
-        v_96[i] = qf_mul_int(v_rem_1[i], v_95[i]);
-        v_98[i] = (int)qf_shr_int(v_96[i], 15);
-        v_99[i] = qf_add_int(v_rs_1[i], v_98[i]);
-        v_alpha_i[i] = (int)qf_shr_int(v_99[i], v_halvings_1[i]);
+        v_92[i] = qf_mul_int(v_56_i_clamped[i], v_exp_m_1[i]);
+        v_halvings_1[i] = (int)qf_shr_int(v_92[i], 24);
+        v_94[i] = qf_mul_int(v_halvings_1[i], v_rs_1[i]);
+        v_rem_1[i] = qf_add_int(v_56_i_clamped[i], v_94[i]);
+        v_99[i] = qf_mul_int(v_rem_1[i], v_poly_k2_1[i]);
+        v_100[i] = (int)qf_shr_int(v_99[i], 16);
+        v_101[i] = qf_add_int(22023, v_100[i]);
+        v_102[i] = qf_mul_int(v_rem_1[i], v_101[i]);
+        v_104[i] = (int)qf_shr_int(v_102[i], 15);
+        v_105[i] = qf_add_int(v_rs_1[i], v_104[i]);
+        v_107[i] = (int)max(v_halvings_1[i], 0);
+        v_halvings_count_1[i] = (int)min(v_107[i], 31);
+        v_alpha_i[i] = (int)(v_105[i] >> v_halvings_count_1[i]);
       }
       #line 29 "flash_attention.tile"
       int v_59_i[2];
@@ -364,7 +375,8 @@ extern "C" __global__ void __launch_bounds__(128) qf_flash_attention(int n_Z, in
       #line 30 "flash_attention.tile"
       // transpose %v.i8 in shared memory: [64, 64] -> [64, 64], keys in the A fragment's k order
       #pragma unroll
-      for (int qf_b = threadIdx.x; qf_b < 256; qf_b += 128) {
+      for (int qf_round = 0; qf_round < 2; ++qf_round) {
+        const int qf_b = threadIdx.x + qf_round * 128;
         const int qf_c0 = (qf_b / 16) * 4, qf_d0 = (qf_b % 16) * 4;
         const u32 qf_w0 = *reinterpret_cast<const u32*>(reinterpret_cast<const u8*>(reinterpret_cast<const i8*>(qf_smem + 15360 + qf_buf_v_kb * 5120)) + qf_c0 * 80 + qf_d0);
         const u32 qf_w1 = *reinterpret_cast<const u32*>(reinterpret_cast<const u8*>(reinterpret_cast<const i8*>(qf_smem + 15360 + qf_buf_v_kb * 5120)) + (qf_c0 + 1) * 80 + qf_d0);
@@ -405,40 +417,38 @@ extern "C" __global__ void __launch_bounds__(128) qf_flash_attention(int n_Z, in
         }
       }
       #line 21 "flash_attention.tile"
-      i64 v_117[2];
-      i64 v_118[2];
-      i64 v_120[2];
-      i64 v_121[2];
-      i64 v_123[2];
-      i64 v_125[2];
+      i64 v_126[2];
+      i64 v_127[2];
+      i64 v_l_1_factor[2];
+      i64 v_129[2];
+      i64 v_131[2];
+      i64 v_133[2];
       int v_l_1_kept[2];
       int v_l_1_next[2];
       #pragma unroll
       for (int i = 0; i < 2; ++i) {
-        v_117[i] = (i64)(v_l_1_i[i]);
-        v_118[i] = (i64)(v_alpha_i[i]);
-        v_120[i] = ((i64)(int)(v_117[i]) * (i64)(int)(v_118[i]));
-        v_121[i] = qf_mul_i64(v_120[i], v_119_1[i]);
-        v_123[i] = qf_add_i64(v_121[i], 536870912LL);
-        v_125[i] = qf_shr_i64(v_123[i], 30LL);
-        v_l_1_kept[i] = (int)((i64)(v_125[i]));
+        v_126[i] = (i64)(v_l_1_i[i]);
+        v_127[i] = (i64)(v_alpha_i[i]);
+        v_l_1_factor[i] = qf_mul_i64(v_127[i], v_128_1[i]);
+        v_129[i] = qf_mul_i64(v_126[i], v_l_1_factor[i]);
+        v_131[i] = qf_add_i64(v_129[i], 536870912LL);
+        v_133[i] = qf_shr_i64(v_131[i], 30LL);
+        v_l_1_kept[i] = (int)((i64)(v_133[i]));
         v_l_1_next[i] = qf_add_int(v_l_1_kept[i], v_59_i[i]);
       }
-      i64 v_130[32];
-      i64 v_133[32];
-      i64 v_134[32];
-      i64 v_136[32];
       i64 v_138[32];
+      i64 v_141[32];
+      i64 v_143[32];
+      i64 v_145[32];
       int v_acc_1_kept[32];
       int v_acc_1_next[32];
       #pragma unroll
       for (int i = 0; i < 32; ++i) {
-        v_130[i] = (i64)(v_acc_1_i[i]);
-        v_133[i] = ((i64)(int)(v_130[i]) * (i64)(int)((i64)(v_alpha_i[((i / 32) * 2 + (i / 2) % 2)])));
-        v_134[i] = qf_mul_i64(v_133[i], (i64)(v_realign_m_1[((i / 32) * 2 + (i / 2) % 2)]));
-        v_136[i] = qf_add_i64(v_134[i], 536870912LL);
-        v_138[i] = qf_shr_i64(v_136[i], 30LL);
-        v_acc_1_kept[i] = (int)((i64)(v_138[i]));
+        v_138[i] = (i64)(v_acc_1_i[i]);
+        v_141[i] = qf_mul_i64(v_138[i], v_l_1_factor[((i / 32) * 2 + (i / 2) % 2)]);
+        v_143[i] = qf_add_i64(v_141[i], 536870912LL);
+        v_145[i] = qf_shr_i64(v_143[i], 30LL);
+        v_acc_1_kept[i] = (int)((i64)(v_145[i]));
         v_acc_1_next[i] = qf_add_int(v_acc_1_kept[i], v_64_i32[i]);
       }
       #pragma unroll

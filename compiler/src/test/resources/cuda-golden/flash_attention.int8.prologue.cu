@@ -111,7 +111,7 @@ __device__ __forceinline__ void qf_atomic_max(float* p, float v) {
   else atomicMin(reinterpret_cast<unsigned*>(p), __float_as_uint(v));
 }
 
-extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restrict__ p_Q, f16* __restrict__ p_K, f16* __restrict__ p_V, float* __restrict__ p_O, float s_scale, i8* __restrict__ b_Q_q, float* __restrict__ b_Q_s, float* __restrict__ b_K_centred, float* __restrict__ b_K_mean, i8* __restrict__ b_K_q, float* __restrict__ b_K_s, i8* __restrict__ b_V_q, float* __restrict__ b_V_s, float* __restrict__ b_V_s_amax, float* __restrict__ b_K_scale_max_2, float* __restrict__ b_q_scale_pro, int* __restrict__ b_rs_pro, int* __restrict__ b_exp_m_pro, int* __restrict__ b_exp_xmin_pro, int* __restrict__ b_poly_k2_pro, int* __restrict__ b_req_m_pro, int* __restrict__ b_realign_m_pro, i64* __restrict__ b_119_pro, int* __restrict__ b_align_m_pro, int* __restrict__ b_qf_barrier, int n_D, int n_H, int n_N, int n_Z) {
+extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restrict__ p_Q, f16* __restrict__ p_K, f16* __restrict__ p_V, float* __restrict__ p_O, float s_scale, i8* __restrict__ b_Q_q, float* __restrict__ b_Q_s, float* __restrict__ b_K_centred, float* __restrict__ b_K_mean, i8* __restrict__ b_K_q, float* __restrict__ b_K_s, i8* __restrict__ b_V_q, float* __restrict__ b_V_s, float* __restrict__ b_V_s_amax, float* __restrict__ b_K_scale_max_2, float* __restrict__ b_q_scale_pro, int* __restrict__ b_rs_pro, int* __restrict__ b_exp_m_pro, int* __restrict__ b_exp_xmin_pro, int* __restrict__ b_poly_k2_pro, int* __restrict__ b_req_m_pro, i64* __restrict__ b_128_pro, int* __restrict__ b_align_m_pro, int* __restrict__ b_qf_barrier, int n_D, int n_H, int n_N, int n_Z) {
   const int qf_nthreads = gridDim.x * blockDim.x, qf_lane = threadIdx.x & 31;
   const int qf_warp0 = (blockIdx.x * blockDim.x + threadIdx.x) & ~31;   // this warp's first element in a grid loop
   // rows of a centred tensor staged by the block, and the means of its columns
@@ -119,7 +119,7 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
   __shared__ float qf_cols[1024];
   // the warps' partial maxima of a block-wide amax
   __shared__ int qf_red[32];
-  // %Q.q, %Q.s = quantize %Q: a warp per group of consecutive elements: amax, then sat(rne(x / (amax / 127))), and the scale (1 where the group is all zeros)
+  // %Q.q, %Q.s = quantize %Q: amax, then sat(rne(x / (amax / 127))), and the scale (1 where the group is all zeros), a warp per group of consecutive elements
   #pragma unroll 4
   for (int qf_w = qf_warp0; qf_w < ((n_Z * n_H * n_N)) * 32; qf_w += qf_nthreads) {
     const int k = qf_w + qf_lane;
@@ -226,35 +226,66 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
   qf_grid_sync(reinterpret_cast<unsigned*>(b_qf_barrier));
    {
     const int k = blockIdx.x * blockDim.x + threadIdx.x;
-    // %K.q, %K.s = quantize %K.centred: a block per group of consecutive elements: amax, then sat(rne(x / (amax / 127))), and the scale (1 where the group is all zeros)
-    for (int qf_o = blockIdx.x; qf_o < (n_Z * n_H) * ((n_N + 63) / 64); qf_o += gridDim.x) {
-      const int qf_row0 = (qf_o % ((n_N + 63) / 64)) * 64;
-      const int qf_first = (qf_o / ((n_N + 63) / 64)) * n_N + qf_row0;
-      const int qf_nrows = min(64, n_N - qf_row0);
-      const int qf_start = qf_first * 64;
-      const int qf_len = qf_nrows * 64;
-      int qf_v = 0;
-      for (int j = threadIdx.x; j < qf_len; j += blockDim.x) {
-        qf_v = max(qf_v, __float_as_int(fabsf(b_K_centred[qf_start + j])));
+    // %K.q, %K.s = quantize %K.centred: amax, then sat(rne(x / (amax / 127))), and the scale (1 where the group is all zeros), a warp per group of consecutive elements when there are groups for every warp, else a block per group
+    if ((n_Z * n_H) * ((n_N + 63) / 64) >= (qf_nthreads >> 5)) {
+      // a warp per group
+      #pragma unroll 4
+      for (int qf_w = qf_warp0; qf_w < ((n_Z * n_H) * ((n_N + 63) / 64)) * 32; qf_w += qf_nthreads) {
+        const int k = qf_w + qf_lane;
+        const int qf_o = k >> 5;
+        const int qf_row0 = (qf_o % ((n_N + 63) / 64)) * 64;
+        const int qf_first = (qf_o / ((n_N + 63) / 64)) * n_N + qf_row0;
+        const int qf_nrows = min(64, n_N - qf_row0);
+        const int qf_start = qf_first * 64;
+        const int qf_len = qf_nrows * 64;
+        int qf_v = 0;
+        for (int j = qf_lane; j < qf_len; j += 32) {
+          qf_v = max(qf_v, __float_as_int(fabsf(b_K_centred[qf_start + j])));
+        }
+        for (int qf_s = 16; qf_s > 0; qf_s /= 2) {
+          qf_v = max(qf_v, __shfl_xor_sync(0xffffffffu, qf_v, qf_s));
+        }
+        const float qf_a = __int_as_float(qf_v);
+        const float qf_s = qf_a == 0.0f ? 1.0f : qf_a / (0x1.fcp6f);
+        if (qf_lane == 0) qf_atomic_max(b_K_scale_max_2, qf_s);
+        for (int j = qf_lane; j < qf_len; j += 32) {
+          b_K_q[qf_start + j] = (i8)qf_sat(qf_f2ll_rne(b_K_centred[qf_start + j] / qf_s), -128LL, 127LL);
+        }
+        for (int j = qf_lane; j < qf_nrows; j += 32) {
+          b_K_s[qf_first + j] = qf_s;
+        }
       }
-      for (int qf_s = 16; qf_s > 0; qf_s /= 2) {
-        qf_v = max(qf_v, __shfl_xor_sync(0xffffffffu, qf_v, qf_s));
+    }
+    else {
+      for (int qf_o = blockIdx.x; qf_o < (n_Z * n_H) * ((n_N + 63) / 64); qf_o += gridDim.x) {
+        const int qf_row0 = (qf_o % ((n_N + 63) / 64)) * 64;
+        const int qf_first = (qf_o / ((n_N + 63) / 64)) * n_N + qf_row0;
+        const int qf_nrows = min(64, n_N - qf_row0);
+        const int qf_start = qf_first * 64;
+        const int qf_len = qf_nrows * 64;
+        int qf_v = 0;
+        for (int j = threadIdx.x; j < qf_len; j += blockDim.x) {
+          qf_v = max(qf_v, __float_as_int(fabsf(b_K_centred[qf_start + j])));
+        }
+        for (int qf_s = 16; qf_s > 0; qf_s /= 2) {
+          qf_v = max(qf_v, __shfl_xor_sync(0xffffffffu, qf_v, qf_s));
+        }
+        if (qf_lane == 0) qf_red[threadIdx.x >> 5] = qf_v;
+        __syncthreads();
+        for (int qf_i = 0; qf_i < (int)(blockDim.x >> 5); ++qf_i) {
+          qf_v = max(qf_v, qf_red[qf_i]);
+        }
+        const float qf_a = __int_as_float(qf_v);
+        const float qf_s = qf_a == 0.0f ? 1.0f : qf_a / (0x1.fcp6f);
+        if (threadIdx.x == 0) qf_atomic_max(b_K_scale_max_2, qf_s);
+        for (int j = threadIdx.x; j < qf_len; j += blockDim.x) {
+          b_K_q[qf_start + j] = (i8)qf_sat(qf_f2ll_rne(b_K_centred[qf_start + j] / qf_s), -128LL, 127LL);
+        }
+        for (int j = threadIdx.x; j < qf_nrows; j += blockDim.x) {
+          b_K_s[qf_first + j] = qf_s;
+        }
+        __syncthreads();
       }
-      if (qf_lane == 0) qf_red[threadIdx.x >> 5] = qf_v;
-      __syncthreads();
-      for (int qf_i = 0; qf_i < (int)(blockDim.x >> 5); ++qf_i) {
-        qf_v = max(qf_v, qf_red[qf_i]);
-      }
-      const float qf_a = __int_as_float(qf_v);
-      const float qf_s = qf_a == 0.0f ? 1.0f : qf_a / (0x1.fcp6f);
-      if (threadIdx.x == 0) qf_atomic_max(b_K_scale_max_2, qf_s);
-      for (int j = threadIdx.x; j < qf_len; j += blockDim.x) {
-        b_K_q[qf_start + j] = (i8)qf_sat(qf_f2ll_rne(b_K_centred[qf_start + j] / qf_s), -128LL, 127LL);
-      }
-      for (int j = threadIdx.x; j < qf_nrows; j += blockDim.x) {
-        b_K_s[qf_first + j] = qf_s;
-      }
-      __syncthreads();
     }
   }
   // amax of %V per group (shared axes [2]): warp-segmented max, then atomic max on the float's bits (exact in any order)
@@ -302,38 +333,39 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
       b_V_s[k] = qf_a == 0.0f ? 1.0f : qf_a / (0x1.fcp6f);
     }
   }
-  // %33.pro, %sm.pro, %inv_sm.pro, %rs.pro, %37.pro, %38.pro, %47.pro, %66.pro, %104.pro, %116.pro, %k.scale.pro, %13.pro, %16.pro, %exp_m.pro, %exp_xmin.pro, %poly_k2.pro, %req_m.pro, %realign_m.pro, %119.pro, %align_m.pro (elementwise)
+  // %37.pro, %sm.pro, %inv_sm.pro, %rs.pro, %41.pro, %46.pro, %52.pro, %71.pro, %113.pro, %125.pro, %k.scale.pro, %13.pro, %16.pro, %exp_m.pro, %exp_xmin.pro, %poly_k2.pro, %req_m.pro, %realign_m.pro, %128.pro, %align_m.raw.pro, %19.pro, %align_m.pro (elementwise)
   #pragma unroll 4
   for (int qf_w = qf_warp0; qf_w < (n_Z * n_H * n_N); qf_w += qf_nthreads) {
     const int k = qf_w + qf_lane;
     if (k < (n_Z * n_H * n_N)) {
-      const float e_33_pro = (b_q_scale_pro[k] * b_K_scale_max_2[0]);
-      const float e_sm_pro = (e_33_pro * (s_scale * (0x1.715476p0f)));
+      const float e_37_pro = (b_q_scale_pro[k] * b_K_scale_max_2[0]);
+      const float e_sm_pro = (e_37_pro * (s_scale * (0x1.715476p0f)));
       const float e_inv_sm_pro = ((0x1.0p0f) / e_sm_pro);
       const int e_rs_pro = (int)qf_sat(qf_f2ll_rne(e_inv_sm_pro), -2147483648LL, 2147483647LL);
       b_rs_pro[k] = e_rs_pro;
-      const float e_37_pro = (float)(e_rs_pro);
-      const float e_38_pro = ((-0x1.0p24f) / e_37_pro);
-      const float e_47_pro = ((-0x1.0p5f) / e_sm_pro);
-      const float e_66_pro = ((0x1.6068d6p28f) / e_37_pro);
-      const float e_104_pro = ((0x1.fep23f) / e_37_pro);
-      const float e_116_pro = ((0x1.0p30f) / e_37_pro);
+      const float e_41_pro = (float)(e_rs_pro);
+      const float e_46_pro = ((-0x1.0p24f) / e_41_pro);
+      const float e_52_pro = ((-0x1.0p5f) / e_sm_pro);
+      const float e_71_pro = ((0x1.6068d6p28f) / e_41_pro);
+      const float e_113_pro = ((0x1.fep23f) / e_41_pro);
+      const float e_125_pro = ((0x1.0p30f) / e_41_pro);
       const float e_k_scale_pro = (float)(b_K_s[k]);
       const float e_13_pro = (e_k_scale_pro / b_K_scale_max_2[0]);
       const float e_16_pro = (e_13_pro * (0x1.0p16f));
-      const int e_exp_m_pro = (int)qf_sat(qf_f2ll_rne(e_38_pro), -2147483648LL, 2147483647LL);
+      const int e_exp_m_pro = (int)qf_sat(qf_f2ll_rne(e_46_pro), -2147483648LL, 2147483647LL);
       b_exp_m_pro[k] = e_exp_m_pro;
-      const int e_exp_xmin_pro = (int)qf_sat(qf_f2ll_rne(e_47_pro), -2147483648LL, 2147483647LL);
+      const int e_exp_xmin_pro = (int)qf_sat(qf_f2ll_rne(e_52_pro), -2147483648LL, 2147483647LL);
       b_exp_xmin_pro[k] = e_exp_xmin_pro;
-      const int e_poly_k2_pro = (int)qf_sat(qf_f2ll_rne(e_66_pro), -2147483648LL, 2147483647LL);
+      const int e_poly_k2_pro = (int)qf_sat(qf_f2ll_rne(e_71_pro), -2147483648LL, 2147483647LL);
       b_poly_k2_pro[k] = e_poly_k2_pro;
-      const int e_req_m_pro = (int)qf_sat(qf_f2ll_rne(e_104_pro), -2147483648LL, 2147483647LL);
+      const int e_req_m_pro = (int)qf_sat(qf_f2ll_rne(e_113_pro), -2147483648LL, 2147483647LL);
       b_req_m_pro[k] = e_req_m_pro;
-      const int e_realign_m_pro = (int)qf_sat(qf_f2ll_rne(e_116_pro), -2147483648LL, 2147483647LL);
-      b_realign_m_pro[k] = e_realign_m_pro;
-      const i64 e_119_pro = (i64)(e_realign_m_pro);
-      b_119_pro[k] = e_119_pro;
-      const int e_align_m_pro = (int)qf_sat(qf_f2ll_rne(e_16_pro), -2147483648LL, 2147483647LL);
+      const int e_realign_m_pro = (int)qf_sat(qf_f2ll_rne(e_125_pro), -2147483648LL, 2147483647LL);
+      const i64 e_128_pro = (i64)(e_realign_m_pro);
+      b_128_pro[k] = e_128_pro;
+      const int e_align_m_raw_pro = (int)qf_sat(qf_f2ll_rne(e_16_pro), -2147483648LL, 2147483647LL);
+      const int e_19_pro = (int)max(e_align_m_raw_pro, 0);
+      const int e_align_m_pro = (int)min(e_19_pro, 65536);
       b_align_m_pro[k] = e_align_m_pro;
     }
   }

@@ -94,7 +94,8 @@ extern "C" __global__ void __launch_bounds__(128) qf_flash_attention(const int* 
     const i64 qf_base = ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_mul_int((int)blockIdx.x, 64))) * QF_D + (0));
     const bool qf_uok = p_Q_i8 != nullptr && (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H;
     #pragma unroll
-    for (int qf_c = threadIdx.x; qf_c < 64 * 4; qf_c += 128) {
+    for (int qf_round = 0; qf_round < 2; ++qf_round) {
+      const int qf_c = threadIdx.x + qf_round * 128;
       const int qf_r = qf_c / 4, qf_k = qf_c % 4;
       const bool qf_ok = qf_uok && (unsigned)(qf_mul_int((int)blockIdx.x, 64) + qf_r) < (unsigned)n_N;
       const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_Q_i8 + (qf_ok ? qf_base + (i64)qf_r * 1LL * QF_D : 0)) + qf_k * 16;
@@ -135,7 +136,8 @@ extern "C" __global__ void __launch_bounds__(128) qf_flash_attention(const int* 
           const i64 qf_base = ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_mul_int(v_kb, 64))) * QF_D + (0));
           const bool qf_uok = p_K_i8 != nullptr && (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H;
           #pragma unroll
-          for (int qf_c = threadIdx.x; qf_c < 64 * 4; qf_c += 128) {
+          for (int qf_round = 0; qf_round < 2; ++qf_round) {
+            const int qf_c = threadIdx.x + qf_round * 128;
             const int qf_r = qf_c / 4, qf_k = qf_c % 4;
             const bool qf_ok = qf_uok && (unsigned)(qf_mul_int(v_kb, 64) + qf_r) < (unsigned)n_N;
             const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_K_i8 + (qf_ok ? qf_base + (i64)qf_r * 1LL * QF_D : 0)) + qf_k * 16;
@@ -147,7 +149,8 @@ extern "C" __global__ void __launch_bounds__(128) qf_flash_attention(const int* 
           const i64 qf_base = ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_mul_int(v_kb, 64))) * QF_D + (0));
           const bool qf_uok = p_V_i8 != nullptr && (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H;
           #pragma unroll
-          for (int qf_c = threadIdx.x; qf_c < 64 * 4; qf_c += 128) {
+          for (int qf_round = 0; qf_round < 2; ++qf_round) {
+            const int qf_c = threadIdx.x + qf_round * 128;
             const int qf_r = qf_c / 4, qf_k = qf_c % 4;
             const bool qf_ok = qf_uok && (unsigned)(qf_mul_int(v_kb, 64) + qf_r) < (unsigned)n_N;
             const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_V_i8 + (qf_ok ? qf_base + (i64)qf_r * 1LL * QF_D : 0)) + qf_k * 16;
@@ -168,7 +171,8 @@ extern "C" __global__ void __launch_bounds__(128) qf_flash_attention(const int* 
             const i64 qf_base = ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_mul_int(v_kb, 64))) * QF_D + (0));
             const bool qf_uok = p_K_i8 != nullptr && (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H;
             #pragma unroll
-            for (int qf_c = threadIdx.x; qf_c < 64 * 4; qf_c += 128) {
+            for (int qf_round = 0; qf_round < 2; ++qf_round) {
+              const int qf_c = threadIdx.x + qf_round * 128;
               const int qf_r = qf_c / 4, qf_k = qf_c % 4;
               const bool qf_ok = qf_uok && (unsigned)(qf_mul_int(v_kb, 64) + qf_r) < (unsigned)n_N;
               const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_K_i8 + (qf_ok ? qf_base + (i64)qf_r * 1LL * QF_D : 0)) + qf_k * 16;
@@ -180,7 +184,8 @@ extern "C" __global__ void __launch_bounds__(128) qf_flash_attention(const int* 
             const i64 qf_base = ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_mul_int(v_kb, 64))) * QF_D + (0));
             const bool qf_uok = p_V_i8 != nullptr && (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H;
             #pragma unroll
-            for (int qf_c = threadIdx.x; qf_c < 64 * 4; qf_c += 128) {
+            for (int qf_round = 0; qf_round < 2; ++qf_round) {
+              const int qf_c = threadIdx.x + qf_round * 128;
               const int qf_r = qf_c / 4, qf_k = qf_c % 4;
               const bool qf_ok = qf_uok && (unsigned)(qf_mul_int(v_kb, 64) + qf_r) < (unsigned)n_N;
               const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_V_i8 + (qf_ok ? qf_base + (i64)qf_r * 1LL * QF_D : 0)) + qf_k * 16;
@@ -311,7 +316,8 @@ extern "C" __global__ void __launch_bounds__(128) qf_flash_attention(const int* 
       #line 30 "flash_attention.tile"
       // transpose %v.i8 in shared memory: [64, 64] -> [64, 64], keys in the A fragment's k order
       #pragma unroll
-      for (int qf_b = threadIdx.x; qf_b < 256; qf_b += 128) {
+      for (int qf_round = 0; qf_round < 2; ++qf_round) {
+        const int qf_b = threadIdx.x + qf_round * 128;
         const int qf_c0 = (qf_b / 16) * 4, qf_d0 = (qf_b % 16) * 4;
         const u32 qf_w0 = *reinterpret_cast<const u32*>(reinterpret_cast<const u8*>(reinterpret_cast<const i8*>(qf_smem + 15360 + qf_buf_v_kb * 5120)) + qf_c0 * 80 + qf_d0);
         const u32 qf_w1 = *reinterpret_cast<const u32*>(reinterpret_cast<const u8*>(reinterpret_cast<const i8*>(qf_smem + 15360 + qf_buf_v_kb * 5120)) + (qf_c0 + 1) * 80 + qf_d0);
@@ -354,38 +360,36 @@ extern "C" __global__ void __launch_bounds__(128) qf_flash_attention(const int* 
       #line 21 "flash_attention.tile"
       i64 v_80[2];
       i64 v_81[2];
+      i64 v_l_1_factor[2];
       i64 v_83[2];
-      i64 v_84[2];
-      i64 v_86[2];
-      i64 v_88[2];
+      i64 v_85[2];
+      i64 v_87[2];
       int v_l_1_kept[2];
       int v_l_1_next[2];
       #pragma unroll
       for (int i = 0; i < 2; ++i) {
         v_80[i] = (i64)(v_l_1_i[i]);
         v_81[i] = (i64)(v_alpha_i[i]);
-        v_83[i] = ((i64)(int)(v_80[i]) * (i64)(int)(v_81[i]));
-        v_84[i] = qf_mul_i64(v_83[i], s_82_arg);
-        v_86[i] = qf_add_i64(v_84[i], 536870912LL);
-        v_88[i] = qf_shr_i64(v_86[i], 30LL);
-        v_l_1_kept[i] = (int)((i64)(v_88[i]));
+        v_l_1_factor[i] = qf_mul_i64(v_81[i], s_82_arg);
+        v_83[i] = qf_mul_i64(v_80[i], v_l_1_factor[i]);
+        v_85[i] = qf_add_i64(v_83[i], 536870912LL);
+        v_87[i] = qf_shr_i64(v_85[i], 30LL);
+        v_l_1_kept[i] = (int)((i64)(v_87[i]));
         v_l_1_next[i] = qf_add_int(v_l_1_kept[i], v_59_i[i]);
       }
-      i64 v_93[32];
-      i64 v_96[32];
+      i64 v_92[32];
+      i64 v_95[32];
       i64 v_97[32];
       i64 v_99[32];
-      i64 v_101[32];
       int v_acc_1_kept[32];
       int v_acc_1_next[32];
       #pragma unroll
       for (int i = 0; i < 32; ++i) {
-        v_93[i] = (i64)(v_acc_1_i[i]);
-        v_96[i] = ((i64)(int)(v_93[i]) * (i64)(int)((i64)(v_alpha_i[((i / 32) * 2 + (i / 2) % 2)])));
-        v_97[i] = qf_mul_i64(v_96[i], s_82_arg);
-        v_99[i] = qf_add_i64(v_97[i], 536870912LL);
-        v_101[i] = qf_shr_i64(v_99[i], 30LL);
-        v_acc_1_kept[i] = (int)((i64)(v_101[i]));
+        v_92[i] = (i64)(v_acc_1_i[i]);
+        v_95[i] = qf_mul_i64(v_92[i], v_l_1_factor[((i / 32) * 2 + (i / 2) % 2)]);
+        v_97[i] = qf_add_i64(v_95[i], 536870912LL);
+        v_99[i] = qf_shr_i64(v_97[i], 30LL);
+        v_acc_1_kept[i] = (int)((i64)(v_99[i]));
         v_acc_1_next[i] = qf_add_int(v_acc_1_kept[i], v_64_i32[i]);
       }
       #pragma unroll
@@ -412,15 +416,15 @@ extern "C" __global__ void __launch_bounds__(128) qf_flash_attention(const int* 
   float v_acc_2_f[32];
   float v_quotient[32];
   i8 v_out8[32];
-  float v_105[32];
+  float v_103[32];
   float v_68[32];
   #pragma unroll
   for (int i = 0; i < 32; ++i) {
     v_acc_2_f[i] = (float)(v_acc_1_i[i]);
     v_quotient[i] = (v_acc_2_f[i] / v_l_2_f[((i / 32) * 2 + (i / 2) % 2)]);
     v_out8[i] = (i8)(qf_f2ll_trunc(v_quotient[i]));
-    v_105[i] = (float)(v_out8[i]);
-    v_68[i] = (v_105[i] * v_v_scale);
+    v_103[i] = (float)(v_out8[i]);
+    v_68[i] = (v_103[i] * v_v_scale);
   }
   #line 33 "flash_attention.tile"
   #pragma unroll

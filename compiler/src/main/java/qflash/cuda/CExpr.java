@@ -20,13 +20,17 @@ final class CExpr {
 
     /**
      * As {@link #op(Op, List)}; {@code narrowOperands} says both operands of an i64 product are
-     * sign-extended 32-bit values, whose exact product a single widening multiply gives (no wrap possible).
+     * sign-extended 32-bit values, whose exact product a single widening multiply gives (no wrap possible),
+     * or that the count of a shift of 32 bits or fewer is in [0, 31], where C's shift is the IR's.
      */
     static String op(Op op, List<String> a, boolean narrowOperands) {
         return switch (op) {
             case Op.Unary u -> unary(u, a.getFirst());
             case Op.Binary b when narrowOperands && b.kind() == Op.BinKind.MUL && b.result().type().elem() == Elem.I64 ->
                     "((i64)(int)(" + a.get(0) + ") * (i64)(int)(" + a.get(1) + "))";
+            case Op.Binary b when narrowOperands && b.result().type().elem().bits <= 32
+                    && (b.kind() == Op.BinKind.SHR || b.kind() == Op.BinKind.SHL) ->
+                    "(" + ctype(b.result().type().elem()) + ")(" + (b.kind() == Op.BinKind.SHR ? a.get(0) + " >> " : "(u32)(" + a.get(0) + ") << ") + a.get(1) + ")";
             case Op.Binary b -> binary(b, a.get(0), a.get(1));
             case Op.Cmp c -> "(" + a.get(0) + " " + switch (c.kind()) {
                 case LT -> "<"; case LE -> "<="; case GT -> ">"; case GE -> ">="; case EQ -> "=="; case NE -> "!=";

@@ -192,7 +192,11 @@ public final class CudaEmitter {
                 });
             }
             String entry = "qf_" + CExpr.ident(k.name());
-            Model.KernelFunction fn = new Model.KernelFunction(entry, params, threads, Math.max(16, smemBytes), 16 * mt, zeroSmem, out);
+            // min_blocks (a schedule tunable, 0 or absent: the compiler's choice) caps registers so that
+            // many blocks fit an SM: occupancy bought with spills, which only a measurement can price.
+            long minBlocks = k.schedule().getOrDefault("min_blocks", 0L);
+            String bounds = threads + (minBlocks > 0 ? ", " + minBlocks : "");
+            Model.KernelFunction fn = new Model.KernelFunction(entry, params, threads, bounds, Math.max(16, smemBytes), 16 * mt, zeroSmem, out);
             List<String> defines = new ArrayList<>();
             fixed.forEach((s, v) -> defines.add("QF_" + s + " " + v));
             Model.KernelSource src = new Model.KernelSource(
@@ -691,8 +695,34 @@ public final class CudaEmitter {
         }
 
         /** True when every operand holds a sign-extended 32-bit integer (so an i64 product cannot wrap). */
+        /**
+         * Whether {@code op}'s operands are narrow enough for the fast form of {@link CExpr#op(Op, List, boolean)}:
+         * for a 32-bit shift, a count clamped into [0, 31] by its own definition; otherwise every operand a
+         * sign-extended 32-bit value (or a small constant).
+         */
         private boolean narrowOperands(Op op) {
+            if (op instanceof Op.Binary b && (b.kind() == Op.BinKind.SHR || b.kind() == Op.BinKind.SHL)) return countInWord(b.b());
             return op.operands().stream().allMatch(this::narrow);
+        }
+
+        /** A count defined as min(max(c, lo), hi) or max(min(c, hi), lo) with constants 0 <= lo, hi <= 31. */
+        private boolean countInWord(Value v) {
+            if (defs.get(v) instanceof Op.Broadcast b) return countInWord(b.a());
+            if (!(defs.get(v) instanceof Op.Binary outer) || (outer.kind() != Op.BinKind.MIN && outer.kind() != Op.BinKind.MAX)) return false;
+            Op.BinKind innerKind = outer.kind() == Op.BinKind.MIN ? Op.BinKind.MAX : Op.BinKind.MIN;
+            for (int side = 0; side < 2; side++) {
+                Value c = side == 0 ? outer.b() : outer.a(), x = side == 0 ? outer.a() : outer.b();
+                if (!(defs.get(x) instanceof Op.Binary inner) || inner.kind() != innerKind) continue;
+                Double outerC = constant(c), innerC = constant(inner.b()) != null ? constant(inner.b()) : constant(inner.a());
+                if (outerC == null || innerC == null) continue;
+                double lo = outer.kind() == Op.BinKind.MIN ? innerC : outerC, hi = outer.kind() == Op.BinKind.MIN ? outerC : innerC;
+                if (lo >= 0 && hi <= 31) return true;
+            }
+            return false;
+        }
+
+        private Double constant(Value v) {
+            return defs.get(v) instanceof Op.Const c ? c.value() : null;
         }
 
         private boolean narrow(Value v) {

@@ -36,8 +36,12 @@ public sealed interface Model {
     /** Every block of a {@link GridKernel} waits here until all have arrived and their writes are visible. */
     record GridSync(String barrier, String comment) implements Stmt {}
 
-    /** The body kernel; {@code zeroSmem} when a staged tile has padding columns that must read as 0. */
-    record KernelFunction(String name, List<String> params, int threads, int smemBytes, int rowsPerWarp, boolean zeroSmem, List<Stmt> body) implements Model {}
+    /**
+     * The body kernel; {@code zeroSmem} when a staged tile has padding columns that must read as 0;
+     * {@code bounds} the arguments of {@code __launch_bounds__} (threads, and blocks per SM when the
+     * schedule asks the compiler to fit that many).
+     */
+    record KernelFunction(String name, List<String> params, int threads, String bounds, int smemBytes, int rowsPerWarp, boolean zeroSmem, List<Stmt> body) implements Model {}
 
     /** A {@code #line} directive pointing back at the DSL source. */
     record Line(String directive) implements Stmt {}
@@ -73,7 +77,24 @@ public sealed interface Model {
      * {@code rowLimit} (or with {@code uniformOk} false) zero-filled.
      */
     record StageTile(String comment, int rows, int chunksPerRow, int threads, String smem, int rowStrideBytes,
-                     String src, String rowBase, String rowStride, String rowStart, String rowLimit, String uniformOk) implements Stmt {}
+                     String src, String rowBase, String rowStride, String rowStart, String rowLimit, String uniformOk, Spread spread) implements Stmt {
+        StageTile(String comment, int rows, int chunksPerRow, int threads, String smem, int rowStrideBytes,
+                  String src, String rowBase, String rowStride, String rowStart, String rowLimit, String uniformOk) {
+            this(comment, rows, chunksPerRow, threads, smem, rowStrideBytes, src, rowBase, rowStride, rowStart, rowLimit, uniformOk,
+                    Spread.of("qf_c", rows * chunksPerRow, threads));
+        }
+    }
+
+    /**
+     * {@code count} items spread over a block's {@code threads} threads, item {@code var} = thread + i *
+     * threads for a constant {@code iters} rounds: the copy and transpose loops unroll with their
+     * addresses known per thread, instead of looping on a bound the compiler cannot see through.
+     */
+    record Spread(String var, int count, int threads, int iters, boolean ragged) implements Model {
+        static Spread of(String var, int count, int threads) {
+            return new Spread(var, count, threads, (count + threads - 1) / threads, count % threads != 0);
+        }
+    }
 
     record StageWait(int pending, boolean sync) implements Stmt {}
 
@@ -83,7 +104,12 @@ public sealed interface Model {
      * byte permutes. With {@code permute}, keys land in the k order the register-held A fragment uses.
      */
     record TransposeTile(String comment, int blocks, int threads, int blocksPerRow, String src, int srcStride,
-                         String dst, int dstStride, boolean half, boolean permute) implements Stmt {}
+                         String dst, int dstStride, boolean half, boolean permute, Spread spread) implements Stmt {
+        TransposeTile(String comment, int blocks, int threads, int blocksPerRow, String src, int srcStride,
+                      String dst, int dstStride, boolean half, boolean permute) {
+            this(comment, blocks, threads, blocksPerRow, src, srcStride, dst, dstStride, half, permute, Spread.of("qf_b", blocks, threads));
+        }
+    }
 
     record Commit() implements Stmt {}
 

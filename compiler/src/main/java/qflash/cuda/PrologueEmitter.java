@@ -326,15 +326,50 @@ public final class PrologueEmitter {
      */
     private void quantizeRuns(Op.Quantize q, Runs r) {
         Value x = q.x();
-        Elem qe = q.q().type().elem();
         Buffer qb = buffers.get(q.q()), sb = buffers.get(q.scale());
         boolean blocked = r.block() > 1 || !r.rows().equals("1");
         String blocks = blocked ? "((" + r.rows() + " + " + (r.block() - 1) + ") / " + r.block() + ")" : "1";
         String groups = blocked ? r.outer() + " * " + blocks : r.outer();
-        // A long run (a block of tokens) gets a whole block of threads: a warp alone walked it a memory
-        // latency per 32 elements, with few groups to spread over the SMs at small batches.
+        List<String> writes = new ArrayList<>(List.of(qb.name(), sb.name()));
+        Op.Reduce chain = scaleMax.get(q);
+        String maxOf = null;
+        if (chain != null) {
+            // the max of all scales (every element of a group has the group's scale): one update per group
+            Buffer fb = buffers.get(chain.result());
+            part(List.of(), chain.result() + " starts at -inf", List.of(new Model.Assign(fb.name() + "[0]", "-qf_inf()")), fb.name());
+            maxOf = fb.name();
+            writes.add(fb.name());
+        }
+        String what = q.q() + ", " + q.scale() + " = quantize " + x + ": amax, then sat(rne(x / (amax / "
+                + (long) q.q().type().elem().max() + "))), and the scale (1 where the group is all zeros)";
+        List<Stmt> byWarp = runBody(q, r, blocks, false, maxOf);
         Integer inner = constant(r.inner());
-        boolean wide = inner != null && (long) inner * r.block() >= THREADS;
+        if (inner == null || (long) inner * r.block() < THREADS) {
+            parts.add(new Part(what + ", a warp per group of consecutive elements", groups, 32, false, byWarp, writes));
+            return;
+        }
+        // A long run (a block of tokens) gets a whole block of threads when the groups are too few to give
+        // every warp of the grid one: a warp alone walks its run a memory latency per 32 elements, and at a
+        // small batch most SMs would idle. With groups enough for every warp, a warp per group keeps more
+        // loads in flight and needs no block barrier.
+        usesRed = true;
+        List<Stmt> byBlock = new ArrayList<>(runBody(q, r, blocks, true, maxOf));
+        byBlock.add(new Model.Sync());   // qf_red is the next group's
+        parts.add(new Part(what + ", a warp per group of consecutive elements when there are groups for every warp, else a block per group",
+                null, 1, false, List.of(
+                new Model.Block("if (" + groups + " >= (qf_nthreads >> 5))", List.of(new Model.GridLoop("a warp per group", "(" + groups + ") * 32", false, byWarp))),
+                new Model.Block("else", List.of(new Model.Block("for (int qf_o = blockIdx.x; qf_o < " + groups + "; qf_o += gridDim.x)", byBlock)))), writes));
+    }
+
+    /**
+     * One group of a run quantization, walked by a warp (group {@code k >> 5} of a grid loop) or by the
+     * whole block (group {@code qf_o}, amax folded over the warps in shared memory).
+     */
+    private List<Stmt> runBody(Op.Quantize q, Runs r, String blocks, boolean wide, String maxOf) {
+        Value x = q.x();
+        Elem qe = q.q().type().elem();
+        Buffer qb = buffers.get(q.q()), sb = buffers.get(q.scale());
+        boolean blocked = r.block() > 1 || !r.rows().equals("1");
         String lane = wide ? "threadIdx.x" : "qf_lane", stride = wide ? "blockDim.x" : "32";
         List<Stmt> body = new ArrayList<>();
         if (!wide) body.add(new Model.ScalarDecl("int", "qf_o", "k >> 5"));
@@ -353,33 +388,17 @@ public final class PrologueEmitter {
                 new Model.Assign("qf_v", "max(qf_v, " + absBits(read(x, "qf_start + j")) + ")"))));
         body.add(warpFold("qf_v", o -> "max(qf_v, " + o + ")"));
         if (wide) {
-            usesRed = true;
             body.add(new Model.ExprStmt("if (qf_lane == 0) qf_red[threadIdx.x >> 5] = qf_v"));
             body.add(new Model.Sync());
             body.add(new Model.Block("for (int qf_i = 0; qf_i < (int)(blockDim.x >> 5); ++qf_i)", List.of(new Model.Assign("qf_v", "max(qf_v, qf_red[qf_i])"))));
         }
         body.add(new Model.ScalarDecl("float", "qf_a", "__int_as_float(qf_v)"));
         body.add(new Model.ScalarDecl("float", "qf_s", scaleOf(qe, "qf_a")));
-        List<String> writes = new ArrayList<>(List.of(qb.name(), sb.name()));
-        Op.Reduce chain = scaleMax.get(q);
-        if (chain != null) {
-            // the max of all scales (every element of a group has the group's scale): one update per group
-            Buffer fb = buffers.get(chain.result());
-            part(List.of(), chain.result() + " starts at -inf", List.of(new Model.Assign(fb.name() + "[0]", "-qf_inf()")), fb.name());
-            body.add(new Model.ExprStmt("if (" + lane + " == 0) qf_atomic_max(" + fb.name() + ", qf_s)"));
-            writes.add(fb.name());
-        }
+        if (maxOf != null) body.add(new Model.ExprStmt("if (" + lane + " == 0) qf_atomic_max(" + maxOf + ", qf_s)"));
         body.add(new Model.Block("for (int j = " + lane + "; j < qf_len; j += " + stride + ")", List.of(
                 new Model.Assign(qb.name() + "[qf_start + j]", quantized(qe, read(x, "qf_start + j"), "qf_s")))));
         body.add(new Model.Block("for (int j = " + lane + "; j < qf_nrows; j += " + stride + ")", List.of(new Model.Assign(sb.name() + "[qf_first + j]", "qf_s"))));
-        String what = q.q() + ", " + q.scale() + " = quantize " + x + ": a " + (wide ? "block" : "warp") + " per group of consecutive elements: amax, then sat(rne(x / (amax / "
-                + (long) qe.max() + "))), and the scale (1 where the group is all zeros)";
-        if (wide) {
-            body.add(new Model.Sync());   // qf_red is the next group's
-            parts.add(new Part(what, null, 1, false, List.of(new Model.Block("for (int qf_o = blockIdx.x; qf_o < " + groups + "; qf_o += gridDim.x)", body)), writes));
-        } else {
-            parts.add(new Part(what, groups, 32, false, body, writes));
-        }
+        return body;
     }
 
     private void quantize(Op.Quantize q) {

@@ -14,8 +14,9 @@ import qflash.ir.Type.Tile;
  * <p>With per-block K scales, the scores of one row carry a different scale in each column block:
  * {@code convert(s) * rowFactors * s_k[col]}. {@code rowmax} compares integers, so they must share one
  * scale. This pass re-aligns each column to the largest K scale {@code k_ref} (the prologue's maximum
- * of the K scale tensor): {@code s' = (s * M[col] + 2^15) >> 16} with {@code M = rne(2^16 * s_k / k_ref)},
- * at most 2^16, so {@code |s'| ≤ |s|}; the product needs i64. The score becomes
+ * of the K scale tensor): {@code s' = (s * M[col] + 2^15) >> 16} with {@code M = rne(2^16 * s_k / k_ref)}
+ * clamped to [0, 2^16], so {@code |s'| ≤ |s|} and s' always fits i32 (a wrapping narrowing, nothing to
+ * saturate); the product needs i64. The score becomes
  * {@code convert(s') * rowFactors * k_ref}, ready for {@code fold-scales}. The dot itself keeps the
  * finer per-block integers; only its result is rounded to the common grid (half a unit of
  * {@code s_q * k_ref}). No published integer kernel does this. No options.
@@ -68,14 +69,20 @@ public final class AlignBlockScales implements Pass {
                 Value kref = namer.fresh("k_ref", Tile.scalar(Elem.F32));
                 out.add(new Op.Load(kref, ref, List.of(), m.loc()));
                 Value ratio = e.bin(Op.BinKind.DIV, bc.a(), kref, vec, null);
-                Value mult = e.toInt(e.bin(Op.BinKind.MUL, ratio, e.cnst(65536, Tile.scalar(Elem.F32)), vec, null), vec.withElem(Elem.I32), "align_m");
+                Value raw = e.toInt(e.bin(Op.BinKind.MUL, ratio, e.cnst(65536, Tile.scalar(Elem.F32)), vec, null), vec.withElem(Elem.I32), "align_m.raw");
+                // Clamped to [0, 2^16]: nothing changes for what the prologue computes (s_k <= k_ref, NaN -> 0),
+                // but every reader of M now has that range by construction, so the narrowing below is exact
+                // with wrap: |s * M + 2^15| >> 16 lies in [-2^31, 2^31) for any i32 s. No saturation to check
+                // per score.
+                Value mult = e.bin(Op.BinKind.MIN, e.bin(Op.BinKind.MAX, raw, e.cnst(0, Tile.scalar(Elem.I32)), raw.tile(), null),
+                        e.cnst(65536, Tile.scalar(Elem.I32)), raw.tile(), "align_m");
                 Value multCols = namer.fresh(mult.name() + ".cols", it);
                 out.add(new Op.Broadcast(multCols, mult, List.of(1), m.loc()));
                 Value prod = e.bin(Op.BinKind.MUL, e.convert(chain.ints(), lt), e.convert(multCols, lt), lt, null);
                 Value shifted = e.bin(Op.BinKind.SHR, e.bin(Op.BinKind.ADD, prod, e.cnst(1 << 15, Tile.scalar(Elem.I64)), lt, null),
                         e.cnst(16, Tile.scalar(Elem.I64)), lt, null);
                 Value aligned = namer.fresh(chain.ints().name() + ".aligned", it);
-                out.add(new Op.Convert(aligned, shifted, Op.Rounding.RNE, Op.Overflow.SAT, m.loc()));
+                out.add(new Op.Convert(aligned, shifted, Op.Rounding.RNE, Op.Overflow.WRAP, m.loc()));
                 Value f = e.convert(aligned, rt);
                 for (Value factor : chain.factors()) f = e.bin(Op.BinKind.MUL, f, factor, rt, null);
                 out.add(new Op.Binary(m.result(), Op.BinKind.MUL, f, kref, m.loc()));

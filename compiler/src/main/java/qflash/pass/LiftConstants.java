@@ -82,12 +82,16 @@ public final class LiftConstants implements Pass {
         }
         if (lifted.isEmpty()) return k;
         // 3. The values the rest of the body reads become derived parameters.
+        // A constant the body reads too (a loop bound, say) is copied, not moved: a literal is no parameter.
         List<Value> boundary = new ArrayList<>();
+        java.util.Set<Op> shared = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
         k.forEachOp(op -> {
             if (lifted.containsKey(op)) return;
             for (Value v : op.operands()) {
                 Op d = uses.def(v);
-                if (d != null && lifted.containsKey(d) && !boundary.contains(v)) boundary.add(v);
+                if (d == null || !lifted.containsKey(d)) continue;
+                if (d instanceof Op.Const) shared.add(d);
+                else if (!boundary.contains(v)) boundary.add(v);
             }
         });
         Namer namer = Namer.of(k);
@@ -117,7 +121,7 @@ public final class LiftConstants implements Pass {
         prologue.add(new Op.Yield(newYields, Pos.UNKNOWN));
         // 4. The body: lifted ops go; a tensor-valued one is read back where it was computed.
         Block body = Rewrite.expand(k.body(), op -> {
-            if (!lifted.containsKey(op)) return List.of(op);
+            if (!lifted.containsKey(op) || shared.contains(op)) return List.of(op);
             Op r = op.results().isEmpty() ? null : reload.get(op.result());
             return r == null ? List.of() : List.of(r);
         });

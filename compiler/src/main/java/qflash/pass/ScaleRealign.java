@@ -13,7 +13,7 @@ import qflash.ir.Type.Tile;
  * exponential {@code convert(a) * (1/rs)} (from {@code shift-exp}, possibly broadcast along rows) and T
  * is a dequantized integer {@code convert(t) * f1 * f2 ...} with loop-invariant factors (the row sum of
  * P, or the P·V product). X becomes an i32 sum in T's units, updated as
- * {@code X = ((X * a * M + 2^29) >> 30) + t} with {@code M = rne(2^30 / rs)}: multiplying by alpha and
+ * {@code X = ((X * (a * M) + 2^29) >> 30) + t} with {@code M = rne(2^30 / rs)}: multiplying by alpha and
  * re-aligning to the same fixed scale in one step, so the scale never compounds across blocks. The
  * product needs 64 bits (|X| up to 2^31, a up to rs, M up to 2^30/rs), so it runs in i64; the
  * range analysis checks the narrowing back. After the loop, X's float value is {@code convert(X) * f1 * f2 ...}.
@@ -67,10 +67,13 @@ public record ScaleRealign(int sumInit) implements Pass {
             Value m = e.toInt(e.bin(Op.BinKind.DIV, e.cnst(1 << 30, Tile.scalar(Elem.F32)), e.convert(u.rs(), rowF), rowF, null),
                     u.rs().tile(), "realign_m");
             Value x64 = e.convert(ai, lt);
-            Value a = e.rows(u.a(), it), mr = e.rows(m, it);
-            Value a64 = e.convert(a, a.tile().withElem(Elem.I64));
-            Value m64 = e.convert(mr, mr.tile().withElem(Elem.I64));
-            Value prod = e.bin(Op.BinKind.MUL, e.bin(Op.BinKind.MUL, x64, a64, lt, null), m64, lt, null);
+            // a * M once per row (a row vector, when alpha is one), then X times that: the same bits as
+            // (X * a) * M, since i64 products wrap, for one 64-bit product per element instead of two.
+            Tile at = u.a().tile(), mt = m.tile();
+            Tile factorT = (at.isScalar() ? mt : mt.isScalar() || at.shape().equals(mt.shape()) ? at : it).withElem(Elem.I64);
+            Value factor = e.bin(Op.BinKind.MUL, e.rows(e.convert(u.a(), at.withElem(Elem.I64)), factorT),
+                    e.rows(e.convert(m, mt.withElem(Elem.I64)), factorT), factorT, arg.name() + ".factor");
+            Value prod = e.bin(Op.BinKind.MUL, x64, e.rows(factor, lt), lt, null);
             Value shifted = e.bin(Op.BinKind.SHR, e.bin(Op.BinKind.ADD, prod, e.cnst(1 << 29, Tile.scalar(Elem.I64)), lt, null),
                     e.cnst(30, Tile.scalar(Elem.I64)), lt, null);
             Value narrow = namer.fresh(arg.name() + ".kept", it);

@@ -95,7 +95,12 @@ public record ShiftExp(Variant variant, boolean clamp) implements Pass {
                         e.cnst(15, Tile.scalar(Elem.I32)), t, null), t, null);
             }
         };
-        Value p = e.bin(Op.BinKind.SHR, frac, q, t, u.result().name() + ".i");
+        // Clamped, q is in [0, 32] by construction; shifting by min(q, 31) is the same for any i32 (both give
+        // the sign), and max(q, 0) only binds where x * expM overflowed. With the count in [0, 31] for all
+        // to see, a shift is one instruction on a GPU instead of a branch over both directions.
+        Value count = clamp ? e.bin(Op.BinKind.MIN, e.bin(Op.BinKind.MAX, q, e.cnst(0, Tile.scalar(Elem.I32)), t, null),
+                e.cnst(31, Tile.scalar(Elem.I32)), t, "halvings.count") : q;
+        Value p = e.bin(Op.BinKind.SHR, frac, count, t, u.result().name() + ".i");
         // Hand the integer on as p * (1/rs): the float value the exp2 used to give, up to the approximation.
         Value unit = e.bin(Op.BinKind.DIV, e.cnst(1, Tile.scalar(rowF.elem())), e.convert(rs, rowF), rowF, "exp_unit");
         Value unitT = unit.tile().isScalar() || unit.tile().shape().equals(t.shape()) ? unit : e.rows(unit, u.result().tile());
