@@ -342,7 +342,6 @@ extern "C" __global__ void __launch_bounds__(128) qf_flash_attention(float s_sca
       for (int i = 0; i < 32; ++i) {
         v_acc_1[i] = v_65[i];
       }
-      __syncthreads();
     }
   }
   #line 33 "flash_attention.tile"

@@ -79,7 +79,7 @@ __device__ __forceinline__ void qf_cp_async16(void* smem, const void* gmem, int 
 __device__ __forceinline__ void qf_cp_async_commit() { asm volatile("cp.async.commit_group;"); }
 template <int N> __device__ __forceinline__ void qf_cp_async_wait() { asm volatile("cp.async.wait_group %0;" :: "n"(N)); }
 
-extern "C" __global__ void __launch_bounds__(128) qf_flash_attention(int n_Z, int n_H, int n_N, i8* __restrict__ p_Q_i8, float* __restrict__ p_V_scale, int* __restrict__ p_rs_arg, int* __restrict__ p_exp_m_arg, int* __restrict__ p_exp_xmin_arg, int* __restrict__ p_poly_k2_arg, int* __restrict__ p_req_m_arg, i64* __restrict__ p_128_arg, i8* __restrict__ p_K_i8, i8* __restrict__ p_V_i8, int* __restrict__ p_align_m_arg, float* __restrict__ p_O) {
+extern "C" __global__ void __launch_bounds__(128) qf_flash_attention(int n_Z, int n_H, int n_N, i8* __restrict__ p_Q_i8, int* __restrict__ p_rs_arg, int* __restrict__ p_exp_m_arg, int* __restrict__ p_exp_xmin_arg, int* __restrict__ p_poly_k2_arg, int* __restrict__ p_req_m_arg, i64* __restrict__ p_128_arg, i8* __restrict__ p_K_i8, i8* __restrict__ p_V_i8, int* __restrict__ p_align_m_arg, float* __restrict__ p_V_scale, float* __restrict__ p_O) {
   extern __shared__ __align__(16) unsigned char qf_smem[];
   const int qf_warp = threadIdx.x / 32, qf_lane = threadIdx.x & 31;
   const int qf_g = qf_lane / 4, qf_t = qf_lane & 3;   // mma.sync fragment coordinates: row group, thread in group
@@ -101,12 +101,6 @@ extern "C" __global__ void __launch_bounds__(128) qf_flash_attention(int n_Z, in
   qf_cp_async_commit();
   qf_cp_async_wait<0>();
   __syncthreads();
-  #line 24 "flash_attention.tile"
-  float v_v_scale[16];
-  #pragma unroll
-  for (int i = 0; i < 16; ++i) {
-    v_v_scale[i] = (p_V_scale != nullptr && (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H && (unsigned)(((i / 2) * 8 + 2 * qf_t + i % 2)) < (unsigned)QF_D ? p_V_scale[(((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * QF_D + (((i / 2) * 8 + 2 * qf_t + i % 2)))] : (float)0);
-  }
   #line 27 "flash_attention.tile"
   int v_rs_1[2];
   int v_exp_m_1[2];
@@ -463,7 +457,6 @@ extern "C" __global__ void __launch_bounds__(128) qf_flash_attention(int n_Z, in
       for (int i = 0; i < 32; ++i) {
         v_acc_1_i[i] = v_acc_1_next[i];
       }
-      __syncthreads();
     }
   }
   #line 21 "flash_attention.tile"
@@ -473,15 +466,23 @@ extern "C" __global__ void __launch_bounds__(128) qf_flash_attention(int n_Z, in
     v_l_2_f[i] = (float)(v_l_1_i[i]);
   }
   float v_acc_2_f[32];
+  #pragma unroll
+  for (int i = 0; i < 32; ++i) {
+    v_acc_2_f[i] = (float)(v_acc_1_i[i]);
+  }
+  #line 33 "flash_attention.tile"
+  float v_inv_l[2];
+  #pragma unroll
+  for (int i = 0; i < 2; ++i) {
+    v_inv_l[i] = ((0x1.0p0f) / v_l_2_f[i]);
+  }
   float v_quotient[32];
   float v_68[32];
   #pragma unroll
   for (int i = 0; i < 32; ++i) {
-    v_acc_2_f[i] = (float)(v_acc_1_i[i]);
-    v_quotient[i] = (v_acc_2_f[i] / v_l_2_f[((i / 32) * 2 + (i / 2) % 2)]);
-    v_68[i] = (v_quotient[i] * v_v_scale[(((i / 4) % 8) * 2 + i % 2)]);
+    v_quotient[i] = (v_acc_2_f[i] * v_inv_l[((i / 32) * 2 + (i / 2) % 2)]);
+    v_68[i] = (v_quotient[i] * (p_V_scale != nullptr && (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H && (unsigned)((((i / 4) % 8) * 8 + 2 * qf_t + i % 2)) < (unsigned)QF_D ? p_V_scale[(((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * QF_D + ((((i / 4) % 8) * 8 + 2 * qf_t + i % 2)))] : (float)0));
   }
-  #line 33 "flash_attention.tile"
   #pragma unroll
   for (int i = 0; i < 32; ++i) {
     if ((unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H && (unsigned)(qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 32) * 16 + qf_g + ((i / 2) % 2) * 8))) < (unsigned)n_N && (unsigned)((((i / 4) % 8) * 8 + 2 * qf_t + i % 2)) < (unsigned)QF_D) p_O[((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 32) * 16 + qf_g + ((i / 2) % 2) * 8)))) * QF_D + ((((i / 4) % 8) * 8 + 2 * qf_t + i % 2)))] = v_68[i];

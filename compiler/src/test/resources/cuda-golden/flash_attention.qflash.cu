@@ -404,7 +404,6 @@ extern "C" __global__ void __launch_bounds__(128) qf_flash_attention(const int* 
       for (int i = 0; i < 32; ++i) {
         v_acc_1_i[i] = v_acc_1_next[i];
       }
-      __syncthreads();
     }
   }
   #line 21 "flash_attention.tile"

@@ -92,7 +92,9 @@ public final class CudaEmitter {
         dry.run();
         Map<Value, Layout> keep = new IdentityHashMap<>();
         dry.demands.forEach((v, ls) -> {
-            if (ls.size() == 1 && !ls.contains(null)) keep.put(v, ls.iterator().next());
+            // Kept in registers only where a loop reads it: a vector read only after the loop (V's scales in
+            // the epilogue) would hold its registers through the whole loop, at the cost of occupancy.
+            if (ls.size() == 1 && !ls.contains(null) && dry.readInLoop.contains(v)) keep.put(v, ls.iterator().next());
         });
         Emission real = new Emission(k, fixed, sourceFile, keep, halfOutputs);
         return real.run();
@@ -104,6 +106,10 @@ public final class CudaEmitter {
         private final String file;
         private final Map<Value, Layout> keep;
         private final Map<Value, Set<Layout>> demands = new IdentityHashMap<>();
+        /** Whether the loop body emitted so far read a staged (multi-buffered) tile after its last barrier. */
+        private boolean stagedReadSinceSync;
+        /** The demanded vectors read inside a loop. */
+        private final Set<Value> readInLoop = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
         private final int bm, warps, stages, mt, threads;
         private final Map<Value, CVal> vals = new IdentityHashMap<>();
         private final Set<Value> feedsDot = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
@@ -192,7 +198,7 @@ public final class CudaEmitter {
                 });
             }
             String entry = "qf_" + CExpr.ident(k.name());
-            // min_blocks (a schedule tunable, 0 or absent: the compiler's choice) caps registers so that
+            // min_blocks (a schedule tunable; absent: the compiler's choice) caps registers so that
             // many blocks fit an SM: occupancy bought with spills, which only a measurement can price.
             long minBlocks = k.schedule().getOrDefault("min_blocks", 0L);
             String bounds = threads + (minBlocks > 0 ? ", " + minBlocks : "");
@@ -451,6 +457,7 @@ public final class CudaEmitter {
                 int per = half ? 2 : 4;
                 emit(d, new Model.TransposeTile("transpose " + bsrc + " in shared memory: [" + keys + ", " + cols + "] -> [" + cols + ", " + keys + "]"
                         + (permuted ? ", keys in the A fragment's k order" : ""), keys / per * (cols / per), threads, cols / per, src, s.stride(), dst, tStride, half, permuted));
+                stagedReadSinceSync = false;   // the transpose ends in a barrier
                 bPtr = "reinterpret_cast<const " + CExpr.ctype(be2) + "*>(qf_smem + " + at + ")";
                 kStride = 1;
                 nStride = tStride;
@@ -491,6 +498,7 @@ public final class CudaEmitter {
             String call = half ? "qf_mma_f16" : ae == Elem.U8 ? "qf_mma_u8s8" : "qf_mma_s8s8";
             out.add(new Model.Mma(r + " = dot(" + d.a() + ", " + d.b() + ") on tensor cores (" + call + ")", name,
                     layout.count(), mt, nt, kchunks, loadA, loadB, call));
+            if (String.join("", loadA).contains("qf_buf_") || bPtr.contains("qf_buf_")) stagedReadSinceSync = true;
             vals.put(r, new Reg(name, layout));
         }
 
@@ -557,6 +565,8 @@ public final class CudaEmitter {
             List<Stmt> outer = out;
             LoopFrame outerLoop = loop;
             out = new ArrayList<>();
+            boolean outerRead = stagedReadSinceSync;
+            stagedReadSinceSync = false;   // the body starts after the head's barrier
             loop = new LoopFrame(var, new ArrayList<>());
             emitBlock(body);
             List<Stmt> yield = new ArrayList<>();
@@ -582,9 +592,14 @@ public final class CudaEmitter {
                 head.add(prefetch(var, var + " + " + (stages - 1), lo, hi, stage));
                 head.add(new Model.StageWait(stages - 1, true));
                 head.add(new Model.ScalarDecl("int", "qf_buf_" + var, "(" + var + " - " + lo + ") % " + stages));
-                // No warp may overwrite a buffer (next iteration's prefetch) while another still reads it.
-                yield.add(new Model.Sync());
+                // No warp may overwrite a buffer (next iteration's prefetch) while another still reads it: a
+                // barrier ends the iteration unless one already came after the body's last read of a staged
+                // buffer (the V transpose ends in one). Shared memory written inside the body (the transposed
+                // tile) is written after the head's barrier, which every warp passes only once done with the
+                // previous iteration's reads.
+                if (stagedReadSinceSync) yield.add(new Model.Sync());
             }
+            stagedReadSinceSync = outerRead;
             out.add(new Model.ForLoop("for " + body.args().getFirst() + " in [" + f.lo() + ", " + f.hi() + ")"
                     + (stage.isEmpty() ? "" : ", " + stages + "-stage cp.async pipeline"),
                     var, uniform(f.lo()), uniform(f.hi()), before, head, bodyStmts, yield));
@@ -686,6 +701,7 @@ public final class CudaEmitter {
                         Layout want = ax == Axis.ROW && ctx.rowReg() != null ? new Layout.Rows(mt)
                                 : ax == Axis.COL && ctx.colReg() != null ? new Layout.Cols(ctx.nt()) : null;
                         demands.computeIfAbsent(l.result(), x -> new LinkedHashSet<>()).add(want);
+                        if (loop != null) readInLoop.add(l.result());
                     }
                     yield guarded(l, access(l, axes, ctx));
                 }
@@ -694,7 +710,6 @@ public final class CudaEmitter {
             };
         }
 
-        /** True when every operand holds a sign-extended 32-bit integer (so an i64 product cannot wrap). */
         /**
          * Whether {@code op}'s operands are narrow enough for the fast form of {@link CExpr#op(Op, List, boolean)}:
          * for a 32-bit shift, a count clamped into [0, 31] by its own definition; otherwise every operand a
