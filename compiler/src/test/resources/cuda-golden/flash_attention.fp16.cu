@@ -79,7 +79,7 @@ __device__ __forceinline__ void qf_cp_async16(void* smem, const void* gmem, int 
 __device__ __forceinline__ void qf_cp_async_commit() { asm volatile("cp.async.commit_group;"); }
 template <int N> __device__ __forceinline__ void qf_cp_async_wait() { asm volatile("cp.async.wait_group %0;" :: "n"(N)); }
 
-extern "C" __global__ void __launch_bounds__(128) qf_flash_attention(float s_scale, int n_Z, int n_H, int n_N, f16* __restrict__ p_Q, f16* __restrict__ p_K, f16* __restrict__ p_V, float* __restrict__ p_O) {
+extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float s_scale, int n_Z, int n_H, int n_N, f16* __restrict__ p_Q, f16* __restrict__ p_K, f16* __restrict__ p_V, float* __restrict__ p_O) {
   extern __shared__ __align__(16) unsigned char qf_smem[];
   const int qf_warp = threadIdx.x / 32, qf_lane = threadIdx.x & 31;
   const int qf_g = qf_lane / 4, qf_t = qf_lane & 3;   // mma.sync fragment coordinates: row group, thread in group

@@ -79,7 +79,7 @@ __device__ __forceinline__ void qf_cp_async16(void* smem, const void* gmem, int 
 __device__ __forceinline__ void qf_cp_async_commit() { asm volatile("cp.async.commit_group;"); }
 template <int N> __device__ __forceinline__ void qf_cp_async_wait() { asm volatile("cp.async.wait_group %0;" :: "n"(N)); }
 
-extern "C" __global__ void __launch_bounds__(128) qf_flash_attention(const int* __restrict__ r_exp_m_arg, const int* __restrict__ r_rs_arg, const int* __restrict__ r_req_m_arg, const i64* __restrict__ r_82_arg, int n_Z, int n_H, int n_N, i8* __restrict__ p_Q_i8, float* __restrict__ p_V_scale, i8* __restrict__ p_K_i8, i8* __restrict__ p_V_i8, float* __restrict__ p_O) {
+extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const int* __restrict__ r_exp_m_arg, const int* __restrict__ r_rs_arg, const int* __restrict__ r_req_m_arg, const i64* __restrict__ r_82_arg, int n_Z, int n_H, int n_N, i8* __restrict__ p_Q_i8, float* __restrict__ p_V_scale, i8* __restrict__ p_K_i8, i8* __restrict__ p_V_i8, float* __restrict__ p_O) {
   extern __shared__ __align__(16) unsigned char qf_smem[];
   const int qf_warp = threadIdx.x / 32, qf_lane = threadIdx.x & 31;
   const int qf_g = qf_lane / 4, qf_t = qf_lane & 3;   // mma.sync fragment coordinates: row group, thread in group

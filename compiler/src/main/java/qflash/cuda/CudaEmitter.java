@@ -106,6 +106,8 @@ public final class CudaEmitter {
         private final String file;
         private final Map<Value, Layout> keep;
         private final Map<Value, Set<Layout>> demands = new IdentityHashMap<>();
+        /** 32-bit registers per thread of the loop-carried tiles, and of the largest tensor-core product. */
+        private int carriedWords, productWords;
         /** Whether the loop body emitted so far read a staged (multi-buffered) tile after its last barrier. */
         private boolean stagedReadSinceSync;
         /** The demanded vectors read inside a loop. */
@@ -198,10 +200,8 @@ public final class CudaEmitter {
                 });
             }
             String entry = "qf_" + CExpr.ident(k.name());
-            // min_blocks (a schedule tunable; absent: the compiler's choice) caps registers so that
-            // many blocks fit an SM: occupancy bought with spills, which only a measurement can price.
-            long minBlocks = k.schedule().getOrDefault("min_blocks", 0L);
-            String bounds = threads + (minBlocks > 0 ? ", " + minBlocks : "");
+            long minBlocks = k.schedule().getOrDefault("min_blocks", (long) occupancy());
+            String bounds = threads + (minBlocks > 1 ? ", " + minBlocks : "");
             Model.KernelFunction fn = new Model.KernelFunction(entry, params, threads, bounds, Math.max(16, smemBytes), 16 * mt, zeroSmem, out);
             List<String> defines = new ArrayList<>();
             fixed.forEach((s, v) -> defines.add("QF_" + s + " " + v));
@@ -210,6 +210,24 @@ public final class CudaEmitter {
                     defines, ModelWalker.prelude(), fn);
             return new CudaKernel(new ModelWalker().render(src), entry, threads, smemBytes, argList, Map.copyOf(fixed));
         }
+
+        /**
+         * Blocks per SM to ask the compiler for ({@code __launch_bounds__}' second argument; a schedule's
+         * {@code min_blocks} tunable overrides it). Left alone, ptxas takes 128 to 255 registers and fits 2
+         * to 4 blocks of 4 warps on an SM, and the body, a long chain of dependent integer ops between
+         * barriers, stalls for want of warps (measured on an H200: 5 blocks instead of 4 made Swin rows
+         * 20-27% faster). So registers are budgeted: the loop-carried tiles and the largest product tile,
+         * which are live across the whole iteration, plus {@link #WORKING_REGS} for addresses, row
+         * constants and temporaries. At BLOCK_N = 64 that gives 6, 5, 4, 4, 3, 3, 1 blocks for D = 16, 32,
+         * 64, 80, 96, 128, 256, where ptxas spills at most 28 bytes for int8 and qflash (fp16: 156 at D = 128;
+         * at D = 256 all spill, bound or not).
+         */
+        private int occupancy() {
+            int perThread = carriedWords + productWords + WORKING_REGS;
+            return Math.max(1, REGISTERS_PER_SM / (threads * perThread));
+        }
+
+        private static final int REGISTERS_PER_SM = 65536, WORKING_REGS = 38;
 
         // ------------------------------------------------------------ blocks and ops
 
@@ -499,6 +517,7 @@ public final class CudaEmitter {
             out.add(new Model.Mma(r + " = dot(" + d.a() + ", " + d.b() + ") on tensor cores (" + call + ")", name,
                     layout.count(), mt, nt, kchunks, loadA, loadB, call));
             if (String.join("", loadA).contains("qf_buf_") || bPtr.contains("qf_buf_")) stagedReadSinceSync = true;
+            productWords = Math.max(productWords, layout.count());
             vals.put(r, new Reg(name, layout));
         }
 
@@ -559,6 +578,7 @@ public final class CudaEmitter {
                 before.add(new Model.ElementLoop(layout.count(), List.of(new Model.Assign(name + "[i]", expr(f.inits().get(j), axesOf(layout), Ctx.of(layout))))));
                 Reg reg = new Reg(name, layout);
                 carried.add(reg);
+                carriedWords += layout.count() * Math.max(1, arg.type().elem().bits / 32);
                 vals.put(arg, reg);
                 vals.put(f.results().get(j), reg);
             }

@@ -117,6 +117,21 @@ class CudaEmitterTest {
     }
 
     @Test
+    void registersAreBudgetedForAsManyBlocksPerSmAsTheTilesAllowUnlessTheScheduleSays() {
+        for (var e : Map.of(16, 6, 32, 5, 64, 4, 96, 3, 128, 3).entrySet()) {
+            assertTrue(cuda("flash_attention.tile", "int8", Map.of(), Map.of(), e.getKey()).contains("__launch_bounds__(128, " + e.getValue() + ") qf_"),
+                    "D = " + e.getKey() + ": " + e.getValue() + " blocks per SM");
+        }
+        assertTrue(cuda("flash_attention.tile", "int8", Map.of(), Map.of(), 256).contains("__launch_bounds__(128) qf_"), "D = 256: one block, no bound");
+        // A schedule that declares min_blocks chooses for itself.
+        qflash.diag.Source src = TestFiles.sample("flash_attention.tile");
+        String text = src.text().replace("    tunable stages in {1, 2, 3} = 2;", "    tunable stages in {1, 2, 3} = 2;\n    tunable min_blocks in {1, 2, 3} = 2;");
+        assertNotEquals(src.text(), text);
+        Kernel k = Compiler.compile(new qflash.diag.Source(src.name(), text), Pipeline.named("int8", Map.of()), Map.of());
+        assertTrue(CudaEmitter.emit(k, Map.of("D", 64), src.name()).source().contains("__launch_bounds__(128, 2) qf_"));
+    }
+
+    @Test
     void thePrologueIsOneLaunchWithABarrierOnlyWhereAPartReadsAnothersResult() {
         // int8: centre K, quantize Q (a warp per row), zero V's amax, the largest K scale starts at -inf |
         // quantize K (a warp, or with D fixed a block, per 64 tokens; each updates the largest scale), V's amax | quantize V, launch constants

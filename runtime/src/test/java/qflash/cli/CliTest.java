@@ -197,7 +197,7 @@ class CliTest {
     void emitCudaPrintsTheKernelOrSaysWhyNot() {
         Outcome o = qflash("compile", sample("flash_attention_causal.tile"), "--pipeline", "int8", "--emit", "cuda", "--dim", "D=80");
         assertEquals(0, o.code, o.err);
-        assertTrue(o.out.contains("extern \"C\" __global__ void __launch_bounds__(128) qf_flash_attention_causal("), o.out);
+        assertTrue(o.out.contains("extern \"C\" __global__ void __launch_bounds__(128, 4) qf_flash_attention_causal("), "4 blocks per SM budgeted at D = 80: " + o.out);
         assertTrue(o.out.contains("#define QF_D 80"), "the head dimension the kernel is specialised for");
         assertTrue(o.out.contains("#line 27 \"") && o.out.contains("flash_attention_causal.tile\""), "lines point at the DSL");
         Outcome f32 = qflash("compile", sample("flash_attention.tile"), "--pipeline", "f32", "--emit", "cuda");
