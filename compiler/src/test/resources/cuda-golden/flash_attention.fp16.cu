@@ -79,6 +79,15 @@ __device__ __forceinline__ void qf_cp_async16(void* smem, const void* gmem, int 
 __device__ __forceinline__ void qf_cp_async_commit() { asm volatile("cp.async.commit_group;"); }
 template <int N> __device__ __forceinline__ void qf_cp_async_wait() { asm volatile("cp.async.wait_group %0;" :: "n"(N)); }
 
+// Four 8x8 matrices of 16-bit elements (rows of 16 bytes) from shared memory, lane l giving the address of
+// row l % 8 of matrix l / 8; each lane receives, per matrix, the 4 bytes at 4 * (l % 4) of row l / 4. For a
+// row-major tile of 16-byte rows that is exactly an mma fragment register (8-bit k32 or 16-bit k16): one
+// instruction instead of four 32-bit loads (PTX ISA, ldmatrix).
+__device__ __forceinline__ void qf_ldmatrix_x4(u32* r, const void* smem) {
+  u32 s = (u32)__cvta_generic_to_shared(smem);
+  asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];" : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3]) : "r"(s));
+}
+
 extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float s_scale, int n_Z, int n_H, int n_N, f16* __restrict__ p_Q, f16* __restrict__ p_K, f16* __restrict__ p_V, float* __restrict__ p_O) {
   extern __shared__ __align__(16) unsigned char qf_smem[];
   const int qf_warp = threadIdx.x / 32, qf_lane = threadIdx.x & 31;
@@ -202,16 +211,14 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float s_
         #pragma unroll
         for (int qf_mt = 0; qf_mt < 1; ++qf_mt) {
           u32 qf_a[4];
-          qf_a[0] = *reinterpret_cast<const u32*>(&reinterpret_cast<const f16*>(qf_smem + 0)[(qf_wrow + qf_mt * 16 + qf_g) * 72 + qf_kc * 16 + 2 * qf_t]);
-          qf_a[1] = *reinterpret_cast<const u32*>(&reinterpret_cast<const f16*>(qf_smem + 0)[(qf_wrow + qf_mt * 16 + qf_g) * 72 + qf_kc * 16 + 2 * qf_t + 576]);
-          qf_a[2] = *reinterpret_cast<const u32*>(&reinterpret_cast<const f16*>(qf_smem + 0)[(qf_wrow + qf_mt * 16 + qf_g) * 72 + qf_kc * 16 + 2 * qf_t + 8]);
-          qf_a[3] = *reinterpret_cast<const u32*>(&reinterpret_cast<const f16*>(qf_smem + 0)[(qf_wrow + qf_mt * 16 + qf_g) * 72 + qf_kc * 16 + 2 * qf_t + 584]);
+          qf_ldmatrix_x4(qf_a, &reinterpret_cast<const f16*>(qf_smem + 0)[(qf_wrow + qf_mt * 16 + (qf_lane & 7) + ((qf_lane >> 3) & 1) * 8) * 72 + qf_kc * 16 + (qf_lane >> 4) * 8]);
+          // B fragments of two n tiles at a time: qf_b = {b0, b1} of tile qf_np * 2, then of the next
           #pragma unroll
-          for (int qf_nt = 0; qf_nt < 8; ++qf_nt) {
-            u32 qf_b0, qf_b1;
-            qf_b0 = *reinterpret_cast<const u32*>(&reinterpret_cast<const f16*>(qf_smem + 9216 + qf_buf_v_kb * 9216)[(qf_kc * 16 + 2 * qf_t + 0) * 1 + (qf_nt * 8 + qf_g) * 72]);
-            qf_b1 = *reinterpret_cast<const u32*>(&reinterpret_cast<const f16*>(qf_smem + 9216 + qf_buf_v_kb * 9216)[(qf_kc * 16 + 8 + 2 * qf_t + 0) * 1 + (qf_nt * 8 + qf_g) * 72]);
-            qf_mma_f16(&v_44[(qf_mt * 8 + qf_nt) * 4], qf_a, qf_b0, qf_b1);
+          for (int qf_np = 0; qf_np < 8 / 2; ++qf_np) {
+            u32 qf_b[4];
+            qf_ldmatrix_x4(qf_b, &reinterpret_cast<const f16*>(qf_smem + 9216 + qf_buf_v_kb * 9216)[(qf_kc * 16 + ((qf_lane >> 3) & 1) * 8) * 1 + ((qf_np * 2 + (qf_lane >> 4)) * 8 + (qf_lane & 7)) * 72]);
+            qf_mma_f16(&v_44[(qf_mt * 8 + qf_np * 2) * 4], qf_a, qf_b[0], qf_b[1]);
+            qf_mma_f16(&v_44[(qf_mt * 8 + qf_np * 2 + 1) * 4], qf_a, qf_b[2], qf_b[3]);
           }
         }
       }
@@ -316,12 +323,13 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float s_
           qf_a[1] = qf_pack2(v_p_h[qf_mt * 32 + qf_kc * 8 + 2], v_p_h[qf_mt * 32 + qf_kc * 8 + 3]);
           qf_a[2] = qf_pack2(v_p_h[qf_mt * 32 + qf_kc * 8 + 4], v_p_h[qf_mt * 32 + qf_kc * 8 + 5]);
           qf_a[3] = qf_pack2(v_p_h[qf_mt * 32 + qf_kc * 8 + 6], v_p_h[qf_mt * 32 + qf_kc * 8 + 7]);
+          // B fragments of two n tiles at a time: qf_b = {b0, b1} of tile qf_np * 2, then of the next
           #pragma unroll
-          for (int qf_nt = 0; qf_nt < 8; ++qf_nt) {
-            u32 qf_b0, qf_b1;
-            qf_b0 = *reinterpret_cast<const u32*>(&reinterpret_cast<const f16*>(qf_smem + 46080)[(qf_kc * 16 + 2 * qf_t + 0) * 1 + (qf_nt * 8 + qf_g) * 72]);
-            qf_b1 = *reinterpret_cast<const u32*>(&reinterpret_cast<const f16*>(qf_smem + 46080)[(qf_kc * 16 + 8 + 2 * qf_t + 0) * 1 + (qf_nt * 8 + qf_g) * 72]);
-            qf_mma_f16(&v_64[(qf_mt * 8 + qf_nt) * 4], qf_a, qf_b0, qf_b1);
+          for (int qf_np = 0; qf_np < 8 / 2; ++qf_np) {
+            u32 qf_b[4];
+            qf_ldmatrix_x4(qf_b, &reinterpret_cast<const f16*>(qf_smem + 46080)[(qf_kc * 16 + ((qf_lane >> 3) & 1) * 8) * 1 + ((qf_np * 2 + (qf_lane >> 4)) * 8 + (qf_lane & 7)) * 72]);
+            qf_mma_f16(&v_64[(qf_mt * 8 + qf_np * 2) * 4], qf_a, qf_b[0], qf_b[1]);
+            qf_mma_f16(&v_64[(qf_mt * 8 + qf_np * 2 + 1) * 4], qf_a, qf_b[2], qf_b[3]);
           }
         }
       }

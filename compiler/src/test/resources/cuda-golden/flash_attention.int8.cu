@@ -79,6 +79,15 @@ __device__ __forceinline__ void qf_cp_async16(void* smem, const void* gmem, int 
 __device__ __forceinline__ void qf_cp_async_commit() { asm volatile("cp.async.commit_group;"); }
 template <int N> __device__ __forceinline__ void qf_cp_async_wait() { asm volatile("cp.async.wait_group %0;" :: "n"(N)); }
 
+// Four 8x8 matrices of 16-bit elements (rows of 16 bytes) from shared memory, lane l giving the address of
+// row l % 8 of matrix l / 8; each lane receives, per matrix, the 4 bytes at 4 * (l % 4) of row l / 4. For a
+// row-major tile of 16-byte rows that is exactly an mma fragment register (8-bit k32 or 16-bit k16): one
+// instruction instead of four 32-bit loads (PTX ISA, ldmatrix).
+__device__ __forceinline__ void qf_ldmatrix_x4(u32* r, const void* smem) {
+  u32 s = (u32)__cvta_generic_to_shared(smem);
+  asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];" : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3]) : "r"(s));
+}
+
 extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z, int n_H, int n_N, i8* __restrict__ p_Q_i8, int* __restrict__ p_rs_arg, int* __restrict__ p_exp_m_arg, int* __restrict__ p_exp_xmin_arg, int* __restrict__ p_poly_k2_arg, int* __restrict__ p_req_m_arg, i64* __restrict__ p_128_arg, i8* __restrict__ p_K_i8, i8* __restrict__ p_V_i8, int* __restrict__ p_align_m_arg, float* __restrict__ p_V_scale, float* __restrict__ p_O) {
   extern __shared__ __align__(16) unsigned char qf_smem[];
   const int qf_warp = threadIdx.x / 32, qf_lane = threadIdx.x & 31;
@@ -218,16 +227,14 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
         #pragma unroll
         for (int qf_mt = 0; qf_mt < 1; ++qf_mt) {
           u32 qf_a[4];
-          qf_a[0] = *reinterpret_cast<const u32*>(&reinterpret_cast<const i8*>(qf_smem + 0)[(qf_wrow + qf_mt * 16 + qf_g) * 80 + qf_kc * 32 + 4 * qf_t]);
-          qf_a[1] = *reinterpret_cast<const u32*>(&reinterpret_cast<const i8*>(qf_smem + 0)[(qf_wrow + qf_mt * 16 + qf_g) * 80 + qf_kc * 32 + 4 * qf_t + 640]);
-          qf_a[2] = *reinterpret_cast<const u32*>(&reinterpret_cast<const i8*>(qf_smem + 0)[(qf_wrow + qf_mt * 16 + qf_g) * 80 + qf_kc * 32 + 4 * qf_t + 16]);
-          qf_a[3] = *reinterpret_cast<const u32*>(&reinterpret_cast<const i8*>(qf_smem + 0)[(qf_wrow + qf_mt * 16 + qf_g) * 80 + qf_kc * 32 + 4 * qf_t + 656]);
+          qf_ldmatrix_x4(qf_a, &reinterpret_cast<const i8*>(qf_smem + 0)[(qf_wrow + qf_mt * 16 + (qf_lane & 7) + ((qf_lane >> 3) & 1) * 8) * 80 + qf_kc * 32 + (qf_lane >> 4) * 16]);
+          // B fragments of two n tiles at a time: qf_b = {b0, b1} of tile qf_np * 2, then of the next
           #pragma unroll
-          for (int qf_nt = 0; qf_nt < 8; ++qf_nt) {
-            u32 qf_b0, qf_b1;
-            qf_b0 = *reinterpret_cast<const u32*>(&reinterpret_cast<const i8*>(qf_smem + 5120 + qf_buf_v_kb * 5120)[(qf_kc * 32 + 4 * qf_t + 0) * 1 + (qf_nt * 8 + qf_g) * 80]);
-            qf_b1 = *reinterpret_cast<const u32*>(&reinterpret_cast<const i8*>(qf_smem + 5120 + qf_buf_v_kb * 5120)[(qf_kc * 32 + 16 + 4 * qf_t + 0) * 1 + (qf_nt * 8 + qf_g) * 80]);
-            qf_mma_s8s8(&v_44_i32[(qf_mt * 8 + qf_nt) * 4], qf_a, qf_b0, qf_b1);
+          for (int qf_np = 0; qf_np < 8 / 2; ++qf_np) {
+            u32 qf_b[4];
+            qf_ldmatrix_x4(qf_b, &reinterpret_cast<const i8*>(qf_smem + 5120 + qf_buf_v_kb * 5120)[(qf_kc * 32 + ((qf_lane >> 3) & 1) * 16) * 1 + ((qf_np * 2 + (qf_lane >> 4)) * 8 + (qf_lane & 7)) * 80]);
+            qf_mma_s8s8(&v_44_i32[(qf_mt * 8 + qf_np * 2) * 4], qf_a, qf_b[0], qf_b[1]);
+            qf_mma_s8s8(&v_44_i32[(qf_mt * 8 + qf_np * 2 + 1) * 4], qf_a, qf_b[2], qf_b[3]);
           }
         }
       }
@@ -401,12 +408,13 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
           qf_a[1] = qf_pack4(v_p8[qf_mt * 32 + qf_kc * 16 + 2], v_p8[qf_mt * 32 + qf_kc * 16 + 3], v_p8[qf_mt * 32 + qf_kc * 16 + 6], v_p8[qf_mt * 32 + qf_kc * 16 + 7]);
           qf_a[2] = qf_pack4(v_p8[qf_mt * 32 + qf_kc * 16 + 8], v_p8[qf_mt * 32 + qf_kc * 16 + 9], v_p8[qf_mt * 32 + qf_kc * 16 + 12], v_p8[qf_mt * 32 + qf_kc * 16 + 13]);
           qf_a[3] = qf_pack4(v_p8[qf_mt * 32 + qf_kc * 16 + 10], v_p8[qf_mt * 32 + qf_kc * 16 + 11], v_p8[qf_mt * 32 + qf_kc * 16 + 14], v_p8[qf_mt * 32 + qf_kc * 16 + 15]);
+          // B fragments of two n tiles at a time: qf_b = {b0, b1} of tile qf_np * 2, then of the next
           #pragma unroll
-          for (int qf_nt = 0; qf_nt < 8; ++qf_nt) {
-            u32 qf_b0, qf_b1;
-            qf_b0 = *reinterpret_cast<const u32*>(&reinterpret_cast<const i8*>(qf_smem + 25600)[(qf_kc * 32 + 4 * qf_t + 0) * 1 + (qf_nt * 8 + qf_g) * 80]);
-            qf_b1 = *reinterpret_cast<const u32*>(&reinterpret_cast<const i8*>(qf_smem + 25600)[(qf_kc * 32 + 16 + 4 * qf_t + 0) * 1 + (qf_nt * 8 + qf_g) * 80]);
-            qf_mma_u8s8(&v_64_i32[(qf_mt * 8 + qf_nt) * 4], qf_a, qf_b0, qf_b1);
+          for (int qf_np = 0; qf_np < 8 / 2; ++qf_np) {
+            u32 qf_b[4];
+            qf_ldmatrix_x4(qf_b, &reinterpret_cast<const i8*>(qf_smem + 25600)[(qf_kc * 32 + ((qf_lane >> 3) & 1) * 16) * 1 + ((qf_np * 2 + (qf_lane >> 4)) * 8 + (qf_lane & 7)) * 80]);
+            qf_mma_u8s8(&v_64_i32[(qf_mt * 8 + qf_np * 2) * 4], qf_a, qf_b[0], qf_b[1]);
+            qf_mma_u8s8(&v_64_i32[(qf_mt * 8 + qf_np * 2 + 1) * 4], qf_a, qf_b[2], qf_b[3]);
           }
         }
       }

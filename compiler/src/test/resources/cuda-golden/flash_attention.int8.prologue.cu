@@ -78,6 +78,15 @@ __device__ __forceinline__ void qf_cp_async16(void* smem, const void* gmem, int 
 __device__ __forceinline__ void qf_cp_async_commit() { asm volatile("cp.async.commit_group;"); }
 template <int N> __device__ __forceinline__ void qf_cp_async_wait() { asm volatile("cp.async.wait_group %0;" :: "n"(N)); }
 
+// Four 8x8 matrices of 16-bit elements (rows of 16 bytes) from shared memory, lane l giving the address of
+// row l % 8 of matrix l / 8; each lane receives, per matrix, the 4 bytes at 4 * (l % 4) of row l / 4. For a
+// row-major tile of 16-byte rows that is exactly an mma fragment register (8-bit k32 or 16-bit k16): one
+// instruction instead of four 32-bit loads (PTX ISA, ldmatrix).
+__device__ __forceinline__ void qf_ldmatrix_x4(u32* r, const void* smem) {
+  u32 s = (u32)__cvta_generic_to_shared(smem);
+  asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];" : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3]) : "r"(s));
+}
+
 // Helpers of the prologue kernel.
 //
 // A barrier across the whole grid of a kernel whose blocks are all resident at once (the prologue

@@ -425,10 +425,10 @@ public final class CudaEmitter {
             switch (vals.get(d.a())) {
                 case Staged s -> {
                     aRegs = false;
-                    String e0 = "(qf_wrow + qf_mt * 16 + qf_g) * " + s.stride() + " + qf_kc * " + kw + " + " + (half ? 2 : 4) + " * qf_t";
-                    int down = 8 * s.stride(), right = half ? 8 : 16;
-                    String[] offs = {"", " + " + down, " + " + right, " + " + (down + right)};
-                    for (int j = 0; j < 4; j++) loadA.add("qf_a[" + j + "] = *reinterpret_cast<const u32*>(&" + s.ptr() + "[" + e0 + offs[j] + "]);");
+                    // Rows of 16 bytes at 16-byte offsets (row strides are multiples of 16): lanes 0-7 address
+                    // rows g of a0, 8-15 rows g + 8 of a1, 16-23 and 24-31 the same rows 16 bytes on (a2, a3).
+                    String row = "(qf_wrow + qf_mt * 16 + (qf_lane & 7) + ((qf_lane >> 3) & 1) * 8) * " + s.stride();
+                    loadA.add("qf_ldmatrix_x4(qf_a, &" + s.ptr() + "[" + row + " + qf_kc * " + kw + " + (qf_lane >> 4) * " + kw / 2 + "]);");
                 }
                 case Reg p when p.layout() instanceof Layout.Frag f -> {
                     aRegs = true;
@@ -498,9 +498,16 @@ public final class CudaEmitter {
             }
             List<String> loadB = new ArrayList<>();
             boolean contiguous = transposed && !permuted;
+            boolean paired = contiguous && nt % 2 == 0;
+            if (paired) {
+                // B(k, n) rows of 16 bytes along k: one ldmatrix gives b0, b1 of n tiles 2np and 2np + 1 (lanes
+                // 0-7: tile 2np, first half of the k chunk; 8-15: its second half; 16-31: tile 2np + 1).
+                String nRow = "((qf_np * 2 + (qf_lane >> 4)) * 8 + (qf_lane & 7))";
+                loadB.add("qf_ldmatrix_x4(qf_b, &" + bPtr + "[(qf_kc * " + kw + " + ((qf_lane >> 3) & 1) * " + kw / 2 + ") * " + kStride + " + " + nRow + " * " + nStride + "]);");
+            }
             String[] regs = {"qf_b0", "qf_b1"};
             List<List<String>> slots = List.of(slots0, slots1);
-            for (int j = 0; j < 2; j++) {
+            for (int j = 0; j < 2 && !paired; j++) {
                 if (contiguous) {
                     String e0 = "(qf_kc * " + kw + " + " + slots.get(j).getFirst() + ") * " + kStride + " + " + n + " * " + nStride;
                     loadB.add(regs[j] + " = *reinterpret_cast<const u32*>(&" + bPtr + "[" + e0 + "]);");
@@ -515,7 +522,7 @@ public final class CudaEmitter {
             emit(d, new Model.ArrayDecl(CExpr.ctype(ce), name, layout.count()));
             String call = half ? "qf_mma_f16" : ae == Elem.U8 ? "qf_mma_u8s8" : "qf_mma_s8s8";
             out.add(new Model.Mma(r + " = dot(" + d.a() + ", " + d.b() + ") on tensor cores (" + call + ")", name,
-                    layout.count(), mt, nt, kchunks, loadA, loadB, call));
+                    layout.count(), mt, nt, kchunks, loadA, loadB, paired, call));
             if (String.join("", loadA).contains("qf_buf_") || bPtr.contains("qf_buf_")) stagedReadSinceSync = true;
             productWords = Math.max(productWords, layout.count());
             vals.put(r, new Reg(name, layout));

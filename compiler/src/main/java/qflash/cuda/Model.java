@@ -118,9 +118,12 @@ public sealed interface Model {
     /** A scope: {@code head { body }}. */
     record Block(String head, List<Stmt> body) implements Stmt {}
 
-    /** A tensor-core product into an accumulator-layout tile; {@code loadA}/{@code loadB} fill the fragments. */
+    /**
+     * A tensor-core product into an accumulator-layout tile; {@code loadA}/{@code loadB} fill the fragments
+     * ({@code pairedB}: each {@code loadB} round fills {@code qf_b[4]}, the fragments of two n tiles).
+     */
     record Mma(String comment, String dst, int count, int mtiles, int ntiles, int kchunks,
-               List<String> loadA, List<String> loadB, String call) implements Stmt {}
+               List<String> loadA, List<String> loadB, boolean pairedB, String call) implements Stmt {}
 
     record ForLoop(String comment, String var, String lo, String hi, List<Stmt> before, List<Stmt> head,
                    List<Stmt> body, List<Stmt> yield) implements Stmt {}

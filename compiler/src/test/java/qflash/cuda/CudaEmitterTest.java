@@ -106,6 +106,7 @@ class CudaEmitterTest {
         assertTrue(int8.contains("qf_cp_async16("), "K/V tiles are staged with cp.async");
         assertTrue(int8.contains("qf_cp_async_wait<1>()"), "two stages: one tile in flight");
         assertTrue(int8.contains("__shfl_xor_sync"), "row max and sum across the row group");
+        assertTrue(int8.contains("qf_ldmatrix_x4(qf_a, ") && int8.contains("qf_ldmatrix_x4(qf_b, "), "fragments from shared memory by ldmatrix");
         assertTrue(int8.contains("#line 25 \"flash_attention.tile\""), "the score line of the DSL");
         assertFalse(int8.contains("float v_s"), "scores stay integer");
         String qflash = cuda("flash_attention.tile", "qflash", Map.of(), Map.of(), 64);
