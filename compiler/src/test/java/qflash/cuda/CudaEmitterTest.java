@@ -107,6 +107,10 @@ class CudaEmitterTest {
         assertTrue(int8.contains("qf_cp_async_wait<1>()"), "two stages: one tile in flight");
         assertTrue(int8.contains("__shfl_xor_sync"), "row max and sum across the row group");
         assertTrue(int8.contains("qf_ldmatrix_x4(qf_a, ") && int8.contains("qf_ldmatrix_x4(qf_b, "), "fragments from shared memory by ldmatrix");
+        assertFalse(int8.contains("= qf_sat_i32("), "the clamped K-block multiplier makes the aligned score narrow by wrap");
+        assertTrue(int8.contains(" >> v_halvings_count[i])"), "a shift count clamped to [0, 31] is a plain shift");
+        assertEquals(3, int8.split("__syncthreads\\(\\)", -1).length - 1, "Q's staging, the loop head and the V transpose: no barrier ends the iteration");
+        assertFalse(int8.contains("float v_v_scale["), "V's scales are read in the epilogue, not held through the loop");
         assertTrue(int8.contains("#line 25 \"flash_attention.tile\""), "the score line of the DSL");
         assertFalse(int8.contains("float v_s"), "scores stay integer");
         String qflash = cuda("flash_attention.tile", "qflash", Map.of(), Map.of(), 64);
