@@ -34,8 +34,8 @@ import qflash.ir.Verifier;
  * kernels give the interpreter's bits.
  *
  * <p>Emission runs twice: the first run records in which layouts each rank-1 load is read; loads read in
- * one layout only are then kept in registers by the second run instead of being re-read from global
- * memory at every use.
+ * one layout only, inside a loop, are then kept in registers by the second run instead of being re-read
+ * from global memory at every use.
  */
 public final class CudaEmitter {
     /** The kernel cannot be mapped onto this schedule; the message says why (a user-facing error). */
@@ -463,7 +463,7 @@ public final class CudaEmitter {
             boolean permuted = aRegs && !half;   // the k order of the register-held A fragment
             if (!transposed) {
                 // k runs down the tile's rows (V): turn the tile once so that k runs along rows, in the A
-                // fragment's k order, and every B fragment is a 32-bit load.
+                // fragment's k order, and B fragments come by ldmatrix.
                 Elem be2 = d.b().type().elem();
                 int es = CExpr.bytes(be2);
                 int keys = size(d.b().type().shape().get(0)), cols = size(d.b().type().shape().get(1));

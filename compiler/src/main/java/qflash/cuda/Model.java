@@ -100,7 +100,7 @@ public sealed interface Model {
 
     /**
      * A staged [keys, D] tile transposed into [D, keys] in shared memory so that a B fragment (k = keys
-     * along a row) is one 32-bit load: 4x4 byte blocks ({@code half}: 2x2 f16 blocks) turned with
+     * along a row) is one 32-bit load (or a quarter of an ldmatrix): 4x4 byte blocks ({@code half}: 2x2 f16 blocks) turned with
      * byte permutes. With {@code permute}, keys land in the k order the register-held A fragment uses.
      */
     record TransposeTile(String comment, int blocks, int threads, int blocksPerRow, String src, int srcStride,
