@@ -30,7 +30,7 @@ import qflash.ir.Verifier;
  * consecutive elementwise ops of one shape share a part; scalar work is inlined where it is used.
  * Parts run in phases: a part goes in the first phase after every part whose buffers it reads or
  * writes (or that reads what it writes), and phases are separated by a grid-wide barrier: the int8
- * prologue is 11 parts in 4 phases (it was 24 kernels). The values equal the interpreter's bit for
+ * prologue is 10 parts in 3 phases (it was 24 kernels). The values equal the interpreter's bit for
  * bit (same operations in the same order, IEEE f32 with no contraction). Element indices are 32-bit
  * (the runtime refuses a tensor of 2^31 elements or more): 64-bit division made the index arithmetic
  * cost more than the attention at large batches.
