@@ -64,7 +64,8 @@ public final class CudaEmitter {
     private record Reg(String name, Layout layout) implements CVal {}
 
     /** A tile in shared memory: {@code ptr} is a typed pointer to row 0; rows are {@code stride} elements apart. */
-    private record Staged(String ptr, int stride) implements CVal {}
+    /** A tile in shared memory; {@code buffered}: one of a loop's stages-deep buffers, refilled every iteration. */
+    private record Staged(String ptr, int stride, boolean buffered) implements CVal {}
 
     private record Param(Kernel.Param param) implements CVal {}
 
@@ -382,10 +383,10 @@ public final class CudaEmitter {
             if (isOptional(l.tensor())) uniformOk.addFirst(tensor + " != nullptr");
             String into = "qf_smem + " + smemAt + (inLoop ? " + qf_sbuf * " + tileBytes : "");
             Model.StageTile st = new Model.StageTile("stage " + r + " = " + l.tensor() + "[...] in shared memory: " + rows + " rows of " + cols + " x " + e.text,
-                    rows, cols * es / 16, threads, into, stride * es, tensor, rowBase, rowStride, start, dimExpr(dims.get(rowAxis)),
-                    uniformOk.isEmpty() ? "true" : String.join(" && ", uniformOk));
+                    cols * es / 16, into, stride * es, tensor, rowBase, rowStride, start, dimExpr(dims.get(rowAxis)),
+                    uniformOk.isEmpty() ? "true" : String.join(" && ", uniformOk), Model.Spread.of("qf_c", rows * (cols * es / 16), threads));
             String ptr = "reinterpret_cast<const " + CExpr.ctype(e) + "*>(qf_smem + " + smemAt + (inLoop ? " + qf_buf_" + loop.var() + " * " + tileBytes : "") + ")";
-            vals.put(r, new Staged(ptr, stride));
+            vals.put(r, new Staged(ptr, stride, inLoop));
             if (inLoop) {
                 loop.stage().add(st);
             } else {
@@ -421,10 +422,11 @@ public final class CudaEmitter {
             int kdim = size(d.a().type().shape().get(1));
             int kchunks = CExpr.roundUp(kdim, kw) / kw;
             List<String> loadA = new ArrayList<>();
-            boolean aRegs;
+            boolean aRegs, aBuffered = false;
             switch (vals.get(d.a())) {
                 case Staged s -> {
                     aRegs = false;
+                    aBuffered = s.buffered();
                     // Rows of 16 bytes at 16-byte offsets (row strides are multiples of 16): lanes 0-7 address
                     // rows g of a0, 8-15 rows g + 8 of a1, 16-23 and 24-31 the same rows 16 bytes on (a2, a3).
                     String row = "(qf_wrow + qf_mt * 16 + (qf_lane & 7) + ((qf_lane >> 3) & 1) * 8) * " + s.stride();
@@ -459,6 +461,7 @@ public final class CudaEmitter {
             }
             if (!(vals.get(bsrc) instanceof Staged s)) throw new Unsupported(d + ": the right operand must be a loaded tile (or its transpose)");
             String bPtr = s.ptr();
+            boolean bBuffered = s.buffered();   // B read from a loop's buffer (not from a transposed copy)
             int kStride = transposed ? 1 : s.stride(), nStride = transposed ? s.stride() : 1;
             boolean permuted = aRegs && !half;   // the k order of the register-held A fragment
             if (!transposed) {
@@ -474,8 +477,10 @@ public final class CudaEmitter {
                 String dst = "reinterpret_cast<" + (half ? "f16" : "u8") + "*>(qf_smem + " + at + ")";
                 int per = half ? 2 : 4;
                 emit(d, new Model.TransposeTile("transpose " + bsrc + " in shared memory: [" + keys + ", " + cols + "] -> [" + cols + ", " + keys + "]"
-                        + (permuted ? ", keys in the A fragment's k order" : ""), keys / per * (cols / per), threads, cols / per, src, s.stride(), dst, tStride, half, permuted));
+                        + (permuted ? ", keys in the A fragment's k order" : ""), cols / per, src, s.stride(), dst, tStride, half, permuted,
+                        Model.Spread.of("qf_b", keys / per * (cols / per), threads)));
                 stagedReadSinceSync = false;   // the transpose ends in a barrier
+                bBuffered = false;
                 bPtr = "reinterpret_cast<const " + CExpr.ctype(be2) + "*>(qf_smem + " + at + ")";
                 kStride = 1;
                 nStride = tStride;
@@ -523,7 +528,7 @@ public final class CudaEmitter {
             String call = half ? "qf_mma_f16" : ae == Elem.U8 ? "qf_mma_u8s8" : "qf_mma_s8s8";
             out.add(new Model.Mma(r + " = dot(" + d.a() + ", " + d.b() + ") on tensor cores (" + call + ")", name,
                     layout.count(), mt, nt, kchunks, loadA, loadB, paired, call));
-            if (String.join("", loadA).contains("qf_buf_") || bPtr.contains("qf_buf_")) stagedReadSinceSync = true;
+            if (aBuffered || bBuffered) stagedReadSinceSync = true;   // read by the mma, after any transpose's barrier
             productWords = Math.max(productWords, layout.count());
             vals.put(r, new Reg(name, layout));
         }
@@ -755,7 +760,8 @@ public final class CudaEmitter {
             for (int side = 0; side < 2; side++) {
                 Value c = side == 0 ? outer.b() : outer.a(), x = side == 0 ? outer.a() : outer.b();
                 if (!(defs.get(x) instanceof Op.Binary inner) || inner.kind() != innerKind) continue;
-                Double outerC = constant(c), innerC = constant(inner.b()) != null ? constant(inner.b()) : constant(inner.a());
+                Double outerC = constant(c), innerC = constant(inner.b());
+                if (innerC == null) innerC = constant(inner.a());
                 if (outerC == null || innerC == null) continue;
                 double lo = outer.kind() == Op.BinKind.MIN ? innerC : outerC, hi = outer.kind() == Op.BinKind.MIN ? outerC : innerC;
                 if (lo >= 0 && hi <= 31) return true;

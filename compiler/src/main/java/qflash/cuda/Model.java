@@ -76,14 +76,8 @@ public sealed interface Model {
      * {@code rowStart} of the tensor ({@code rowBase} + r * {@code rowStride} elements), rows at or past
      * {@code rowLimit} (or with {@code uniformOk} false) zero-filled.
      */
-    record StageTile(String comment, int rows, int chunksPerRow, int threads, String smem, int rowStrideBytes,
-                     String src, String rowBase, String rowStride, String rowStart, String rowLimit, String uniformOk, Spread spread) implements Stmt {
-        StageTile(String comment, int rows, int chunksPerRow, int threads, String smem, int rowStrideBytes,
-                  String src, String rowBase, String rowStride, String rowStart, String rowLimit, String uniformOk) {
-            this(comment, rows, chunksPerRow, threads, smem, rowStrideBytes, src, rowBase, rowStride, rowStart, rowLimit, uniformOk,
-                    Spread.of("qf_c", rows * chunksPerRow, threads));
-        }
-    }
+    record StageTile(String comment, int chunksPerRow, String smem, int rowStrideBytes, String src, String rowBase,
+                     String rowStride, String rowStart, String rowLimit, String uniformOk, Spread spread) implements Stmt {}
 
     /**
      * {@code count} items spread over a block's {@code threads} threads, item {@code var} = thread + i *
@@ -103,13 +97,8 @@ public sealed interface Model {
      * along a row) is one 32-bit load (or a quarter of an ldmatrix): 4x4 byte blocks ({@code half}: 2x2 f16 blocks) turned with
      * byte permutes. With {@code permute}, keys land in the k order the register-held A fragment uses.
      */
-    record TransposeTile(String comment, int blocks, int threads, int blocksPerRow, String src, int srcStride,
-                         String dst, int dstStride, boolean half, boolean permute, Spread spread) implements Stmt {
-        TransposeTile(String comment, int blocks, int threads, int blocksPerRow, String src, int srcStride,
-                      String dst, int dstStride, boolean half, boolean permute) {
-            this(comment, blocks, threads, blocksPerRow, src, srcStride, dst, dstStride, half, permute, Spread.of("qf_b", blocks, threads));
-        }
-    }
+    record TransposeTile(String comment, int blocksPerRow, String src, int srcStride, String dst, int dstStride,
+                         boolean half, boolean permute, Spread spread) implements Stmt {}
 
     record Commit() implements Stmt {}
 
