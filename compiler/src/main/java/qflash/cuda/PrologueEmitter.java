@@ -306,7 +306,22 @@ public final class PrologueEmitter {
      * elements per row of the block axis ({@code rows} long, blocks of {@code block}, 1 and 1 without
      * one), and there are {@code outer} of them before it. Null for strided groups (a channel).
      */
-    private record Runs(String outer, String rows, int block, String inner) {}
+    private record Runs(String outer, String rows, int block, String inner) {
+        /** Whether there is a block axis (a group is then up to {@code block} of its rows; else one run of inner elements). */
+        boolean blocked() {
+            return block > 1 || !rows.equals("1");
+        }
+
+        /** Blocks per row of the block axis. */
+        String blocks() {
+            return blocked() ? "((" + rows + " + " + (block - 1) + ") / " + block + ")" : "1";
+        }
+
+        /** The number of groups. */
+        String groups() {
+            return blocked() ? outer + " * " + blocks() : outer;
+        }
+    }
 
     private Runs runs(Op.Quantize q) {
         List<Dim> shape = q.x().type().shape();
@@ -327,9 +342,7 @@ public final class PrologueEmitter {
     private void quantizeRuns(Op.Quantize q, Runs r) {
         Value x = q.x();
         Buffer qb = buffers.get(q.q()), sb = buffers.get(q.scale());
-        boolean blocked = r.block() > 1 || !r.rows().equals("1");
-        String blocks = blocked ? "((" + r.rows() + " + " + (r.block() - 1) + ") / " + r.block() + ")" : "1";
-        String groups = blocked ? r.outer() + " * " + blocks : r.outer();
+        String groups = r.groups();
         List<String> writes = new ArrayList<>(List.of(qb.name(), sb.name()));
         Op.Reduce chain = scaleMax.get(q);
         String maxOf = null;
@@ -342,7 +355,7 @@ public final class PrologueEmitter {
         }
         String what = q.q() + ", " + q.scale() + " = quantize " + x + ": amax, then sat(rne(x / (amax / "
                 + (long) q.q().type().elem().max() + "))), and the scale (1 where the group is all zeros)";
-        List<Stmt> byWarp = runBody(q, r, blocks, false, maxOf);
+        List<Stmt> byWarp = runBody(q, r, false, maxOf);
         Integer inner = constant(r.inner());
         if (inner == null || (long) inner * r.block() < THREADS) {
             parts.add(new Part(what + ", a warp per group of consecutive elements", groups, 32, false, byWarp, writes));
@@ -353,7 +366,7 @@ public final class PrologueEmitter {
         // small batch most SMs would idle. With groups enough for every warp, a warp per group keeps more
         // loads in flight and needs no block barrier.
         usesRed = true;
-        List<Stmt> byBlock = new ArrayList<>(runBody(q, r, blocks, true, maxOf));
+        List<Stmt> byBlock = new ArrayList<>(runBody(q, r, true, maxOf));
         byBlock.add(new Model.Sync());   // qf_red is the next group's
         parts.add(new Part(what + ", a warp per group of consecutive elements when there are groups for every warp, else a block per group",
                 null, 1, false, List.of(
@@ -365,17 +378,16 @@ public final class PrologueEmitter {
      * One group of a run quantization, walked by a warp (group {@code k >> 5} of a grid loop) or by the
      * whole block (group {@code qf_o}, amax folded over the warps in shared memory).
      */
-    private List<Stmt> runBody(Op.Quantize q, Runs r, String blocks, boolean wide, String maxOf) {
+    private List<Stmt> runBody(Op.Quantize q, Runs r, boolean wide, String maxOf) {
         Value x = q.x();
         Elem qe = q.q().type().elem();
         Buffer qb = buffers.get(q.q()), sb = buffers.get(q.scale());
-        boolean blocked = r.block() > 1 || !r.rows().equals("1");
         String lane = wide ? "threadIdx.x" : "qf_lane", stride = wide ? "blockDim.x" : "32";
         List<Stmt> body = new ArrayList<>();
         if (!wide) body.add(new Model.ScalarDecl("int", "qf_o", "k >> 5"));
-        if (blocked) {
-            body.add(new Model.ScalarDecl("int", "qf_row0", "(qf_o % " + blocks + ") * " + r.block()));
-            body.add(new Model.ScalarDecl("int", "qf_first", "(qf_o / " + blocks + ") * " + r.rows() + " + qf_row0"));
+        if (r.blocked()) {
+            body.add(new Model.ScalarDecl("int", "qf_row0", "(qf_o % " + r.blocks() + ") * " + r.block()));
+            body.add(new Model.ScalarDecl("int", "qf_first", "(qf_o / " + r.blocks() + ") * " + r.rows() + " + qf_row0"));
             body.add(new Model.ScalarDecl("int", "qf_nrows", "min(" + r.block() + ", " + r.rows() + " - qf_row0)"));
         } else {
             body.add(new Model.ScalarDecl("int", "qf_first", "qf_o"));
