@@ -435,7 +435,10 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
   }
   #line 33 "flash_attention.tile"
   #pragma unroll
-  for (int i = 0; i < 32; ++i) {
-    if ((unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H && (unsigned)(qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 32) * 16 + qf_g + ((i / 2) % 2) * 8))) < (unsigned)n_N && (unsigned)((((i / 4) % 8) * 8 + 2 * qf_t + i % 2)) < (unsigned)QF_D) p_O[((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 32) * 16 + qf_g + ((i / 2) % 2) * 8)))) * QF_D + ((((i / 4) % 8) * 8 + 2 * qf_t + i % 2)))] = v_68[i];
+  for (int qf_i2 = 0; qf_i2 < 32; qf_i2 += 2) {
+    float qf_x0, qf_x1;
+    { const int i = qf_i2; qf_x0 = v_68[i]; }
+    { const int i = qf_i2 + 1; qf_x1 = v_68[i]; }
+    { const int i = qf_i2; if ((unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H && (unsigned)(qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 32) * 16 + qf_g + ((i / 2) % 2) * 8))) < (unsigned)n_N && (unsigned)((((i / 4) % 8) * 8 + 2 * qf_t + i % 2)) < (unsigned)QF_D) *reinterpret_cast<float2*>(&p_O[((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 32) * 16 + qf_g + ((i / 2) % 2) * 8)))) * QF_D + ((((i / 4) % 8) * 8 + 2 * qf_t + i % 2)))]) = make_float2(qf_x0, qf_x1); }
   }
 }

@@ -567,11 +567,39 @@ public final class CudaEmitter {
             Parts p = access(s.tensor(), s.indices(), axesOf(layout), ctx);
             String tensor = tensorArg(s.tensor());
             String value = expr(v, axesOf(layout), ctx);
-            if (vals.get(s.tensor()) instanceof Param(Kernel.Param p0) && halfOutputs.contains(p0.name())) {
+            boolean half = halfOut(s.tensor());
+            if (half) {
                 value = "qf_f2h((float)(" + value + "))";
+            }
+            if (pairable(s, layout)) {
+                // Elements i, i + 1 (i even) of the accumulator layout are one row's columns 2t, 2t + 1:
+                // adjacent in memory, both in bounds or neither (the row is the same, the last dim even),
+                // so one 8-byte (f32) or 4-byte (f16) store writes both.
+                Elem e = s.value().type().elem();
+                emit(s, new Model.PairedStore(layout.count(), half ? "f16" : CExpr.ctype(e), value, p.cond(),
+                        half ? "*reinterpret_cast<u32*>(&" + tensor + "[" + p.offset() + "])" : "*reinterpret_cast<" + CExpr.ctype(e) + "2*>(&" + tensor + "[" + p.offset() + "])",
+                        half ? "qf_pack2(qf_x0, qf_x1)" : "make_" + CExpr.ctype(e) + "2(qf_x0, qf_x1)"));
+                return;
             }
             emit(s, new Model.ElementLoop(layout.count(), List.of(
                     new Model.GuardedStore(p.cond(), tensor + "[" + p.offset() + "]", value))));
+        }
+
+        /**
+         * A store of an accumulator-layout tile along the whole last axis of a row-major tensor whose last
+         * dimension is even and known (so a pair's 2t + 1 is in bounds exactly when 2t is), of f32 or f16.
+         */
+        private boolean pairable(Op.Store s, Layout layout) {
+            if (!(layout instanceof Layout.Frag) || s.indices().getLast() != null) return false;
+            for (int d = 0; d < s.indices().size() - 1; d++) if (s.indices().get(d) == null) return false;
+            Dim last = s.tensor().type().shape().getLast();
+            boolean known = last.isConst() || fixed.containsKey(last.symbol());
+            Elem e = s.value().type().elem();
+            return known && size(last) % 2 == 0 && (e == Elem.F32 || halfOut(s.tensor()));
+        }
+
+        private boolean halfOut(Value tensor) {
+            return vals.get(tensor) instanceof Param(Kernel.Param p0) && halfOutputs.contains(p0.name());
         }
 
         private void forLoop(Op.For f) {

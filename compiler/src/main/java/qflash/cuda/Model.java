@@ -66,6 +66,13 @@ public sealed interface Model {
 
     record GuardedStore(String guard, String target, String value) implements Stmt {}
 
+    /**
+     * A tile stored two adjacent elements at a time: {@code value} at i and i + 1 (i even) into
+     * {@code qf_x0}, {@code qf_x1} of type {@code type}, then one {@code target = pair} where {@code guard}
+     * holds at i.
+     */
+    record PairedStore(int count, String type, String value, String guard, String target, String pair) implements Stmt {}
+
     /** A row reduction over an accumulator-layout tile: per-thread columns, then the row group's four threads. */
     record RowReduce(String target, String type, int rows, int cols, int ntiles, String init, String element,
                      String combineAcc, String combineShfl, String comment) implements Stmt {}

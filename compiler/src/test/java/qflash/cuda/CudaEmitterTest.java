@@ -41,7 +41,8 @@ class CudaEmitterTest {
 
     /** The prologue kernel's source ({@code d} &lt; 0), or the body's. */
     static String source(Case c) {
-        return c.d() < 0 ? PrologueEmitter.emit(kernel(c.sample(), c.pipeline(), c.opts(), c.tunables()), Set.of("Q", "K", "V"), Map.of("D", 64)).source()
+        if (c.d() < 0) return PrologueEmitter.emit(kernel(c.sample(), c.pipeline(), c.opts(), c.tunables()), Set.of("Q", "K", "V"), Map.of("D", 64)).source();
+        return c.halfOut() ? CudaEmitter.emit(kernel(c.sample(), c.pipeline(), c.opts(), c.tunables()), Map.of("D", c.d()), c.sample(), Set.of("O")).source()
                 : cuda(c.sample(), c.pipeline(), c.opts(), c.tunables(), c.d());
     }
 
@@ -111,6 +112,9 @@ class CudaEmitterTest {
         assertTrue(int8.contains(" >> v_halvings_count[i])"), "a shift count clamped to [0, 31] is a plain shift");
         assertEquals(3, int8.split("__syncthreads\\(\\)", -1).length - 1, "Q's staging, the loop head and the V transpose: no barrier ends the iteration");
         assertFalse(int8.contains("float v_v_scale["), "V's scales are read in the epilogue, not held through the loop");
+        assertTrue(int8.contains("*reinterpret_cast<float2*>(&p_O["), "O stored two columns at a time");
+        String half = CudaEmitter.emit(kernel("flash_attention.tile", "int8", Map.of(), Map.of()), Map.of("D", 64), "flash_attention.tile", Set.of("O")).source();
+        assertTrue(half.contains("*reinterpret_cast<u32*>(&p_O[") && half.contains("qf_pack2(qf_x0, qf_x1)"), "f16 O stored two columns at a time");
         assertTrue(int8.contains("#line 25 \"flash_attention.tile\""), "the score line of the DSL");
         assertFalse(int8.contains("float v_s"), "scores stay integer");
         String qflash = cuda("flash_attention.tile", "qflash", Map.of(), Map.of(), 64);
@@ -180,10 +184,15 @@ class CudaEmitterTest {
         }
     }
 
-    record Case(String sample, String pipeline, Map<String, String> opts, Map<String, Long> tunables, int d) {
+    /** {@code halfOut}: the body stores O as f16 (the end of a whole call). */
+    record Case(String sample, String pipeline, Map<String, String> opts, Map<String, Long> tunables, int d, boolean halfOut) {
+        Case(String sample, String pipeline, Map<String, String> opts, Map<String, Long> tunables, int d) {
+            this(sample, pipeline, opts, tunables, d, false);
+        }
+
         @Override
         public String toString() {
-            return sample + " " + pipeline + " " + opts + " " + tunables + (d < 0 ? " prologue" : " D=" + d);
+            return sample + " " + pipeline + " " + opts + " " + tunables + (d < 0 ? " prologue" : " D=" + d) + (halfOut ? " f16 out" : "");
         }
     }
 
@@ -203,7 +212,10 @@ class CudaEmitterTest {
             }
         }
         for (String s : TestFiles.SAMPLES) {
-            for (String p : List.of("int8", "qflash")) cases.add(new Case(s, p, Map.of(), Map.of(), -1));
+            for (String p : List.of("int8", "qflash")) {
+                cases.add(new Case(s, p, Map.of(), Map.of(), -1));
+                cases.add(new Case(s, p, Map.of(), Map.of(), 64, true));   // the body of a whole call: f16 out
+            }
         }
         // the ends of the head-dim range the issue names (16..256) and 96, for the causal sample
         for (int d : new int[] {16, 96, 256}) {
