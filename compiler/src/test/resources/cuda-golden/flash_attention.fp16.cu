@@ -108,8 +108,6 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float s_
     }
   }
   qf_cp_async_commit();
-  qf_cp_async_wait<0>();
-  __syncthreads();
   #line 21 "flash_attention.tile"
   float v_m_1[2];
   float v_l_1[2];

@@ -108,8 +108,6 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
     }
   }
   qf_cp_async_commit();
-  qf_cp_async_wait<0>();
-  __syncthreads();
   #line 27 "flash_attention.tile"
   int v_rs_1[2];
   int v_exp_m_1[2];

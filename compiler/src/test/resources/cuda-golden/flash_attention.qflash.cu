@@ -112,8 +112,6 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
     }
   }
   qf_cp_async_commit();
-  qf_cp_async_wait<0>();
-  __syncthreads();
   #line 24 "flash_attention.tile"
   const float v_v_scale = (p_V_scale != nullptr && true ? p_V_scale[0LL] : (float)0);
   #line 21 "flash_attention.tile"

@@ -107,6 +107,16 @@ public final class CudaEmitter {
         private final String file;
         private final Map<Value, Layout> keep;
         private final Map<Value, Set<Layout>> demands = new IdentityHashMap<>();
+        /** A tile staged outside any loop whose copy nobody has waited for yet. */
+        private boolean outerStagePending;
+
+        private void awaitOuterStage() {
+            if (!outerStagePending) return;
+            close();
+            out.add(new Model.StageWait(0, true));
+            outerStagePending = false;
+        }
+
         /** 32-bit registers per thread of the loop-carried tiles, and of the largest tensor-core product. */
         private int carriedWords, productWords;
         /** Whether the loop body emitted so far read a staged (multi-buffered) tile after its last barrier. */
@@ -189,6 +199,7 @@ public final class CudaEmitter {
             for (int a = 0; a < gr; a++) vals.put(body.args().get(a), new Uniform(grid[gr - 1 - a]));
             emitBlock(body);
             close();
+            awaitOuterStage();   // no copy may be in flight when the block exits
 
             List<String> params = new ArrayList<>();
             List<Arg> argList = new ArrayList<>(args.values());
@@ -390,9 +401,11 @@ public final class CudaEmitter {
             if (inLoop) {
                 loop.stage().add(st);
             } else {
+                // No wait here: the next loop's first wait (all groups but the newest stages - 1) covers
+                // this one too, so Q's load overlaps the first K/V tiles' instead of preceding them.
                 emit(l, st);
                 out.add(new Model.Commit());
-                out.add(new Model.StageWait(0, true));
+                outerStagePending = true;
             }
         }
 
@@ -418,6 +431,7 @@ public final class CudaEmitter {
             if (half ? !(be == Elem.F16 && ce == Elem.F32) : !((ae == Elem.I8 || ae == Elem.U8) && be == Elem.I8 && ce == Elem.I32)) {
                 throw new Unsupported(d + ": tensor cores take i8/u8 x i8 -> i32 or f16 x f16 -> f32, not " + ae.text + " x " + be.text + " -> " + ce.text);
             }
+            if (loop == null) awaitOuterStage();
             int kw = half ? 16 : 32;
             int kdim = size(d.a().type().shape().get(1));
             int kchunks = CExpr.roundUp(kdim, kw) / kw;
@@ -658,6 +672,10 @@ public final class CudaEmitter {
                 // tile) is written after the head's barrier, which every warp passes only once done with the
                 // previous iteration's reads.
                 if (stagedReadSinceSync) yield.add(new Model.Sync());
+                outerStagePending = false;   // the head's first wait and barrier cover tiles staged before the loop
+            } else if (outerStagePending) {
+                before.addFirst(new Model.StageWait(0, true));
+                outerStagePending = false;
             }
             stagedReadSinceSync = outerRead;
             out.add(new Model.ForLoop("for " + body.args().getFirst() + " in [" + f.lo() + ", " + f.hi() + ")"
