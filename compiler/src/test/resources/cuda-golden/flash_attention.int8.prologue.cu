@@ -1,4 +1,4 @@
-// prologue of kernel @flash_attention: one launch, 10 parts in 3 phases
+// prologue of kernel @flash_attention: one launch, 9 parts in 3 phases
 // qflash device prelude: the IR's scalar semantics in CUDA C (mirrors qflash.interp.Arith) and the
 // tensor-core and cp.async primitives the kernels are built from. Included verbatim in every kernel.
 typedef signed char i8;
@@ -223,12 +223,53 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
       b_K_scale_max_2[0] = -qf_inf();
     }
   }
-  // amax of %V starts at 0
-  #pragma unroll 4
-  for (int qf_w = qf_warp0; qf_w < (64 * n_Z * n_H); qf_w += qf_nthreads) {
-    const int k = qf_w + qf_lane;
-    if (k < (64 * n_Z * n_H)) {
-      b_V_s_amax[k] = 0.0f;
+   {
+    const int k = blockIdx.x * blockDim.x + threadIdx.x;
+    // amax of %V per column (shared axis 2): a thread per column when the columns fill the grid, else a block per group of 64 columns, partial maxima met in shared memory (exact in any order)
+    if ((n_Z * n_H) * 64 >= qf_nthreads) {
+      // a thread per column
+      #pragma unroll 4
+      for (int qf_w = qf_warp0; qf_w < (n_Z * n_H) * 64; qf_w += qf_nthreads) {
+        const int k = qf_w + qf_lane;
+        if (k < (n_Z * n_H) * 64) {
+          const int qf_base = ((k / 64) * n_N * 64 + k % 64);
+          int qf_v = 0;
+          for (int qf_j0 = 0; qf_j0 < n_N; qf_j0 += 16) {
+            float qf_x[16];
+            #pragma unroll
+            for (int qf_u = 0; qf_u < 16; ++qf_u) {
+              const int j = qf_j0 + qf_u;
+              if (j < n_N) qf_x[qf_u] = qf_h2f(p_V[qf_base + j * 64]);
+            }
+            #pragma unroll
+            for (int qf_u = 0; qf_u < 16; ++qf_u) {
+              if (qf_j0 + qf_u < n_N) qf_v = max(qf_v, __float_as_int(fabsf(qf_x[qf_u])));
+            }
+          }
+          b_V_s_amax[k] = __int_as_float(qf_v);
+        }
+      }
+    }
+    else {
+      for (int qf_o = blockIdx.x; qf_o < (n_Z * n_H); qf_o += gridDim.x) {
+        const int qf_base = qf_o * (n_N * 64);
+        const int qf_step = (int)blockDim.x / 64;
+        int qf_v = 0;
+        if ((int)threadIdx.x < qf_step * 64) {
+          for (int qf_r = threadIdx.x / 64; qf_r < n_N; qf_r += qf_step) {
+            qf_v = max(qf_v, __float_as_int(fabsf(qf_h2f(p_V[qf_base + qf_r * 64 + threadIdx.x % 64]))));
+          }
+        }
+        qf_cols[threadIdx.x] = __int_as_float(qf_v);
+        __syncthreads();
+        if (threadIdx.x < 64) {
+          for (int qf_i = 1; qf_i < qf_step; ++qf_i) {
+            qf_v = max(qf_v, __float_as_int(qf_cols[qf_i * 64 + threadIdx.x]));
+          }
+          b_V_s_amax[qf_o * 64 + threadIdx.x] = __int_as_float(qf_v);
+        }
+        __syncthreads();
+      }
     }
   }
   // phase 1: what follows reads what came before
@@ -297,32 +338,6 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
       }
     }
   }
-  // amax of %V per group (shared axes [2]): warp-segmented max, then atomic max on the float's bits (exact in any order)
-  #pragma unroll 4
-  for (int qf_w = qf_warp0; qf_w < (64 * n_Z * n_H * n_N); qf_w += qf_nthreads) {
-    const int k = qf_w + qf_lane;
-    const bool qf_in = k < (64 * n_Z * n_H * n_N);
-    const int qf_g = qf_in ? (((k / (64 * n_N)) * 64 + (k % 64))) : -1;
-    int qf_v = qf_in ? __float_as_int(fabsf(qf_h2f(p_V[k]))) : 0;
-    for (int qf_o = 1; qf_o < 32; qf_o *= 2) {
-      const int qf_g2 = __shfl_down_sync(0xffffffffu, qf_g, qf_o);
-      const int qf_v2 = __shfl_down_sync(0xffffffffu, qf_v, qf_o);
-      if (qf_lane + qf_o < 32 && qf_g2 == qf_g) qf_v = max(qf_v, qf_v2);
-    }
-    const int qf_gprev = __shfl_up_sync(0xffffffffu, qf_g, 1);
-    if (qf_in && (qf_lane == 0 || qf_gprev != qf_g)) atomicMax(reinterpret_cast<int*>(b_V_s_amax) + qf_g, qf_v);
-  }
-  // %q.scale.pro (elementwise)
-  #pragma unroll 4
-  for (int qf_w = qf_warp0; qf_w < (n_Z * n_H * n_N); qf_w += qf_nthreads) {
-    const int k = qf_w + qf_lane;
-    if (k < (n_Z * n_H * n_N)) {
-      const float e_q_scale_pro = (float)(b_Q_s[k]);
-      b_q_scale_pro[k] = e_q_scale_pro;
-    }
-  }
-  // phase 2: what follows reads what came before
-  qf_grid_sync(reinterpret_cast<unsigned*>(b_qf_barrier));
   // %V.q = quantize %V: sat(rne(x / (amax / 127)))
   #pragma unroll 4
   for (int qf_w = qf_warp0; qf_w < (64 * n_Z * n_H * n_N); qf_w += qf_nthreads) {
@@ -342,6 +357,17 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
       b_V_s[k] = qf_a == 0.0f ? 1.0f : qf_a / (0x1.fcp6f);
     }
   }
+  // %q.scale.pro (elementwise)
+  #pragma unroll 4
+  for (int qf_w = qf_warp0; qf_w < (n_Z * n_H * n_N); qf_w += qf_nthreads) {
+    const int k = qf_w + qf_lane;
+    if (k < (n_Z * n_H * n_N)) {
+      const float e_q_scale_pro = (float)(b_Q_s[k]);
+      b_q_scale_pro[k] = e_q_scale_pro;
+    }
+  }
+  // phase 2: what follows reads what came before
+  qf_grid_sync(reinterpret_cast<unsigned*>(b_qf_barrier));
   // %37.pro, %sm.pro, %inv_sm.pro, %rs.pro, %41.pro, %46.pro, %52.pro, %71.pro, %113.pro, %125.pro, %k.scale.pro, %13.pro, %16.pro, %exp_m.pro, %exp_xmin.pro, %poly_k2.pro, %req_m.pro, %realign_m.pro, %128.pro, %align_m.raw.pro, %19.pro, %align_m.pro (elementwise)
   #pragma unroll 4
   for (int qf_w = qf_warp0; qf_w < (n_Z * n_H * n_N); qf_w += qf_nthreads) {

@@ -24,13 +24,14 @@ import qflash.ir.Verifier;
  * kernel, so that one call goes from float tensors to the output on the GPU with two launches. Each
  * whole-tensor op becomes a part spread over the grid. A quantization whose groups are runs of
  * consecutive elements (a token, a block of tokens) is one part, a warp per group; one with strided
- * groups (a channel) is an amax part (atomic max on the float's bits, exact and order-free), then
- * quantize and scale parts. A centring sums each column in increasing order, as the interpreter does; a
+ * groups is an amax part (for columns such as V's channels a thread per column or a block per column
+ * group, otherwise an atomic max on the float's bits; exact and order-free either way), then quantize
+ * and scale parts. A centring sums each column in increasing order, as the interpreter does; a
  * max reduction folds a line per warp, and a chain of them down to a scalar is one grid-wide max;
  * consecutive elementwise ops of one shape share a part; scalar work is inlined where it is used.
  * Parts run in phases: a part goes in the first phase after every part whose buffers it reads or
- * writes (or that reads what it writes), and phases are separated by a grid-wide barrier: the int8
- * prologue is 10 parts in 3 phases (it was 24 kernels). The values equal the interpreter's bit for
+ * writes (or that reads what it writes), and phases are separated by a grid-wide barrier: with D fixed,
+ * the int8 prologue is 9 parts in 3 phases (it was 24 kernels). The values equal the interpreter's bit for
  * bit (same operations in the same order, IEEE f32 with no contraction). Element indices are 32-bit
  * (the runtime refuses a tensor of 2^31 elements or more): 64-bit division made the index arithmetic
  * cost more than the attention at large batches.
@@ -426,8 +427,13 @@ public final class PrologueEmitter {
         Buffer amax = amaxOf.get(q);
         // Group g of element k is its scale element; with a block axis, the first scale element of its block.
         String g = group(shape, q.shared(), q.blockAxis(), q.blockSize());
-        part(sb.shape(), "amax of " + x + " starts at 0", List.of(new Model.Assign(amax.name() + "[k]", "0.0f")), amax.name());
-        if (q.shared().size() == shape.size() && q.blockAxis() < 0) {
+        int axis = q.shared().getFirst();
+        Integer inner = constant(product(shape.subList(axis + 1, shape.size())));
+        boolean columns = q.shared().size() == 1 && q.blockAxis() < 0 && axis < shape.size() - 1 && inner != null && inner <= THREADS;
+        if (!columns) part(sb.shape(), "amax of " + x + " starts at 0", List.of(new Model.Assign(amax.name() + "[k]", "0.0f")), amax.name());
+        if (columns) {
+            columnAmax(q, amax, shape, axis, inner);
+        } else if (q.shared().size() == shape.size() && q.blockAxis() < 0) {
             // One group: each thread folds a grid-stride slice, each warp folds its threads, one atomic per warp.
             partAll(null, "amax of all of " + x + ": per-thread slices, then per warp, then one atomic per warp", List.of(
                     new Model.Var("int", "qf_v", "0"),
@@ -457,6 +463,45 @@ public final class PrologueEmitter {
         part(sb.shape(), q.scale() + " = amax / " + (long) qe.max() + " of each group (1 where the group is all zeros)", List.of(
                 new Model.ScalarDecl("float", "qf_a", amax.name() + "[" + group(sb.shape(), List.of(), blockAxis, q.blockSize()) + "]"),
                 new Model.Assign(sb.name() + "[k]", scaleOf(qe, "qf_a"))), sb.name());
+    }
+
+    /**
+     * The amax of each column of a quantization whose groups are columns (one shared axis with
+     * {@code inner} unshared elements after it: V per channel), without atomics. With columns for every
+     * thread of the grid, a thread per column walks its rows (neighbouring threads read neighbouring
+     * columns); with fewer (a small batch), a block per outer index: thread j takes column j % inner of
+     * every (blockDim / inner)-th row, and the partial maxima meet in shared memory. A max of |x| by its
+     * bits is the same in any order, as the atomic version was.
+     */
+    private void columnAmax(Op.Quantize q, Buffer amax, List<Dim> shape, int axis, int inner) {
+        Value x = q.x();
+        AxisWalk w = walk(shape, axis);
+        String outer = product(shape.subList(0, axis)), columns = outer + " * " + inner;
+        List<Stmt> serial = new ArrayList<>();
+        serial.add(new Model.ScalarDecl("int", "qf_base", w.base()));
+        serial.add(new Model.Var("int", "qf_v", "0"));
+        serial.addAll(w.fold("float", read(x, w.at("j")), e -> "qf_v = max(qf_v, __float_as_int(fabsf(" + e + ")))"));
+        serial.add(new Model.Assign(amax.name() + "[k]", "__int_as_float(qf_v)"));
+        usesSlab = true;   // qf_cols holds the partial maxima
+        List<Stmt> perGroup = List.of(
+                new Model.ScalarDecl("int", "qf_base", "qf_o * (" + w.len() + " * " + inner + ")"),
+                new Model.ScalarDecl("int", "qf_step", "(int)blockDim.x / " + inner),
+                new Model.Var("int", "qf_v", "0"),
+                new Model.Block("if ((int)threadIdx.x < qf_step * " + inner + ")", List.of(
+                        new Model.Block("for (int qf_r = threadIdx.x / " + inner + "; qf_r < " + w.len() + "; qf_r += qf_step)", List.of(
+                                new Model.Assign("qf_v", "max(qf_v, " + absBits(read(x, "qf_base + qf_r * " + inner + " + threadIdx.x % " + inner)) + ")"))))),
+                new Model.Assign("qf_cols[threadIdx.x]", "__int_as_float(qf_v)"),
+                new Model.Sync(),
+                new Model.Block("if (threadIdx.x < " + inner + ")", List.of(
+                        new Model.Block("for (int qf_i = 1; qf_i < qf_step; ++qf_i)", List.of(
+                                new Model.Assign("qf_v", "max(qf_v, __float_as_int(qf_cols[qf_i * " + inner + " + threadIdx.x]))"))),
+                        new Model.Assign(amax.name() + "[qf_o * " + inner + " + threadIdx.x]", "__int_as_float(qf_v)"))),
+                new Model.Sync());
+        parts.add(new Part("amax of " + x + " per column (shared axis " + axis + "): a thread per column when the columns fill the grid, else a block per group of "
+                + inner + " columns, partial maxima met in shared memory (exact in any order)", null, 1, false, List.of(
+                new Model.Block("if (" + columns + " >= qf_nthreads)", List.of(new Model.GridLoop("a thread per column", columns, true, serial))),
+                new Model.Block("else", List.of(new Model.Block("for (int qf_o = blockIdx.x; qf_o < " + outer + "; qf_o += gridDim.x)", perGroup)))),
+                List.of(amax.name())));
     }
 
     private int keptIndex(Op.Quantize q, int axis) {

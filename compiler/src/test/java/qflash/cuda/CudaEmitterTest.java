@@ -161,6 +161,12 @@ class CudaEmitterTest {
         assertTrue(names.contains("b_rs_pro"), "a value the body reads keeps its buffer");
         PrologueEmitter.Program q = PrologueEmitter.emit(kernel("flash_attention.tile", "qflash", Map.of(), Map.of()), Set.of());
         assertEquals("13 parts in 4 phases", q.steps().get(0).what());
+        // With D fixed (as the runtime compiles it), V's channels are columns of D: their amax needs no
+        // atomics and no zeroing, and it runs in the first phase.
+        PrologueEmitter.Program fixed = PrologueEmitter.emit(kernel("flash_attention.tile", "int8", Map.of(), Map.of()), Set.of(), Map.of("D", 64));
+        assertEquals("9 parts in 3 phases", fixed.steps().get(0).what());
+        assertFalse(fixed.source().contains("atomicMax(reinterpret_cast<int*>(b_V_s_amax)"), "no atomics for V's column amax");
+        assertTrue(fixed.source().indexOf("amax of %V per column") < fixed.source().indexOf("qf_grid_sync(reinterpret_cast"), "V's amax in phase 0");
     }
 
     @Test
