@@ -48,6 +48,16 @@ __device__ __forceinline__ int qf_sat_i32(i64 v) {
   return hi == (lo >> 31) ? lo : (hi < 0 ? (int)0x80000000 : 0x7fffffff);
 }
 
+// max(min(a, hi), 0), a clamp into [0, hi] for hi >= 0, as one instruction (PTX min.relu.s32, sm_90 on)
+// where min and max would be two.
+__device__ __forceinline__ int qf_clamp0(int a, int hi) {
+#if __CUDA_ARCH__ >= 900
+  int d; asm("min.relu.s32 %0, %1, %2;" : "=r"(d) : "r"(a), "r"(hi)); return d;
+#else
+  return max(min(a, hi), 0);
+#endif
+}
+
 __device__ __forceinline__ float qf_h2f(f16 h) { float f; asm("cvt.f32.f16 %0, %1;" : "=f"(f) : "h"(h)); return f; }
 __device__ __forceinline__ f16 qf_f2h(float f) { f16 h; asm("cvt.rn.f16.f32 %0, %1;" : "=h"(h) : "f"(f)); return h; }
 __device__ __forceinline__ float qf_inf() { return __int_as_float(0x7f800000); }

@@ -50,6 +50,16 @@ __device__ __forceinline__ int qf_sat_i32(i64 v) {
   return hi == (lo >> 31) ? lo : (hi < 0 ? (int)0x80000000 : 0x7fffffff);
 }
 
+// max(min(a, hi), 0), a clamp into [0, hi] for hi >= 0, as one instruction (PTX min.relu.s32, sm_90 on)
+// where min and max would be two.
+__device__ __forceinline__ int qf_clamp0(int a, int hi) {
+#if __CUDA_ARCH__ >= 900
+  int d; asm("min.relu.s32 %0, %1, %2;" : "=r"(d) : "r"(a), "r"(hi)); return d;
+#else
+  return max(min(a, hi), 0);
+#endif
+}
+
 __device__ __forceinline__ float qf_h2f(f16 h) { float f; asm("cvt.f32.f16 %0, %1;" : "=f"(f) : "h"(h)); return f; }
 __device__ __forceinline__ f16 qf_f2h(float f) { f16 h; asm("cvt.rn.f16.f32 %0, %1;" : "=h"(h) : "f"(f)); return h; }
 __device__ __forceinline__ float qf_inf() { return __int_as_float(0x7f800000); }
@@ -291,8 +301,6 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
       int v_75[32];
       int v_77[32];
       int v_78[32];
-      int v_80[32];
-      int v_halvings_count[32];
       int v_p_i[32];
       int v_114[32];
       int v_116[32];
@@ -312,13 +320,11 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
         v_75[i] = qf_mul_int(v_rem[i], v_74[i]);
         v_77[i] = (int)qf_shr_int(v_75[i], 15);
         v_78[i] = qf_add_int(v_rs_1[((i / 32) * 2 + (i / 2) % 2)], v_77[i]);
-        v_80[i] = (int)max(v_halvings[i], 0);
-        v_halvings_count[i] = (int)min(v_80[i], 31);
-        v_p_i[i] = (int)(v_78[i] >> v_halvings_count[i]);
+        v_p_i[i] = (int)(v_78[i] >> qf_clamp0(v_halvings[i], 31));
         v_114[i] = qf_mul_int(v_p_i[i], v_req_m_1[((i / 32) * 2 + (i / 2) % 2)]);
         v_116[i] = qf_add_int(v_114[i], 32768);
         v_p_q[i] = (int)qf_shr_int(v_116[i], 16);
-        v_p8[i] = (u8)min(max((int)(v_p_q[i]), 0), 255);
+        v_p8[i] = (u8)qf_clamp0((int)(v_p_q[i]), 255);
       }
       #line 28 "flash_attention.tile"
       int v_56_i[2];
@@ -333,8 +339,6 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
       int v_102[2];
       int v_104[2];
       int v_105[2];
-      int v_107[2];
-      int v_halvings_count_1[2];
       int v_alpha_i[2];
       #pragma unroll
       for (int i = 0; i < 2; ++i) {
@@ -350,9 +354,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
         v_102[i] = qf_mul_int(v_rem_1[i], v_101[i]);
         v_104[i] = (int)qf_shr_int(v_102[i], 15);
         v_105[i] = qf_add_int(v_rs_1[i], v_104[i]);
-        v_107[i] = (int)max(v_halvings_1[i], 0);
-        v_halvings_count_1[i] = (int)min(v_107[i], 31);
-        v_alpha_i[i] = (int)(v_105[i] >> v_halvings_count_1[i]);
+        v_alpha_i[i] = (int)(v_105[i] >> qf_clamp0(v_halvings_1[i], 31));
       }
       #line 29 "flash_attention.tile"
       int v_59_i[2];
@@ -419,36 +421,40 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
       #line 21 "flash_attention.tile"
       i64 v_126[2];
       i64 v_127[2];
-      i64 v_l_1_factor[2];
       i64 v_129[2];
+      int v_l_1_factor[2];
+      i64 v_130[2];
       i64 v_131[2];
       i64 v_133[2];
+      i64 v_135[2];
       int v_l_1_kept[2];
       int v_l_1_next[2];
       #pragma unroll
       for (int i = 0; i < 2; ++i) {
         v_126[i] = (i64)(v_l_1_i[i]);
         v_127[i] = (i64)(v_alpha_i[i]);
-        v_l_1_factor[i] = qf_mul_i64(v_127[i], v_128_1[i]);
-        v_129[i] = qf_mul_i64(v_126[i], v_l_1_factor[i]);
-        v_131[i] = qf_add_i64(v_129[i], 536870912LL);
-        v_133[i] = qf_shr_i64(v_131[i], 30LL);
-        v_l_1_kept[i] = (int)((i64)(v_133[i]));
+        v_129[i] = qf_mul_i64(v_127[i], v_128_1[i]);
+        v_l_1_factor[i] = qf_sat_i32(v_129[i]);
+        v_130[i] = (i64)(v_l_1_factor[i]);
+        v_131[i] = ((i64)(int)(v_126[i]) * (i64)(int)(v_130[i]));
+        v_133[i] = qf_add_i64(v_131[i], 536870912LL);
+        v_135[i] = qf_shr_i64(v_133[i], 30LL);
+        v_l_1_kept[i] = (int)((i64)(v_135[i]));
         v_l_1_next[i] = qf_add_int(v_l_1_kept[i], v_59_i[i]);
       }
-      i64 v_138[32];
-      i64 v_141[32];
-      i64 v_143[32];
+      i64 v_140[32];
       i64 v_145[32];
+      i64 v_147[32];
+      i64 v_149[32];
       int v_acc_1_kept[32];
       int v_acc_1_next[32];
       #pragma unroll
       for (int i = 0; i < 32; ++i) {
-        v_138[i] = (i64)(v_acc_1_i[i]);
-        v_141[i] = qf_mul_i64(v_138[i], v_l_1_factor[((i / 32) * 2 + (i / 2) % 2)]);
-        v_143[i] = qf_add_i64(v_141[i], 536870912LL);
-        v_145[i] = qf_shr_i64(v_143[i], 30LL);
-        v_acc_1_kept[i] = (int)((i64)(v_145[i]));
+        v_140[i] = (i64)(v_acc_1_i[i]);
+        v_145[i] = ((i64)(int)(v_140[i]) * (i64)(int)(v_130[((i / 32) * 2 + (i / 2) % 2)]));
+        v_147[i] = qf_add_i64(v_145[i], 536870912LL);
+        v_149[i] = qf_shr_i64(v_147[i], 30LL);
+        v_acc_1_kept[i] = (int)((i64)(v_149[i]));
         v_acc_1_next[i] = qf_add_int(v_acc_1_kept[i], v_64_i32[i]);
       }
       #pragma unroll

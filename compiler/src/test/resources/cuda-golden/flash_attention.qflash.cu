@@ -50,6 +50,16 @@ __device__ __forceinline__ int qf_sat_i32(i64 v) {
   return hi == (lo >> 31) ? lo : (hi < 0 ? (int)0x80000000 : 0x7fffffff);
 }
 
+// max(min(a, hi), 0), a clamp into [0, hi] for hi >= 0, as one instruction (PTX min.relu.s32, sm_90 on)
+// where min and max would be two.
+__device__ __forceinline__ int qf_clamp0(int a, int hi) {
+#if __CUDA_ARCH__ >= 900
+  int d; asm("min.relu.s32 %0, %1, %2;" : "=r"(d) : "r"(a), "r"(hi)); return d;
+#else
+  return max(min(a, hi), 0);
+#endif
+}
+
 __device__ __forceinline__ float qf_h2f(f16 h) { float f; asm("cvt.f32.f16 %0, %1;" : "=f"(f) : "h"(h)); return f; }
 __device__ __forceinline__ f16 qf_f2h(float f) { f16 h; asm("cvt.rn.f16.f32 %0, %1;" : "=h"(h) : "f"(f)); return h; }
 __device__ __forceinline__ float qf_inf() { return __int_as_float(0x7f800000); }
@@ -366,36 +376,40 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
       #line 21 "flash_attention.tile"
       i64 v_80[2];
       i64 v_81[2];
-      i64 v_l_1_factor[2];
       i64 v_83[2];
+      int v_l_1_factor[2];
+      i64 v_84[2];
       i64 v_85[2];
       i64 v_87[2];
+      i64 v_89[2];
       int v_l_1_kept[2];
       int v_l_1_next[2];
       #pragma unroll
       for (int i = 0; i < 2; ++i) {
         v_80[i] = (i64)(v_l_1_i[i]);
         v_81[i] = (i64)(v_alpha_i[i]);
-        v_l_1_factor[i] = qf_mul_i64(v_81[i], s_82_arg);
-        v_83[i] = qf_mul_i64(v_80[i], v_l_1_factor[i]);
-        v_85[i] = qf_add_i64(v_83[i], 536870912LL);
-        v_87[i] = qf_shr_i64(v_85[i], 30LL);
-        v_l_1_kept[i] = (int)((i64)(v_87[i]));
+        v_83[i] = qf_mul_i64(v_81[i], s_82_arg);
+        v_l_1_factor[i] = qf_sat_i32(v_83[i]);
+        v_84[i] = (i64)(v_l_1_factor[i]);
+        v_85[i] = ((i64)(int)(v_80[i]) * (i64)(int)(v_84[i]));
+        v_87[i] = qf_add_i64(v_85[i], 536870912LL);
+        v_89[i] = qf_shr_i64(v_87[i], 30LL);
+        v_l_1_kept[i] = (int)((i64)(v_89[i]));
         v_l_1_next[i] = qf_add_int(v_l_1_kept[i], v_59_i[i]);
       }
-      i64 v_92[32];
-      i64 v_95[32];
-      i64 v_97[32];
+      i64 v_94[32];
       i64 v_99[32];
+      i64 v_101[32];
+      i64 v_103[32];
       int v_acc_1_kept[32];
       int v_acc_1_next[32];
       #pragma unroll
       for (int i = 0; i < 32; ++i) {
-        v_92[i] = (i64)(v_acc_1_i[i]);
-        v_95[i] = qf_mul_i64(v_92[i], v_l_1_factor[((i / 32) * 2 + (i / 2) % 2)]);
-        v_97[i] = qf_add_i64(v_95[i], 536870912LL);
-        v_99[i] = qf_shr_i64(v_97[i], 30LL);
-        v_acc_1_kept[i] = (int)((i64)(v_99[i]));
+        v_94[i] = (i64)(v_acc_1_i[i]);
+        v_99[i] = ((i64)(int)(v_94[i]) * (i64)(int)(v_84[((i / 32) * 2 + (i / 2) % 2)]));
+        v_101[i] = qf_add_i64(v_99[i], 536870912LL);
+        v_103[i] = qf_shr_i64(v_101[i], 30LL);
+        v_acc_1_kept[i] = (int)((i64)(v_103[i]));
         v_acc_1_next[i] = qf_add_int(v_acc_1_kept[i], v_64_i32[i]);
       }
       #pragma unroll
@@ -421,15 +435,15 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
   float v_acc_2_f[32];
   float v_quotient[32];
   i8 v_out8[32];
-  float v_103[32];
+  float v_107[32];
   float v_68[32];
   #pragma unroll
   for (int i = 0; i < 32; ++i) {
     v_acc_2_f[i] = (float)(v_acc_1_i[i]);
     v_quotient[i] = (v_acc_2_f[i] / v_l_2_f[((i / 32) * 2 + (i / 2) % 2)]);
     v_out8[i] = (i8)(qf_f2ll_trunc(v_quotient[i]));
-    v_103[i] = (float)(v_out8[i]);
-    v_68[i] = (v_103[i] * v_v_scale);
+    v_107[i] = (float)(v_out8[i]);
+    v_68[i] = (v_107[i] * v_v_scale);
   }
   #line 33 "flash_attention.tile"
   #pragma unroll

@@ -109,6 +109,9 @@ final class CExpr {
             if (to == Elem.I1) return "(" + wide + " != 0)";
             if (to == Elem.I64) return wide;
             if (from.isInt && from != Elem.I1 && from.min() >= to.min() && from.max() <= to.max()) return "(" + t + ")(" + a + ")";
+            if (from.isInt && from.bits <= 32 && c.overflow() == Op.Overflow.SAT && to.min() == 0 && to.max() <= Integer.MAX_VALUE) {
+                return "(" + t + ")" + clamp0("(int)(" + a + ")", (long) to.max());
+            }
             if (from.isInt && from.bits <= 32 && c.overflow() == Op.Overflow.SAT) {
                 // A 32-bit clamp: the source fits an int, so no 64-bit compare is needed.
                 return "(" + t + ")min(max((int)(" + a + "), " + literal(Elem.I32, to.min()) + "), " + literal(Elem.I32, to.max()) + ")";
@@ -125,6 +128,11 @@ final class CExpr {
             case F64 -> from == Elem.F16 ? "(double)qf_h2f(" + a + ")" : "(double)(" + a + ")";
             default -> throw new CudaEmitter.Unsupported(c + ": no C type for " + to.text);
         };
+    }
+
+    /** {@code x} clamped into [0, hi] (hi >= 0): one instruction where min and max would be two. */
+    static String clamp0(String x, long hi) {
+        return "qf_clamp0(" + x + ", " + hi + ")";
     }
 
     static String ident(String s) {

@@ -127,6 +127,7 @@ public final class CudaEmitter {
         private final Map<Value, CVal> vals = new IdentityHashMap<>();
         private final Set<Value> feedsDot = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
         private final Map<Value, Op> defs = new IdentityHashMap<>();
+        private final Set<Value> inClampOnly = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
         private final Map<String, Arg> args = new LinkedHashMap<>();
         private final Set<String> usedNames = new HashSet<>();
         private List<Stmt> out = new ArrayList<>();
@@ -190,6 +191,16 @@ public final class CudaEmitter {
                         feedsDot.add(v);
                         if (defs.get(v) instanceof Op.Transpose t) feedsDot.add(t.a());
                     }
+                }
+            });
+            // The inner op of a clamp that becomes one instruction is not computed on its own when the clamp is its only use.
+            Map<Value, Integer> useCount = new IdentityHashMap<>();
+            Kernel.forEachOp(k.body(), op -> op.operands().forEach(v -> useCount.merge(v, 1, Integer::sum)));
+            Kernel.forEachOp(k.body(), op -> {
+                Clamp0 c = clamp0(op);
+                if (c == null) return;
+                for (Value v : op.operands()) {
+                    if (!(defs.get(v) instanceof Op.Const) && useCount.getOrDefault(v, 0) == 1) inClampOnly.add(v);
                 }
             });
             Block body = k.body();
@@ -278,7 +289,8 @@ public final class CudaEmitter {
             if (r.tile().isScalar()) {
                 List<String> a = new ArrayList<>();
                 for (Value v : op.operands()) a.add(uniform(v));
-                vals.put(r, new Uniform(CExpr.op(op, a, narrowOperands(op))));
+                Clamp0 c = clamp0(op);
+                vals.put(r, new Uniform(c != null ? CExpr.clamp0(uniform(c.x()), c.hi()) : CExpr.op(op, a, narrowOperands(op))));
                 return;
             }
             Layout layout = null;
@@ -288,12 +300,12 @@ public final class CudaEmitter {
                     layout = reg.layout();
                 }
             }
-            if (layout == null) {
+            if (layout == null || inClampOnly.contains(r)) {
                 vals.put(r, new Lazy(op));
                 return;
             }
             Layout l = layout;
-            materialize(op, r, l, () -> CExpr.op(op, operandsAt(op, axesOf(l), Ctx.of(l)), narrowOperands(op)));
+            materialize(op, r, l, () -> element(op, axesOf(l), Ctx.of(l)));
         }
 
         /** Computes {@code r} into a register array, in the open element loop when it has the same layout. */
@@ -784,8 +796,36 @@ public final class CudaEmitter {
                     yield guarded(l, access(l, axes, ctx));
                 }
                 case Op.Transpose t -> throw new Unsupported(t + ": a transpose can only feed a dot");
-                default -> CExpr.op(op, operandsAt(op, axes, ctx), narrowOperands(op));
+                default -> element(op, axes, ctx);
             };
+        }
+
+        /** The C of one element of an elementwise op; a clamp into [0, hi] written as two ops becomes one. */
+        private String element(Op op, List<Axis> axes, Ctx ctx) {
+            Clamp0 c = clamp0(op);
+            if (c != null) return CExpr.clamp0(c.x().tile().isScalar() ? uniform(c.x()) : expr(c.x(), axes, ctx), c.hi());
+            return CExpr.op(op, operandsAt(op, axes, ctx), narrowOperands(op));
+        }
+
+        /** An i32 value clamped into [0, hi] by two ops, hi a constant >= 0: min(max(x, 0), hi) or max(min(x, hi), 0). */
+        private record Clamp0(Value x, long hi) {}
+
+        private Clamp0 clamp0(Op op) {
+            if (!(op instanceof Op.Binary outer) || outer.result().type().elem() != Elem.I32
+                    || (outer.kind() != Op.BinKind.MIN && outer.kind() != Op.BinKind.MAX)) return null;
+            Op.BinKind innerKind = outer.kind() == Op.BinKind.MIN ? Op.BinKind.MAX : Op.BinKind.MIN;
+            for (int side = 0; side < 2; side++) {
+                Value c = side == 0 ? outer.b() : outer.a(), x = side == 0 ? outer.a() : outer.b();
+                if (!(defs.get(x) instanceof Op.Binary inner) || inner.kind() != innerKind || inner.result().type().elem() != Elem.I32) continue;
+                for (int innerSide = 0; innerSide < 2; innerSide++) {
+                    Value ic = innerSide == 0 ? inner.b() : inner.a(), y = innerSide == 0 ? inner.a() : inner.b();
+                    Double outerC = constant(c), innerC = constant(ic);
+                    if (outerC == null || innerC == null) continue;
+                    double lo = outer.kind() == Op.BinKind.MIN ? innerC : outerC, hi = outer.kind() == Op.BinKind.MIN ? outerC : innerC;
+                    if (lo == 0 && hi >= 0 && hi <= Integer.MAX_VALUE && hi == Math.rint(hi)) return new Clamp0(y, (long) hi);
+                }
+            }
+            return null;
         }
 
         /**

@@ -16,7 +16,8 @@ import qflash.ir.Type.Tile;
  * {@code X = ((X * (a * M) + 2^29) >> 30) + t} with {@code M = rne(2^30 / rs)}: multiplying by alpha and
  * re-aligning to the same fixed scale in one step, so the scale never compounds across blocks. The
  * product needs 64 bits (|X| up to 2^31, a up to rs, M up to 2^30/rs), so it runs in i64; the
- * range analysis checks the narrowing back. After the loop, X's float value is {@code convert(X) * f1 * f2 ...}.
+ * range analysis checks the narrowing back. {@code a * M} itself is saturated to 32 bits (a no-op on
+ * what the prologue computes, about 2^30 at most), so the product is one 32 x 32 -> 64 multiply. After the loop, X's float value is {@code convert(X) * f1 * f2 ...}.
  * Option {@code sum-init=1}: rank-1 sums (the row sum l) start at 1 instead of 0, as the published
  * QFlash kernel does; the default is 0.
  */
@@ -71,8 +72,14 @@ public record ScaleRealign(int sumInit) implements Pass {
             // (X * a) * M, since i64 products wrap, for one 64-bit product per element instead of two.
             Tile at = u.a().tile(), mt = m.tile();
             Tile factorT = (at.isScalar() ? mt : mt.isScalar() || at.shape().equals(mt.shape()) ? at : it).withElem(Elem.I64);
-            Value factor = e.bin(Op.BinKind.MUL, e.rows(e.convert(u.a(), at.withElem(Elem.I64)), factorT),
-                    e.rows(e.convert(m, mt.withElem(Elem.I64)), factorT), factorT, arg.name() + ".factor");
+            Value wide = e.bin(Op.BinKind.MUL, e.rows(e.convert(u.a(), at.withElem(Elem.I64)), factorT),
+                    e.rows(e.convert(m, mt.withElem(Elem.I64)), factorT), factorT, null);
+            // a * M is at most about 2^30 (a <= rs, M ~ 2^30 / rs), so saturating it to 32 bits changes
+            // nothing the prologue can produce; it makes both operands of the per-element product 32-bit
+            // values, whose exact product one widening multiply gives (no 64 x 64 product per element).
+            Value factor32 = namer.fresh(arg.name() + ".factor", factorT.withElem(Elem.I32));
+            tail.add(new Op.Convert(factor32, wide, Op.Rounding.RNE, Op.Overflow.SAT, f.loc()));
+            Value factor = e.convert(factor32, factorT);
             Value prod = e.bin(Op.BinKind.MUL, x64, e.rows(factor, lt), lt, null);
             Value shifted = e.bin(Op.BinKind.SHR, e.bin(Op.BinKind.ADD, prod, e.cnst(1 << 29, Tile.scalar(Elem.I64)), lt, null),
                     e.cnst(30, Tile.scalar(Elem.I64)), lt, null);
