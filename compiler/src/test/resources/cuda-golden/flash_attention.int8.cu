@@ -50,11 +50,18 @@ __device__ __forceinline__ int qf_sat_i32(i64 v) {
   return hi == (lo >> 31) ? lo : (hi < 0 ? (int)0x80000000 : 0x7fffffff);
 }
 
+// The exact product of two 32-bit values: one widening multiply. Written as PTX because the C form
+// (i64)a * (i64)b loses its sign extensions to the optimizer when an operand is a select (a saturated
+// value), and a full 64 x 64 product (five instructions) comes out.
+__device__ __forceinline__ i64 qf_mul_wide(int a, int b) { i64 d; asm("mul.wide.s32 %0, %1, %2;" : "=l"(d) : "r"(a), "r"(b)); return d; }
+
 // max(min(a, hi), 0), a clamp into [0, hi] for hi >= 0, as one instruction (PTX min.relu.s32, sm_90 on)
 // where min and max would be two.
 __device__ __forceinline__ int qf_clamp0(int a, int hi) {
 #if __CUDA_ARCH__ >= 900
-  int d; asm("min.relu.s32 %0, %1, %2;" : "=r"(d) : "r"(a), "r"(hi)); return d;
+  int d; asm("min.relu.s32 %0, %1, %2;" : "=r"(d) : "r"(a), "r"(hi));
+  __builtin_assume(d >= 0 && d <= hi);   // so that a u8 or u16 use needs no mask
+  return d;
 #else
   return max(min(a, hi), 0);
 #endif
@@ -85,6 +92,11 @@ __device__ __forceinline__ void qf_mma_f16(float* c, const u32* a, u32 b0, u32 b
 __device__ __forceinline__ void qf_cp_async16(void* smem, const void* gmem, int src_bytes) {
   u32 s = (u32)__cvta_generic_to_shared(smem);
   asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;" :: "r"(s), "l"(gmem), "r"(src_bytes));
+}
+// 4 bytes global to shared (a vector element staged with the tiles of its loop step).
+__device__ __forceinline__ void qf_cp_async4(void* smem, const void* gmem, int src_bytes) {
+  u32 s = (u32)__cvta_generic_to_shared(smem);
+  asm volatile("cp.async.ca.shared.global [%0], [%1], 4, %2;" :: "r"(s), "l"(gmem), "r"(src_bytes));
 }
 __device__ __forceinline__ void qf_cp_async_commit() { asm volatile("cp.async.commit_group;"); }
 template <int N> __device__ __forceinline__ void qf_cp_async_wait() { asm volatile("cp.async.wait_group %0;" :: "n"(N)); }
@@ -184,6 +196,20 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
             qf_cp_async16(qf_smem + 15360 + qf_sbuf * 5120 + qf_r * 80 + qf_k * 16, qf_src, qf_ok ? 16 : 0);
           }
         }
+        // stage %align_m.1 = %align_m.arg[...] in shared memory: 64 x i32
+        {
+          const i64 qf_base = (((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_mul_int(v_kb, 64)));
+          const bool qf_uok = p_align_m_arg != nullptr && (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H;
+          #pragma unroll
+          for (int qf_round = 0; qf_round < 1; ++qf_round) {
+            const int qf_c = threadIdx.x + qf_round * 128;
+            if (qf_c >= 64) break;
+            const int qf_r = qf_c / 1, qf_k = qf_c % 1;
+            const bool qf_ok = qf_uok && (unsigned)(qf_mul_int(v_kb, 64) + qf_r) < (unsigned)n_N;
+            const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_align_m_arg + (qf_ok ? qf_base + (i64)qf_r * 1LL : 0)) + qf_k * 4;
+            qf_cp_async4(qf_smem + 25600 + qf_sbuf * 256 + qf_r * 4 + qf_k * 4, qf_src, qf_ok ? 4 : 0);
+          }
+        }
       }
       qf_cp_async_commit();
     }
@@ -219,6 +245,20 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
               qf_cp_async16(qf_smem + 15360 + qf_sbuf * 5120 + qf_r * 80 + qf_k * 16, qf_src, qf_ok ? 16 : 0);
             }
           }
+          // stage %align_m.1 = %align_m.arg[...] in shared memory: 64 x i32
+          {
+            const i64 qf_base = (((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_mul_int(v_kb, 64)));
+            const bool qf_uok = p_align_m_arg != nullptr && (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H;
+            #pragma unroll
+            for (int qf_round = 0; qf_round < 1; ++qf_round) {
+              const int qf_c = threadIdx.x + qf_round * 128;
+              if (qf_c >= 64) break;
+              const int qf_r = qf_c / 1, qf_k = qf_c % 1;
+              const bool qf_ok = qf_uok && (unsigned)(qf_mul_int(v_kb, 64) + qf_r) < (unsigned)n_N;
+              const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_align_m_arg + (qf_ok ? qf_base + (i64)qf_r * 1LL : 0)) + qf_k * 4;
+              qf_cp_async4(qf_smem + 25600 + qf_sbuf * 256 + qf_r * 4 + qf_k * 4, qf_src, qf_ok ? 4 : 0);
+            }
+          }
         }
         qf_cp_async_commit();
       }
@@ -246,11 +286,6 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
           }
         }
       }
-      int v_align_m_1[16];
-      #pragma unroll
-      for (int i = 0; i < 16; ++i) {
-        v_align_m_1[i] = (p_align_m_arg != nullptr && (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H && (unsigned)(qf_add_int(qf_mul_int(v_kb, 64), ((i / 2) * 8 + 2 * qf_t + i % 2))) < (unsigned)n_N ? p_align_m_arg[(((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_add_int(qf_mul_int(v_kb, 64), ((i / 2) * 8 + 2 * qf_t + i % 2))))] : (int)0);
-      }
       i64 v_22[32];
       i64 v_24[32];
       i64 v_28[32];
@@ -260,7 +295,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
       #pragma unroll
       for (int i = 0; i < 32; ++i) {
         v_22[i] = (i64)(v_44_i32[i]);
-        v_24[i] = ((i64)(int)(v_22[i]) * (i64)(int)((i64)(v_align_m_1[(((i / 4) % 8) * 2 + i % 2)])));
+        v_24[i] = qf_mul_wide((int)(v_22[i]), (int)((i64)(reinterpret_cast<const int*>(qf_smem + 25600 + qf_buf_v_kb * 256)[(((i / 4) % 8) * 8 + 2 * qf_t + i % 2)])));
         v_28[i] = qf_add_i64(v_24[i], 32768LL);
         v_33[i] = qf_shr_i64(v_28[i], 16LL);
         v_44_i32_aligned[i] = (int)((i64)(v_33[i]));
@@ -390,8 +425,8 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
         const int qf_at = (qf_c0 / 16) * 16 + 4 * ((qf_c0 % 8) / 2) + ((qf_c0 % 16) / 8) * 2;
         #pragma unroll
         for (int qf_i = 0; qf_i < 4; ++qf_i) {
-          *reinterpret_cast<unsigned short*>(reinterpret_cast<u8*>(qf_smem + 25600) + (qf_d0 + qf_i) * 80 + qf_at) = (unsigned short)(qf_o[qf_i] & 0xffff);
-          *reinterpret_cast<unsigned short*>(reinterpret_cast<u8*>(qf_smem + 25600) + (qf_d0 + qf_i) * 80 + qf_at + 4) = (unsigned short)(qf_o[qf_i] / 65536);
+          *reinterpret_cast<unsigned short*>(reinterpret_cast<u8*>(qf_smem + 26112) + (qf_d0 + qf_i) * 80 + qf_at) = (unsigned short)(qf_o[qf_i] & 0xffff);
+          *reinterpret_cast<unsigned short*>(reinterpret_cast<u8*>(qf_smem + 26112) + (qf_d0 + qf_i) * 80 + qf_at + 4) = (unsigned short)(qf_o[qf_i] / 65536);
         }
       }
       __syncthreads();
@@ -412,7 +447,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
           #pragma unroll
           for (int qf_np = 0; qf_np < 8 / 2; ++qf_np) {
             u32 qf_b[4];
-            qf_ldmatrix_x4(qf_b, &reinterpret_cast<const i8*>(qf_smem + 25600)[(qf_kc * 32 + ((qf_lane >> 3) & 1) * 16) * 1 + ((qf_np * 2 + (qf_lane >> 4)) * 8 + (qf_lane & 7)) * 80]);
+            qf_ldmatrix_x4(qf_b, &reinterpret_cast<const i8*>(qf_smem + 26112)[(qf_kc * 32 + ((qf_lane >> 3) & 1) * 16) * 1 + ((qf_np * 2 + (qf_lane >> 4)) * 8 + (qf_lane & 7)) * 80]);
             qf_mma_u8s8(&v_64_i32[(qf_mt * 8 + qf_np * 2) * 4], qf_a, qf_b[0], qf_b[1]);
             qf_mma_u8s8(&v_64_i32[(qf_mt * 8 + qf_np * 2 + 1) * 4], qf_a, qf_b[2], qf_b[3]);
           }
@@ -436,7 +471,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
         v_129[i] = qf_mul_i64(v_127[i], v_128_1[i]);
         v_l_1_factor[i] = qf_sat_i32(v_129[i]);
         v_130[i] = (i64)(v_l_1_factor[i]);
-        v_131[i] = ((i64)(int)(v_126[i]) * (i64)(int)(v_130[i]));
+        v_131[i] = qf_mul_wide((int)(v_126[i]), (int)(v_130[i]));
         v_133[i] = qf_add_i64(v_131[i], 536870912LL);
         v_135[i] = qf_shr_i64(v_133[i], 30LL);
         v_l_1_kept[i] = (int)((i64)(v_135[i]));
@@ -451,7 +486,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
       #pragma unroll
       for (int i = 0; i < 32; ++i) {
         v_140[i] = (i64)(v_acc_1_i[i]);
-        v_145[i] = ((i64)(int)(v_140[i]) * (i64)(int)(v_130[((i / 32) * 2 + (i / 2) % 2)]));
+        v_145[i] = qf_mul_wide((int)(v_140[i]), (int)(v_130[((i / 32) * 2 + (i / 2) % 2)]));
         v_147[i] = qf_add_i64(v_145[i], 536870912LL);
         v_149[i] = qf_shr_i64(v_147[i], 30LL);
         v_acc_1_kept[i] = (int)((i64)(v_149[i]));

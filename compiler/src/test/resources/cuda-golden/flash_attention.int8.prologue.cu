@@ -49,11 +49,18 @@ __device__ __forceinline__ int qf_sat_i32(i64 v) {
   return hi == (lo >> 31) ? lo : (hi < 0 ? (int)0x80000000 : 0x7fffffff);
 }
 
+// The exact product of two 32-bit values: one widening multiply. Written as PTX because the C form
+// (i64)a * (i64)b loses its sign extensions to the optimizer when an operand is a select (a saturated
+// value), and a full 64 x 64 product (five instructions) comes out.
+__device__ __forceinline__ i64 qf_mul_wide(int a, int b) { i64 d; asm("mul.wide.s32 %0, %1, %2;" : "=l"(d) : "r"(a), "r"(b)); return d; }
+
 // max(min(a, hi), 0), a clamp into [0, hi] for hi >= 0, as one instruction (PTX min.relu.s32, sm_90 on)
 // where min and max would be two.
 __device__ __forceinline__ int qf_clamp0(int a, int hi) {
 #if __CUDA_ARCH__ >= 900
-  int d; asm("min.relu.s32 %0, %1, %2;" : "=r"(d) : "r"(a), "r"(hi)); return d;
+  int d; asm("min.relu.s32 %0, %1, %2;" : "=r"(d) : "r"(a), "r"(hi));
+  __builtin_assume(d >= 0 && d <= hi);   // so that a u8 or u16 use needs no mask
+  return d;
 #else
   return max(min(a, hi), 0);
 #endif
@@ -84,6 +91,11 @@ __device__ __forceinline__ void qf_mma_f16(float* c, const u32* a, u32 b0, u32 b
 __device__ __forceinline__ void qf_cp_async16(void* smem, const void* gmem, int src_bytes) {
   u32 s = (u32)__cvta_generic_to_shared(smem);
   asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;" :: "r"(s), "l"(gmem), "r"(src_bytes));
+}
+// 4 bytes global to shared (a vector element staged with the tiles of its loop step).
+__device__ __forceinline__ void qf_cp_async4(void* smem, const void* gmem, int src_bytes) {
+  u32 s = (u32)__cvta_generic_to_shared(smem);
+  asm volatile("cp.async.ca.shared.global [%0], [%1], 4, %2;" :: "r"(s), "l"(gmem), "r"(src_bytes));
 }
 __device__ __forceinline__ void qf_cp_async_commit() { asm volatile("cp.async.commit_group;"); }
 template <int N> __device__ __forceinline__ void qf_cp_async_wait() { asm volatile("cp.async.wait_group %0;" :: "n"(N)); }

@@ -50,11 +50,18 @@ __device__ __forceinline__ int qf_sat_i32(i64 v) {
   return hi == (lo >> 31) ? lo : (hi < 0 ? (int)0x80000000 : 0x7fffffff);
 }
 
+// The exact product of two 32-bit values: one widening multiply. Written as PTX because the C form
+// (i64)a * (i64)b loses its sign extensions to the optimizer when an operand is a select (a saturated
+// value), and a full 64 x 64 product (five instructions) comes out.
+__device__ __forceinline__ i64 qf_mul_wide(int a, int b) { i64 d; asm("mul.wide.s32 %0, %1, %2;" : "=l"(d) : "r"(a), "r"(b)); return d; }
+
 // max(min(a, hi), 0), a clamp into [0, hi] for hi >= 0, as one instruction (PTX min.relu.s32, sm_90 on)
 // where min and max would be two.
 __device__ __forceinline__ int qf_clamp0(int a, int hi) {
 #if __CUDA_ARCH__ >= 900
-  int d; asm("min.relu.s32 %0, %1, %2;" : "=r"(d) : "r"(a), "r"(hi)); return d;
+  int d; asm("min.relu.s32 %0, %1, %2;" : "=r"(d) : "r"(a), "r"(hi));
+  __builtin_assume(d >= 0 && d <= hi);   // so that a u8 or u16 use needs no mask
+  return d;
 #else
   return max(min(a, hi), 0);
 #endif
@@ -85,6 +92,11 @@ __device__ __forceinline__ void qf_mma_f16(float* c, const u32* a, u32 b0, u32 b
 __device__ __forceinline__ void qf_cp_async16(void* smem, const void* gmem, int src_bytes) {
   u32 s = (u32)__cvta_generic_to_shared(smem);
   asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;" :: "r"(s), "l"(gmem), "r"(src_bytes));
+}
+// 4 bytes global to shared (a vector element staged with the tiles of its loop step).
+__device__ __forceinline__ void qf_cp_async4(void* smem, const void* gmem, int src_bytes) {
+  u32 s = (u32)__cvta_generic_to_shared(smem);
+  asm volatile("cp.async.ca.shared.global [%0], [%1], 4, %2;" :: "r"(s), "l"(gmem), "r"(src_bytes));
 }
 __device__ __forceinline__ void qf_cp_async_commit() { asm volatile("cp.async.commit_group;"); }
 template <int N> __device__ __forceinline__ void qf_cp_async_wait() { asm volatile("cp.async.wait_group %0;" :: "n"(N)); }
@@ -391,7 +403,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
         v_83[i] = qf_mul_i64(v_81[i], s_82_arg);
         v_l_1_factor[i] = qf_sat_i32(v_83[i]);
         v_84[i] = (i64)(v_l_1_factor[i]);
-        v_85[i] = ((i64)(int)(v_80[i]) * (i64)(int)(v_84[i]));
+        v_85[i] = qf_mul_wide((int)(v_80[i]), (int)(v_84[i]));
         v_87[i] = qf_add_i64(v_85[i], 536870912LL);
         v_89[i] = qf_shr_i64(v_87[i], 30LL);
         v_l_1_kept[i] = (int)((i64)(v_89[i]));
@@ -406,7 +418,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
       #pragma unroll
       for (int i = 0; i < 32; ++i) {
         v_94[i] = (i64)(v_acc_1_i[i]);
-        v_99[i] = ((i64)(int)(v_94[i]) * (i64)(int)(v_84[((i / 32) * 2 + (i / 2) % 2)]));
+        v_99[i] = qf_mul_wide((int)(v_94[i]), (int)(v_84[((i / 32) * 2 + (i / 2) % 2)]));
         v_101[i] = qf_add_i64(v_99[i], 536870912LL);
         v_103[i] = qf_shr_i64(v_101[i], 30LL);
         v_acc_1_kept[i] = (int)((i64)(v_103[i]));

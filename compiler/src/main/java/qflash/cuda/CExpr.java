@@ -27,7 +27,7 @@ final class CExpr {
         return switch (op) {
             case Op.Unary u -> unary(u, a.getFirst());
             case Op.Binary b when narrowOperands && b.kind() == Op.BinKind.MUL && b.result().type().elem() == Elem.I64 ->
-                    "((i64)(int)(" + a.get(0) + ") * (i64)(int)(" + a.get(1) + "))";
+                    "qf_mul_wide((int)(" + a.get(0) + "), (int)(" + a.get(1) + "))";
             case Op.Binary b when narrowOperands && b.result().type().elem().bits <= 32
                     && (b.kind() == Op.BinKind.SHR || b.kind() == Op.BinKind.SHL) ->
                     "(" + ctype(b.result().type().elem()) + ")(" + (b.kind() == Op.BinKind.SHR ? a.get(0) + " >> " : "(u32)(" + a.get(0) + ") << ") + a.get(1) + ")";

@@ -69,6 +69,9 @@ public final class CudaEmitter {
 
     private record Param(Kernel.Param param) implements CVal {}
 
+    /** A vector of a loop step staged in shared memory with the step's tiles: {@code ptr} is a typed pointer to element 0. */
+    private record StagedVector(String ptr) implements CVal {}
+
     private enum Axis { ROW, COL, ZERO }
 
     /**
@@ -355,6 +358,12 @@ public final class CudaEmitter {
                 stage(l);
                 return;
             }
+            if (loop != null && r.type().rank() == 1 && r.type().elem().bits == 32 && rowsOf(l) != null) {
+                // Copied with the step's tiles, a stage ahead, instead of read from global memory per thread
+                // where it is used (the K-block multipliers: their latency stalled the scores' first use).
+                stageVector(l);
+                return;
+            }
             Layout kept = keep == null ? null : keep.get(r);
             if (kept != null) {
                 materialize(l, r, kept, () -> guarded(l, access(l, axesOf(kept), Ctx.of(kept))));
@@ -382,15 +391,56 @@ public final class CudaEmitter {
             int buffers = inLoop ? stages : 1;
             int smemAt = smemBytes;
             smemBytes += tileBytes * buffers;
-            // The rows come from one index of the form s + arange: `rows` consecutive rows of the tensor from
-            // row s, so a row's address is a base plus a stride and only its bound depends on the row.
+            Rows rs = rowsOf(l);
+            if (rs == null) throw new Unsupported(l + ": a staged tile's rows must be s + arange(n) along one tensor axis");
+            String into = "qf_smem + " + smemAt + (inLoop ? " + qf_sbuf * " + tileBytes : "");
+            Model.StageTile st = new Model.StageTile("stage " + r + " = " + l.tensor() + "[...] in shared memory: " + rows + " rows of " + cols + " x " + e.text,
+                    cols * es / 16, 16, into, stride * es, rs.tensor(), rs.base(), rs.stride(), rs.start(), rs.limit(), rs.uniformOk(),
+                    Model.Spread.of("qf_c", rows * (cols * es / 16), threads));
+            String ptr = "reinterpret_cast<const " + CExpr.ctype(e) + "*>(qf_smem + " + smemAt + (inLoop ? " + qf_buf_" + loop.var() + " * " + tileBytes : "") + ")";
+            vals.put(r, new Staged(ptr, stride, inLoop));
+            if (inLoop) {
+                loop.stage().add(st);
+            } else {
+                // No wait here: the next loop's first wait (all groups but the newest stages - 1) covers
+                // this one too, so Q's load overlaps the first K/V tiles' instead of preceding them.
+                emit(l, st);
+                out.add(new Model.Commit());
+                outerStagePending = true;
+            }
+        }
+
+        /** A vector of 4-byte elements read in a loop step: copied into shared memory stages-deep with the step's tiles. */
+        private void stageVector(Op.Load l) {
+            Value r = l.result();
+            int n = size(r.type().shape().getFirst()), bytes = n * 4;
+            int smemAt = smemBytes;
+            smemBytes += bytes * stages;
+            Rows rs = rowsOf(l);
+            loop.stage().add(new Model.StageTile("stage " + r + " = " + l.tensor() + "[...] in shared memory: " + n + " x " + r.type().elem().text,
+                    1, 4, "qf_smem + " + smemAt + " + qf_sbuf * " + bytes, 4, rs.tensor(), rs.base(), rs.stride(), rs.start(), rs.limit(), rs.uniformOk(),
+                    Model.Spread.of("qf_c", n, threads)));
+            vals.put(r, new StagedVector("reinterpret_cast<const " + CExpr.ctype(r.type().elem()) + "*>(qf_smem + " + smemAt + " + qf_buf_" + loop.var() + " * " + bytes + ")"));
+        }
+
+        /**
+         * Where a load's consecutive rows live: its one non-scalar index is s + arange (`n` rows of the tensor from
+         * row s), so a row's address is {@code base + row * stride} and only its bound ({@code start + row < limit})
+         * depends on the row; {@code uniformOk} checks the other indices. Null when the load has another form.
+         */
+        private record Rows(String tensor, String base, String stride, String start, String limit, String uniformOk) {}
+
+        private Rows rowsOf(Op.Load l) {
             int rowAxis = -1;
             for (int d = 0; d < l.indices().size(); d++) {
                 Value ix = l.indices().get(d);
-                if (ix != null && !ix.tile().isScalar()) rowAxis = d;
+                if (ix != null && !ix.tile().isScalar()) {
+                    if (rowAxis >= 0) return null;
+                    rowAxis = d;
+                }
             }
             String start = rowAxis < 0 ? null : affineStart(l.indices().get(rowAxis));
-            if (start == null) throw new Unsupported(l + ": a staged tile's rows must be s + arange(n) along one tensor axis");
+            if (start == null) return null;
             List<Dim> dims = l.tensor().type().shape();
             String rowBase = "0LL";
             List<String> uniformOk = new ArrayList<>();
@@ -404,21 +454,7 @@ public final class CudaEmitter {
             for (int d = rowAxis + 1; d < dims.size(); d++) rowStride = rowStride + " * " + dimExpr(dims.get(d));
             String tensor = tensorArg(l.tensor());
             if (isOptional(l.tensor())) uniformOk.addFirst(tensor + " != nullptr");
-            String into = "qf_smem + " + smemAt + (inLoop ? " + qf_sbuf * " + tileBytes : "");
-            Model.StageTile st = new Model.StageTile("stage " + r + " = " + l.tensor() + "[...] in shared memory: " + rows + " rows of " + cols + " x " + e.text,
-                    cols * es / 16, into, stride * es, tensor, rowBase, rowStride, start, dimExpr(dims.get(rowAxis)),
-                    uniformOk.isEmpty() ? "true" : String.join(" && ", uniformOk), Model.Spread.of("qf_c", rows * (cols * es / 16), threads));
-            String ptr = "reinterpret_cast<const " + CExpr.ctype(e) + "*>(qf_smem + " + smemAt + (inLoop ? " + qf_buf_" + loop.var() + " * " + tileBytes : "") + ")";
-            vals.put(r, new Staged(ptr, stride, inLoop));
-            if (inLoop) {
-                loop.stage().add(st);
-            } else {
-                // No wait here: the next loop's first wait (all groups but the newest stages - 1) covers
-                // this one too, so Q's load overlaps the first K/V tiles' instead of preceding them.
-                emit(l, st);
-                out.add(new Model.Commit());
-                outerStagePending = true;
-            }
+            return new Rows(tensor, rowBase, rowStride, start, dimExpr(dims.get(rowAxis)), uniformOk.isEmpty() ? "true" : String.join(" && ", uniformOk));
         }
 
         /** The scalar s of an index s + arange (or arange: 0), or null when the index has another form. */
@@ -758,6 +794,10 @@ public final class CudaEmitter {
                 case Reg r -> r.name() + "[" + regIndex(r, axes, ctx, v) + "]";
                 case Lazy(Op op) -> lazy(op, axes, ctx);
                 case Staged s -> throw new Unsupported(v + " lives in shared memory and can only feed a dot");
+                case StagedVector s -> {
+                    stagedReadSinceSync = true;
+                    yield s.ptr() + "[" + pos(axes.getFirst(), ctx) + "]";
+                }
                 case Param p -> throw new Unsupported(v + " is a whole tensor here");
             };
         }

@@ -83,7 +83,7 @@ public sealed interface Model {
      * {@code rowStart} of the tensor ({@code rowBase} + r * {@code rowStride} elements), rows at or past
      * {@code rowLimit} (or with {@code uniformOk} false) zero-filled.
      */
-    record StageTile(String comment, int chunksPerRow, String smem, int rowStrideBytes, String src, String rowBase,
+    record StageTile(String comment, int chunksPerRow, int chunkBytes, String smem, int rowStrideBytes, String src, String rowBase,
                      String rowStride, String rowStart, String rowLimit, String uniformOk, Spread spread) implements Stmt {}
 
     /**

@@ -110,10 +110,11 @@ class CudaEmitterTest {
         assertTrue(int8.contains("qf_ldmatrix_x4(qf_a, ") && int8.contains("qf_ldmatrix_x4(qf_b, "), "fragments from shared memory by ldmatrix");
         assertFalse(int8.contains("_aligned[i] = qf_sat_i32("), "the clamped K-block multiplier makes the aligned score narrow by wrap");
         assertEquals(1, int8.split("qf_mul_i64\\(", -1).length - 1, "one 64 x 64 product per row (a * M); the realignment of l and acc multiplies 32-bit values");
-        assertEquals(3, int8.split("\\(\\(i64\\)\\(int\\)\\(", -1).length - 1, "widening 32 x 32 products: the K-block alignment and the realignment of l and acc");
+        assertEquals(3, int8.split("= qf_mul_wide\\(", -1).length - 1, "widening 32 x 32 products: the K-block alignment and the realignment of l and acc");
         assertTrue(int8.contains(" >> qf_clamp0(v_halvings[i], 31))"), "a shift count clamped to [0, 31] is a plain shift, the clamp one instruction");
         assertTrue(int8.contains("(u8)qf_clamp0((int)(v_p_q[i]), 255)"), "P saturated to u8 by one clamp instruction");
         assertFalse(int8.contains("v_80["), "the clamp's inner max is not computed on its own");
+        assertTrue(int8.contains("qf_cp_async4(") && !int8.contains("p_align_m_arg[("), "the K-block multipliers are staged with their K tile, not read from global memory where used");
         assertEquals(2, int8.split("__syncthreads\\(\\)", -1).length - 1, "the loop head (which also waits for Q) and the V transpose: no barrier ends the iteration");
         assertFalse(int8.contains("float v_v_scale["), "V's scales are read in the epilogue, not held through the loop");
         assertTrue(int8.contains("*reinterpret_cast<float2*>(&p_O["), "O stored two columns at a time");
