@@ -110,7 +110,7 @@ __device__ __forceinline__ void qf_ldmatrix_x4(u32* r, const void* smem) {
   asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];" : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3]) : "r"(s));
 }
 
-extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z, int n_H, int n_N, i8* __restrict__ p_Q_i8, int* __restrict__ p_rs_arg, int* __restrict__ p_exp_m_arg, int* __restrict__ p_exp_xmin_arg, int* __restrict__ p_poly_k2_arg, int* __restrict__ p_req_m_arg, i64* __restrict__ p_128_arg, i8* __restrict__ p_K_i8, i8* __restrict__ p_V_i8, int* __restrict__ p_align_m_arg, float* __restrict__ p_V_scale, float* __restrict__ p_O) {
+extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z, int n_H, int n_N, i8* __restrict__ p_Q_i8, float* __restrict__ p_V_scale, int* __restrict__ p_rs_arg, int* __restrict__ p_exp_m_arg, int* __restrict__ p_exp_xmin_arg, int* __restrict__ p_poly_k2_arg, int* __restrict__ p_req_m_arg, i64* __restrict__ p_128_arg, i8* __restrict__ p_K_i8, i8* __restrict__ p_V_i8, int* __restrict__ p_align_m_arg, float* __restrict__ p_O) {
   extern __shared__ __align__(16) unsigned char qf_smem[];
   const int qf_warp = threadIdx.x / 32, qf_lane = threadIdx.x & 31;
   const int qf_g = qf_lane / 4, qf_t = qf_lane & 3;   // mma.sync fragment coordinates: row group, thread in group
@@ -127,6 +127,22 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
       const bool qf_ok = qf_uok && (unsigned)(qf_mul_int((int)blockIdx.x, 64) + qf_r) < (unsigned)n_N;
       const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_Q_i8 + (qf_ok ? qf_base + (i64)qf_r * 1LL * QF_D : 0)) + qf_k * 16;
       qf_cp_async16(qf_smem + 0 + qf_r * 80 + qf_k * 16, qf_src, qf_ok ? 16 : 0);
+    }
+  }
+  qf_cp_async_commit();
+  #line 24 "flash_attention.tile"
+  // stage %v.scale = %V.scale[...] in shared memory: 64 x f32, read after the loop
+  {
+    const i64 qf_base = (((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * QF_D + (0));
+    const bool qf_uok = p_V_scale != nullptr && (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H;
+    #pragma unroll
+    for (int qf_round = 0; qf_round < 1; ++qf_round) {
+      const int qf_c = threadIdx.x + qf_round * 128;
+      if (qf_c >= 64) break;
+      const int qf_r = qf_c / 1, qf_k = qf_c % 1;
+      const bool qf_ok = qf_uok && (unsigned)(0 + qf_r) < (unsigned)QF_D;
+      const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_V_scale + (qf_ok ? qf_base + (i64)qf_r * 1LL : 0)) + qf_k * 4;
+      qf_cp_async4(qf_smem + 5120 + qf_r * 4 + qf_k * 4, qf_src, qf_ok ? 4 : 0);
     }
   }
   qf_cp_async_commit();
@@ -180,7 +196,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
             const int qf_r = qf_c / 4, qf_k = qf_c % 4;
             const bool qf_ok = qf_uok && (unsigned)(qf_mul_int(v_kb, 64) + qf_r) < (unsigned)n_N;
             const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_K_i8 + (qf_ok ? qf_base + (i64)qf_r * 1LL * QF_D : 0)) + qf_k * 16;
-            qf_cp_async16(qf_smem + 5120 + qf_sbuf * 5120 + qf_r * 80 + qf_k * 16, qf_src, qf_ok ? 16 : 0);
+            qf_cp_async16(qf_smem + 5376 + qf_sbuf * 5120 + qf_r * 80 + qf_k * 16, qf_src, qf_ok ? 16 : 0);
           }
         }
         // stage %v.i8 = %V.i8[...] in shared memory: 64 rows of 64 x i8
@@ -193,7 +209,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
             const int qf_r = qf_c / 4, qf_k = qf_c % 4;
             const bool qf_ok = qf_uok && (unsigned)(qf_mul_int(v_kb, 64) + qf_r) < (unsigned)n_N;
             const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_V_i8 + (qf_ok ? qf_base + (i64)qf_r * 1LL * QF_D : 0)) + qf_k * 16;
-            qf_cp_async16(qf_smem + 15360 + qf_sbuf * 5120 + qf_r * 80 + qf_k * 16, qf_src, qf_ok ? 16 : 0);
+            qf_cp_async16(qf_smem + 15616 + qf_sbuf * 5120 + qf_r * 80 + qf_k * 16, qf_src, qf_ok ? 16 : 0);
           }
         }
         // stage %align_m.1 = %align_m.arg[...] in shared memory: 64 x i32
@@ -207,7 +223,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
             const int qf_r = qf_c / 1, qf_k = qf_c % 1;
             const bool qf_ok = qf_uok && (unsigned)(qf_mul_int(v_kb, 64) + qf_r) < (unsigned)n_N;
             const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_align_m_arg + (qf_ok ? qf_base + (i64)qf_r * 1LL : 0)) + qf_k * 4;
-            qf_cp_async4(qf_smem + 25600 + qf_sbuf * 256 + qf_r * 4 + qf_k * 4, qf_src, qf_ok ? 4 : 0);
+            qf_cp_async4(qf_smem + 25856 + qf_sbuf * 256 + qf_r * 4 + qf_k * 4, qf_src, qf_ok ? 4 : 0);
           }
         }
       }
@@ -229,7 +245,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
               const int qf_r = qf_c / 4, qf_k = qf_c % 4;
               const bool qf_ok = qf_uok && (unsigned)(qf_mul_int(v_kb, 64) + qf_r) < (unsigned)n_N;
               const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_K_i8 + (qf_ok ? qf_base + (i64)qf_r * 1LL * QF_D : 0)) + qf_k * 16;
-              qf_cp_async16(qf_smem + 5120 + qf_sbuf * 5120 + qf_r * 80 + qf_k * 16, qf_src, qf_ok ? 16 : 0);
+              qf_cp_async16(qf_smem + 5376 + qf_sbuf * 5120 + qf_r * 80 + qf_k * 16, qf_src, qf_ok ? 16 : 0);
             }
           }
           // stage %v.i8 = %V.i8[...] in shared memory: 64 rows of 64 x i8
@@ -242,7 +258,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
               const int qf_r = qf_c / 4, qf_k = qf_c % 4;
               const bool qf_ok = qf_uok && (unsigned)(qf_mul_int(v_kb, 64) + qf_r) < (unsigned)n_N;
               const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_V_i8 + (qf_ok ? qf_base + (i64)qf_r * 1LL * QF_D : 0)) + qf_k * 16;
-              qf_cp_async16(qf_smem + 15360 + qf_sbuf * 5120 + qf_r * 80 + qf_k * 16, qf_src, qf_ok ? 16 : 0);
+              qf_cp_async16(qf_smem + 15616 + qf_sbuf * 5120 + qf_r * 80 + qf_k * 16, qf_src, qf_ok ? 16 : 0);
             }
           }
           // stage %align_m.1 = %align_m.arg[...] in shared memory: 64 x i32
@@ -256,7 +272,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
               const int qf_r = qf_c / 1, qf_k = qf_c % 1;
               const bool qf_ok = qf_uok && (unsigned)(qf_mul_int(v_kb, 64) + qf_r) < (unsigned)n_N;
               const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_align_m_arg + (qf_ok ? qf_base + (i64)qf_r * 1LL : 0)) + qf_k * 4;
-              qf_cp_async4(qf_smem + 25600 + qf_sbuf * 256 + qf_r * 4 + qf_k * 4, qf_src, qf_ok ? 4 : 0);
+              qf_cp_async4(qf_smem + 25856 + qf_sbuf * 256 + qf_r * 4 + qf_k * 4, qf_src, qf_ok ? 4 : 0);
             }
           }
         }
@@ -280,7 +296,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
           #pragma unroll
           for (int qf_np = 0; qf_np < 8 / 2; ++qf_np) {
             u32 qf_b[4];
-            qf_ldmatrix_x4(qf_b, &reinterpret_cast<const i8*>(qf_smem + 5120 + qf_buf_v_kb * 5120)[(qf_kc * 32 + ((qf_lane >> 3) & 1) * 16) * 1 + ((qf_np * 2 + (qf_lane >> 4)) * 8 + (qf_lane & 7)) * 80]);
+            qf_ldmatrix_x4(qf_b, &reinterpret_cast<const i8*>(qf_smem + 5376 + qf_buf_v_kb * 5120)[(qf_kc * 32 + ((qf_lane >> 3) & 1) * 16) * 1 + ((qf_np * 2 + (qf_lane >> 4)) * 8 + (qf_lane & 7)) * 80]);
             qf_mma_s8s8(&v_44_i32[(qf_mt * 8 + qf_np * 2) * 4], qf_a, qf_b[0], qf_b[1]);
             qf_mma_s8s8(&v_44_i32[(qf_mt * 8 + qf_np * 2 + 1) * 4], qf_a, qf_b[2], qf_b[3]);
           }
@@ -295,7 +311,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
       #pragma unroll
       for (int i = 0; i < 32; ++i) {
         v_22[i] = (i64)(v_44_i32[i]);
-        v_24[i] = qf_mul_wide((int)(v_22[i]), (int)((i64)(reinterpret_cast<const int*>(qf_smem + 25600 + qf_buf_v_kb * 256)[(((i / 4) % 8) * 8 + 2 * qf_t + i % 2)])));
+        v_24[i] = qf_mul_wide((int)(v_22[i]), (int)((i64)(reinterpret_cast<const int*>(qf_smem + 25856 + qf_buf_v_kb * 256)[(((i / 4) % 8) * 8 + 2 * qf_t + i % 2)])));
         v_28[i] = qf_add_i64(v_24[i], 32768LL);
         v_33[i] = qf_shr_i64(v_28[i], 16LL);
         v_44_i32_aligned[i] = (int)((i64)(v_33[i]));
@@ -414,10 +430,10 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
       for (int qf_round = 0; qf_round < 2; ++qf_round) {
         const int qf_b = threadIdx.x + qf_round * 128;
         const int qf_c0 = (qf_b / 16) * 4, qf_d0 = (qf_b % 16) * 4;
-        const u32 qf_w0 = *reinterpret_cast<const u32*>(reinterpret_cast<const u8*>(reinterpret_cast<const i8*>(qf_smem + 15360 + qf_buf_v_kb * 5120)) + qf_c0 * 80 + qf_d0);
-        const u32 qf_w1 = *reinterpret_cast<const u32*>(reinterpret_cast<const u8*>(reinterpret_cast<const i8*>(qf_smem + 15360 + qf_buf_v_kb * 5120)) + (qf_c0 + 1) * 80 + qf_d0);
-        const u32 qf_w2 = *reinterpret_cast<const u32*>(reinterpret_cast<const u8*>(reinterpret_cast<const i8*>(qf_smem + 15360 + qf_buf_v_kb * 5120)) + (qf_c0 + 2) * 80 + qf_d0);
-        const u32 qf_w3 = *reinterpret_cast<const u32*>(reinterpret_cast<const u8*>(reinterpret_cast<const i8*>(qf_smem + 15360 + qf_buf_v_kb * 5120)) + (qf_c0 + 3) * 80 + qf_d0);
+        const u32 qf_w0 = *reinterpret_cast<const u32*>(reinterpret_cast<const u8*>(reinterpret_cast<const i8*>(qf_smem + 15616 + qf_buf_v_kb * 5120)) + qf_c0 * 80 + qf_d0);
+        const u32 qf_w1 = *reinterpret_cast<const u32*>(reinterpret_cast<const u8*>(reinterpret_cast<const i8*>(qf_smem + 15616 + qf_buf_v_kb * 5120)) + (qf_c0 + 1) * 80 + qf_d0);
+        const u32 qf_w2 = *reinterpret_cast<const u32*>(reinterpret_cast<const u8*>(reinterpret_cast<const i8*>(qf_smem + 15616 + qf_buf_v_kb * 5120)) + (qf_c0 + 2) * 80 + qf_d0);
+        const u32 qf_w3 = *reinterpret_cast<const u32*>(reinterpret_cast<const u8*>(reinterpret_cast<const i8*>(qf_smem + 15616 + qf_buf_v_kb * 5120)) + (qf_c0 + 3) * 80 + qf_d0);
         const u32 qf_t0 = __byte_perm(qf_w0, qf_w1, 0x5140), qf_t1 = __byte_perm(qf_w2, qf_w3, 0x5140);
         const u32 qf_t2 = __byte_perm(qf_w0, qf_w1, 0x7362), qf_t3 = __byte_perm(qf_w2, qf_w3, 0x7362);
         const u32 qf_o[4] = {__byte_perm(qf_t0, qf_t1, 0x5410), __byte_perm(qf_t0, qf_t1, 0x7632), __byte_perm(qf_t2, qf_t3, 0x5410), __byte_perm(qf_t2, qf_t3, 0x7632)};
@@ -425,8 +441,8 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
         const int qf_at = (qf_c0 / 16) * 16 + 4 * ((qf_c0 % 8) / 2) + ((qf_c0 % 16) / 8) * 2;
         #pragma unroll
         for (int qf_i = 0; qf_i < 4; ++qf_i) {
-          *reinterpret_cast<unsigned short*>(reinterpret_cast<u8*>(qf_smem + 26112) + (qf_d0 + qf_i) * 80 + qf_at) = (unsigned short)(qf_o[qf_i] & 0xffff);
-          *reinterpret_cast<unsigned short*>(reinterpret_cast<u8*>(qf_smem + 26112) + (qf_d0 + qf_i) * 80 + qf_at + 4) = (unsigned short)(qf_o[qf_i] / 65536);
+          *reinterpret_cast<unsigned short*>(reinterpret_cast<u8*>(qf_smem + 26368) + (qf_d0 + qf_i) * 80 + qf_at) = (unsigned short)(qf_o[qf_i] & 0xffff);
+          *reinterpret_cast<unsigned short*>(reinterpret_cast<u8*>(qf_smem + 26368) + (qf_d0 + qf_i) * 80 + qf_at + 4) = (unsigned short)(qf_o[qf_i] / 65536);
         }
       }
       __syncthreads();
@@ -447,7 +463,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
           #pragma unroll
           for (int qf_np = 0; qf_np < 8 / 2; ++qf_np) {
             u32 qf_b[4];
-            qf_ldmatrix_x4(qf_b, &reinterpret_cast<const i8*>(qf_smem + 26112)[(qf_kc * 32 + ((qf_lane >> 3) & 1) * 16) * 1 + ((qf_np * 2 + (qf_lane >> 4)) * 8 + (qf_lane & 7)) * 80]);
+            qf_ldmatrix_x4(qf_b, &reinterpret_cast<const i8*>(qf_smem + 26368)[(qf_kc * 32 + ((qf_lane >> 3) & 1) * 16) * 1 + ((qf_np * 2 + (qf_lane >> 4)) * 8 + (qf_lane & 7)) * 80]);
             qf_mma_u8s8(&v_64_i32[(qf_mt * 8 + qf_np * 2) * 4], qf_a, qf_b[0], qf_b[1]);
             qf_mma_u8s8(&v_64_i32[(qf_mt * 8 + qf_np * 2 + 1) * 4], qf_a, qf_b[2], qf_b[3]);
           }
@@ -506,6 +522,10 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
       }
     }
   }
+  if ((int)qf_floordiv64(qf_add_int(n_N, 63), 64) <= 0) {
+    qf_cp_async_wait<0>();
+    __syncthreads();
+  }
   #line 21 "flash_attention.tile"
   float v_l_2_f[2];
   #pragma unroll
@@ -528,7 +548,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
   #pragma unroll
   for (int i = 0; i < 32; ++i) {
     v_quotient[i] = (v_acc_2_f[i] * v_inv_l[((i / 32) * 2 + (i / 2) % 2)]);
-    v_68[i] = (v_quotient[i] * (p_V_scale != nullptr && (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H && (unsigned)((((i / 4) % 8) * 8 + 2 * qf_t + i % 2)) < (unsigned)QF_D ? p_V_scale[(((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * QF_D + ((((i / 4) % 8) * 8 + 2 * qf_t + i % 2)))] : (float)0));
+    v_68[i] = (v_quotient[i] * reinterpret_cast<const float*>(qf_smem + 5120)[(((i / 4) % 8) * 8 + 2 * qf_t + i % 2)]);
   }
   #pragma unroll
   for (int qf_i2 = 0; qf_i2 < 32; qf_i2 += 2) {

@@ -70,7 +70,7 @@ public final class CudaEmitter {
     private record Param(Kernel.Param param) implements CVal {}
 
     /** A vector of a loop step staged in shared memory with the step's tiles: {@code ptr} is a typed pointer to element 0. */
-    private record StagedVector(String ptr) implements CVal {}
+    private record StagedVector(String ptr, boolean buffered) implements CVal {}
 
     private enum Axis { ROW, COL, ZERO }
 
@@ -100,7 +100,14 @@ public final class CudaEmitter {
             // the epilogue) would hold its registers through the whole loop, at the cost of occupancy.
             if (ls.size() == 1 && !ls.contains(null) && dry.readInLoop.contains(v)) keep.put(v, ls.iterator().next());
         });
+        // A vector loaded before a pipelined loop and read only after it (V's scales in the epilogue) is
+        // copied into shared memory with the first tile, so the epilogue does not wait on global memory.
+        Set<Value> stageOuter = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        stageOuter.addAll(dry.readAfterStagedLoop);
+        stageOuter.removeAll(dry.readElsewhere);
+        stageOuter.removeAll(keep.keySet());
         Emission real = new Emission(k, fixed, sourceFile, keep, halfOutputs);
+        real.stageOuter = stageOuter;
         return real.run();
     }
 
@@ -126,6 +133,14 @@ public final class CudaEmitter {
         private boolean stagedReadSinceSync;
         /** The demanded vectors read inside a loop. */
         private final Set<Value> readInLoop = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        /** Vectors read only after a loop that waits for copies (whose head's wait covers earlier ones), or read elsewhere too. */
+        private final Set<Value> readAfterStagedLoop = java.util.Collections.newSetFromMap(new IdentityHashMap<>()),
+                readElsewhere = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        private boolean afterStagedLoop;
+        /** A vector read after the next loop was staged before it: the loop must wait for it even when it runs no step. */
+        private boolean outerVectorStaged;
+        /** Vectors to copy into shared memory where they are loaded, outside any loop (from the dry run). */
+        private Set<Value> stageOuter = Set.of();
         private final int bm, warps, stages, mt, threads;
         private final Map<Value, CVal> vals = new IdentityHashMap<>();
         private final Set<Value> feedsDot = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
@@ -358,6 +373,10 @@ public final class CudaEmitter {
                 stage(l);
                 return;
             }
+            if (loop == null && stageOuter.contains(r) && r.type().elem().bits == 32 && rowsOf(l) != null) {
+                stageOuterVector(l);
+                return;
+            }
             if (loop != null && r.type().rank() == 1 && r.type().elem().bits == 32 && rowsOf(l) != null) {
                 // Copied with the step's tiles, a stage ahead, instead of read from global memory per thread
                 // where it is used (the K-block multipliers: their latency stalled the scores' first use).
@@ -420,7 +439,23 @@ public final class CudaEmitter {
             loop.stage().add(new Model.StageTile("stage " + r + " = " + l.tensor() + "[...] in shared memory: " + n + " x " + r.type().elem().text,
                     1, 4, "qf_smem + " + smemAt + " + qf_sbuf * " + bytes, 4, rs.tensor(), rs.base(), rs.stride(), rs.start(), rs.limit(), rs.uniformOk(),
                     Model.Spread.of("qf_c", n, threads)));
-            vals.put(r, new StagedVector("reinterpret_cast<const " + CExpr.ctype(r.type().elem()) + "*>(qf_smem + " + smemAt + " + qf_buf_" + loop.var() + " * " + bytes + ")"));
+            vals.put(r, new StagedVector("reinterpret_cast<const " + CExpr.ctype(r.type().elem()) + "*>(qf_smem + " + smemAt + " + qf_buf_" + loop.var() + " * " + bytes + ")", true));
+        }
+
+        /** A vector read only after a pipelined loop: copied once, in the commit group the loop head's first wait covers. */
+        private void stageOuterVector(Op.Load l) {
+            Value r = l.result();
+            int n = size(r.type().shape().getFirst());
+            int smemAt = smemBytes;
+            smemBytes += n * 4;
+            Rows rs = rowsOf(l);
+            emit(l, new Model.StageTile("stage " + r + " = " + l.tensor() + "[...] in shared memory: " + n + " x " + r.type().elem().text + ", read after the loop",
+                    1, 4, "qf_smem + " + smemAt, 4, rs.tensor(), rs.base(), rs.stride(), rs.start(), rs.limit(), rs.uniformOk(),
+                    Model.Spread.of("qf_c", n, threads)));
+            out.add(new Model.Commit());
+            outerStagePending = true;
+            outerVectorStaged = true;
+            vals.put(r, new StagedVector("reinterpret_cast<const " + CExpr.ctype(r.type().elem()) + "*>(qf_smem + " + smemAt + ")", false));
         }
 
         /**
@@ -439,7 +474,10 @@ public final class CudaEmitter {
                     rowAxis = d;
                 }
             }
-            String start = rowAxis < 0 ? null : affineStart(l.indices().get(rowAxis));
+            // A vector over a whole last axis ([..., :]) is that axis's rows from 0.
+            boolean whole = rowAxis < 0 && l.result().type().rank() == 1 && l.indices().getLast() == null;
+            if (whole) rowAxis = l.indices().size() - 1;
+            String start = whole ? "0" : rowAxis < 0 ? null : affineStart(l.indices().get(rowAxis));
             if (start == null) return null;
             List<Dim> dims = l.tensor().type().shape();
             String rowBase = "0LL";
@@ -706,6 +744,7 @@ public final class CudaEmitter {
             List<Stmt> stage = loop.stage();
             out = outer;
             loop = outerLoop;
+            if (!stage.isEmpty() && loop == null) afterStagedLoop = true;
             List<Stmt> head = new ArrayList<>();
             String lo = "qf_lo_" + var, hi = "qf_hi_" + var;
             if (!stage.isEmpty()) {
@@ -729,6 +768,11 @@ public final class CudaEmitter {
             out.add(new Model.ForLoop("for " + body.args().getFirst() + " in [" + f.lo() + ", " + f.hi() + ")"
                     + (stage.isEmpty() ? "" : ", " + stages + "-stage cp.async pipeline"),
                     var, uniform(f.lo()), uniform(f.hi()), before, head, bodyStmts, yield));
+            if (!stage.isEmpty() && outerVectorStaged) {
+                // The head's wait covered the vectors staged before the loop, unless no step ran.
+                out.add(new Model.Block("if (" + uniform(f.hi()) + " <= " + uniform(f.lo()) + ")", List.of(new Model.StageWait(0, true))));
+                outerVectorStaged = false;
+            }
             lastLine = -1;
         }
 
@@ -795,7 +839,7 @@ public final class CudaEmitter {
                 case Lazy(Op op) -> lazy(op, axes, ctx);
                 case Staged s -> throw new Unsupported(v + " lives in shared memory and can only feed a dot");
                 case StagedVector s -> {
-                    stagedReadSinceSync = true;
+                    if (s.buffered()) stagedReadSinceSync = true;
                     yield s.ptr() + "[" + pos(axes.getFirst(), ctx) + "]";
                 }
                 case Param p -> throw new Unsupported(v + " is a whole tensor here");
@@ -832,6 +876,7 @@ public final class CudaEmitter {
                                 : ax == Axis.COL && ctx.colReg() != null ? new Layout.Cols(ctx.nt()) : null;
                         demands.computeIfAbsent(l.result(), x -> new LinkedHashSet<>()).add(want);
                         if (loop != null) readInLoop.add(l.result());
+                        (loop == null && afterStagedLoop ? readAfterStagedLoop : readElsewhere).add(l.result());
                     }
                     yield guarded(l, access(l, axes, ctx));
                 }

@@ -115,7 +115,9 @@ class CudaEmitterTest {
         assertTrue(int8.contains("(u8)qf_clamp0((int)(v_p_q[i]), 255)"), "P saturated to u8 by one clamp instruction");
         assertFalse(int8.contains("v_80["), "the clamp's inner max is not computed on its own");
         assertTrue(int8.contains("qf_cp_async4(") && !int8.contains("p_align_m_arg[("), "the K-block multipliers are staged with their K tile, not read from global memory where used");
-        assertEquals(2, int8.split("__syncthreads\\(\\)", -1).length - 1, "the loop head (which also waits for Q) and the V transpose: no barrier ends the iteration");
+        assertEquals(3, int8.split("__syncthreads\\(\\)", -1).length - 1,
+                "the loop head (which also waits for Q and V's scales), the V transpose, and one for V's scales when no key block ran: no barrier ends the iteration");
+        assertTrue(int8.contains("// stage %v.scale = %V.scale[...] in shared memory: 64 x f32, read after the loop"), "V's scales are copied with Q, not read from global memory in the epilogue");
         assertFalse(int8.contains("float v_v_scale["), "V's scales are read in the epilogue, not held through the loop");
         assertTrue(int8.contains("*reinterpret_cast<float2*>(&p_O["), "O stored two columns at a time");
         String half = CudaEmitter.emit(kernel("flash_attention.tile", "int8", Map.of(), Map.of()), Map.of("D", 64), "flash_attention.tile", Set.of("O")).source();
