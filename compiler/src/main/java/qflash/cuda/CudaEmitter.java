@@ -92,7 +92,7 @@ public final class CudaEmitter {
             Kernel.Param p = k.param(o);
             if (p == null || !p.out() || p.value().type().elem().isInt) throw new Unsupported("f16 output " + o + ": not a float output tensor of @" + k.name());
         }
-        Emission dry = new Emission(k, fixed, sourceFile, null, halfOutputs);
+        Emission dry = new Emission(k, fixed, sourceFile, null, Set.of(), halfOutputs);
         dry.run();
         Map<Value, Layout> keep = new IdentityHashMap<>();
         dry.demands.forEach((v, ls) -> {
@@ -106,8 +106,7 @@ public final class CudaEmitter {
         stageOuter.addAll(dry.readAfterStagedLoop);
         stageOuter.removeAll(dry.readElsewhere);
         stageOuter.removeAll(keep.keySet());
-        Emission real = new Emission(k, fixed, sourceFile, keep, halfOutputs);
-        real.stageOuter = stageOuter;
+        Emission real = new Emission(k, fixed, sourceFile, keep, stageOuter, halfOutputs);
         return real.run();
     }
 
@@ -140,7 +139,7 @@ public final class CudaEmitter {
         /** A vector read after the next loop was staged before it: the loop must wait for it even when it runs no step. */
         private boolean outerVectorStaged;
         /** Vectors to copy into shared memory where they are loaded, outside any loop (from the dry run). */
-        private Set<Value> stageOuter = Set.of();
+        private final Set<Value> stageOuter;
         private final int bm, warps, stages, mt, threads;
         private final Map<Value, CVal> vals = new IdentityHashMap<>();
         private final Set<Value> feedsDot = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
@@ -161,8 +160,9 @@ public final class CudaEmitter {
 
         private final Set<String> halfOutputs;
 
-        Emission(Kernel k, Map<String, Integer> fixed, String file, Map<Value, Layout> keep, Set<String> halfOutputs) {
+        Emission(Kernel k, Map<String, Integer> fixed, String file, Map<Value, Layout> keep, Set<Value> stageOuter, Set<String> halfOutputs) {
             this.halfOutputs = halfOutputs;
+            this.stageOuter = stageOuter;
             this.k = k;
             this.fixed = fixed;
             this.file = file;
@@ -374,7 +374,7 @@ public final class CudaEmitter {
                 return;
             }
             if (loop == null && stageOuter.contains(r) && r.type().elem().bits == 32 && rowsOf(l) != null) {
-                stageOuterVector(l);
+                stageVector(l);
                 return;
             }
             if (loop != null && r.type().rank() == 1 && r.type().elem().bits == 32 && rowsOf(l) != null) {
@@ -429,33 +429,30 @@ public final class CudaEmitter {
             }
         }
 
-        /** A vector of 4-byte elements read in a loop step: copied into shared memory stages-deep with the step's tiles. */
+        /**
+         * A vector of 4-byte elements copied into shared memory by 4-byte cp.async: in a loop, stages-deep with
+         * the step's tiles; outside, once, in the commit group the next loop head's first wait covers (a vector
+         * read only after that loop).
+         */
         private void stageVector(Op.Load l) {
             Value r = l.result();
+            boolean inLoop = loop != null;
             int n = size(r.type().shape().getFirst()), bytes = n * 4;
             int smemAt = smemBytes;
-            smemBytes += bytes * stages;
+            smemBytes += bytes * (inLoop ? stages : 1);
             Rows rs = rowsOf(l);
-            loop.stage().add(new Model.StageTile("stage " + r + " = " + l.tensor() + "[...] in shared memory: " + n + " x " + r.type().elem().text,
-                    1, 4, "qf_smem + " + smemAt + " + qf_sbuf * " + bytes, 4, rs.tensor(), rs.base(), rs.stride(), rs.start(), rs.limit(), rs.uniformOk(),
-                    Model.Spread.of("qf_c", n, threads)));
-            vals.put(r, new StagedVector("reinterpret_cast<const " + CExpr.ctype(r.type().elem()) + "*>(qf_smem + " + smemAt + " + qf_buf_" + loop.var() + " * " + bytes + ")", true));
-        }
-
-        /** A vector read only after a pipelined loop: copied once, in the commit group the loop head's first wait covers. */
-        private void stageOuterVector(Op.Load l) {
-            Value r = l.result();
-            int n = size(r.type().shape().getFirst());
-            int smemAt = smemBytes;
-            smemBytes += n * 4;
-            Rows rs = rowsOf(l);
-            emit(l, new Model.StageTile("stage " + r + " = " + l.tensor() + "[...] in shared memory: " + n + " x " + r.type().elem().text + ", read after the loop",
-                    1, 4, "qf_smem + " + smemAt, 4, rs.tensor(), rs.base(), rs.stride(), rs.start(), rs.limit(), rs.uniformOk(),
-                    Model.Spread.of("qf_c", n, threads)));
-            out.add(new Model.Commit());
-            outerStagePending = true;
-            outerVectorStaged = true;
-            vals.put(r, new StagedVector("reinterpret_cast<const " + CExpr.ctype(r.type().elem()) + "*>(qf_smem + " + smemAt + ")", false));
+            Model.StageTile st = new Model.StageTile("stage " + r + " = " + l.tensor() + "[...] in shared memory: " + n + " x " + r.type().elem().text + (inLoop ? "" : ", read after the loop"),
+                    1, 4, "qf_smem + " + smemAt + (inLoop ? " + qf_sbuf * " + bytes : ""), 4, rs.tensor(), rs.base(), rs.stride(), rs.start(), rs.limit(), rs.uniformOk(),
+                    Model.Spread.of("qf_c", n, threads));
+            vals.put(r, new StagedVector("reinterpret_cast<const " + CExpr.ctype(r.type().elem()) + "*>(qf_smem + " + smemAt + (inLoop ? " + qf_buf_" + loop.var() + " * " + bytes : "") + ")", inLoop));
+            if (inLoop) {
+                loop.stage().add(st);
+            } else {
+                emit(l, st);
+                out.add(new Model.Commit());
+                outerStagePending = true;
+                outerVectorStaged = true;
+            }
         }
 
         /**
