@@ -63,8 +63,10 @@ public final class CudaEmitter {
 
     private record Reg(String name, Layout layout) implements CVal {}
 
-    /** A tile in shared memory: {@code ptr} is a typed pointer to row 0; rows are {@code stride} elements apart. */
-    /** A tile in shared memory; {@code buffered}: one of a loop's stages-deep buffers, refilled every iteration. */
+    /**
+     * A tile in shared memory: {@code ptr} is a typed pointer to row 0; rows are {@code stride} elements apart;
+     * {@code buffered}: one of a loop's stages-deep buffers, refilled every iteration.
+     */
     private record Staged(String ptr, int stride, boolean buffered) implements CVal {}
 
     private record Param(Kernel.Param param) implements CVal {}
@@ -215,7 +217,7 @@ public final class CudaEmitter {
             Map<Value, Integer> useCount = new IdentityHashMap<>();
             Kernel.forEachOp(k.body(), op -> op.operands().forEach(v -> useCount.merge(v, 1, Integer::sum)));
             Kernel.forEachOp(k.body(), op -> {
-                Clamp0 c = clamp0(op);
+                Clamp c = clamp0(op);
                 if (c == null) return;
                 for (Value v : op.operands()) {
                     if (!(defs.get(v) instanceof Op.Const) && useCount.getOrDefault(v, 0) == 1) inClampOnly.add(v);
@@ -307,8 +309,8 @@ public final class CudaEmitter {
             if (r.tile().isScalar()) {
                 List<String> a = new ArrayList<>();
                 for (Value v : op.operands()) a.add(uniform(v));
-                Clamp0 c = clamp0(op);
-                vals.put(r, new Uniform(c != null ? CExpr.clamp0(uniform(c.x()), c.hi()) : CExpr.op(op, a, narrowOperands(op))));
+                Clamp c = clamp0(op);
+                vals.put(r, new Uniform(c != null ? CExpr.clamp0(uniform(c.x()), (long) c.hi()) : CExpr.op(op, a, narrowOperands(op))));
                 return;
             }
             Layout layout = null;
@@ -418,15 +420,22 @@ public final class CudaEmitter {
                     Model.Spread.of("qf_c", rows * (cols * es / 16), threads));
             String ptr = "reinterpret_cast<const " + CExpr.ctype(e) + "*>(qf_smem + " + smemAt + (inLoop ? " + qf_buf_" + loop.var() + " * " + tileBytes : "") + ")";
             vals.put(r, new Staged(ptr, stride, inLoop));
-            if (inLoop) {
+            issueCopy(l, st);
+        }
+
+        /**
+         * A copy into shared memory: in a loop, one of the step's prefetches; outside, issued here in a
+         * commit group of its own, with no wait: the next loop's first wait (all groups but the newest
+         * stages - 1) covers it too, so Q's load overlaps the first K/V tiles' instead of preceding them.
+         */
+        private void issueCopy(Op.Load l, Model.StageTile st) {
+            if (loop != null) {
                 loop.stage().add(st);
-            } else {
-                // No wait here: the next loop's first wait (all groups but the newest stages - 1) covers
-                // this one too, so Q's load overlaps the first K/V tiles' instead of preceding them.
-                emit(l, st);
-                out.add(new Model.Commit());
-                outerStagePending = true;
+                return;
             }
+            emit(l, st);
+            out.add(new Model.Commit());
+            outerStagePending = true;
         }
 
         /**
@@ -445,14 +454,8 @@ public final class CudaEmitter {
                     1, 4, "qf_smem + " + smemAt + (inLoop ? " + qf_sbuf * " + bytes : ""), 4, rs.tensor(), rs.base(), rs.stride(), rs.start(), rs.limit(), rs.uniformOk(),
                     Model.Spread.of("qf_c", n, threads));
             vals.put(r, new StagedVector("reinterpret_cast<const " + CExpr.ctype(r.type().elem()) + "*>(qf_smem + " + smemAt + (inLoop ? " + qf_buf_" + loop.var() + " * " + bytes : "") + ")", inLoop));
-            if (inLoop) {
-                loop.stage().add(st);
-            } else {
-                emit(l, st);
-                out.add(new Model.Commit());
-                outerStagePending = true;
-                outerVectorStaged = true;
-            }
+            issueCopy(l, st);
+            if (!inLoop) outerVectorStaged = true;
         }
 
         /**
@@ -884,30 +887,36 @@ public final class CudaEmitter {
 
         /** The C of one element of an elementwise op; a clamp into [0, hi] written as two ops becomes one. */
         private String element(Op op, List<Axis> axes, Ctx ctx) {
-            Clamp0 c = clamp0(op);
-            if (c != null) return CExpr.clamp0(c.x().tile().isScalar() ? uniform(c.x()) : expr(c.x(), axes, ctx), c.hi());
+            Clamp c = clamp0(op);
+            if (c != null) return CExpr.clamp0(c.x().tile().isScalar() ? uniform(c.x()) : expr(c.x(), axes, ctx), (long) c.hi());
             return CExpr.op(op, operandsAt(op, axes, ctx), narrowOperands(op));
         }
 
-        /** An i32 value clamped into [0, hi] by two ops, hi a constant >= 0: min(max(x, 0), hi) or max(min(x, hi), 0). */
-        private record Clamp0(Value x, long hi) {}
+        /** {@code x} clamped into [lo, hi] by two ops with constant bounds: min(max(x, lo), hi) or max(min(x, hi), lo). */
+        private record Clamp(Value x, double lo, double hi) {}
 
-        private Clamp0 clamp0(Op op) {
-            if (!(op instanceof Op.Binary outer) || outer.result().type().elem() != Elem.I32
-                    || (outer.kind() != Op.BinKind.MIN && outer.kind() != Op.BinKind.MAX)) return null;
+        /** {@code op} as such a clamp whose bounds {@code ok} accepts, or null. */
+        private Clamp clamp(Op op, java.util.function.BiPredicate<Double, Double> ok) {
+            if (!(op instanceof Op.Binary outer) || (outer.kind() != Op.BinKind.MIN && outer.kind() != Op.BinKind.MAX)) return null;
             Op.BinKind innerKind = outer.kind() == Op.BinKind.MIN ? Op.BinKind.MAX : Op.BinKind.MIN;
             for (int side = 0; side < 2; side++) {
                 Value c = side == 0 ? outer.b() : outer.a(), x = side == 0 ? outer.a() : outer.b();
-                if (!(defs.get(x) instanceof Op.Binary inner) || inner.kind() != innerKind || inner.result().type().elem() != Elem.I32) continue;
+                if (!(defs.get(x) instanceof Op.Binary inner) || inner.kind() != innerKind) continue;
                 for (int innerSide = 0; innerSide < 2; innerSide++) {
                     Value ic = innerSide == 0 ? inner.b() : inner.a(), y = innerSide == 0 ? inner.a() : inner.b();
                     Double outerC = constant(c), innerC = constant(ic);
                     if (outerC == null || innerC == null) continue;
                     double lo = outer.kind() == Op.BinKind.MIN ? innerC : outerC, hi = outer.kind() == Op.BinKind.MIN ? outerC : innerC;
-                    if (lo == 0 && hi >= 0 && hi <= Integer.MAX_VALUE && hi == Math.rint(hi)) return new Clamp0(y, (long) hi);
+                    if (ok.test(lo, hi)) return new Clamp(y, lo, hi);
                 }
             }
             return null;
+        }
+
+        /** An i32 clamp into [0, hi], hi an int constant >= 0: one instruction ({@link CExpr#clamp0}). */
+        private Clamp clamp0(Op op) {
+            if (!(op instanceof Op.Binary b) || b.result().type().elem() != Elem.I32) return null;
+            return clamp(op, (lo, hi) -> lo == 0 && hi >= 0 && hi <= Integer.MAX_VALUE && hi == Math.rint(hi));
         }
 
         /**
@@ -920,21 +929,10 @@ public final class CudaEmitter {
             return op.operands().stream().allMatch(this::narrow);
         }
 
-        /** A count defined as min(max(c, lo), hi) or max(min(c, hi), lo) with constants 0 <= lo, hi <= 31. */
+        /** A count defined as a clamp into [lo, hi] with constants 0 <= lo, hi <= 31. */
         private boolean countInWord(Value v) {
             if (defs.get(v) instanceof Op.Broadcast b) return countInWord(b.a());
-            if (!(defs.get(v) instanceof Op.Binary outer) || (outer.kind() != Op.BinKind.MIN && outer.kind() != Op.BinKind.MAX)) return false;
-            Op.BinKind innerKind = outer.kind() == Op.BinKind.MIN ? Op.BinKind.MAX : Op.BinKind.MIN;
-            for (int side = 0; side < 2; side++) {
-                Value c = side == 0 ? outer.b() : outer.a(), x = side == 0 ? outer.a() : outer.b();
-                if (!(defs.get(x) instanceof Op.Binary inner) || inner.kind() != innerKind) continue;
-                Double outerC = constant(c), innerC = constant(inner.b());
-                if (innerC == null) innerC = constant(inner.a());
-                if (outerC == null || innerC == null) continue;
-                double lo = outer.kind() == Op.BinKind.MIN ? innerC : outerC, hi = outer.kind() == Op.BinKind.MIN ? outerC : innerC;
-                if (lo >= 0 && hi <= 31) return true;
-            }
-            return false;
+            return clamp(defs.get(v), (lo, hi) -> lo >= 0 && hi <= 31) != null;
         }
 
         private Double constant(Value v) {

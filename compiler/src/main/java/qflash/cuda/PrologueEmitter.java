@@ -480,7 +480,7 @@ public final class PrologueEmitter {
         List<Stmt> serial = new ArrayList<>();
         serial.add(new Model.ScalarDecl("int", "qf_base", w.base()));
         serial.add(new Model.Var("int", "qf_v", "0"));
-        serial.addAll(w.fold("float", read(x, w.at("j")), e -> "qf_v = max(qf_v, __float_as_int(fabsf(" + e + ")))"));
+        serial.addAll(w.fold("float", read(x, w.at("j")), e -> "qf_v = max(qf_v, " + absBits(e) + ")"));
         serial.add(new Model.Assign(amax.name() + "[k]", "__int_as_float(qf_v)"));
         usesSlab = true;   // qf_cols holds the partial maxima
         List<Stmt> perGroup = List.of(

@@ -17,7 +17,8 @@ import qflash.ir.Type.Tile;
  * re-aligning to the same fixed scale in one step, so the scale never compounds across blocks. The
  * product needs 64 bits (|X| up to 2^31, a up to rs, M up to 2^30/rs), so it runs in i64; the
  * range analysis checks the narrowing back. {@code a * M} itself is saturated to 32 bits (a no-op on
- * what the prologue computes, about 2^30 at most), so the product is one 32 x 32 -> 64 multiply. After the loop, X's float value is {@code convert(X) * f1 * f2 ...}.
+ * what the prologue computes, about 2^30 at most), so the product is one 32 x 32 -> 64 multiply.
+ * After the loop, X's float value is {@code convert(X) * f1 * f2 ...}.
  * Option {@code sum-init=1}: rank-1 sums (the row sum l) start at 1 instead of 0, as the published
  * QFlash kernel does; the default is 0.
  */
