@@ -3,8 +3,11 @@
 
 Times torch.nn.functional.scaled_dot_product_attention on f16 [Z, H, N, D] tensors with each backend
 (flash, cuDNN, mem-efficient) forced through torch.nn.attention.sdpa_kernel: kernel time is the median
-of --reps launches timed with CUDA events after --warmup; call time is the median host wall time of one
-call including torch.cuda.synchronize(). A backend that refuses a shape is reported as "unsupported".
+over --reps CUDA-graph replays (after --warmup) of the time of one call, each graph holding GRAPH_CALLS
+calls back to back timed with CUDA events (as qflash bench times its own kernels: timed one at a time, a
+short kernel is measured with the host's dispatch gap before it); call time is the median host wall time
+of one eager call including torch.cuda.synchronize(). A backend that refuses a shape is reported as
+"unsupported".
 
 usage: sdpa.py --shapes shapes.csv --out sdpa.csv   (shapes.csv: row,b,Z,H,N,D[,causal])
 """
@@ -22,28 +25,66 @@ BACKENDS = [("flash", SDPBackend.FLASH_ATTENTION), ("cudnn", SDPBackend.CUDNN_AT
             ("efficient", SDPBackend.EFFICIENT_ATTENTION)]
 
 
+GRAPH_CALLS = 20   # qflash's CudaBackend.GRAPH_LAUNCHES
+
+
+def time_eager(call, warmup, reps):
+    for _ in range(warmup):
+        call()
+    torch.cuda.synchronize()
+    start = [torch.cuda.Event(enable_timing=True) for _ in range(reps)]
+    stop = [torch.cuda.Event(enable_timing=True) for _ in range(reps)]
+    for i in range(reps):
+        start[i].record()
+        call()
+        stop[i].record()
+    torch.cuda.synchronize()
+    return statistics.median(s.elapsed_time(e) for s, e in zip(start, stop)), wall_ms(call, reps)
+
+
+def wall_ms(call, reps):
+    walls = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        call()
+        torch.cuda.synchronize()
+        walls.append((time.perf_counter() - t0) * 1e3)
+    return statistics.median(walls)
+
+
 def time_backend(backend, q, k, v, causal, warmup, reps):
     with sdpa_kernel(backend):
         def call():
             return F.scaled_dot_product_attention(q, k, v, is_causal=causal)
+        side = torch.cuda.Stream()
+        side.wait_stream(torch.cuda.current_stream())
+        with torch.cuda.stream(side):
+            for _ in range(3):
+                call()   # a backend that refuses the shape raises here, before capture
+        torch.cuda.current_stream().wait_stream(side)
+        graph = torch.cuda.CUDAGraph()
+        try:
+            with torch.cuda.graph(graph):
+                for _ in range(GRAPH_CALLS):
+                    call()
+        except RuntimeError as e:
+            # Not capturable: say so, and time eager calls (which count the dispatch gap, flattering qflash).
+            print(f"sdpa.py: {backend} could not be captured in a CUDA graph ({e}); timing eager calls", file=sys.stderr)
+            torch.cuda.synchronize()
+            return time_eager(call, warmup, reps)
         for _ in range(warmup):
-            call()
+            graph.replay()
         torch.cuda.synchronize()
         start = [torch.cuda.Event(enable_timing=True) for _ in range(reps)]
         stop = [torch.cuda.Event(enable_timing=True) for _ in range(reps)]
         for i in range(reps):
             start[i].record()
-            call()
+            graph.replay()
             stop[i].record()
         torch.cuda.synchronize()
-        kernel = statistics.median(s.elapsed_time(e) for s, e in zip(start, stop))
-        walls = []
-        for _ in range(reps):
-            t0 = time.perf_counter()
-            call()
-            torch.cuda.synchronize()
-            walls.append((time.perf_counter() - t0) * 1e3)
-        return kernel, statistics.median(walls)
+        kernel = statistics.median(s.elapsed_time(e) / GRAPH_CALLS for s, e in zip(start, stop))
+        del graph
+        return kernel, wall_ms(call, reps)
 
 
 def main():

@@ -30,7 +30,8 @@ import qflash.ir.Kernel;
 
 /**
  * {@code qflash bench}: our kernels against PyTorch SDPA, same shapes, same run, same GPU. Per workload
- * row and batch: the body kernel's time (CUDA events, median after warm-up; inputs already quantized by
+ * row and batch: the body kernel's time (median over CUDA graphs of back-to-back launches timed with CUDA
+ * events, so that a short kernel does not count the host's launch gap; inputs already quantized by
  * the prologue, as the paper measures), the time of one whole call from f16 device tensors to an f16
  * output (the prologue kernel included, one graph launch, host wall clock), and PyTorch's flash / cuDNN / mem-efficient backends timed by
  * bench/sdpa.py in the same run; ratios are ours over the best PyTorch backend. Also the cold NVRTC

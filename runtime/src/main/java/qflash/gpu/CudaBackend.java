@@ -225,7 +225,7 @@ public final class CudaBackend implements AutoCloseable {
         public double medianPrologueMillis(int warmup, int reps) {
             if (c.prologueFns().isEmpty()) return Double.NaN;
             run();
-            return medianEventMillis(warmup, reps, () -> launchPrologue(null));
+            return medianEventMillis(warmup, reps, this::launchPrologue);
         }
 
         /**
@@ -274,29 +274,53 @@ public final class CudaBackend implements AutoCloseable {
         }
     }
 
-    /** Median of {@code reps} launches of the body alone on the default stream, each timed with CUDA events. */
+    /** Median time of one launch of the body alone (see {@link #medianEventMillis}). */
     private static double medianBodyMillis(Compiled c, int[] grid, Pointer params, int warmup, int reps) {
         return medianEventMillis(warmup, reps,
-                () -> cuLaunchKernel(c.function(), grid[0], grid[1], grid[2], c.code().threads(), 1, 1, c.code().smemBytes(), null, params, null));
+                s -> cuLaunchKernel(c.function(), grid[0], grid[1], grid[2], c.code().threads(), 1, 1, c.code().smemBytes(), s, params, null));
     }
 
-    /** Median of {@code reps} runs of {@code launch} on the default stream, each timed with CUDA events, after {@code warmup}. */
-    private static double medianEventMillis(int warmup, int reps, Runnable launch) {
+    /**
+     * Launches per timed CUDA graph. Timed one at a time, a launch shorter than the host's launch overhead
+     * is measured with the gap before it (the GPU waits for the host): at small batches that gap, not the
+     * kernel, was most of the time. Launched back to back from a graph, the launches queue on the GPU.
+     */
+    static final int GRAPH_LAUNCHES = 20;
+
+    /**
+     * Median over {@code reps} timed CUDA graphs (after {@code warmup} untimed ones) of the time of one
+     * {@code launch}: each graph holds {@link #GRAPH_LAUNCHES} launches back to back, timed with CUDA events.
+     */
+    private static double medianEventMillis(int warmup, int reps, java.util.function.Consumer<CUstream> launch) {
+        CUstream s = new CUstream();
+        cuStreamCreate(s, CUstream_flags.CU_STREAM_NON_BLOCKING);
+        cuStreamBeginCapture(s, CUstreamCaptureMode.CU_STREAM_CAPTURE_MODE_THREAD_LOCAL);
+        for (int i = 0; i < GRAPH_LAUNCHES; i++) launch.accept(s);
+        CUgraph g = new CUgraph();
+        cuStreamEndCapture(s, g);
+        CUgraphExec e = new CUgraphExec();
+        cuGraphInstantiate(e, g, 0);
         CUevent start = new CUevent(), stop = new CUevent();
         cuEventCreate(start, 0);
         cuEventCreate(stop, 0);
         double[] t = new double[reps];
         float[] ms = {0};
-        for (int i = 0; i < warmup + reps; i++) {
-            cuEventRecord(start, null);
-            launch.run();
-            cuEventRecord(stop, null);
-            cuEventSynchronize(stop);
-            cuEventElapsedTime(ms, start, stop);
-            if (i >= warmup) t[i - warmup] = ms[0];
+        try {
+            for (int i = 0; i < warmup + reps; i++) {
+                cuEventRecord(start, s);
+                cuGraphLaunch(e, s);
+                cuEventRecord(stop, s);
+                cuEventSynchronize(stop);
+                cuEventElapsedTime(ms, start, stop);
+                if (i >= warmup) t[i - warmup] = ms[0] / GRAPH_LAUNCHES;
+            }
+        } finally {
+            cuEventDestroy(start);
+            cuEventDestroy(stop);
+            cuGraphExecDestroy(e);
+            cuGraphDestroy(g);
+            cuStreamDestroy(s);
         }
-        cuEventDestroy(start);
-        cuEventDestroy(stop);
         java.util.Arrays.sort(t);
         return t[reps / 2];
     }
