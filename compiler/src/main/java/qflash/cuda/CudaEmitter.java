@@ -155,8 +155,6 @@ public final class CudaEmitter {
         private int smemBytes;
         private boolean zeroSmem;
         private int lastLine = -1;
-        /** Where each store's rows start and end (start + arange(BLOCK_M) below limit); null once a store has another form. */
-        private List<String> storedRows = new ArrayList<>();
         /** The innermost loop being emitted, where staged loads collect their prefetch statements. */
         private LoopFrame loop;
 
@@ -233,19 +231,6 @@ public final class CudaEmitter {
             emitBlock(body);
             close();
             awaitOuterStage();   // no copy may be in flight when the block exits
-            if (storedRows != null && !storedRows.isEmpty() && LiveWarps.safe(out)) {
-                // A warp with no row below the bound stores nothing: it skips its own work (LiveWarps).
-                List<Stmt> wrapped = new ArrayList<>();
-                String first = "qf_wrow", last = "qf_wrow + " + (16 * mt - 1);
-                List<String> any = new ArrayList<>();
-                for (int j = 0; j < storedRows.size(); j += 2) {
-                    String s = storedRows.get(j), lim = storedRows.get(j + 1);
-                    any.add("((" + s + ") + " + first + " < " + lim + " && (" + s + ") + " + last + " >= 0)");
-                }
-                wrapped.add(new Model.ScalarDecl("bool", LiveWarps.LIVE, String.join(" || ", any)));
-                wrapped.addAll(LiveWarps.wrap(out));
-                out = wrapped;
-            }
 
             List<String> params = new ArrayList<>();
             List<Arg> argList = new ArrayList<>(args.values());
@@ -678,7 +663,6 @@ public final class CudaEmitter {
                 case Reg r -> r.layout();
                 default -> layoutOf(v.type());
             };
-            noteStoredRows(s, layout);
             Ctx ctx = Ctx.of(layout);
             Parts p = access(s.tensor(), s.indices(), axesOf(layout), ctx);
             String tensor = tensorArg(s.tensor());
@@ -699,34 +683,6 @@ public final class CudaEmitter {
             }
             emit(s, new Model.ElementLoop(layout.count(), List.of(
                     new Model.GuardedStore(p.cond(), tensor + "[" + p.offset() + "]", value))));
-        }
-
-        /**
-         * Records the rows a store writes when they are {@code s + arange(BLOCK_M)} along one axis of a
-         * row-resident tile (a warp's rows are then s + qf_wrow onwards), else gives up on live warps.
-         */
-        private void noteStoredRows(Op.Store s, Layout layout) {
-            if (storedRows == null) return;
-            boolean rowResident = layout instanceof Layout.Frag || layout instanceof Layout.Rows;
-            int axis = -1;
-            boolean sliceBefore = false;   // a ':' ahead of the row index would make it the tile's second axis
-            for (int d = 0; d < s.indices().size(); d++) {
-                Value ix = s.indices().get(d);
-                if (ix == null && axis < 0) sliceBefore = true;
-                if (ix != null && !ix.tile().isScalar()) {
-                    if (axis >= 0) { storedRows = null; return; }
-                    axis = d;
-                }
-            }
-            if (sliceBefore) { storedRows = null; return; }
-            Value ix = axis < 0 ? null : s.indices().get(axis);
-            String start = ix == null ? null : affineStart(ix);
-            if (!rowResident || start == null || ix.type().rank() != 1 || size(ix.type().shape().getFirst()) != bm) {
-                storedRows = null;
-                return;
-            }
-            storedRows.add(start);
-            storedRows.add(dimExpr(s.tensor().type().shape().get(axis)));
         }
 
         /**

@@ -133,38 +133,6 @@ class CudaEmitterTest {
     }
 
     @Test
-    void aWarpWithNoRowBelowNSkipsItsOwnWorkButNotTheBlocksCopiesAndBarriers() {
-        String int8 = cuda("flash_attention.tile", "int8", Map.of(), Map.of(), 64);
-        assertTrue(int8.contains("const bool qf_live = ((qf_mul_int((int)blockIdx.x, 64)) + qf_wrow < n_N"), "live when the warp's first row is below N");
-        // Everything inside an `if (qf_live)` scope is the warp's own: no copy, wait, barrier or transpose.
-        int at = 0, blocks = 0;
-        while ((at = int8.indexOf("if (qf_live) {", at)) >= 0) {
-            int depth = 0, end = at;
-            for (int i = int8.indexOf('{', at); i < int8.length(); i++) {
-                if (int8.charAt(i) == '{') depth++;
-                else if (int8.charAt(i) == '}' && --depth == 0) { end = i; break; }
-            }
-            String scope = int8.substring(at, end);
-            for (String coop : List.of("__syncthreads", "qf_cp_async", "transpose", "qf_cp_async_wait")) {
-                assertFalse(scope.contains(coop), "a dead warp still does its share: " + coop + " inside a live-only scope");
-            }
-            blocks++;
-            at = end;
-        }
-        assertTrue(blocks >= 4, "row constants, loop inits, the two halves of the step and the epilogue: " + blocks + " scopes");
-        assertTrue(int8.contains("qf_mma_s8s8(&") && int8.indexOf("if (qf_live)") < int8.indexOf("qf_mma_s8s8(&"), "the products are skipped");
-        // The pure model rewrite: arrays stay outside, a run of private work is wrapped, a barrier splits runs.
-        List<Model.Stmt> wrapped = LiveWarps.wrap(List.of(
-                new Model.ArrayDecl("int", "a", 2), new Model.ElementLoop(2, List.of(new Model.Assign("a[i]", "0"))),
-                new Model.Sync(), new Model.Line("#line 3 \"x\""), new Model.ArrayDecl("int", "b", 2),
-                new Model.ElementLoop(2, List.of(new Model.Assign("b[i]", "a[i]"))), new Model.Line("#line 4 \"x\"")));
-        assertEquals(List.of("ArrayDecl", "Block", "Sync", "Line", "ArrayDecl", "Block", "Line"),
-                wrapped.stream().map(x -> x.getClass().getSimpleName()).toList(), "a #line between runs, or after the last, stays outside");
-        assertEquals("if (qf_live)", ((Model.Block) wrapped.get(5)).head());
-        assertFalse(LiveWarps.safe(List.of(new Model.ExprStmt("atomicAdd(p, 1)"))), "an effect other than a guarded store forbids the wrap");
-    }
-
-    @Test
     void registersAreBudgetedForAsManyBlocksPerSmAsTheTilesAllowUnlessTheScheduleSays() {
         for (var e : Map.of(16, 6, 32, 5, 64, 4, 96, 3, 128, 3).entrySet()) {
             assertTrue(cuda("flash_attention.tile", "int8", Map.of(), Map.of(), e.getKey()).contains("__launch_bounds__(128, " + e.getValue() + ") qf_"),
