@@ -44,6 +44,9 @@ __device__ __forceinline__ i64 qf_f2ll_rne(double v) { return __double2ll_rn(v);
 __device__ __forceinline__ i64 qf_f2ll_trunc(double v) { return __double2ll_rz(v); }
 __device__ __forceinline__ i64 qf_f2ll_floor(double v) { return __double2ll_rd(v); }
 __device__ __forceinline__ i64 qf_sat(i64 v, i64 lo, i64 hi) { return v < lo ? lo : v > hi ? hi : v; }
+// sat(rne(v)) into [lo, hi] within the i32 range: cvt.rni.s32 rounds, sends NaN to 0 and clamps to i32 as
+// the i64 form does to i64, so the result is the same, from one 32-bit convert instead of a 64-bit one.
+__device__ __forceinline__ int qf_sat_f2i_rne(float v, int lo, int hi) { return min(max(__float2int_rn(v), lo), hi); }
 // i64 to i32, saturating: it fits exactly when the high word is the low word's sign.
 __device__ __forceinline__ int qf_sat_i32(i64 v) {
   const int lo = (int)v, hi = (int)(v >> 32);

@@ -1,4 +1,4 @@
-// prologue of kernel @flash_attention: one launch, 9 parts in 3 phases
+// prologue of kernel @flash_attention: one launch, 8 parts in 3 phases
 // qflash device prelude: the IR's scalar semantics in CUDA C (mirrors qflash.interp.Arith) and the
 // tensor-core and cp.async primitives the kernels are built from. Included verbatim in every kernel.
 typedef signed char i8;
@@ -43,6 +43,9 @@ __device__ __forceinline__ i64 qf_f2ll_rne(double v) { return __double2ll_rn(v);
 __device__ __forceinline__ i64 qf_f2ll_trunc(double v) { return __double2ll_rz(v); }
 __device__ __forceinline__ i64 qf_f2ll_floor(double v) { return __double2ll_rd(v); }
 __device__ __forceinline__ i64 qf_sat(i64 v, i64 lo, i64 hi) { return v < lo ? lo : v > hi ? hi : v; }
+// sat(rne(v)) into [lo, hi] within the i32 range: cvt.rni.s32 rounds, sends NaN to 0 and clamps to i32 as
+// the i64 form does to i64, so the result is the same, from one 32-bit convert instead of a 64-bit one.
+__device__ __forceinline__ int qf_sat_f2i_rne(float v, int lo, int hi) { return min(max(__float2int_rn(v), lo), hi); }
 // i64 to i32, saturating: it fits exactly when the high word is the low word's sign.
 __device__ __forceinline__ int qf_sat_i32(i64 v) {
   const int lo = (int)v, hi = (int)(v >> 32);
@@ -142,7 +145,7 @@ __device__ __forceinline__ void qf_atomic_max(float* p, float v) {
   else atomicMin(reinterpret_cast<unsigned*>(p), __float_as_uint(v));
 }
 
-extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restrict__ p_Q, f16* __restrict__ p_K, f16* __restrict__ p_V, float* __restrict__ p_O, float s_scale, i8* __restrict__ b_Q_q, float* __restrict__ b_Q_s, float* __restrict__ b_K_centred, float* __restrict__ b_K_mean, i8* __restrict__ b_K_q, float* __restrict__ b_K_s, i8* __restrict__ b_V_q, float* __restrict__ b_V_s, float* __restrict__ b_V_s_amax, float* __restrict__ b_K_scale_max_2, float* __restrict__ b_q_scale_pro, int* __restrict__ b_rs_pro, int* __restrict__ b_exp_m_pro, int* __restrict__ b_exp_xmin_pro, int* __restrict__ b_poly_k2_pro, int* __restrict__ b_req_m_pro, i64* __restrict__ b_128_pro, int* __restrict__ b_align_m_pro, int* __restrict__ b_qf_barrier, int n_D, int n_H, int n_N, int n_Z) {
+extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restrict__ p_Q, f16* __restrict__ p_K, f16* __restrict__ p_V, float* __restrict__ p_O, float s_scale, i8* __restrict__ b_Q_q, float* __restrict__ b_Q_s, float* __restrict__ b_K_mean, i8* __restrict__ b_K_q, float* __restrict__ b_K_s, i8* __restrict__ b_V_q, float* __restrict__ b_V_s, float* __restrict__ b_V_s_amax, float* __restrict__ b_K_scale_max_2, float* __restrict__ b_q_scale_pro, int* __restrict__ b_rs_pro, int* __restrict__ b_exp_m_pro, int* __restrict__ b_exp_xmin_pro, int* __restrict__ b_poly_k2_pro, int* __restrict__ b_req_m_pro, i64* __restrict__ b_128_pro, int* __restrict__ b_align_m_pro, int* __restrict__ b_qf_barrier, int n_D, int n_H, int n_N, int n_Z) {
   const int qf_nthreads = gridDim.x * blockDim.x, qf_lane = threadIdx.x & 31;
   const int qf_warp0 = (blockIdx.x * blockDim.x + threadIdx.x) & ~31;   // this warp's first element in a grid loop
   // rows of a centred tensor staged by the block, and the means of its columns
@@ -169,7 +172,7 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
     const float qf_a = __int_as_float(qf_v);
     const float qf_s = qf_a == 0.0f ? 1.0f : qf_a / (0x1.fcp6f);
     for (int j = qf_lane; j < qf_len; j += 32) {
-      b_Q_q[qf_start + j] = (i8)qf_sat(qf_f2ll_rne(qf_h2f(p_Q[qf_start + j]) / qf_s), -128LL, 127LL);
+      b_Q_q[qf_start + j] = (i8)qf_sat_f2i_rne(qf_h2f(p_Q[qf_start + j]) / qf_s, -128, 127);
     }
     for (int j = qf_lane; j < qf_nrows; j += 32) {
       b_Q_s[qf_first + j] = qf_s;
@@ -177,7 +180,7 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
   }
    {
     const int k = blockIdx.x * blockDim.x + threadIdx.x;
-    // %K.centred, %K.mean = center %K along axis 2: sums in increasing order, as the interpreter; a thread per column when the columns fill the grid, else a block per group of 64 columns with its rows staged in shared memory
+    // %K.mean of center %K along axis 2: sums in increasing order, as the interpreter (its one reader subtracts the mean as it reads %K); a thread per column when the columns fill the grid, else a block per group of 64 columns with its rows staged in shared memory
     if ((64 * n_Z * n_H) >= qf_nthreads) {
       // a thread per column
       #pragma unroll 4
@@ -200,10 +203,6 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
           }
           const float qf_m = qf_sum / (float)n_N;
           b_K_mean[k] = qf_m;
-          #pragma unroll 16
-          for (int j = 0; j < n_N; ++j) {
-            b_K_centred[qf_base + j * 64] = qf_h2f(p_K[qf_base + j * 64]) - qf_m;
-          }
         }
       }
     }
@@ -230,10 +229,6 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
           qf_cols[threadIdx.x] = qf_m;
         }
         __syncthreads();
-        for (int qf_e = threadIdx.x; qf_e < n_N * 64; qf_e += blockDim.x) {
-          b_K_centred[qf_base + qf_e] = qf_h2f(p_K[qf_base + qf_e]) - qf_cols[qf_e % 64];
-        }
-        __syncthreads();
       }
     }
   }
@@ -247,7 +242,7 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
   }
    {
     const int k = blockIdx.x * blockDim.x + threadIdx.x;
-    // amax of %V per column (shared axis 2): a thread per column when the columns fill the grid, else a block per group of 64 columns, partial maxima met in shared memory (exact in any order)
+    // amax and scale of %V per column (shared axis 2): a thread per column when the columns fill the grid, else a block per group of 64 columns, partial maxima met in shared memory (exact in any order)
     if ((n_Z * n_H) * 64 >= qf_nthreads) {
       // a thread per column
       #pragma unroll 4
@@ -269,6 +264,7 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
             }
           }
           b_V_s_amax[k] = __int_as_float(qf_v);
+          b_V_s[k] = __int_as_float(qf_v) == 0.0f ? 1.0f : __int_as_float(qf_v) / (0x1.fcp6f);
         }
       }
     }
@@ -289,6 +285,7 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
             qf_v = max(qf_v, __float_as_int(qf_cols[qf_i * 64 + threadIdx.x]));
           }
           b_V_s_amax[qf_o * 64 + threadIdx.x] = __int_as_float(qf_v);
+          b_V_s[qf_o * 64 + threadIdx.x] = __int_as_float(qf_v) == 0.0f ? 1.0f : __int_as_float(qf_v) / (0x1.fcp6f);
         }
         __syncthreads();
       }
@@ -310,9 +307,10 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
         const int qf_nrows = min(64, n_N - qf_row0);
         const int qf_start = qf_first * 64;
         const int qf_len = qf_nrows * 64;
+        const int qf_mrow = (qf_first / n_N) * 64;
         int qf_v = 0;
         for (int j = qf_lane; j < qf_len; j += 32) {
-          qf_v = max(qf_v, __float_as_int(fabsf(b_K_centred[qf_start + j])));
+          qf_v = max(qf_v, __float_as_int(fabsf((qf_h2f(p_K[qf_start + j]) - b_K_mean[qf_mrow + j % 64]))));
         }
         for (int qf_s = 16; qf_s > 0; qf_s /= 2) {
           qf_v = max(qf_v, __shfl_xor_sync(0xffffffffu, qf_v, qf_s));
@@ -321,7 +319,7 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
         const float qf_s = qf_a == 0.0f ? 1.0f : qf_a / (0x1.fcp6f);
         if (qf_lane == 0) qf_atomic_max(b_K_scale_max_2, qf_s);
         for (int j = qf_lane; j < qf_len; j += 32) {
-          b_K_q[qf_start + j] = (i8)qf_sat(qf_f2ll_rne(b_K_centred[qf_start + j] / qf_s), -128LL, 127LL);
+          b_K_q[qf_start + j] = (i8)qf_sat_f2i_rne((qf_h2f(p_K[qf_start + j]) - b_K_mean[qf_mrow + j % 64]) / qf_s, -128, 127);
         }
         for (int j = qf_lane; j < qf_nrows; j += 32) {
           b_K_s[qf_first + j] = qf_s;
@@ -335,9 +333,10 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
         const int qf_nrows = min(64, n_N - qf_row0);
         const int qf_start = qf_first * 64;
         const int qf_len = qf_nrows * 64;
+        const int qf_mrow = (qf_first / n_N) * 64;
         int qf_v = 0;
         for (int j = threadIdx.x; j < qf_len; j += blockDim.x) {
-          qf_v = max(qf_v, __float_as_int(fabsf(b_K_centred[qf_start + j])));
+          qf_v = max(qf_v, __float_as_int(fabsf((qf_h2f(p_K[qf_start + j]) - b_K_mean[qf_mrow + j % 64]))));
         }
         for (int qf_s = 16; qf_s > 0; qf_s /= 2) {
           qf_v = max(qf_v, __shfl_xor_sync(0xffffffffu, qf_v, qf_s));
@@ -351,7 +350,7 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
         const float qf_s = qf_a == 0.0f ? 1.0f : qf_a / (0x1.fcp6f);
         if (threadIdx.x == 0) qf_atomic_max(b_K_scale_max_2, qf_s);
         for (int j = threadIdx.x; j < qf_len; j += blockDim.x) {
-          b_K_q[qf_start + j] = (i8)qf_sat(qf_f2ll_rne(b_K_centred[qf_start + j] / qf_s), -128LL, 127LL);
+          b_K_q[qf_start + j] = (i8)qf_sat_f2i_rne((qf_h2f(p_K[qf_start + j]) - b_K_mean[qf_mrow + j % 64]) / qf_s, -128, 127);
         }
         for (int j = threadIdx.x; j < qf_nrows; j += blockDim.x) {
           b_K_s[qf_first + j] = qf_s;
@@ -360,23 +359,12 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
       }
     }
   }
-  // %V.q = quantize %V: sat(rne(x / (amax / 127)))
+  // %V.q = quantize %V: sat(rne(x / s)), s = amax / 127 of its column
   #pragma unroll 4
   for (int qf_w = qf_warp0; qf_w < (64 * n_Z * n_H * n_N); qf_w += qf_nthreads) {
     const int k = qf_w + qf_lane;
     if (k < (64 * n_Z * n_H * n_N)) {
-      const float qf_a = b_V_s_amax[((k / (64 * n_N)) * 64 + (k % 64))];
-      const float qf_s = qf_a == 0.0f ? 1.0f : qf_a / (0x1.fcp6f);
-      b_V_q[k] = (i8)qf_sat(qf_f2ll_rne(qf_h2f(p_V[k]) / qf_s), -128LL, 127LL);
-    }
-  }
-  // %V.s = amax / 127 of each group (1 where the group is all zeros)
-  #pragma unroll 4
-  for (int qf_w = qf_warp0; qf_w < (64 * n_Z * n_H); qf_w += qf_nthreads) {
-    const int k = qf_w + qf_lane;
-    if (k < (64 * n_Z * n_H)) {
-      const float qf_a = b_V_s_amax[k];
-      b_V_s[k] = qf_a == 0.0f ? 1.0f : qf_a / (0x1.fcp6f);
+      b_V_q[k] = (i8)qf_sat_f2i_rne(qf_h2f(p_V[k]) / b_V_s[((k / (64 * n_N)) * 64 + (k % 64))], -128, 127);
     }
   }
   // %q.scale.pro (elementwise)

@@ -43,6 +43,9 @@ __device__ __forceinline__ i64 qf_f2ll_rne(double v) { return __double2ll_rn(v);
 __device__ __forceinline__ i64 qf_f2ll_trunc(double v) { return __double2ll_rz(v); }
 __device__ __forceinline__ i64 qf_f2ll_floor(double v) { return __double2ll_rd(v); }
 __device__ __forceinline__ i64 qf_sat(i64 v, i64 lo, i64 hi) { return v < lo ? lo : v > hi ? hi : v; }
+// sat(rne(v)) into [lo, hi] within the i32 range: cvt.rni.s32 rounds, sends NaN to 0 and clamps to i32 as
+// the i64 form does to i64, so the result is the same, from one 32-bit convert instead of a 64-bit one.
+__device__ __forceinline__ int qf_sat_f2i_rne(float v, int lo, int hi) { return min(max(__float2int_rn(v), lo), hi); }
 // i64 to i32, saturating: it fits exactly when the high word is the low word's sign.
 __device__ __forceinline__ int qf_sat_i32(i64 v) {
   const int lo = (int)v, hi = (int)(v >> 32);
@@ -216,7 +219,7 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
     if (k < (64 * n_Z * n_H * n_N)) {
       const float qf_a = b_Q_s_amax[0];
       const float qf_s = qf_a == 0.0f ? 1.0f : qf_a / (0x1.fcp6f);
-      b_Q_q[k] = (i8)qf_sat(qf_f2ll_rne(qf_h2f(p_Q[k]) / qf_s), -128LL, 127LL);
+      b_Q_q[k] = (i8)qf_sat_f2i_rne(qf_h2f(p_Q[k]) / qf_s, -128, 127);
     }
   }
   // %Q.s = amax / 127 of each group (1 where the group is all zeros)
@@ -235,7 +238,7 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
     if (k < (64 * n_Z * n_H * n_N)) {
       const float qf_a = b_K_s_amax[0];
       const float qf_s = qf_a == 0.0f ? 1.0f : qf_a / (0x1.fcp6f);
-      b_K_q[k] = (i8)qf_sat(qf_f2ll_rne(qf_h2f(p_K[k]) / qf_s), -128LL, 127LL);
+      b_K_q[k] = (i8)qf_sat_f2i_rne(qf_h2f(p_K[k]) / qf_s, -128, 127);
     }
   }
   // %K.s = amax / 127 of each group (1 where the group is all zeros)
@@ -254,7 +257,7 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
     if (k < (64 * n_Z * n_H * n_N)) {
       const float qf_a = b_V_s_amax[0];
       const float qf_s = qf_a == 0.0f ? 1.0f : qf_a / (0x1.fcp6f);
-      b_V_q[k] = (i8)qf_sat(qf_f2ll_rne(qf_h2f(p_V[k]) / qf_s), -128LL, 127LL);
+      b_V_q[k] = (i8)qf_sat_f2i_rne(qf_h2f(p_V[k]) / qf_s, -128, 127);
     }
   }
   // %V.s = amax / 127 of each group (1 where the group is all zeros)

@@ -82,6 +82,8 @@ public final class PrologueEmitter {
     private final Map<Value, Buffer> buffers = new IdentityHashMap<>();    // tensors: device buffers
     private final Map<Value, Kernel.Param> tensorParams = new IdentityHashMap<>();
     private final Map<Op.Quantize, Buffer> amaxOf = new IdentityHashMap<>();
+    /** Centred tensors never written: their only readers subtract the mean themselves (see {@link #centredOnRead}). */
+    private final Map<Value, Op.Center> centredOnRead = new IdentityHashMap<>();
     private final List<Buffer> bufferList = new ArrayList<>();
     private final List<Part> parts = new ArrayList<>();
     private final Map<String, Arg> args = new LinkedHashMap<>();
@@ -115,11 +117,12 @@ public final class PrologueEmitter {
             int at = ops.indexOf(e.getKey());
             for (int c = 0; c < e.getValue() - 1; c++) local.add(ops.get(at + c).result());
         }
+        centredOnRead(ops, k.prologue().terminator().values());
         // Allocate a buffer for every tensor-valued result first: the argument list must be complete
         // before any kernel is written, since every kernel takes all of them.
         for (Op op : ops) {
             for (Value r : op.results()) {
-                if (isTensor(r) && !local.contains(r)) buffer(r, r.type().elem());
+                if (isTensor(r) && !local.contains(r) && !centredOnRead.containsKey(r)) buffer(r, r.type().elem());
             }
             if (op instanceof Op.Quantize q && runs(q) == null) {
                 Buffer sb = buffers.get(q.scale());
@@ -396,9 +399,13 @@ public final class PrologueEmitter {
         }
         body.add(new Model.ScalarDecl("int", "qf_start", "qf_first * " + r.inner()));
         body.add(new Model.ScalarDecl("int", "qf_len", "qf_nrows * " + r.inner()));
+        Op.Center centred = centredOnRead.get(x);
+        if (centred != null) {   // the group's rows are consecutive tokens of one line: one line of means
+            body.add(new Model.ScalarDecl("int", "qf_mrow", "(qf_first / " + dim(x.type().shape().get(centred.axis())) + ") * " + r.inner()));
+        }
         body.add(new Model.Var("int", "qf_v", "0"));
         body.add(new Model.Block("for (int j = " + lane + "; j < qf_len; j += " + stride + ")", List.of(
-                new Model.Assign("qf_v", "max(qf_v, " + absBits(read(x, "qf_start + j")) + ")"))));
+                new Model.Assign("qf_v", "max(qf_v, " + absBits(runRead(x, "j", r.inner())) + ")"))));
         body.add(warpFold("qf_v", o -> "max(qf_v, " + o + ")"));
         if (wide) {
             body.add(new Model.ExprStmt("if (qf_lane == 0) qf_red[threadIdx.x >> 5] = qf_v"));
@@ -409,7 +416,7 @@ public final class PrologueEmitter {
         body.add(new Model.ScalarDecl("float", "qf_s", scaleOf(qe, "qf_a")));
         if (maxOf != null) body.add(new Model.ExprStmt("if (" + lane + " == 0) qf_atomic_max(" + maxOf + ", qf_s)"));
         body.add(new Model.Block("for (int j = " + lane + "; j < qf_len; j += " + stride + ")", List.of(
-                new Model.Assign(qb.name() + "[qf_start + j]", quantized(qe, read(x, "qf_start + j"), "qf_s")))));
+                new Model.Assign(qb.name() + "[qf_start + j]", quantized(qe, runRead(x, "j", r.inner()), "qf_s")))));
         body.add(new Model.Block("for (int j = " + lane + "; j < qf_nrows; j += " + stride + ")", List.of(new Model.Assign(sb.name() + "[qf_first + j]", "qf_s"))));
         return body;
     }
@@ -432,7 +439,7 @@ public final class PrologueEmitter {
         boolean columns = q.shared().size() == 1 && q.blockAxis() < 0 && axis < shape.size() - 1 && inner != null && inner <= THREADS;
         if (!columns) part(sb.shape(), "amax of " + x + " starts at 0", List.of(new Model.Assign(amax.name() + "[k]", "0.0f")), amax.name());
         if (columns) {
-            columnAmax(q, amax, shape, axis, inner);
+            columnAmax(q, amax, sb, shape, axis, inner);
         } else if (q.shared().size() == shape.size() && q.blockAxis() < 0) {
             // One group: each thread folds a grid-stride slice, each warp folds its threads, one atomic per warp.
             partAll(null, "amax of all of " + x + ": per-thread slices, then per warp, then one atomic per warp", List.of(
@@ -455,6 +462,11 @@ public final class PrologueEmitter {
                     new Model.ScalarDecl("int", "qf_gprev", "__shfl_up_sync(0xffffffffu, qf_g, 1)"),
                     new Model.ExprStmt("if (qf_in && (qf_lane == 0 || qf_gprev != qf_g)) atomicMax(reinterpret_cast<int*>(" + amax.name() + ") + qf_g, qf_v)")), amax.name());
         }
+        if (columns) {   // the amax part wrote the scales: one load per element instead of a division
+            part(shape, q.q() + " = quantize " + x + ": sat(rne(x / s)), s = amax / " + (long) qe.max() + " of its column", List.of(
+                    new Model.Assign(qb.name() + "[k]", quantized(qe, read(x, "k"), sb.name() + "[" + g + "]"))), qb.name());
+            return;
+        }
         part(shape, q.q() + " = quantize " + x + ": sat(rne(x / (amax / " + (long) qe.max() + ")))", List.of(
                 new Model.ScalarDecl("float", "qf_a", amax.name() + "[" + g + "]"),
                 new Model.ScalarDecl("float", "qf_s", scaleOf(qe, "qf_a")),
@@ -473,8 +485,9 @@ public final class PrologueEmitter {
      * every (blockDim / inner)-th row, and the partial maxima meet in shared memory. A max of |x| by its
      * bits is the same in any order, as the atomic version was.
      */
-    private void columnAmax(Op.Quantize q, Buffer amax, List<Dim> shape, int axis, int inner) {
+    private void columnAmax(Op.Quantize q, Buffer amax, Buffer scale, List<Dim> shape, int axis, int inner) {
         Value x = q.x();
+        Elem qe = q.q().type().elem();
         AxisWalk w = walk(shape, axis);
         String outer = product(shape.subList(0, axis)), columns = outer + " * " + inner;
         List<Stmt> serial = new ArrayList<>();
@@ -482,6 +495,7 @@ public final class PrologueEmitter {
         serial.add(new Model.Var("int", "qf_v", "0"));
         serial.addAll(w.fold("float", read(x, w.at("j")), e -> "qf_v = max(qf_v, " + absBits(e) + ")"));
         serial.add(new Model.Assign(amax.name() + "[k]", "__int_as_float(qf_v)"));
+        serial.add(new Model.Assign(scale.name() + "[k]", scaleOf(qe, "__int_as_float(qf_v)")));
         usesSlab = true;   // qf_cols holds the partial maxima
         List<Stmt> perGroup = List.of(
                 new Model.ScalarDecl("int", "qf_base", "qf_o * (" + w.len() + " * " + inner + ")"),
@@ -495,13 +509,14 @@ public final class PrologueEmitter {
                 new Model.Block("if (threadIdx.x < " + inner + ")", List.of(
                         new Model.Block("for (int qf_i = 1; qf_i < qf_step; ++qf_i)", List.of(
                                 new Model.Assign("qf_v", "max(qf_v, __float_as_int(qf_cols[qf_i * " + inner + " + threadIdx.x]))"))),
-                        new Model.Assign(amax.name() + "[qf_o * " + inner + " + threadIdx.x]", "__int_as_float(qf_v)"))),
+                        new Model.Assign(amax.name() + "[qf_o * " + inner + " + threadIdx.x]", "__int_as_float(qf_v)"),
+                        new Model.Assign(scale.name() + "[qf_o * " + inner + " + threadIdx.x]", scaleOf(qe, "__int_as_float(qf_v)")))),
                 new Model.Sync());
-        parts.add(new Part("amax of " + x + " per column (shared axis " + axis + "): a thread per column when the columns fill the grid, else a block per group of "
+        parts.add(new Part("amax and scale of " + x + " per column (shared axis " + axis + "): a thread per column when the columns fill the grid, else a block per group of "
                 + inner + " columns, partial maxima met in shared memory (exact in any order)", null, 1, false, List.of(
                 new Model.Block("if (" + columns + " >= qf_nthreads)", List.of(new Model.GridLoop("a thread per column", columns, true, serial))),
                 new Model.Block("else", List.of(new Model.Block("for (int qf_o = blockIdx.x; qf_o < " + outer + "; qf_o += gridDim.x)", perGroup)))),
-                List.of(amax.name())));
+                List.of(amax.name(), scale.name())));
     }
 
     private int keptIndex(Op.Quantize q, int axis) {
@@ -606,20 +621,23 @@ public final class PrologueEmitter {
 
     private void center(Op.Center c) {
         Value x = c.x();
+        boolean onRead = centredOnRead.containsKey(c.centred());
         Buffer cb = buffers.get(c.centred()), mb = buffers.get(c.mean());
         List<Dim> shape = x.type().shape();
         AxisWalk w = walk(shape, c.axis());
-        String what = c.centred() + ", " + c.mean() + " = center " + x + " along axis " + c.axis() + ": sums in increasing order, as the interpreter";
+        String what = (onRead ? c.mean() + " of center " : c.centred() + ", " + c.mean() + " = center ") + x + " along axis " + c.axis()
+                + ": sums in increasing order, as the interpreter" + (onRead ? " (its one reader subtracts the mean as it reads " + x + ")" : "");
+        List<String> writes = onRead ? List.of(mb.name()) : List.of(cb.name(), mb.name());
         List<Stmt> serial = new ArrayList<>();
         serial.add(new Model.ScalarDecl("int", "qf_base", w.base()));
         serial.add(new Model.Var("float", "qf_sum", "0.0f"));
         serial.addAll(w.fold("float", read(x, w.at("j")), e -> "qf_sum = qf_sum + " + e));
         serial.add(new Model.ScalarDecl("float", "qf_m", "qf_sum / (float)" + w.len()));
         serial.add(new Model.Assign(mb.name() + "[k]", "qf_m"));
-        serial.addAll(w.each(List.of(new Model.Assign(cb.name() + "[" + w.at("j") + "]", read(x, w.at("j")) + " - qf_m"))));
+        if (!onRead) serial.addAll(w.each(List.of(new Model.Assign(cb.name() + "[" + w.at("j") + "]", read(x, w.at("j")) + " - qf_m"))));
         Integer inner = constant(w.inner());
         if (inner == null || inner > THREADS || inner > SLAB) {
-            part(mb.shape(), what, serial, cb.name(), mb.name());
+            part(mb.shape(), what, serial, writes.toArray(String[]::new));
             return;
         }
         // With fewer columns than the grid has threads (a small batch), one block per line group (all
@@ -629,7 +647,7 @@ public final class PrologueEmitter {
         usesSlab = true;
         String outer = product(shape.subList(0, c.axis())), lines = w.len() + " * " + inner;
         int rows = SLAB / inner;
-        List<Stmt> perGroup = List.of(
+        List<Stmt> perGroup = new ArrayList<>(List.of(
                 new Model.ScalarDecl("int", "qf_base", "qf_o * (" + lines + ")"),
                 new Model.Var("float", "qf_sum", "0.0f"),
                 new Model.Block("for (int qf_r0 = 0; qf_r0 < " + w.len() + "; qf_r0 += " + rows + ")", List.of(
@@ -643,17 +661,51 @@ public final class PrologueEmitter {
                 new Model.Block("if (threadIdx.x < " + inner + ")", List.of(
                         new Model.ScalarDecl("float", "qf_m", "qf_sum / (float)" + w.len()),
                         new Model.Assign(mb.name() + "[qf_o * " + inner + " + threadIdx.x]", "qf_m"),
-                        new Model.Assign("qf_cols[threadIdx.x]", "qf_m"))),
-                new Model.Sync(),
-                new Model.Block("for (int qf_e = threadIdx.x; qf_e < " + lines + "; qf_e += blockDim.x)", List.of(
-                        new Model.Assign(cb.name() + "[qf_base + qf_e]", read(x, "qf_base + qf_e") + " - qf_cols[qf_e % " + inner + "]"))),
-                new Model.Sync());
+                        new Model.Assign("qf_cols[threadIdx.x]", "qf_m")))));
+        if (!onRead) {
+            perGroup.add(new Model.Sync());
+            perGroup.add(new Model.Block("for (int qf_e = threadIdx.x; qf_e < " + lines + "; qf_e += blockDim.x)", List.of(
+                    new Model.Assign(cb.name() + "[qf_base + qf_e]", read(x, "qf_base + qf_e") + " - qf_cols[qf_e % " + inner + "]"))));
+        }
+        perGroup.add(new Model.Sync());
         String columns = count(mb.shape());
         parts.add(new Part(what + "; a thread per column when the columns fill the grid, else a block per group of " + inner
                 + " columns with its rows staged in shared memory", null, 1, false, List.of(
                 new Model.Block("if (" + columns + " >= qf_nthreads)", List.of(new Model.GridLoop("a thread per column", columns, true, serial))),
                 new Model.Block("else", List.of(new Model.Block("for (int qf_o = blockIdx.x; qf_o < " + outer + "; qf_o += gridDim.x)", perGroup)))),
-                List.of(cb.name(), mb.name())));
+                writes));
+    }
+
+    /**
+     * Finds centred tensors not worth writing: not yielded, and read only by run quantizations whose
+     * groups lie within one line of the centring (the shared axes are those after the centring axis, the
+     * block axis, if any, is the centring axis: a group is consecutive tokens of one (z, h)). Such a reader
+     * subtracts the mean as it reads the input, the same f32 subtraction the centring would have stored,
+     * so the f32 centred tensor (twice the f16 input) is never written nor read back.
+     */
+    private void centredOnRead(List<Op> ops, List<Value> yields) {
+        for (Op op : ops) {
+            if (!(op instanceof Op.Center c) || yields.contains(c.centred())) continue;
+            int rank = c.x().type().rank();
+            boolean ok = true, read = false;
+            for (Op user : ops) {
+                if (!user.operands().contains(c.centred())) continue;
+                read = true;
+                ok &= user instanceof Op.Quantize q && q.x() == c.centred() && runs(q) != null
+                        && c.axis() == rank - 1 - q.shared().size() && (q.blockAxis() < 0 || q.blockAxis() == c.axis());
+            }
+            if (ok && read) centredOnRead.put(c.centred(), c);
+        }
+    }
+
+    /**
+     * Element {@code qf_start + j} of a run quantization's input: for a centred tensor read on the fly, the
+     * input minus its column's mean ({@code qf_mrow}, the group's line of means, is declared by the caller).
+     */
+    private String runRead(Value x, String j, String inner) {
+        Op.Center c = centredOnRead.get(x);
+        if (c == null) return read(x, "qf_start + " + j);
+        return "(" + read(c.x(), "qf_start + " + j) + " - " + buffers.get(c.mean()).name() + "[qf_mrow + " + j + " % " + inner + "])";
     }
 
     private static Integer constant(String c) {
@@ -756,6 +808,9 @@ public final class PrologueEmitter {
 
     /** {@code x} quantized with scale {@code s}: sat(rne(x / s)) in {@code qe}. */
     private static String quantized(Elem qe, String x, String s) {
+        if (qe.isInt && qe.bits <= 16) {
+            return "(" + CExpr.ctype(qe) + ")qf_sat_f2i_rne(" + x + " / " + s + ", " + (long) qe.min() + ", " + (long) qe.max() + ")";
+        }
         return "(" + CExpr.ctype(qe) + ")qf_sat(qf_f2ll_rne(" + x + " / " + s + "), " + qe.min() + "LL, " + qe.max() + "LL)";
     }
 

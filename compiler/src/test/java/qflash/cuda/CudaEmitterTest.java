@@ -153,7 +153,7 @@ class CudaEmitterTest {
         // quantize K (a warp, or with D fixed a block, per 64 tokens; each updates the largest scale), V's amax | quantize V, launch constants
         PrologueEmitter.Program p = PrologueEmitter.emit(kernel("flash_attention.tile", "int8", Map.of(), Map.of()), Set.of());
         assertEquals(1, p.steps().size());
-        assertEquals("10 parts in 3 phases", p.steps().get(0).what());
+        assertEquals("10 parts in 3 phases", p.steps().get(0).what(), "D symbolic: V's channels are strided, amax by atomics");
         assertEquals(2, p.source().split("qf_grid_sync\\(", -1).length - 2, "one barrier per phase boundary (plus its definition)");
         Set<String> names = new HashSet<>();
         p.buffers().forEach(b -> names.add(b.name()));
@@ -171,9 +171,16 @@ class CudaEmitterTest {
         // With D fixed (as the runtime compiles it), V's channels are columns of D: their amax needs no
         // atomics and no zeroing, and it runs in the first phase.
         PrologueEmitter.Program fixed = PrologueEmitter.emit(kernel("flash_attention.tile", "int8", Map.of(), Map.of()), Set.of(), Map.of("D", 64));
-        assertEquals("9 parts in 3 phases", fixed.steps().get(0).what());
+        assertEquals("8 parts in 3 phases", fixed.steps().get(0).what());
         assertFalse(fixed.source().contains("atomicMax(reinterpret_cast<int*>(b_V_s_amax)"), "no atomics for V's column amax");
-        assertTrue(fixed.source().indexOf("amax of %V per column") < fixed.source().indexOf("qf_grid_sync(reinterpret_cast"), "V's amax in phase 0");
+        assertTrue(fixed.source().indexOf("amax and scale of %V per column") < fixed.source().indexOf("qf_grid_sync(reinterpret_cast"), "V's amax in phase 0");
+        assertTrue(fixed.source().contains("b_V_q[k] = (i8)qf_sat_f2i_rne(p_V[k] / b_V_s["), "V quantized by the scales its amax part wrote, with a 32-bit convert");
+        // K is centred on read: no f32 centred tensor is written, K's quantization subtracts the means as it reads K.
+        Set<String> fixedNames = new HashSet<>();
+        fixed.buffers().forEach(b -> fixedNames.add(b.name()));
+        assertFalse(fixedNames.contains("b_K_centred"), "the centred K is never stored");
+        assertTrue(fixed.source().contains("(p_K[qf_start + j] - b_K_mean[qf_mrow + j % 64])"), "the quantization of K reads K minus its column's mean");
+        assertTrue(fixed.source().indexOf("%K.mean of center %K") < fixed.source().indexOf("qf_grid_sync(reinterpret_cast"), "the means in phase 0, K's quantization after them");
     }
 
     @Test
