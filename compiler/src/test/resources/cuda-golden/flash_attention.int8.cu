@@ -47,17 +47,6 @@ __device__ __forceinline__ i64 qf_sat(i64 v, i64 lo, i64 hi) { return v < lo ? l
 // sat(rne(v)) into [lo, hi] within the i32 range: cvt.rni.s32 rounds, sends NaN to 0 and clamps to i32 as
 // the i64 form does to i64, so the result is the same, from one 32-bit convert instead of a 64-bit one.
 __device__ __forceinline__ int qf_sat_f2i_rne(float v, int lo, int hi) { return min(max(__float2int_rn(v), lo), hi); }
-// The same for a quotient into an 8-bit range, from r = 1 / s computed once per group: x * r is within
-// |x / s| * 1.5 * 2^-23 of the rounded quotient, under 2^-13 while |x / s| < 512 (beyond, both saturate),
-// so unless it lies within 2^-12 of a half-integer both round to the same integer; there the division
-// decides. The bits of qf_sat_f2i_rne(x / s, lo, hi) (checked against it on 2e8 inputs, near-ties, subnormal
-// scales and non-finite values included) for about half the instructions: a division is a reciprocal,
-// Newton steps and a range check.
-__device__ __forceinline__ int qf_quant8(float x, float s, float r, int lo, int hi) {
-  float y = x * r;
-  if (!(fabsf(y - rintf(y)) <= 0.5f - 0x1p-12f)) y = x / s;   // also where y is not finite (r = inf for a tiny s)
-  return qf_sat_f2i_rne(y, lo, hi);
-}
 // i64 to i32, saturating: it fits exactly when the high word is the low word's sign.
 __device__ __forceinline__ int qf_sat_i32(i64 v) {
   const int lo = (int)v, hi = (int)(v >> 32);

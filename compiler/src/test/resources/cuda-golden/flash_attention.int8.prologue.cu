@@ -46,17 +46,6 @@ __device__ __forceinline__ i64 qf_sat(i64 v, i64 lo, i64 hi) { return v < lo ? l
 // sat(rne(v)) into [lo, hi] within the i32 range: cvt.rni.s32 rounds, sends NaN to 0 and clamps to i32 as
 // the i64 form does to i64, so the result is the same, from one 32-bit convert instead of a 64-bit one.
 __device__ __forceinline__ int qf_sat_f2i_rne(float v, int lo, int hi) { return min(max(__float2int_rn(v), lo), hi); }
-// The same for a quotient into an 8-bit range, from r = 1 / s computed once per group: x * r is within
-// |x / s| * 1.5 * 2^-23 of the rounded quotient, under 2^-13 while |x / s| < 512 (beyond, both saturate),
-// so unless it lies within 2^-12 of a half-integer both round to the same integer; there the division
-// decides. The bits of qf_sat_f2i_rne(x / s, lo, hi) (checked against it on 2e8 inputs, near-ties, subnormal
-// scales and non-finite values included) for about half the instructions: a division is a reciprocal,
-// Newton steps and a range check.
-__device__ __forceinline__ int qf_quant8(float x, float s, float r, int lo, int hi) {
-  float y = x * r;
-  if (!(fabsf(y - rintf(y)) <= 0.5f - 0x1p-12f)) y = x / s;   // also where y is not finite (r = inf for a tiny s)
-  return qf_sat_f2i_rne(y, lo, hi);
-}
 // i64 to i32, saturating: it fits exactly when the high word is the low word's sign.
 __device__ __forceinline__ int qf_sat_i32(i64 v) {
   const int lo = (int)v, hi = (int)(v >> 32);
@@ -156,7 +145,7 @@ __device__ __forceinline__ void qf_atomic_max(float* p, float v) {
   else atomicMin(reinterpret_cast<unsigned*>(p), __float_as_uint(v));
 }
 
-extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restrict__ p_Q, f16* __restrict__ p_K, f16* __restrict__ p_V, float* __restrict__ p_O, float s_scale, i8* __restrict__ b_Q_q, float* __restrict__ b_Q_s, float* __restrict__ b_K_mean, i8* __restrict__ b_K_q, float* __restrict__ b_K_s, i8* __restrict__ b_V_q, float* __restrict__ b_V_s, float* __restrict__ b_V_s_amax, float* __restrict__ b_V_s_rcp, float* __restrict__ b_K_scale_max_2, float* __restrict__ b_q_scale_pro, int* __restrict__ b_rs_pro, int* __restrict__ b_exp_m_pro, int* __restrict__ b_exp_xmin_pro, int* __restrict__ b_poly_k2_pro, int* __restrict__ b_req_m_pro, i64* __restrict__ b_128_pro, int* __restrict__ b_align_m_pro, int* __restrict__ b_qf_barrier, int n_D, int n_H, int n_N, int n_Z) {
+extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restrict__ p_Q, f16* __restrict__ p_K, f16* __restrict__ p_V, float* __restrict__ p_O, float s_scale, i8* __restrict__ b_Q_q, float* __restrict__ b_Q_s, float* __restrict__ b_K_mean, i8* __restrict__ b_K_q, float* __restrict__ b_K_s, i8* __restrict__ b_V_q, float* __restrict__ b_V_s, float* __restrict__ b_V_s_amax, float* __restrict__ b_K_scale_max_2, float* __restrict__ b_q_scale_pro, int* __restrict__ b_rs_pro, int* __restrict__ b_exp_m_pro, int* __restrict__ b_exp_xmin_pro, int* __restrict__ b_poly_k2_pro, int* __restrict__ b_req_m_pro, i64* __restrict__ b_128_pro, int* __restrict__ b_align_m_pro, int* __restrict__ b_qf_barrier, int n_D, int n_H, int n_N, int n_Z) {
   const int qf_nthreads = gridDim.x * blockDim.x, qf_lane = threadIdx.x & 31;
   const int qf_warp0 = (blockIdx.x * blockDim.x + threadIdx.x) & ~31;   // this warp's first element in a grid loop
   // rows of a centred tensor staged by the block, and the means of its columns
@@ -182,9 +171,8 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
     }
     const float qf_a = __int_as_float(qf_v);
     const float qf_s = qf_a == 0.0f ? 1.0f : qf_a / (0x1.fcp6f);
-    const float qf_rcp = 1.0f / qf_s;
     for (int j = qf_lane; j < qf_len; j += 32) {
-      b_Q_q[qf_start + j] = (i8)qf_quant8(qf_h2f(p_Q[qf_start + j]), qf_s, qf_rcp, -128, 127);
+      b_Q_q[qf_start + j] = (i8)qf_sat_f2i_rne(qf_h2f(p_Q[qf_start + j]) / qf_s, -128, 127);
     }
     for (int j = qf_lane; j < qf_nrows; j += 32) {
       b_Q_s[qf_first + j] = qf_s;
@@ -276,9 +264,7 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
             }
           }
           b_V_s_amax[k] = __int_as_float(qf_v);
-          const float qf_s = __int_as_float(qf_v) == 0.0f ? 1.0f : __int_as_float(qf_v) / (0x1.fcp6f);
-          b_V_s[k] = qf_s;
-          b_V_s_rcp[k] = 1.0f / qf_s;
+          b_V_s[k] = __int_as_float(qf_v) == 0.0f ? 1.0f : __int_as_float(qf_v) / (0x1.fcp6f);
         }
       }
     }
@@ -299,9 +285,7 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
             qf_v = max(qf_v, __float_as_int(qf_cols[qf_i * 64 + threadIdx.x]));
           }
           b_V_s_amax[qf_o * 64 + threadIdx.x] = __int_as_float(qf_v);
-          const float qf_s = __int_as_float(qf_v) == 0.0f ? 1.0f : __int_as_float(qf_v) / (0x1.fcp6f);
-          b_V_s[qf_o * 64 + threadIdx.x] = qf_s;
-          b_V_s_rcp[qf_o * 64 + threadIdx.x] = 1.0f / qf_s;
+          b_V_s[qf_o * 64 + threadIdx.x] = __int_as_float(qf_v) == 0.0f ? 1.0f : __int_as_float(qf_v) / (0x1.fcp6f);
         }
         __syncthreads();
       }
@@ -334,9 +318,8 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
         const float qf_a = __int_as_float(qf_v);
         const float qf_s = qf_a == 0.0f ? 1.0f : qf_a / (0x1.fcp6f);
         if (qf_lane == 0) qf_atomic_max(b_K_scale_max_2, qf_s);
-        const float qf_rcp = 1.0f / qf_s;
         for (int j = qf_lane; j < qf_len; j += 32) {
-          b_K_q[qf_start + j] = (i8)qf_quant8((qf_h2f(p_K[qf_start + j]) - b_K_mean[qf_mrow + j % 64]), qf_s, qf_rcp, -128, 127);
+          b_K_q[qf_start + j] = (i8)qf_sat_f2i_rne((qf_h2f(p_K[qf_start + j]) - b_K_mean[qf_mrow + j % 64]) / qf_s, -128, 127);
         }
         for (int j = qf_lane; j < qf_nrows; j += 32) {
           b_K_s[qf_first + j] = qf_s;
@@ -366,9 +349,8 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
         const float qf_a = __int_as_float(qf_v);
         const float qf_s = qf_a == 0.0f ? 1.0f : qf_a / (0x1.fcp6f);
         if (threadIdx.x == 0) qf_atomic_max(b_K_scale_max_2, qf_s);
-        const float qf_rcp = 1.0f / qf_s;
         for (int j = threadIdx.x; j < qf_len; j += blockDim.x) {
-          b_K_q[qf_start + j] = (i8)qf_quant8((qf_h2f(p_K[qf_start + j]) - b_K_mean[qf_mrow + j % 64]), qf_s, qf_rcp, -128, 127);
+          b_K_q[qf_start + j] = (i8)qf_sat_f2i_rne((qf_h2f(p_K[qf_start + j]) - b_K_mean[qf_mrow + j % 64]) / qf_s, -128, 127);
         }
         for (int j = threadIdx.x; j < qf_nrows; j += blockDim.x) {
           b_K_s[qf_first + j] = qf_s;
@@ -382,8 +364,7 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
   for (int qf_w = qf_warp0; qf_w < (64 * n_Z * n_H * n_N); qf_w += qf_nthreads) {
     const int k = qf_w + qf_lane;
     if (k < (64 * n_Z * n_H * n_N)) {
-      const int qf_g = ((k / (64 * n_N)) * 64 + (k % 64));
-      b_V_q[k] = (i8)qf_quant8(qf_h2f(p_V[k]), b_V_s[qf_g], b_V_s_rcp[qf_g], -128, 127);
+      b_V_q[k] = (i8)qf_sat_f2i_rne(qf_h2f(p_V[k]) / b_V_s[((k / (64 * n_N)) * 64 + (k % 64))], -128, 127);
     }
   }
   // %q.scale.pro (elementwise)

@@ -82,8 +82,6 @@ public final class PrologueEmitter {
     private final Map<Value, Buffer> buffers = new IdentityHashMap<>();    // tensors: device buffers
     private final Map<Value, Kernel.Param> tensorParams = new IdentityHashMap<>();
     private final Map<Op.Quantize, Buffer> amaxOf = new IdentityHashMap<>();
-    /** 1 / scale of each group of a column quantization, written with the scales (see {@link #columnAmax}). */
-    private final Map<Op.Quantize, Buffer> rcpOf = new IdentityHashMap<>();
     /** Centred tensors never written: their only readers subtract the mean themselves (see {@link #centredOnRead}). */
     private final Map<Value, Op.Center> centredOnRead = new IdentityHashMap<>();
     private final List<Buffer> bufferList = new ArrayList<>();
@@ -131,11 +129,6 @@ public final class PrologueEmitter {
                 Buffer amax = new Buffer(sb.name() + "_amax", Elem.F32, sb.shape());
                 bufferList.add(amax);
                 amaxOf.put(q, amax);
-                if (columnGroups(q) != null) {
-                    Buffer rcp = new Buffer(sb.name() + "_rcp", Elem.F32, sb.shape());
-                    bufferList.add(rcp);
-                    rcpOf.put(q, rcp);
-                }
             }
         }
         List<Value> yields = k.prologue().terminator().values();
@@ -422,9 +415,8 @@ public final class PrologueEmitter {
         body.add(new Model.ScalarDecl("float", "qf_a", "__int_as_float(qf_v)"));
         body.add(new Model.ScalarDecl("float", "qf_s", scaleOf(qe, "qf_a")));
         if (maxOf != null) body.add(new Model.ExprStmt("if (" + lane + " == 0) qf_atomic_max(" + maxOf + ", qf_s)"));
-        body.add(new Model.ScalarDecl("float", "qf_rcp", "1.0f / qf_s"));   // one division per group, not per element
         body.add(new Model.Block("for (int j = " + lane + "; j < qf_len; j += " + stride + ")", List.of(
-                new Model.Assign(qb.name() + "[qf_start + j]", quantized(qe, runRead(x, "j", r.inner()), "qf_s", "qf_rcp")))));
+                new Model.Assign(qb.name() + "[qf_start + j]", quantized(qe, runRead(x, "j", r.inner()), "qf_s")))));
         body.add(new Model.Block("for (int j = " + lane + "; j < qf_nrows; j += " + stride + ")", List.of(new Model.Assign(sb.name() + "[qf_first + j]", "qf_s"))));
         return body;
     }
@@ -443,11 +435,11 @@ public final class PrologueEmitter {
         // Group g of element k is its scale element; with a block axis, the first scale element of its block.
         String g = group(shape, q.shared(), q.blockAxis(), q.blockSize());
         int axis = q.shared().getFirst();
-        Integer inner = columnGroups(q);
-        boolean columns = inner != null;
+        Integer inner = constant(product(shape.subList(axis + 1, shape.size())));
+        boolean columns = q.shared().size() == 1 && q.blockAxis() < 0 && axis < shape.size() - 1 && inner != null && inner <= THREADS;
         if (!columns) part(sb.shape(), "amax of " + x + " starts at 0", List.of(new Model.Assign(amax.name() + "[k]", "0.0f")), amax.name());
         if (columns) {
-            columnAmax(q, amax, sb, rcpOf.get(q), shape, axis, inner);
+            columnAmax(q, amax, sb, shape, axis, inner);
         } else if (q.shared().size() == shape.size() && q.blockAxis() < 0) {
             // One group: each thread folds a grid-stride slice, each warp folds its threads, one atomic per warp.
             partAll(null, "amax of all of " + x + ": per-thread slices, then per warp, then one atomic per warp", List.of(
@@ -472,8 +464,7 @@ public final class PrologueEmitter {
         }
         if (columns) {   // the amax part wrote the scales: one load per element instead of a division
             part(shape, q.q() + " = quantize " + x + ": sat(rne(x / s)), s = amax / " + (long) qe.max() + " of its column", List.of(
-                    new Model.ScalarDecl("int", "qf_g", g),
-                    new Model.Assign(qb.name() + "[k]", quantized(qe, read(x, "k"), sb.name() + "[qf_g]", rcpOf.get(q).name() + "[qf_g]"))), qb.name());
+                    new Model.Assign(qb.name() + "[k]", quantized(qe, read(x, "k"), sb.name() + "[" + g + "]"))), qb.name());
             return;
         }
         part(shape, q.q() + " = quantize " + x + ": sat(rne(x / (amax / " + (long) qe.max() + ")))", List.of(
@@ -494,19 +485,7 @@ public final class PrologueEmitter {
      * every (blockDim / inner)-th row, and the partial maxima meet in shared memory. A max of |x| by its
      * bits is the same in any order, as the atomic version was.
      */
-    /**
-     * The columns after the shared axis when a quantization's groups are columns (one shared axis, not the
-     * last, no block axis, at most a block's threads of columns after it: V per channel with D fixed), else null.
-     */
-    private Integer columnGroups(Op.Quantize q) {
-        List<Dim> shape = q.x().type().shape();
-        int axis = q.shared().getFirst();
-        Integer inner = constant(product(shape.subList(axis + 1, shape.size())));
-        boolean columns = q.shared().size() == 1 && q.blockAxis() < 0 && axis < shape.size() - 1 && inner != null && inner <= THREADS;
-        return columns ? inner : null;
-    }
-
-    private void columnAmax(Op.Quantize q, Buffer amax, Buffer scale, Buffer rcp, List<Dim> shape, int axis, int inner) {
+    private void columnAmax(Op.Quantize q, Buffer amax, Buffer scale, List<Dim> shape, int axis, int inner) {
         Value x = q.x();
         Elem qe = q.q().type().elem();
         AxisWalk w = walk(shape, axis);
@@ -516,9 +495,7 @@ public final class PrologueEmitter {
         serial.add(new Model.Var("int", "qf_v", "0"));
         serial.addAll(w.fold("float", read(x, w.at("j")), e -> "qf_v = max(qf_v, " + absBits(e) + ")"));
         serial.add(new Model.Assign(amax.name() + "[k]", "__int_as_float(qf_v)"));
-        serial.add(new Model.ScalarDecl("float", "qf_s", scaleOf(qe, "__int_as_float(qf_v)")));
-        serial.add(new Model.Assign(scale.name() + "[k]", "qf_s"));
-        serial.add(new Model.Assign(rcp.name() + "[k]", "1.0f / qf_s"));
+        serial.add(new Model.Assign(scale.name() + "[k]", scaleOf(qe, "__int_as_float(qf_v)")));
         usesSlab = true;   // qf_cols holds the partial maxima
         List<Stmt> perGroup = List.of(
                 new Model.ScalarDecl("int", "qf_base", "qf_o * (" + w.len() + " * " + inner + ")"),
@@ -533,15 +510,13 @@ public final class PrologueEmitter {
                         new Model.Block("for (int qf_i = 1; qf_i < qf_step; ++qf_i)", List.of(
                                 new Model.Assign("qf_v", "max(qf_v, __float_as_int(qf_cols[qf_i * " + inner + " + threadIdx.x]))"))),
                         new Model.Assign(amax.name() + "[qf_o * " + inner + " + threadIdx.x]", "__int_as_float(qf_v)"),
-                        new Model.ScalarDecl("float", "qf_s", scaleOf(qe, "__int_as_float(qf_v)")),
-                        new Model.Assign(scale.name() + "[qf_o * " + inner + " + threadIdx.x]", "qf_s"),
-                        new Model.Assign(rcp.name() + "[qf_o * " + inner + " + threadIdx.x]", "1.0f / qf_s"))),
+                        new Model.Assign(scale.name() + "[qf_o * " + inner + " + threadIdx.x]", scaleOf(qe, "__int_as_float(qf_v)")))),
                 new Model.Sync());
         parts.add(new Part("amax and scale of " + x + " per column (shared axis " + axis + "): a thread per column when the columns fill the grid, else a block per group of "
                 + inner + " columns, partial maxima met in shared memory (exact in any order)", null, 1, false, List.of(
                 new Model.Block("if (" + columns + " >= qf_nthreads)", List.of(new Model.GridLoop("a thread per column", columns, true, serial))),
                 new Model.Block("else", List.of(new Model.Block("for (int qf_o = blockIdx.x; qf_o < " + outer + "; qf_o += gridDim.x)", perGroup)))),
-                List.of(amax.name(), scale.name(), rcp.name())));
+                List.of(amax.name(), scale.name())));
     }
 
     private int keptIndex(Op.Quantize q, int axis) {
@@ -832,12 +807,6 @@ public final class PrologueEmitter {
     }
 
     /** {@code x} quantized with scale {@code s}: sat(rne(x / s)) in {@code qe}. */
-    /** As {@link #quantized(Elem, String, String)}, with {@code r} = 1 / s at hand: an 8-bit target multiplies (see qf_quant8). */
-    private static String quantized(Elem qe, String x, String s, String r) {
-        if (qe.isInt && qe.bits == 8) return "(" + CExpr.ctype(qe) + ")qf_quant8(" + x + ", " + s + ", " + r + ", " + (long) qe.min() + ", " + (long) qe.max() + ")";
-        return quantized(qe, x, s);
-    }
-
     private static String quantized(Elem qe, String x, String s) {
         if (qe.isInt && qe.bits <= 16) {
             return "(" + CExpr.ctype(qe) + ")qf_sat_f2i_rne(" + x + " / " + s + ", " + (long) qe.min() + ", " + (long) qe.max() + ")";
