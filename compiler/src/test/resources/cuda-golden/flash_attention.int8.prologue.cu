@@ -163,16 +163,19 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
     const int qf_start = qf_first * 64;
     const int qf_len = qf_nrows * 64;
     int qf_v = 0;
-    for (int j = qf_lane; j < qf_len; j += 32) {
-      qf_v = max(qf_v, __float_as_int(fabsf(qf_h2f(p_Q[qf_start + j]))));
+    for (int j = qf_lane * 2; j < qf_len; j += 32 * 2) {
+      const u32 qf_raw = *reinterpret_cast<const u32*>(&p_Q[qf_start + j]);
+      qf_v = max(qf_v, __float_as_int(fabsf(qf_h2f((f16)(qf_raw & 0xffffu)))));
+      qf_v = max(qf_v, __float_as_int(fabsf(qf_h2f((f16)(qf_raw >> 16)))));
     }
     for (int qf_s = 16; qf_s > 0; qf_s /= 2) {
       qf_v = max(qf_v, __shfl_xor_sync(0xffffffffu, qf_v, qf_s));
     }
     const float qf_a = __int_as_float(qf_v);
     const float qf_s = qf_a == 0.0f ? 1.0f : qf_a / (0x1.fcp6f);
-    for (int j = qf_lane; j < qf_len; j += 32) {
-      b_Q_q[qf_start + j] = (i8)qf_sat_f2i_rne(qf_h2f(p_Q[qf_start + j]) / qf_s, -128, 127);
+    for (int j = qf_lane * 2; j < qf_len; j += 32 * 2) {
+      const u32 qf_raw = *reinterpret_cast<const u32*>(&p_Q[qf_start + j]);
+      *reinterpret_cast<unsigned short*>(&b_Q_q[qf_start + j]) = (unsigned short)qf_pack4((i8)qf_sat_f2i_rne(qf_h2f((f16)(qf_raw & 0xffffu)) / qf_s, -128, 127), (i8)qf_sat_f2i_rne(qf_h2f((f16)(qf_raw >> 16)) / qf_s, -128, 127), 0, 0);
     }
     for (int j = qf_lane; j < qf_nrows; j += 32) {
       b_Q_s[qf_first + j] = qf_s;
@@ -309,8 +312,13 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
         const int qf_len = qf_nrows * 64;
         const int qf_mrow = (qf_first / n_N) * 64;
         int qf_v = 0;
-        for (int j = qf_lane; j < qf_len; j += 32) {
-          qf_v = max(qf_v, __float_as_int(fabsf((qf_h2f(p_K[qf_start + j]) - b_K_mean[qf_mrow + j % 64]))));
+        for (int j = qf_lane * 4; j < qf_len; j += 32 * 4) {
+          const uint2 qf_raw = *reinterpret_cast<const uint2*>(&p_K[qf_start + j]);
+          const float4 qf_mv = *reinterpret_cast<const float4*>(&b_K_mean[qf_mrow + j % 64]);
+          qf_v = max(qf_v, __float_as_int(fabsf((qf_h2f((f16)(qf_raw.x & 0xffffu)) - qf_mv.x))));
+          qf_v = max(qf_v, __float_as_int(fabsf((qf_h2f((f16)(qf_raw.x >> 16)) - qf_mv.y))));
+          qf_v = max(qf_v, __float_as_int(fabsf((qf_h2f((f16)(qf_raw.y & 0xffffu)) - qf_mv.z))));
+          qf_v = max(qf_v, __float_as_int(fabsf((qf_h2f((f16)(qf_raw.y >> 16)) - qf_mv.w))));
         }
         for (int qf_s = 16; qf_s > 0; qf_s /= 2) {
           qf_v = max(qf_v, __shfl_xor_sync(0xffffffffu, qf_v, qf_s));
@@ -318,8 +326,10 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
         const float qf_a = __int_as_float(qf_v);
         const float qf_s = qf_a == 0.0f ? 1.0f : qf_a / (0x1.fcp6f);
         if (qf_lane == 0) qf_atomic_max(b_K_scale_max_2, qf_s);
-        for (int j = qf_lane; j < qf_len; j += 32) {
-          b_K_q[qf_start + j] = (i8)qf_sat_f2i_rne((qf_h2f(p_K[qf_start + j]) - b_K_mean[qf_mrow + j % 64]) / qf_s, -128, 127);
+        for (int j = qf_lane * 4; j < qf_len; j += 32 * 4) {
+          const uint2 qf_raw = *reinterpret_cast<const uint2*>(&p_K[qf_start + j]);
+          const float4 qf_mv = *reinterpret_cast<const float4*>(&b_K_mean[qf_mrow + j % 64]);
+          *reinterpret_cast<u32*>(&b_K_q[qf_start + j]) = qf_pack4((i8)qf_sat_f2i_rne((qf_h2f((f16)(qf_raw.x & 0xffffu)) - qf_mv.x) / qf_s, -128, 127), (i8)qf_sat_f2i_rne((qf_h2f((f16)(qf_raw.x >> 16)) - qf_mv.y) / qf_s, -128, 127), (i8)qf_sat_f2i_rne((qf_h2f((f16)(qf_raw.y & 0xffffu)) - qf_mv.z) / qf_s, -128, 127), (i8)qf_sat_f2i_rne((qf_h2f((f16)(qf_raw.y >> 16)) - qf_mv.w) / qf_s, -128, 127));
         }
         for (int j = qf_lane; j < qf_nrows; j += 32) {
           b_K_s[qf_first + j] = qf_s;
@@ -335,8 +345,13 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
         const int qf_len = qf_nrows * 64;
         const int qf_mrow = (qf_first / n_N) * 64;
         int qf_v = 0;
-        for (int j = threadIdx.x; j < qf_len; j += blockDim.x) {
-          qf_v = max(qf_v, __float_as_int(fabsf((qf_h2f(p_K[qf_start + j]) - b_K_mean[qf_mrow + j % 64]))));
+        for (int j = threadIdx.x * 4; j < qf_len; j += blockDim.x * 4) {
+          const uint2 qf_raw = *reinterpret_cast<const uint2*>(&p_K[qf_start + j]);
+          const float4 qf_mv = *reinterpret_cast<const float4*>(&b_K_mean[qf_mrow + j % 64]);
+          qf_v = max(qf_v, __float_as_int(fabsf((qf_h2f((f16)(qf_raw.x & 0xffffu)) - qf_mv.x))));
+          qf_v = max(qf_v, __float_as_int(fabsf((qf_h2f((f16)(qf_raw.x >> 16)) - qf_mv.y))));
+          qf_v = max(qf_v, __float_as_int(fabsf((qf_h2f((f16)(qf_raw.y & 0xffffu)) - qf_mv.z))));
+          qf_v = max(qf_v, __float_as_int(fabsf((qf_h2f((f16)(qf_raw.y >> 16)) - qf_mv.w))));
         }
         for (int qf_s = 16; qf_s > 0; qf_s /= 2) {
           qf_v = max(qf_v, __shfl_xor_sync(0xffffffffu, qf_v, qf_s));
@@ -349,8 +364,10 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
         const float qf_a = __int_as_float(qf_v);
         const float qf_s = qf_a == 0.0f ? 1.0f : qf_a / (0x1.fcp6f);
         if (threadIdx.x == 0) qf_atomic_max(b_K_scale_max_2, qf_s);
-        for (int j = threadIdx.x; j < qf_len; j += blockDim.x) {
-          b_K_q[qf_start + j] = (i8)qf_sat_f2i_rne((qf_h2f(p_K[qf_start + j]) - b_K_mean[qf_mrow + j % 64]) / qf_s, -128, 127);
+        for (int j = threadIdx.x * 4; j < qf_len; j += blockDim.x * 4) {
+          const uint2 qf_raw = *reinterpret_cast<const uint2*>(&p_K[qf_start + j]);
+          const float4 qf_mv = *reinterpret_cast<const float4*>(&b_K_mean[qf_mrow + j % 64]);
+          *reinterpret_cast<u32*>(&b_K_q[qf_start + j]) = qf_pack4((i8)qf_sat_f2i_rne((qf_h2f((f16)(qf_raw.x & 0xffffu)) - qf_mv.x) / qf_s, -128, 127), (i8)qf_sat_f2i_rne((qf_h2f((f16)(qf_raw.x >> 16)) - qf_mv.y) / qf_s, -128, 127), (i8)qf_sat_f2i_rne((qf_h2f((f16)(qf_raw.y & 0xffffu)) - qf_mv.z) / qf_s, -128, 127), (i8)qf_sat_f2i_rne((qf_h2f((f16)(qf_raw.y >> 16)) - qf_mv.w) / qf_s, -128, 127));
         }
         for (int j = threadIdx.x; j < qf_nrows; j += blockDim.x) {
           b_K_s[qf_first + j] = qf_s;
@@ -359,12 +376,19 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
       }
     }
   }
-  // %V.q = quantize %V: sat(rne(x / s)), s = amax / 127 of its column
+  // %V.q = quantize %V: sat(rne(x / s)), s = amax / 127 of its column, four columns per thread
   #pragma unroll 4
-  for (int qf_w = qf_warp0; qf_w < (64 * n_Z * n_H * n_N); qf_w += qf_nthreads) {
+  for (int qf_w = qf_warp0; qf_w < ((64 * n_Z * n_H * n_N)) / 4; qf_w += qf_nthreads) {
     const int k = qf_w + qf_lane;
-    if (k < (64 * n_Z * n_H * n_N)) {
-      b_V_q[k] = (i8)qf_sat_f2i_rne(qf_h2f(p_V[k]) / b_V_s[((k / (64 * n_N)) * 64 + (k % 64))], -128, 127);
+    if (k < ((64 * n_Z * n_H * n_N)) / 4) {
+      const int qf_q = k;
+       {
+        const int k = 4 * qf_q;
+        const int qf_g = ((k / (64 * n_N)) * 64 + (k % 64));
+        const uint2 qf_raw = *reinterpret_cast<const uint2*>(&p_V[k]);
+        const float4 qf_s4 = *reinterpret_cast<const float4*>(&b_V_s[qf_g]);
+        *reinterpret_cast<u32*>(&b_V_q[k]) = qf_pack4((i8)qf_sat_f2i_rne(qf_h2f((f16)(qf_raw.x & 0xffffu)) / qf_s4.x, -128, 127), (i8)qf_sat_f2i_rne(qf_h2f((f16)(qf_raw.x >> 16)) / qf_s4.y, -128, 127), (i8)qf_sat_f2i_rne(qf_h2f((f16)(qf_raw.y & 0xffffu)) / qf_s4.z, -128, 127), (i8)qf_sat_f2i_rne(qf_h2f((f16)(qf_raw.y >> 16)) / qf_s4.w, -128, 127));
+      }
     }
   }
   // %q.scale.pro (elementwise)

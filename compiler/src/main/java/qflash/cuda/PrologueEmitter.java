@@ -404,8 +404,18 @@ public final class PrologueEmitter {
             body.add(new Model.ScalarDecl("int", "qf_mrow", "(qf_first / " + dim(x.type().shape().get(centred.axis())) + ") * " + r.inner()));
         }
         body.add(new Model.Var("int", "qf_v", "0"));
-        body.add(new Model.Block("for (int j = " + lane + "; j < qf_len; j += " + stride + ")", List.of(
-                new Model.Assign("qf_v", "max(qf_v, " + absBits(runRead(x, "j", r.inner())) + ")"))));
+        // w elements per load (see runWidth): a lane reading 2 bytes at a time left these parts waiting on global loads
+        int w = runWidth(q, r);
+        VecRead vec = w > 1 ? runReadN(x, "j", r.inner(), w) : null;
+        String loop = vec == null ? "for (int j = " + lane + "; j < qf_len; j += " + stride + ")"
+                : "for (int j = " + lane + " * " + w + "; j < qf_len; j += " + stride + " * " + w + ")";
+        if (vec == null) {
+            body.add(new Model.Block(loop, List.of(new Model.Assign("qf_v", "max(qf_v, " + absBits(runRead(x, "j", r.inner())) + ")"))));
+        } else {
+            List<Stmt> step = new ArrayList<>(vec.decls());
+            for (String e : vec.elems()) step.add(new Model.Assign("qf_v", "max(qf_v, " + absBits(e) + ")"));
+            body.add(new Model.Block(loop, step));
+        }
         body.add(warpFold("qf_v", o -> "max(qf_v, " + o + ")"));
         if (wide) {
             body.add(new Model.ExprStmt("if (qf_lane == 0) qf_red[threadIdx.x >> 5] = qf_v"));
@@ -415,8 +425,13 @@ public final class PrologueEmitter {
         body.add(new Model.ScalarDecl("float", "qf_a", "__int_as_float(qf_v)"));
         body.add(new Model.ScalarDecl("float", "qf_s", scaleOf(qe, "qf_a")));
         if (maxOf != null) body.add(new Model.ExprStmt("if (" + lane + " == 0) qf_atomic_max(" + maxOf + ", qf_s)"));
-        body.add(new Model.Block("for (int j = " + lane + "; j < qf_len; j += " + stride + ")", List.of(
-                new Model.Assign(qb.name() + "[qf_start + j]", quantized(qe, runRead(x, "j", r.inner()), "qf_s")))));
+        if (vec == null) {
+            body.add(new Model.Block(loop, List.of(new Model.Assign(qb.name() + "[qf_start + j]", quantized(qe, runRead(x, "j", r.inner()), "qf_s")))));
+        } else {
+            List<Stmt> step = new ArrayList<>(vec.decls());
+            step.add(storeBytes(qb.name(), "qf_start + j", vec.elems().stream().map(e -> quantized(qe, e, "qf_s")).toList()));
+            body.add(new Model.Block(loop, step));
+        }
         body.add(new Model.Block("for (int j = " + lane + "; j < qf_nrows; j += " + stride + ")", List.of(new Model.Assign(sb.name() + "[qf_first + j]", "qf_s"))));
         return body;
     }
@@ -461,6 +476,23 @@ public final class PrologueEmitter {
                             new Model.ExprStmt("if (qf_lane + qf_o < 32 && qf_g2 == qf_g) qf_v = max(qf_v, qf_v2)"))),
                     new Model.ScalarDecl("int", "qf_gprev", "__shfl_up_sync(0xffffffffu, qf_g, 1)"),
                     new Model.ExprStmt("if (qf_in && (qf_lane == 0 || qf_gprev != qf_g)) atomicMax(reinterpret_cast<int*>(" + amax.name() + ") + qf_g, qf_v)")), amax.name());
+        }
+        VecRead quad = columns && inner % 4 == 0 && qe.isInt && qe.bits == 8 ? readN(x, "k", 4, "qf_raw") : null;
+        if (quad != null) {
+            // Four consecutive elements per thread (four columns of one row: inner is a multiple of 4): one
+            // 8- or 16-byte load, one 16-byte load of their scales, one 4-byte store. A lane reading 2 bytes
+            // at a time left this part waiting on global loads (ncu, A4 b = 256 on an H200).
+            List<Stmt> body = new ArrayList<>();
+            body.add(new Model.ScalarDecl("int", "k", "4 * qf_q"));   // the first of the four; group() indexes by k
+            body.add(new Model.ScalarDecl("int", "qf_g", g));
+            body.addAll(quad.decls());
+            body.add(new Model.ScalarDecl("float4", "qf_s4", "*reinterpret_cast<const float4*>(&" + sb.name() + "[qf_g])"));
+            List<String> q4 = new ArrayList<>();
+            for (int i = 0; i < 4; i++) q4.add(quantized(qe, quad.elems().get(i), "qf_s4." + LANES[i]));
+            body.add(storeBytes(qb.name(), "k", q4));
+            parts.add(new Part(q.q() + " = quantize " + x + ": sat(rne(x / s)), s = amax / " + (long) qe.max() + " of its column, four columns per thread",
+                    "(" + count(shape) + ") / 4", 1, true, List.of(new Model.ScalarDecl("int", "qf_q", "k"), new Model.Block("", body)), List.of(qb.name())));
+            return;
         }
         if (columns) {   // the amax part wrote the scales: one load per element instead of a division
             part(shape, q.q() + " = quantize " + x + ": sat(rne(x / s)), s = amax / " + (long) qe.max() + " of its column", List.of(
@@ -904,6 +936,74 @@ public final class PrologueEmitter {
     }
 
     // ------------------------------------------------------------ values
+
+    /** A vector load's declarations and its elements as f32 expressions. */
+    private record VecRead(List<Stmt> decls, List<String> elems) {}
+
+    private static final String[] LANES = {"x", "y", "z", "w"};
+
+    /**
+     * Elements idx .. idx + w - 1 (w = 2 or 4; idx a multiple of w, so the load is aligned: buffers and
+     * tensors are whole allocations) of an f16 or f32 tensor, a parameter or a buffer, by one vector load
+     * into {@code var}. Null for other element types.
+     */
+    private VecRead readN(Value v, String idx, int w, String var) {
+        Kernel.Param p = tensorParams.get(v);
+        Buffer b = buffers.get(v);
+        if (p == null && b == null) return null;
+        String name = p != null ? CExpr.tensorName(p.name()) : b.name();
+        List<String> elems = new ArrayList<>();
+        String type;
+        if (p != null && halfInputs.contains(p.name())) {
+            type = w == 2 ? "u32" : "uint2";
+            for (int i = 0; i < w; i++) {
+                String word = w == 2 ? var : var + "." + LANES[i / 2];
+                elems.add("qf_h2f((f16)(" + word + (i % 2 == 0 ? " & 0xffffu" : " >> 16") + "))");
+            }
+        } else if (v.type().elem() == Elem.F32) {
+            type = w == 2 ? "float2" : "float4";
+            for (int i = 0; i < w; i++) elems.add(var + "." + LANES[i]);
+        } else {
+            return null;
+        }
+        return new VecRead(List.of(new Model.ScalarDecl(type, var, "*reinterpret_cast<const " + type + "*>(&" + name + "[" + idx + "])")), elems);
+    }
+
+    /** {@link #runRead} for w consecutive elements: the input's vector, less the means' vector for a centred one. */
+    private VecRead runReadN(Value x, String j, String inner, int w) {
+        Op.Center c = centredOnRead.get(x);
+        VecRead raw = readN(c == null ? x : c.x(), "qf_start + " + j, w, "qf_raw");
+        if (raw == null || c == null) return raw;
+        String type = w == 2 ? "float2" : "float4";
+        List<Stmt> decls = new ArrayList<>(raw.decls());
+        decls.add(new Model.ScalarDecl(type, "qf_mv", "*reinterpret_cast<const " + type + "*>(&" + buffers.get(c.mean()).name() + "[qf_mrow + " + j + " % " + inner + "])"));
+        List<String> elems = new ArrayList<>();
+        for (int i = 0; i < w; i++) elems.add("(" + raw.elems().get(i) + " - qf_mv." + LANES[i] + ")");
+        return new VecRead(decls, elems);
+    }
+
+    /**
+     * Elements per load in a run quantization's loops: 4 when a group has 128 elements or more (K's
+     * 64-token blocks), 2 from 64 (a token of D = 64), else 1 (D = 32: a lane per element already);
+     * only into 8 bits, with a known row length that the width divides.
+     */
+    private int runWidth(Op.Quantize q, Runs r) {
+        Integer inner = constant(r.inner());
+        Elem qe = q.q().type().elem();
+        if (inner == null || !qe.isInt || qe.bits != 8) return 1;
+        long len = (long) inner * (r.blocked() ? r.block() : 1);
+        if (inner % 4 == 0 && len >= 128) return 4;
+        if (inner % 2 == 0 && len >= 64) return 2;
+        return 1;
+    }
+
+    /** Stores w quantized bytes (w = 2 or 4) at {@code at} with one 2- or 4-byte store. */
+    private static Stmt storeBytes(String buffer, String at, List<String> bytes) {
+        String packed = "qf_pack4(" + String.join(", ", bytes) + (bytes.size() == 2 ? ", 0, 0)" : ")");
+        return bytes.size() == 2
+                ? new Model.Assign("*reinterpret_cast<unsigned short*>(&" + buffer + "[" + at + "])", "(unsigned short)" + packed)
+                : new Model.Assign("*reinterpret_cast<u32*>(&" + buffer + "[" + at + "])", packed);
+    }
 
     /** Element {@code idx} of a tensor value (a parameter or a buffer), as f32 when the caller holds f16. */
     private String read(Value v, String idx) {

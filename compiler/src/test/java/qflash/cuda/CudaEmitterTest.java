@@ -174,12 +174,15 @@ class CudaEmitterTest {
         assertEquals("8 parts in 3 phases", fixed.steps().get(0).what());
         assertFalse(fixed.source().contains("atomicMax(reinterpret_cast<int*>(b_V_s_amax)"), "no atomics for V's column amax");
         assertTrue(fixed.source().indexOf("amax and scale of %V per column") < fixed.source().indexOf("qf_grid_sync(reinterpret_cast"), "V's amax in phase 0");
-        assertTrue(fixed.source().contains("b_V_q[k] = (i8)qf_sat_f2i_rne(p_V[k] / b_V_s["), "V quantized by the scales its amax part wrote, with a 32-bit convert");
+        assertTrue(fixed.source().contains("*reinterpret_cast<u32*>(&b_V_q[k]) = qf_pack4((i8)qf_sat_f2i_rne(qf_raw.x / qf_s4.x, -128, 127)"), "V quantized four columns per thread by the scales its amax part wrote, with a 32-bit convert");
         // K is centred on read: no f32 centred tensor is written, K's quantization subtracts the means as it reads K.
         Set<String> fixedNames = new HashSet<>();
         fixed.buffers().forEach(b -> fixedNames.add(b.name()));
         assertFalse(fixedNames.contains("b_K_centred"), "the centred K is never stored");
-        assertTrue(fixed.source().contains("(p_K[qf_start + j] - b_K_mean[qf_mrow + j % 64])"), "the quantization of K reads K minus its column's mean");
+        assertTrue(fixed.source().contains("const float4 qf_mv = *reinterpret_cast<const float4*>(&b_K_mean[qf_mrow + j % 64]);")
+                && fixed.source().contains("(qf_raw.x - qf_mv.x)"), "the quantization of K reads K minus its columns' means, four at a time");
+        assertTrue(fixed.source().contains("for (int j = qf_lane * 2; j < qf_len; j += 32 * 2) {"), "a token of D = 64: two elements per load");
+        assertTrue(fixed.source().contains("*reinterpret_cast<u32*>(&b_K_q[qf_start + j]) = qf_pack4("), "K's 64-token blocks: four bytes per store");
         assertTrue(fixed.source().indexOf("%K.mean of center %K") < fixed.source().indexOf("qf_grid_sync(reinterpret_cast"), "the means in phase 0, K's quantization after them");
     }
 

@@ -169,10 +169,10 @@ class CudaBitExactTest {
         System.out.printf("bit-exact %s: %d cases, %d output elements, all equal%n", what, cases.size(), elements);
     }
 
-    /** The whole call on the GPU: f16 inputs, the prologue as kernels, the body; equal to the interpreter's output. */
+    /** The whole call on the GPU: f16 (or f32) inputs, the prologue as kernels, the body; equal to the interpreter's output. */
     @Test
     void gpuPrologueCallsEqualTheInterpreterBitForBit() throws Exception {
-        int cases = 0;
+        int cases = 0, f32In = 0;
         long elements = 0;
         for (String p : List.of("int8", "qflash")) {
             for (String s : SAMPLES) {
@@ -182,12 +182,14 @@ class CudaBitExactTest {
                         Case c = new Case(s, p, opts, Map.of(), sh, Inputs.Model.GAUSS_OUTLIER);
                         Kernel k = kernel(c);
                         boolean halfOut = cases % 2 == 1;   // every other call ends in f16: the interpreter's f32, rounded
-                        CudaBackend.Compiled comp = gpu.compile(k, sh.d(), s, java.util.Set.of("Q", "K", "V"), halfOut ? java.util.Set.of("O") : java.util.Set.of());
+                        boolean halfIn = cases % 3 != 2;    // every third starts from f32 tensors (the prologue's f32 loads)
+                        CudaBackend.Compiled comp = gpu.compile(k, sh.d(), s, halfIn ? java.util.Set.of("Q", "K", "V") : java.util.Set.of(), halfOut ? java.util.Set.of("O") : java.util.Set.of());
                         Inputs in = Inputs.generate(c.model(), sh, sh.n() * 7L + cases, k.param("bias") != null);
                         CpuBackend.Bound cpu = CpuBackend.bind(k, in, null);
                         Interpreter.run(k, cpu.tensors(), cpu.scalars());
                         Map<String, DeviceTensor> dev = new LinkedHashMap<>();
-                        for (String t : List.of("Q", "K", "V")) dev.put(t, DeviceTensor.upload(Arr.floats(qflash.ir.Elem.F16, values(in, t), sh.dims())));
+                        for (String t : List.of("Q", "K", "V")) dev.put(t, DeviceTensor.upload(Arr.floats(halfIn ? qflash.ir.Elem.F16 : qflash.ir.Elem.F32, values(in, t), sh.dims())));
+                        if (!halfIn) f32In++;
                         if (in.bias() != null) dev.put("bias", DeviceTensor.upload(Arr.floats(qflash.ir.Elem.F32, in.bias(), in.biasShape())));
                         dev.put("O", DeviceTensor.zeros(halfOut ? qflash.ir.Elem.F16 : qflash.ir.Elem.F32, sh.dims()));
                         try (CudaBackend.Call call = gpu.new Call(comp, dev, Map.of())) {
@@ -209,7 +211,7 @@ class CudaBitExactTest {
                 }
             }
         }
-        System.out.printf("bit-exact with the prologue on the GPU (f16 inputs; f32 or f16 output): %d cases, %d output elements, all equal%n", cases, elements);
+        System.out.printf("bit-exact with the prologue on the GPU (f16 or f32 inputs, %d of them f32; f32 or f16 output): %d cases, %d output elements, all equal%n", f32In, cases, elements);
     }
 
     private static double[] values(Inputs in, String t) {
