@@ -129,6 +129,8 @@ public final class BenchCommand implements Callable<Integer> {
                 .redirectErrorStream(true).start();
         String log = new String(p.getInputStream().readAllBytes());
         if (p.waitFor() != 0) throw new UserError("the PyTorch reference failed (" + python + " " + sdpa + "; --sdpa off skips it): " + log.strip());
+        // What the script says on success matters too: a backend timed eagerly instead of from a graph.
+        log.lines().filter(l -> l.startsWith("sdpa.py:")).forEach(System.err::println);
         Map<String, Map<String, Double>> ref = new HashMap<>();
         List<String> lines = Files.readAllLines(csv);
         for (String line : lines.subList(1, lines.size())) {
