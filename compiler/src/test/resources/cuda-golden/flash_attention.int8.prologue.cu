@@ -145,7 +145,7 @@ __device__ __forceinline__ void qf_atomic_max(float* p, float v) {
   else atomicMin(reinterpret_cast<unsigned*>(p), __float_as_uint(v));
 }
 
-extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restrict__ p_Q, f16* __restrict__ p_K, f16* __restrict__ p_V, float* __restrict__ p_O, float s_scale, i8* __restrict__ b_Q_q, float* __restrict__ b_Q_s, float* __restrict__ b_K_mean, i8* __restrict__ b_K_q, float* __restrict__ b_K_s, i8* __restrict__ b_V_q, float* __restrict__ b_V_s, float* __restrict__ b_V_s_amax, float* __restrict__ b_K_scale_max_2, float* __restrict__ b_q_scale_pro, int* __restrict__ b_rs_pro, int* __restrict__ b_exp_m_pro, int* __restrict__ b_exp_xmin_pro, int* __restrict__ b_poly_k2_pro, int* __restrict__ b_req_m_pro, i64* __restrict__ b_128_pro, int* __restrict__ b_align_m_pro, int* __restrict__ b_qf_barrier, int n_D, int n_H, int n_N, int n_Z) {
+extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restrict__ p_Q, f16* __restrict__ p_K, f16* __restrict__ p_V, float* __restrict__ p_O, float s_scale, i8* __restrict__ b_Q_q, float* __restrict__ b_Q_s, float* __restrict__ b_K_mean, i8* __restrict__ b_K_q, float* __restrict__ b_K_s, i8* __restrict__ b_V_q, float* __restrict__ b_V_s, float* __restrict__ b_K_scale_max_2, float* __restrict__ b_q_scale_pro, int* __restrict__ b_rs_pro, int* __restrict__ b_exp_m_pro, int* __restrict__ b_exp_xmin_pro, int* __restrict__ b_poly_k2_pro, int* __restrict__ b_req_m_pro, i64* __restrict__ b_128_pro, int* __restrict__ b_align_m_pro, int* __restrict__ b_qf_barrier, int n_D, int n_H, int n_N, int n_Z) {
   const int qf_nthreads = gridDim.x * blockDim.x, qf_lane = threadIdx.x & 31;
   const int qf_warp0 = (blockIdx.x * blockDim.x + threadIdx.x) & ~31;   // this warp's first element in a grid loop
   // rows of a centred tensor staged by the block, and the means of its columns
@@ -229,7 +229,6 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
         if (threadIdx.x < 64) {
           const float qf_m = qf_sum / (float)n_N;
           b_K_mean[qf_o * 64 + threadIdx.x] = qf_m;
-          qf_cols[threadIdx.x] = qf_m;
         }
         __syncthreads();
       }
@@ -266,7 +265,6 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
               if (qf_j0 + qf_u < n_N) qf_v = max(qf_v, __float_as_int(fabsf(qf_x[qf_u])));
             }
           }
-          b_V_s_amax[k] = __int_as_float(qf_v);
           b_V_s[k] = __int_as_float(qf_v) == 0.0f ? 1.0f : __int_as_float(qf_v) / (0x1.fcp6f);
         }
       }
@@ -287,7 +285,6 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
           for (int qf_i = 1; qf_i < qf_step; ++qf_i) {
             qf_v = max(qf_v, __float_as_int(qf_cols[qf_i * 64 + threadIdx.x]));
           }
-          b_V_s_amax[qf_o * 64 + threadIdx.x] = __int_as_float(qf_v);
           b_V_s[qf_o * 64 + threadIdx.x] = __int_as_float(qf_v) == 0.0f ? 1.0f : __int_as_float(qf_v) / (0x1.fcp6f);
         }
         __syncthreads();

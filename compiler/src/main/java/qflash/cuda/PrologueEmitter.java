@@ -31,7 +31,7 @@ import qflash.ir.Verifier;
  * consecutive elementwise ops of one shape share a part; scalar work is inlined where it is used.
  * Parts run in phases: a part goes in the first phase after every part whose buffers it reads or
  * writes (or that reads what it writes), and phases are separated by a grid-wide barrier: with D fixed,
- * the int8 prologue is 9 parts in 3 phases (it was 24 kernels). The values equal the interpreter's bit for
+ * the int8 prologue is 8 parts in 3 phases (it was 24 kernels). The values equal the interpreter's bit for
  * bit (same operations in the same order, IEEE f32 with no contraction). Element indices are 32-bit
  * (the runtime refuses a tensor of 2^31 elements or more): 64-bit division made the index arithmetic
  * cost more than the attention at large batches.
@@ -124,7 +124,7 @@ public final class PrologueEmitter {
             for (Value r : op.results()) {
                 if (isTensor(r) && !local.contains(r) && !centredOnRead.containsKey(r)) buffer(r, r.type().elem());
             }
-            if (op instanceof Op.Quantize q && runs(q) == null) {
+            if (op instanceof Op.Quantize q && runs(q) == null && columnGroups(q) == null) {   // columns keep their amax in registers
                 Buffer sb = buffers.get(q.scale());
                 Buffer amax = new Buffer(sb.name() + "_amax", Elem.F32, sb.shape());
                 bufferList.add(amax);
@@ -449,12 +449,11 @@ public final class PrologueEmitter {
         Buffer amax = amaxOf.get(q);
         // Group g of element k is its scale element; with a block axis, the first scale element of its block.
         String g = group(shape, q.shared(), q.blockAxis(), q.blockSize());
-        int axis = q.shared().getFirst();
-        Integer inner = constant(product(shape.subList(axis + 1, shape.size())));
-        boolean columns = q.shared().size() == 1 && q.blockAxis() < 0 && axis < shape.size() - 1 && inner != null && inner <= THREADS;
+        Integer inner = columnGroups(q);
+        boolean columns = inner != null;
         if (!columns) part(sb.shape(), "amax of " + x + " starts at 0", List.of(new Model.Assign(amax.name() + "[k]", "0.0f")), amax.name());
         if (columns) {
-            columnAmax(q, amax, sb, shape, axis, inner);
+            columnAmax(q, sb, shape, q.shared().getFirst(), inner);
         } else if (q.shared().size() == shape.size() && q.blockAxis() < 0) {
             // One group: each thread folds a grid-stride slice, each warp folds its threads, one atomic per warp.
             partAll(null, "amax of all of " + x + ": per-thread slices, then per warp, then one atomic per warp", List.of(
@@ -517,7 +516,19 @@ public final class PrologueEmitter {
      * every (blockDim / inner)-th row, and the partial maxima meet in shared memory. A max of |x| by its
      * bits is the same in any order, as the atomic version was.
      */
-    private void columnAmax(Op.Quantize q, Buffer amax, Buffer scale, List<Dim> shape, int axis, int inner) {
+    /**
+     * The columns after the shared axis when a quantization's groups are columns (one shared axis, not the
+     * last, no block axis, at most a block's threads of columns after it: V per channel with D fixed), else null.
+     */
+    private Integer columnGroups(Op.Quantize q) {
+        List<Dim> shape = q.x().type().shape();
+        int axis = q.shared().getFirst();
+        Integer inner = constant(product(shape.subList(axis + 1, shape.size())));
+        boolean columns = q.shared().size() == 1 && q.blockAxis() < 0 && axis < shape.size() - 1 && inner != null && inner <= THREADS;
+        return columns ? inner : null;
+    }
+
+    private void columnAmax(Op.Quantize q, Buffer scale, List<Dim> shape, int axis, int inner) {
         Value x = q.x();
         Elem qe = q.q().type().elem();
         AxisWalk w = walk(shape, axis);
@@ -526,7 +537,6 @@ public final class PrologueEmitter {
         serial.add(new Model.ScalarDecl("int", "qf_base", w.base()));
         serial.add(new Model.Var("int", "qf_v", "0"));
         serial.addAll(w.fold("float", read(x, w.at("j")), e -> "qf_v = max(qf_v, " + absBits(e) + ")"));
-        serial.add(new Model.Assign(amax.name() + "[k]", "__int_as_float(qf_v)"));
         serial.add(new Model.Assign(scale.name() + "[k]", scaleOf(qe, "__int_as_float(qf_v)")));
         usesSlab = true;   // qf_cols holds the partial maxima
         List<Stmt> perGroup = List.of(
@@ -541,14 +551,21 @@ public final class PrologueEmitter {
                 new Model.Block("if (threadIdx.x < " + inner + ")", List.of(
                         new Model.Block("for (int qf_i = 1; qf_i < qf_step; ++qf_i)", List.of(
                                 new Model.Assign("qf_v", "max(qf_v, __float_as_int(qf_cols[qf_i * " + inner + " + threadIdx.x]))"))),
-                        new Model.Assign(amax.name() + "[qf_o * " + inner + " + threadIdx.x]", "__int_as_float(qf_v)"),
                         new Model.Assign(scale.name() + "[qf_o * " + inner + " + threadIdx.x]", scaleOf(qe, "__int_as_float(qf_v)")))),
                 new Model.Sync());
-        parts.add(new Part("amax and scale of " + x + " per column (shared axis " + axis + "): a thread per column when the columns fill the grid, else a block per group of "
-                + inner + " columns, partial maxima met in shared memory (exact in any order)", null, 1, false, List.of(
+        perColumn("amax and scale of " + x + " per column (shared axis " + axis + "): a thread per column when the columns fill the grid, else a block per group of "
+                + inner + " columns, partial maxima met in shared memory (exact in any order)", columns, outer, serial, perGroup, List.of(scale.name()));
+    }
+
+    /**
+     * A part over the columns of a tensor (a centring, a column amax): a thread per column when the columns
+     * fill the grid, else a block per outer index walking its group of columns together.
+     */
+    private void perColumn(String what, String columns, String outer, List<Stmt> serial, List<Stmt> perGroup, List<String> writes) {
+        parts.add(new Part(what, null, 1, false, List.of(
                 new Model.Block("if (" + columns + " >= qf_nthreads)", List.of(new Model.GridLoop("a thread per column", columns, true, serial))),
                 new Model.Block("else", List.of(new Model.Block("for (int qf_o = blockIdx.x; qf_o < " + outer + "; qf_o += gridDim.x)", perGroup)))),
-                List.of(amax.name(), scale.name())));
+                writes));
     }
 
     private int keptIndex(Op.Quantize q, int axis) {
@@ -679,6 +696,10 @@ public final class PrologueEmitter {
         usesSlab = true;
         String outer = product(shape.subList(0, c.axis())), lines = w.len() + " * " + inner;
         int rows = SLAB / inner;
+        List<Stmt> means = new ArrayList<>(List.of(
+                new Model.ScalarDecl("float", "qf_m", "qf_sum / (float)" + w.len()),
+                new Model.Assign(mb.name() + "[qf_o * " + inner + " + threadIdx.x]", "qf_m")));
+        if (!onRead) means.add(new Model.Assign("qf_cols[threadIdx.x]", "qf_m"));
         List<Stmt> perGroup = new ArrayList<>(List.of(
                 new Model.ScalarDecl("int", "qf_base", "qf_o * (" + lines + ")"),
                 new Model.Var("float", "qf_sum", "0.0f"),
@@ -690,22 +711,15 @@ public final class PrologueEmitter {
                         new Model.Sync(),
                         new Model.Block("if (threadIdx.x < " + inner + ")", List.of(new Model.Block("for (int qf_r = 0; qf_r < qf_n; ++qf_r)", List.of(
                                 new Model.Assign("qf_sum", "qf_sum + qf_slab[qf_r * " + inner + " + threadIdx.x]"))))))),
-                new Model.Block("if (threadIdx.x < " + inner + ")", List.of(
-                        new Model.ScalarDecl("float", "qf_m", "qf_sum / (float)" + w.len()),
-                        new Model.Assign(mb.name() + "[qf_o * " + inner + " + threadIdx.x]", "qf_m"),
-                        new Model.Assign("qf_cols[threadIdx.x]", "qf_m")))));
-        if (!onRead) {
+                new Model.Block("if (threadIdx.x < " + inner + ")", means)));
+        if (!onRead) {   // the block subtracts the means itself, through qf_cols, after a barrier
             perGroup.add(new Model.Sync());
             perGroup.add(new Model.Block("for (int qf_e = threadIdx.x; qf_e < " + lines + "; qf_e += blockDim.x)", List.of(
                     new Model.Assign(cb.name() + "[qf_base + qf_e]", read(x, "qf_base + qf_e") + " - qf_cols[qf_e % " + inner + "]"))));
         }
         perGroup.add(new Model.Sync());
-        String columns = count(mb.shape());
-        parts.add(new Part(what + "; a thread per column when the columns fill the grid, else a block per group of " + inner
-                + " columns with its rows staged in shared memory", null, 1, false, List.of(
-                new Model.Block("if (" + columns + " >= qf_nthreads)", List.of(new Model.GridLoop("a thread per column", columns, true, serial))),
-                new Model.Block("else", List.of(new Model.Block("for (int qf_o = blockIdx.x; qf_o < " + outer + "; qf_o += gridDim.x)", perGroup)))),
-                writes));
+        perColumn(what + "; a thread per column when the columns fill the grid, else a block per group of " + inner
+                + " columns with its rows staged in shared memory", count(mb.shape()), outer, serial, perGroup, writes);
     }
 
     /**
@@ -954,7 +968,7 @@ public final class PrologueEmitter {
         String name = p != null ? CExpr.tensorName(p.name()) : b.name();
         List<String> elems = new ArrayList<>();
         String type;
-        if (p != null && halfInputs.contains(p.name())) {
+        if (p != null && halfIn(p)) {
             type = w == 2 ? "u32" : "uint2";
             for (int i = 0; i < w; i++) {
                 String word = w == 2 ? var : var + "." + LANES[i / 2];
@@ -1005,12 +1019,17 @@ public final class PrologueEmitter {
                 : new Model.Assign("*reinterpret_cast<u32*>(&" + buffer + "[" + at + "])", packed);
     }
 
+    /** Whether the caller passes tensor parameter {@code p} as f16 (read widened to f32). */
+    private boolean halfIn(Kernel.Param p) {
+        return halfInputs.contains(p.name());
+    }
+
     /** Element {@code idx} of a tensor value (a parameter or a buffer), as f32 when the caller holds f16. */
     private String read(Value v, String idx) {
         Kernel.Param p = tensorParams.get(v);
         if (p != null) {
             String r = CExpr.tensorName(p.name()) + "[" + idx + "]";
-            return halfInputs.contains(p.name()) ? "qf_h2f(" + r + ")" : r;
+            return halfIn(p) ? "qf_h2f(" + r + ")" : r;
         }
         Buffer b = buffers.get(v);
         if (b == null) throw new IllegalStateException("no buffer for " + v);

@@ -179,6 +179,7 @@ class CudaEmitterTest {
         Set<String> fixedNames = new HashSet<>();
         fixed.buffers().forEach(b -> fixedNames.add(b.name()));
         assertFalse(fixedNames.contains("b_K_centred"), "the centred K is never stored");
+        assertFalse(fixedNames.contains("b_V_s_amax"), "V's column maxima stay in the part that turns them into scales");
         assertTrue(fixed.source().contains("const float4 qf_mv = *reinterpret_cast<const float4*>(&b_K_mean[qf_mrow + j % 64]);")
                 && fixed.source().contains("(qf_raw.x - qf_mv.x)"), "the quantization of K reads K minus its columns' means, four at a time");
         assertTrue(fixed.source().contains("for (int j = qf_lane * 2; j < qf_len; j += 32 * 2) {"), "a token of D = 64: two elements per load");
