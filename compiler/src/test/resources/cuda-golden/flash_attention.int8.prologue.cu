@@ -146,293 +146,324 @@ __device__ __forceinline__ void qf_atomic_max(float* p, float v) {
 }
 
 extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restrict__ p_Q, f16* __restrict__ p_K, f16* __restrict__ p_V, float* __restrict__ p_O, float s_scale, i8* __restrict__ b_Q_q, float* __restrict__ b_Q_s, float* __restrict__ b_K_mean, i8* __restrict__ b_K_q, float* __restrict__ b_K_s, i8* __restrict__ b_V_q, float* __restrict__ b_V_s, float* __restrict__ b_K_scale_max_2, float* __restrict__ b_q_scale_pro, int* __restrict__ b_rs_pro, int* __restrict__ b_exp_m_pro, int* __restrict__ b_exp_xmin_pro, int* __restrict__ b_poly_k2_pro, int* __restrict__ b_req_m_pro, i64* __restrict__ b_128_pro, int* __restrict__ b_align_m_pro, int* __restrict__ b_qf_barrier, int n_D, int n_H, int n_N, int n_Z) {
-  const int qf_nthreads = gridDim.x * blockDim.x, qf_lane = threadIdx.x & 31;
-  const int qf_warp0 = (blockIdx.x * blockDim.x + threadIdx.x) & ~31;   // this warp's first element in a grid loop
+  const int qf_nthreads = gridDim.x * blockDim.x, qf_lane = threadIdx.x & 31;   // each part sets qf_bid and qf_warp0
   // rows of a centred tensor staged by the block, and the means of its columns
   __shared__ float qf_slab[8192];
   __shared__ float qf_cols[1024];
   // the warps' partial maxima of a block-wide amax
   __shared__ int qf_red[32];
-  // %Q.q, %Q.s = quantize %Q: amax, then sat(rne(x / (amax / 127))), and the scale (1 where the group is all zeros), a warp per group of consecutive elements
-  #pragma unroll 4
-  for (int qf_w = qf_warp0; qf_w < ((n_Z * n_H * n_N)) * 32; qf_w += qf_nthreads) {
-    const int k = qf_w + qf_lane;
-    const int qf_o = k >> 5;
-    const int qf_first = qf_o;
-    const int qf_nrows = 1;
-    const int qf_start = qf_first * 64;
-    const int qf_len = qf_nrows * 64;
-    int qf_v = 0;
-    for (int j = qf_lane * 2; j < qf_len; j += 32 * 2) {
-      const u32 qf_raw = *reinterpret_cast<const u32*>(&p_Q[qf_start + j]);
-      qf_v = max(qf_v, __float_as_int(fabsf(qf_h2f((f16)(qf_raw & 0xffffu)))));
-      qf_v = max(qf_v, __float_as_int(fabsf(qf_h2f((f16)(qf_raw >> 16)))));
-    }
-    for (int qf_s = 16; qf_s > 0; qf_s /= 2) {
-      qf_v = max(qf_v, __shfl_xor_sync(0xffffffffu, qf_v, qf_s));
-    }
-    const float qf_a = __int_as_float(qf_v);
-    const float qf_s = qf_a == 0.0f ? 1.0f : qf_a / (0x1.fcp6f);
-    for (int j = qf_lane * 2; j < qf_len; j += 32 * 2) {
-      const u32 qf_raw = *reinterpret_cast<const u32*>(&p_Q[qf_start + j]);
-      *reinterpret_cast<unsigned short*>(&b_Q_q[qf_start + j]) = (unsigned short)qf_pack4((i8)qf_sat_f2i_rne(qf_h2f((f16)(qf_raw & 0xffffu)) / qf_s, -128, 127), (i8)qf_sat_f2i_rne(qf_h2f((f16)(qf_raw >> 16)) / qf_s, -128, 127), 0, 0);
-    }
-    for (int j = qf_lane; j < qf_nrows; j += 32) {
-      b_Q_s[qf_first + j] = qf_s;
+   {
+    const int qf_bid = (int)blockIdx.x;
+    const int qf_warp0 = (qf_bid * (int)blockDim.x + (int)threadIdx.x) & ~31;
+    // %Q.q, %Q.s = quantize %Q: amax, then sat(rne(x / (amax / 127))), and the scale (1 where the group is all zeros), a warp per group of consecutive elements
+    #pragma unroll 4
+    for (int qf_w = qf_warp0; qf_w < ((n_Z * n_H * n_N)) * 32; qf_w += qf_nthreads) {
+      const int k = qf_w + qf_lane;
+      const int qf_o = k >> 5;
+      const int qf_first = qf_o;
+      const int qf_nrows = 1;
+      const int qf_start = qf_first * 64;
+      const int qf_len = qf_nrows * 64;
+      int qf_v = 0;
+      for (int j = qf_lane * 2; j < qf_len; j += 32 * 2) {
+        const u32 qf_raw = *reinterpret_cast<const u32*>(&p_Q[qf_start + j]);
+        qf_v = max(qf_v, __float_as_int(fabsf(qf_h2f((f16)(qf_raw & 0xffffu)))));
+        qf_v = max(qf_v, __float_as_int(fabsf(qf_h2f((f16)(qf_raw >> 16)))));
+      }
+      for (int qf_s = 16; qf_s > 0; qf_s /= 2) {
+        qf_v = max(qf_v, __shfl_xor_sync(0xffffffffu, qf_v, qf_s));
+      }
+      const float qf_a = __int_as_float(qf_v);
+      const float qf_s = qf_a == 0.0f ? 1.0f : qf_a / (0x1.fcp6f);
+      for (int j = qf_lane * 2; j < qf_len; j += 32 * 2) {
+        const u32 qf_raw = *reinterpret_cast<const u32*>(&p_Q[qf_start + j]);
+        *reinterpret_cast<unsigned short*>(&b_Q_q[qf_start + j]) = (unsigned short)qf_pack4((i8)qf_sat_f2i_rne(qf_h2f((f16)(qf_raw & 0xffffu)) / qf_s, -128, 127), (i8)qf_sat_f2i_rne(qf_h2f((f16)(qf_raw >> 16)) / qf_s, -128, 127), 0, 0);
+      }
+      for (int j = qf_lane; j < qf_nrows; j += 32) {
+        b_Q_s[qf_first + j] = qf_s;
+      }
     }
   }
    {
-    const int k = blockIdx.x * blockDim.x + threadIdx.x;
-    // %K.mean of center %K along axis 2: sums in increasing order, as the interpreter (its one reader subtracts the mean as it reads %K); a thread per column when the columns fill the grid, else a block per group of 64 columns with its rows staged in shared memory
-    if ((64 * n_Z * n_H) >= qf_nthreads) {
-      // a thread per column
-      #pragma unroll 4
-      for (int qf_w = qf_warp0; qf_w < (64 * n_Z * n_H); qf_w += qf_nthreads) {
-        const int k = qf_w + qf_lane;
-        if (k < (64 * n_Z * n_H)) {
-          const int qf_base = ((k / 64) * n_N * 64 + k % 64);
-          float qf_sum = 0.0f;
-          for (int qf_j0 = 0; qf_j0 < n_N; qf_j0 += 16) {
-            float qf_x[16];
-            #pragma unroll
-            for (int qf_u = 0; qf_u < 16; ++qf_u) {
-              const int j = qf_j0 + qf_u;
-              if (j < n_N) qf_x[qf_u] = qf_h2f(p_K[qf_base + j * 64]);
+    const int qf_bid = ((int)blockIdx.x + (int)gridDim.x - (min((int)gridDim.x, (int)(((i64)((n_Z * n_H * n_N)) * 32 + blockDim.x - 1) / blockDim.x))) % (int)gridDim.x) % (int)gridDim.x;
+    const int qf_warp0 = (qf_bid * (int)blockDim.x + (int)threadIdx.x) & ~31;
+     {
+      const int k = qf_bid * blockDim.x + threadIdx.x;
+      // %K.mean of center %K along axis 2: sums in increasing order, as the interpreter (its one reader subtracts the mean as it reads %K); a thread per column when the columns fill the grid, else a block per group of 64 columns with its rows staged in shared memory
+      if ((64 * n_Z * n_H) >= qf_nthreads) {
+        // a thread per column
+        #pragma unroll 4
+        for (int qf_w = qf_warp0; qf_w < (64 * n_Z * n_H); qf_w += qf_nthreads) {
+          const int k = qf_w + qf_lane;
+          if (k < (64 * n_Z * n_H)) {
+            const int qf_base = ((k / 64) * n_N * 64 + k % 64);
+            float qf_sum = 0.0f;
+            for (int qf_j0 = 0; qf_j0 < n_N; qf_j0 += 16) {
+              float qf_x[16];
+              #pragma unroll
+              for (int qf_u = 0; qf_u < 16; ++qf_u) {
+                const int j = qf_j0 + qf_u;
+                if (j < n_N) qf_x[qf_u] = qf_h2f(p_K[qf_base + j * 64]);
+              }
+              #pragma unroll
+              for (int qf_u = 0; qf_u < 16; ++qf_u) {
+                if (qf_j0 + qf_u < n_N) qf_sum = qf_sum + qf_x[qf_u];
+              }
             }
-            #pragma unroll
-            for (int qf_u = 0; qf_u < 16; ++qf_u) {
-              if (qf_j0 + qf_u < n_N) qf_sum = qf_sum + qf_x[qf_u];
+            const float qf_m = qf_sum / (float)n_N;
+            b_K_mean[k] = qf_m;
+          }
+        }
+      }
+      else {
+        for (int qf_o = qf_bid; qf_o < (n_Z * n_H); qf_o += gridDim.x) {
+          const int qf_base = qf_o * (n_N * 64);
+          float qf_sum = 0.0f;
+          for (int qf_r0 = 0; qf_r0 < n_N; qf_r0 += 128) {
+            const int qf_n = min(128, n_N - qf_r0);
+            __syncthreads();
+            for (int qf_e = threadIdx.x; qf_e < qf_n * 64; qf_e += blockDim.x) {
+              qf_slab[qf_e] = qf_h2f(p_K[qf_base + qf_r0 * 64 + qf_e]);
+            }
+            __syncthreads();
+            if (threadIdx.x < 64) {
+              for (int qf_r = 0; qf_r < qf_n; ++qf_r) {
+                qf_sum = qf_sum + qf_slab[qf_r * 64 + threadIdx.x];
+              }
             }
           }
-          const float qf_m = qf_sum / (float)n_N;
-          b_K_mean[k] = qf_m;
+          if (threadIdx.x < 64) {
+            const float qf_m = qf_sum / (float)n_N;
+            b_K_mean[qf_o * 64 + threadIdx.x] = qf_m;
+          }
+          __syncthreads();
         }
       }
     }
-    else {
-      for (int qf_o = blockIdx.x; qf_o < (n_Z * n_H); qf_o += gridDim.x) {
-        const int qf_base = qf_o * (n_N * 64);
-        float qf_sum = 0.0f;
-        for (int qf_r0 = 0; qf_r0 < n_N; qf_r0 += 128) {
-          const int qf_n = min(128, n_N - qf_r0);
-          __syncthreads();
-          for (int qf_e = threadIdx.x; qf_e < qf_n * 64; qf_e += blockDim.x) {
-            qf_slab[qf_e] = qf_h2f(p_K[qf_base + qf_r0 * 64 + qf_e]);
+  }
+   {
+    const int qf_bid = ((int)blockIdx.x + (int)gridDim.x - (min((int)gridDim.x, (int)(((i64)((n_Z * n_H * n_N)) * 32 + blockDim.x - 1) / blockDim.x)) + min((int)gridDim.x, (int)(((64 * n_Z * n_H)) >= qf_nthreads ? (int)gridDim.x : ((n_Z * n_H))))) % (int)gridDim.x) % (int)gridDim.x;
+    const int qf_warp0 = (qf_bid * (int)blockDim.x + (int)threadIdx.x) & ~31;
+    // %K.scale.max.2 starts at -inf
+    #pragma unroll 4
+    for (int qf_w = qf_warp0; qf_w < 1; qf_w += qf_nthreads) {
+      const int k = qf_w + qf_lane;
+      if (k < 1) {
+        b_K_scale_max_2[0] = -qf_inf();
+      }
+    }
+  }
+   {
+    const int qf_bid = ((int)blockIdx.x + (int)gridDim.x - (min((int)gridDim.x, (int)(((i64)((n_Z * n_H * n_N)) * 32 + blockDim.x - 1) / blockDim.x)) + min((int)gridDim.x, (int)(((64 * n_Z * n_H)) >= qf_nthreads ? (int)gridDim.x : ((n_Z * n_H)))) + min((int)gridDim.x, (int)(((i64)(1) * 1 + blockDim.x - 1) / blockDim.x))) % (int)gridDim.x) % (int)gridDim.x;
+    const int qf_warp0 = (qf_bid * (int)blockDim.x + (int)threadIdx.x) & ~31;
+     {
+      const int k = qf_bid * blockDim.x + threadIdx.x;
+      // amax and scale of %V per column (shared axis 2): a thread per column when the columns fill the grid, else a block per group of 64 columns, partial maxima met in shared memory (exact in any order)
+      if ((n_Z * n_H) * 64 >= qf_nthreads) {
+        // a thread per column
+        #pragma unroll 4
+        for (int qf_w = qf_warp0; qf_w < (n_Z * n_H) * 64; qf_w += qf_nthreads) {
+          const int k = qf_w + qf_lane;
+          if (k < (n_Z * n_H) * 64) {
+            const int qf_base = ((k / 64) * n_N * 64 + k % 64);
+            int qf_v = 0;
+            for (int qf_j0 = 0; qf_j0 < n_N; qf_j0 += 16) {
+              float qf_x[16];
+              #pragma unroll
+              for (int qf_u = 0; qf_u < 16; ++qf_u) {
+                const int j = qf_j0 + qf_u;
+                if (j < n_N) qf_x[qf_u] = qf_h2f(p_V[qf_base + j * 64]);
+              }
+              #pragma unroll
+              for (int qf_u = 0; qf_u < 16; ++qf_u) {
+                if (qf_j0 + qf_u < n_N) qf_v = max(qf_v, __float_as_int(fabsf(qf_x[qf_u])));
+              }
+            }
+            b_V_s[k] = __int_as_float(qf_v) == 0.0f ? 1.0f : __int_as_float(qf_v) / (0x1.fcp6f);
           }
+        }
+      }
+      else {
+        for (int qf_o = qf_bid; qf_o < (n_Z * n_H); qf_o += gridDim.x) {
+          const int qf_base = qf_o * (n_N * 64);
+          const int qf_step = (int)blockDim.x / 64;
+          int qf_v = 0;
+          if ((int)threadIdx.x < qf_step * 64) {
+            for (int qf_r = threadIdx.x / 64; qf_r < n_N; qf_r += qf_step) {
+              qf_v = max(qf_v, __float_as_int(fabsf(qf_h2f(p_V[qf_base + qf_r * 64 + threadIdx.x % 64]))));
+            }
+          }
+          qf_cols[threadIdx.x] = __int_as_float(qf_v);
           __syncthreads();
           if (threadIdx.x < 64) {
-            for (int qf_r = 0; qf_r < qf_n; ++qf_r) {
-              qf_sum = qf_sum + qf_slab[qf_r * 64 + threadIdx.x];
+            for (int qf_i = 1; qf_i < qf_step; ++qf_i) {
+              qf_v = max(qf_v, __float_as_int(qf_cols[qf_i * 64 + threadIdx.x]));
             }
+            b_V_s[qf_o * 64 + threadIdx.x] = __int_as_float(qf_v) == 0.0f ? 1.0f : __int_as_float(qf_v) / (0x1.fcp6f);
           }
+          __syncthreads();
         }
-        if (threadIdx.x < 64) {
-          const float qf_m = qf_sum / (float)n_N;
-          b_K_mean[qf_o * 64 + threadIdx.x] = qf_m;
-        }
-        __syncthreads();
-      }
-    }
-  }
-  // %K.scale.max.2 starts at -inf
-  #pragma unroll 4
-  for (int qf_w = qf_warp0; qf_w < 1; qf_w += qf_nthreads) {
-    const int k = qf_w + qf_lane;
-    if (k < 1) {
-      b_K_scale_max_2[0] = -qf_inf();
-    }
-  }
-   {
-    const int k = blockIdx.x * blockDim.x + threadIdx.x;
-    // amax and scale of %V per column (shared axis 2): a thread per column when the columns fill the grid, else a block per group of 64 columns, partial maxima met in shared memory (exact in any order)
-    if ((n_Z * n_H) * 64 >= qf_nthreads) {
-      // a thread per column
-      #pragma unroll 4
-      for (int qf_w = qf_warp0; qf_w < (n_Z * n_H) * 64; qf_w += qf_nthreads) {
-        const int k = qf_w + qf_lane;
-        if (k < (n_Z * n_H) * 64) {
-          const int qf_base = ((k / 64) * n_N * 64 + k % 64);
-          int qf_v = 0;
-          for (int qf_j0 = 0; qf_j0 < n_N; qf_j0 += 16) {
-            float qf_x[16];
-            #pragma unroll
-            for (int qf_u = 0; qf_u < 16; ++qf_u) {
-              const int j = qf_j0 + qf_u;
-              if (j < n_N) qf_x[qf_u] = qf_h2f(p_V[qf_base + j * 64]);
-            }
-            #pragma unroll
-            for (int qf_u = 0; qf_u < 16; ++qf_u) {
-              if (qf_j0 + qf_u < n_N) qf_v = max(qf_v, __float_as_int(fabsf(qf_x[qf_u])));
-            }
-          }
-          b_V_s[k] = __int_as_float(qf_v) == 0.0f ? 1.0f : __int_as_float(qf_v) / (0x1.fcp6f);
-        }
-      }
-    }
-    else {
-      for (int qf_o = blockIdx.x; qf_o < (n_Z * n_H); qf_o += gridDim.x) {
-        const int qf_base = qf_o * (n_N * 64);
-        const int qf_step = (int)blockDim.x / 64;
-        int qf_v = 0;
-        if ((int)threadIdx.x < qf_step * 64) {
-          for (int qf_r = threadIdx.x / 64; qf_r < n_N; qf_r += qf_step) {
-            qf_v = max(qf_v, __float_as_int(fabsf(qf_h2f(p_V[qf_base + qf_r * 64 + threadIdx.x % 64]))));
-          }
-        }
-        qf_cols[threadIdx.x] = __int_as_float(qf_v);
-        __syncthreads();
-        if (threadIdx.x < 64) {
-          for (int qf_i = 1; qf_i < qf_step; ++qf_i) {
-            qf_v = max(qf_v, __float_as_int(qf_cols[qf_i * 64 + threadIdx.x]));
-          }
-          b_V_s[qf_o * 64 + threadIdx.x] = __int_as_float(qf_v) == 0.0f ? 1.0f : __int_as_float(qf_v) / (0x1.fcp6f);
-        }
-        __syncthreads();
       }
     }
   }
   // phase 1: what follows reads what came before
   qf_grid_sync(reinterpret_cast<unsigned*>(b_qf_barrier));
    {
-    const int k = blockIdx.x * blockDim.x + threadIdx.x;
-    // %K.q, %K.s = quantize %K.centred: amax, then sat(rne(x / (amax / 127))), and the scale (1 where the group is all zeros), a warp per group of consecutive elements when there are groups for every warp, else a block per group
-    if ((n_Z * n_H) * ((n_N + 63) / 64) >= (qf_nthreads >> 5)) {
-      // a warp per group
-      #pragma unroll 4
-      for (int qf_w = qf_warp0; qf_w < ((n_Z * n_H) * ((n_N + 63) / 64)) * 32; qf_w += qf_nthreads) {
-        const int k = qf_w + qf_lane;
-        const int qf_o = k >> 5;
-        const int qf_row0 = (qf_o % ((n_N + 63) / 64)) * 64;
-        const int qf_first = (qf_o / ((n_N + 63) / 64)) * n_N + qf_row0;
-        const int qf_nrows = min(64, n_N - qf_row0);
-        const int qf_start = qf_first * 64;
-        const int qf_len = qf_nrows * 64;
-        const int qf_mrow = (qf_first / n_N) * 64;
-        int qf_v = 0;
-        for (int j = qf_lane * 4; j < qf_len; j += 32 * 4) {
-          const uint2 qf_raw = *reinterpret_cast<const uint2*>(&p_K[qf_start + j]);
-          const float4 qf_mv = *reinterpret_cast<const float4*>(&b_K_mean[qf_mrow + j % 64]);
-          qf_v = max(qf_v, __float_as_int(fabsf((qf_h2f((f16)(qf_raw.x & 0xffffu)) - qf_mv.x))));
-          qf_v = max(qf_v, __float_as_int(fabsf((qf_h2f((f16)(qf_raw.x >> 16)) - qf_mv.y))));
-          qf_v = max(qf_v, __float_as_int(fabsf((qf_h2f((f16)(qf_raw.y & 0xffffu)) - qf_mv.z))));
-          qf_v = max(qf_v, __float_as_int(fabsf((qf_h2f((f16)(qf_raw.y >> 16)) - qf_mv.w))));
-        }
-        for (int qf_s = 16; qf_s > 0; qf_s /= 2) {
-          qf_v = max(qf_v, __shfl_xor_sync(0xffffffffu, qf_v, qf_s));
-        }
-        const float qf_a = __int_as_float(qf_v);
-        const float qf_s = qf_a == 0.0f ? 1.0f : qf_a / (0x1.fcp6f);
-        if (qf_lane == 0) qf_atomic_max(b_K_scale_max_2, qf_s);
-        for (int j = qf_lane * 4; j < qf_len; j += 32 * 4) {
-          const uint2 qf_raw = *reinterpret_cast<const uint2*>(&p_K[qf_start + j]);
-          const float4 qf_mv = *reinterpret_cast<const float4*>(&b_K_mean[qf_mrow + j % 64]);
-          *reinterpret_cast<u32*>(&b_K_q[qf_start + j]) = qf_pack4((i8)qf_sat_f2i_rne((qf_h2f((f16)(qf_raw.x & 0xffffu)) - qf_mv.x) / qf_s, -128, 127), (i8)qf_sat_f2i_rne((qf_h2f((f16)(qf_raw.x >> 16)) - qf_mv.y) / qf_s, -128, 127), (i8)qf_sat_f2i_rne((qf_h2f((f16)(qf_raw.y & 0xffffu)) - qf_mv.z) / qf_s, -128, 127), (i8)qf_sat_f2i_rne((qf_h2f((f16)(qf_raw.y >> 16)) - qf_mv.w) / qf_s, -128, 127));
-        }
-        for (int j = qf_lane; j < qf_nrows; j += 32) {
-          b_K_s[qf_first + j] = qf_s;
+    const int qf_bid = (int)blockIdx.x;
+    const int qf_warp0 = (qf_bid * (int)blockDim.x + (int)threadIdx.x) & ~31;
+     {
+      const int k = qf_bid * blockDim.x + threadIdx.x;
+      // %K.q, %K.s = quantize %K.centred: amax, then sat(rne(x / (amax / 127))), and the scale (1 where the group is all zeros), a warp per group of consecutive elements when there are groups for every warp, else a block per group
+      if ((n_Z * n_H) * ((n_N + 63) / 64) >= (qf_nthreads >> 5)) {
+        // a warp per group
+        #pragma unroll 4
+        for (int qf_w = qf_warp0; qf_w < ((n_Z * n_H) * ((n_N + 63) / 64)) * 32; qf_w += qf_nthreads) {
+          const int k = qf_w + qf_lane;
+          const int qf_o = k >> 5;
+          const int qf_row0 = (qf_o % ((n_N + 63) / 64)) * 64;
+          const int qf_first = (qf_o / ((n_N + 63) / 64)) * n_N + qf_row0;
+          const int qf_nrows = min(64, n_N - qf_row0);
+          const int qf_start = qf_first * 64;
+          const int qf_len = qf_nrows * 64;
+          const int qf_mrow = (qf_first / n_N) * 64;
+          int qf_v = 0;
+          for (int j = qf_lane * 4; j < qf_len; j += 32 * 4) {
+            const uint2 qf_raw = *reinterpret_cast<const uint2*>(&p_K[qf_start + j]);
+            const float4 qf_mv = *reinterpret_cast<const float4*>(&b_K_mean[qf_mrow + j % 64]);
+            qf_v = max(qf_v, __float_as_int(fabsf((qf_h2f((f16)(qf_raw.x & 0xffffu)) - qf_mv.x))));
+            qf_v = max(qf_v, __float_as_int(fabsf((qf_h2f((f16)(qf_raw.x >> 16)) - qf_mv.y))));
+            qf_v = max(qf_v, __float_as_int(fabsf((qf_h2f((f16)(qf_raw.y & 0xffffu)) - qf_mv.z))));
+            qf_v = max(qf_v, __float_as_int(fabsf((qf_h2f((f16)(qf_raw.y >> 16)) - qf_mv.w))));
+          }
+          for (int qf_s = 16; qf_s > 0; qf_s /= 2) {
+            qf_v = max(qf_v, __shfl_xor_sync(0xffffffffu, qf_v, qf_s));
+          }
+          const float qf_a = __int_as_float(qf_v);
+          const float qf_s = qf_a == 0.0f ? 1.0f : qf_a / (0x1.fcp6f);
+          if (qf_lane == 0) qf_atomic_max(b_K_scale_max_2, qf_s);
+          for (int j = qf_lane * 4; j < qf_len; j += 32 * 4) {
+            const uint2 qf_raw = *reinterpret_cast<const uint2*>(&p_K[qf_start + j]);
+            const float4 qf_mv = *reinterpret_cast<const float4*>(&b_K_mean[qf_mrow + j % 64]);
+            *reinterpret_cast<u32*>(&b_K_q[qf_start + j]) = qf_pack4((i8)qf_sat_f2i_rne((qf_h2f((f16)(qf_raw.x & 0xffffu)) - qf_mv.x) / qf_s, -128, 127), (i8)qf_sat_f2i_rne((qf_h2f((f16)(qf_raw.x >> 16)) - qf_mv.y) / qf_s, -128, 127), (i8)qf_sat_f2i_rne((qf_h2f((f16)(qf_raw.y & 0xffffu)) - qf_mv.z) / qf_s, -128, 127), (i8)qf_sat_f2i_rne((qf_h2f((f16)(qf_raw.y >> 16)) - qf_mv.w) / qf_s, -128, 127));
+          }
+          for (int j = qf_lane; j < qf_nrows; j += 32) {
+            b_K_s[qf_first + j] = qf_s;
+          }
         }
       }
-    }
-    else {
-      for (int qf_o = blockIdx.x; qf_o < (n_Z * n_H) * ((n_N + 63) / 64); qf_o += gridDim.x) {
-        const int qf_row0 = (qf_o % ((n_N + 63) / 64)) * 64;
-        const int qf_first = (qf_o / ((n_N + 63) / 64)) * n_N + qf_row0;
-        const int qf_nrows = min(64, n_N - qf_row0);
-        const int qf_start = qf_first * 64;
-        const int qf_len = qf_nrows * 64;
-        const int qf_mrow = (qf_first / n_N) * 64;
-        int qf_v = 0;
-        for (int j = threadIdx.x * 4; j < qf_len; j += blockDim.x * 4) {
-          const uint2 qf_raw = *reinterpret_cast<const uint2*>(&p_K[qf_start + j]);
-          const float4 qf_mv = *reinterpret_cast<const float4*>(&b_K_mean[qf_mrow + j % 64]);
-          qf_v = max(qf_v, __float_as_int(fabsf((qf_h2f((f16)(qf_raw.x & 0xffffu)) - qf_mv.x))));
-          qf_v = max(qf_v, __float_as_int(fabsf((qf_h2f((f16)(qf_raw.x >> 16)) - qf_mv.y))));
-          qf_v = max(qf_v, __float_as_int(fabsf((qf_h2f((f16)(qf_raw.y & 0xffffu)) - qf_mv.z))));
-          qf_v = max(qf_v, __float_as_int(fabsf((qf_h2f((f16)(qf_raw.y >> 16)) - qf_mv.w))));
+      else {
+        for (int qf_o = qf_bid; qf_o < (n_Z * n_H) * ((n_N + 63) / 64); qf_o += gridDim.x) {
+          const int qf_row0 = (qf_o % ((n_N + 63) / 64)) * 64;
+          const int qf_first = (qf_o / ((n_N + 63) / 64)) * n_N + qf_row0;
+          const int qf_nrows = min(64, n_N - qf_row0);
+          const int qf_start = qf_first * 64;
+          const int qf_len = qf_nrows * 64;
+          const int qf_mrow = (qf_first / n_N) * 64;
+          int qf_v = 0;
+          for (int j = threadIdx.x * 4; j < qf_len; j += blockDim.x * 4) {
+            const uint2 qf_raw = *reinterpret_cast<const uint2*>(&p_K[qf_start + j]);
+            const float4 qf_mv = *reinterpret_cast<const float4*>(&b_K_mean[qf_mrow + j % 64]);
+            qf_v = max(qf_v, __float_as_int(fabsf((qf_h2f((f16)(qf_raw.x & 0xffffu)) - qf_mv.x))));
+            qf_v = max(qf_v, __float_as_int(fabsf((qf_h2f((f16)(qf_raw.x >> 16)) - qf_mv.y))));
+            qf_v = max(qf_v, __float_as_int(fabsf((qf_h2f((f16)(qf_raw.y & 0xffffu)) - qf_mv.z))));
+            qf_v = max(qf_v, __float_as_int(fabsf((qf_h2f((f16)(qf_raw.y >> 16)) - qf_mv.w))));
+          }
+          for (int qf_s = 16; qf_s > 0; qf_s /= 2) {
+            qf_v = max(qf_v, __shfl_xor_sync(0xffffffffu, qf_v, qf_s));
+          }
+          if (qf_lane == 0) qf_red[threadIdx.x >> 5] = qf_v;
+          __syncthreads();
+          for (int qf_i = 0; qf_i < (int)(blockDim.x >> 5); ++qf_i) {
+            qf_v = max(qf_v, qf_red[qf_i]);
+          }
+          const float qf_a = __int_as_float(qf_v);
+          const float qf_s = qf_a == 0.0f ? 1.0f : qf_a / (0x1.fcp6f);
+          if (threadIdx.x == 0) qf_atomic_max(b_K_scale_max_2, qf_s);
+          for (int j = threadIdx.x * 4; j < qf_len; j += blockDim.x * 4) {
+            const uint2 qf_raw = *reinterpret_cast<const uint2*>(&p_K[qf_start + j]);
+            const float4 qf_mv = *reinterpret_cast<const float4*>(&b_K_mean[qf_mrow + j % 64]);
+            *reinterpret_cast<u32*>(&b_K_q[qf_start + j]) = qf_pack4((i8)qf_sat_f2i_rne((qf_h2f((f16)(qf_raw.x & 0xffffu)) - qf_mv.x) / qf_s, -128, 127), (i8)qf_sat_f2i_rne((qf_h2f((f16)(qf_raw.x >> 16)) - qf_mv.y) / qf_s, -128, 127), (i8)qf_sat_f2i_rne((qf_h2f((f16)(qf_raw.y & 0xffffu)) - qf_mv.z) / qf_s, -128, 127), (i8)qf_sat_f2i_rne((qf_h2f((f16)(qf_raw.y >> 16)) - qf_mv.w) / qf_s, -128, 127));
+          }
+          for (int j = threadIdx.x; j < qf_nrows; j += blockDim.x) {
+            b_K_s[qf_first + j] = qf_s;
+          }
+          __syncthreads();
         }
-        for (int qf_s = 16; qf_s > 0; qf_s /= 2) {
-          qf_v = max(qf_v, __shfl_xor_sync(0xffffffffu, qf_v, qf_s));
-        }
-        if (qf_lane == 0) qf_red[threadIdx.x >> 5] = qf_v;
-        __syncthreads();
-        for (int qf_i = 0; qf_i < (int)(blockDim.x >> 5); ++qf_i) {
-          qf_v = max(qf_v, qf_red[qf_i]);
-        }
-        const float qf_a = __int_as_float(qf_v);
-        const float qf_s = qf_a == 0.0f ? 1.0f : qf_a / (0x1.fcp6f);
-        if (threadIdx.x == 0) qf_atomic_max(b_K_scale_max_2, qf_s);
-        for (int j = threadIdx.x * 4; j < qf_len; j += blockDim.x * 4) {
-          const uint2 qf_raw = *reinterpret_cast<const uint2*>(&p_K[qf_start + j]);
-          const float4 qf_mv = *reinterpret_cast<const float4*>(&b_K_mean[qf_mrow + j % 64]);
-          *reinterpret_cast<u32*>(&b_K_q[qf_start + j]) = qf_pack4((i8)qf_sat_f2i_rne((qf_h2f((f16)(qf_raw.x & 0xffffu)) - qf_mv.x) / qf_s, -128, 127), (i8)qf_sat_f2i_rne((qf_h2f((f16)(qf_raw.x >> 16)) - qf_mv.y) / qf_s, -128, 127), (i8)qf_sat_f2i_rne((qf_h2f((f16)(qf_raw.y & 0xffffu)) - qf_mv.z) / qf_s, -128, 127), (i8)qf_sat_f2i_rne((qf_h2f((f16)(qf_raw.y >> 16)) - qf_mv.w) / qf_s, -128, 127));
-        }
-        for (int j = threadIdx.x; j < qf_nrows; j += blockDim.x) {
-          b_K_s[qf_first + j] = qf_s;
-        }
-        __syncthreads();
-      }
-    }
-  }
-  // %V.q = quantize %V: sat(rne(x / s)), s = amax / 127 of its column, four columns per thread
-  #pragma unroll 4
-  for (int qf_w = qf_warp0; qf_w < ((64 * n_Z * n_H * n_N)) / 4; qf_w += qf_nthreads) {
-    const int k = qf_w + qf_lane;
-    if (k < ((64 * n_Z * n_H * n_N)) / 4) {
-      const int qf_q = k;
-       {
-        const int k = 4 * qf_q;
-        const int qf_g = ((k / (64 * n_N)) * 64 + (k % 64));
-        const uint2 qf_raw = *reinterpret_cast<const uint2*>(&p_V[k]);
-        const float4 qf_s4 = *reinterpret_cast<const float4*>(&b_V_s[qf_g]);
-        *reinterpret_cast<u32*>(&b_V_q[k]) = qf_pack4((i8)qf_sat_f2i_rne(qf_h2f((f16)(qf_raw.x & 0xffffu)) / qf_s4.x, -128, 127), (i8)qf_sat_f2i_rne(qf_h2f((f16)(qf_raw.x >> 16)) / qf_s4.y, -128, 127), (i8)qf_sat_f2i_rne(qf_h2f((f16)(qf_raw.y & 0xffffu)) / qf_s4.z, -128, 127), (i8)qf_sat_f2i_rne(qf_h2f((f16)(qf_raw.y >> 16)) / qf_s4.w, -128, 127));
       }
     }
   }
-  // %q.scale.pro (elementwise)
-  #pragma unroll 4
-  for (int qf_w = qf_warp0; qf_w < (n_Z * n_H * n_N); qf_w += qf_nthreads) {
-    const int k = qf_w + qf_lane;
-    if (k < (n_Z * n_H * n_N)) {
-      const float e_q_scale_pro = (float)(b_Q_s[k]);
-      b_q_scale_pro[k] = e_q_scale_pro;
+   {
+    const int qf_bid = ((int)blockIdx.x + (int)gridDim.x - (min((int)gridDim.x, (int)(((n_Z * n_H) * ((n_N + 63) / 64)) >= (qf_nthreads >> 5) ? (int)gridDim.x : ((n_Z * n_H) * ((n_N + 63) / 64))))) % (int)gridDim.x) % (int)gridDim.x;
+    const int qf_warp0 = (qf_bid * (int)blockDim.x + (int)threadIdx.x) & ~31;
+    // %V.q = quantize %V: sat(rne(x / s)), s = amax / 127 of its column, four columns per thread
+    #pragma unroll 4
+    for (int qf_w = qf_warp0; qf_w < ((64 * n_Z * n_H * n_N)) / 4; qf_w += qf_nthreads) {
+      const int k = qf_w + qf_lane;
+      if (k < ((64 * n_Z * n_H * n_N)) / 4) {
+        const int qf_q = k;
+         {
+          const int k = 4 * qf_q;
+          const int qf_g = ((k / (64 * n_N)) * 64 + (k % 64));
+          const uint2 qf_raw = *reinterpret_cast<const uint2*>(&p_V[k]);
+          const float4 qf_s4 = *reinterpret_cast<const float4*>(&b_V_s[qf_g]);
+          *reinterpret_cast<u32*>(&b_V_q[k]) = qf_pack4((i8)qf_sat_f2i_rne(qf_h2f((f16)(qf_raw.x & 0xffffu)) / qf_s4.x, -128, 127), (i8)qf_sat_f2i_rne(qf_h2f((f16)(qf_raw.x >> 16)) / qf_s4.y, -128, 127), (i8)qf_sat_f2i_rne(qf_h2f((f16)(qf_raw.y & 0xffffu)) / qf_s4.z, -128, 127), (i8)qf_sat_f2i_rne(qf_h2f((f16)(qf_raw.y >> 16)) / qf_s4.w, -128, 127));
+        }
+      }
+    }
+  }
+   {
+    const int qf_bid = ((int)blockIdx.x + (int)gridDim.x - (min((int)gridDim.x, (int)(((n_Z * n_H) * ((n_N + 63) / 64)) >= (qf_nthreads >> 5) ? (int)gridDim.x : ((n_Z * n_H) * ((n_N + 63) / 64)))) + min((int)gridDim.x, (int)(((i64)(((64 * n_Z * n_H * n_N)) / 4) * 1 + blockDim.x - 1) / blockDim.x))) % (int)gridDim.x) % (int)gridDim.x;
+    const int qf_warp0 = (qf_bid * (int)blockDim.x + (int)threadIdx.x) & ~31;
+    // %q.scale.pro (elementwise)
+    #pragma unroll 4
+    for (int qf_w = qf_warp0; qf_w < (n_Z * n_H * n_N); qf_w += qf_nthreads) {
+      const int k = qf_w + qf_lane;
+      if (k < (n_Z * n_H * n_N)) {
+        const float e_q_scale_pro = (float)(b_Q_s[k]);
+        b_q_scale_pro[k] = e_q_scale_pro;
+      }
     }
   }
   // phase 2: what follows reads what came before
   qf_grid_sync(reinterpret_cast<unsigned*>(b_qf_barrier));
-  // %37.pro, %sm.pro, %inv_sm.pro, %rs.pro, %41.pro, %46.pro, %52.pro, %71.pro, %113.pro, %125.pro, %k.scale.pro, %13.pro, %16.pro, %exp_m.pro, %exp_xmin.pro, %poly_k2.pro, %req_m.pro, %realign_m.pro, %128.pro, %align_m.raw.pro, %19.pro, %align_m.pro (elementwise)
-  #pragma unroll 4
-  for (int qf_w = qf_warp0; qf_w < (n_Z * n_H * n_N); qf_w += qf_nthreads) {
-    const int k = qf_w + qf_lane;
-    if (k < (n_Z * n_H * n_N)) {
-      const float e_37_pro = (b_q_scale_pro[k] * b_K_scale_max_2[0]);
-      const float e_sm_pro = (e_37_pro * (s_scale * (0x1.715476p0f)));
-      const float e_inv_sm_pro = ((0x1.0p0f) / e_sm_pro);
-      const int e_rs_pro = (int)qf_sat(qf_f2ll_rne(e_inv_sm_pro), -2147483648LL, 2147483647LL);
-      b_rs_pro[k] = e_rs_pro;
-      const float e_41_pro = (float)(e_rs_pro);
-      const float e_46_pro = ((-0x1.0p24f) / e_41_pro);
-      const float e_52_pro = ((-0x1.0p5f) / e_sm_pro);
-      const float e_71_pro = ((0x1.6068d6p28f) / e_41_pro);
-      const float e_113_pro = ((0x1.fep23f) / e_41_pro);
-      const float e_125_pro = ((0x1.0p30f) / e_41_pro);
-      const float e_k_scale_pro = (float)(b_K_s[k]);
-      const float e_13_pro = (e_k_scale_pro / b_K_scale_max_2[0]);
-      const float e_16_pro = (e_13_pro * (0x1.0p16f));
-      const int e_exp_m_pro = (int)qf_sat(qf_f2ll_rne(e_46_pro), -2147483648LL, 2147483647LL);
-      b_exp_m_pro[k] = e_exp_m_pro;
-      const int e_exp_xmin_pro = (int)qf_sat(qf_f2ll_rne(e_52_pro), -2147483648LL, 2147483647LL);
-      b_exp_xmin_pro[k] = e_exp_xmin_pro;
-      const int e_poly_k2_pro = (int)qf_sat(qf_f2ll_rne(e_71_pro), -2147483648LL, 2147483647LL);
-      b_poly_k2_pro[k] = e_poly_k2_pro;
-      const int e_req_m_pro = (int)qf_sat(qf_f2ll_rne(e_113_pro), -2147483648LL, 2147483647LL);
-      b_req_m_pro[k] = e_req_m_pro;
-      const int e_realign_m_pro = (int)qf_sat(qf_f2ll_rne(e_125_pro), -2147483648LL, 2147483647LL);
-      const i64 e_128_pro = (i64)(e_realign_m_pro);
-      b_128_pro[k] = e_128_pro;
-      const int e_align_m_raw_pro = (int)qf_sat(qf_f2ll_rne(e_16_pro), -2147483648LL, 2147483647LL);
-      const int e_19_pro = (int)max(e_align_m_raw_pro, 0);
-      const int e_align_m_pro = (int)min(e_19_pro, 65536);
-      b_align_m_pro[k] = e_align_m_pro;
+   {
+    const int qf_bid = (int)blockIdx.x;
+    const int qf_warp0 = (qf_bid * (int)blockDim.x + (int)threadIdx.x) & ~31;
+    // %37.pro, %sm.pro, %inv_sm.pro, %rs.pro, %41.pro, %46.pro, %52.pro, %71.pro, %113.pro, %125.pro, %k.scale.pro, %13.pro, %16.pro, %exp_m.pro, %exp_xmin.pro, %poly_k2.pro, %req_m.pro, %realign_m.pro, %128.pro, %align_m.raw.pro, %19.pro, %align_m.pro (elementwise)
+    #pragma unroll 4
+    for (int qf_w = qf_warp0; qf_w < (n_Z * n_H * n_N); qf_w += qf_nthreads) {
+      const int k = qf_w + qf_lane;
+      if (k < (n_Z * n_H * n_N)) {
+        const float e_37_pro = (b_q_scale_pro[k] * b_K_scale_max_2[0]);
+        const float e_sm_pro = (e_37_pro * (s_scale * (0x1.715476p0f)));
+        const float e_inv_sm_pro = ((0x1.0p0f) / e_sm_pro);
+        const int e_rs_pro = (int)qf_sat(qf_f2ll_rne(e_inv_sm_pro), -2147483648LL, 2147483647LL);
+        b_rs_pro[k] = e_rs_pro;
+        const float e_41_pro = (float)(e_rs_pro);
+        const float e_46_pro = ((-0x1.0p24f) / e_41_pro);
+        const float e_52_pro = ((-0x1.0p5f) / e_sm_pro);
+        const float e_71_pro = ((0x1.6068d6p28f) / e_41_pro);
+        const float e_113_pro = ((0x1.fep23f) / e_41_pro);
+        const float e_125_pro = ((0x1.0p30f) / e_41_pro);
+        const float e_k_scale_pro = (float)(b_K_s[k]);
+        const float e_13_pro = (e_k_scale_pro / b_K_scale_max_2[0]);
+        const float e_16_pro = (e_13_pro * (0x1.0p16f));
+        const int e_exp_m_pro = (int)qf_sat(qf_f2ll_rne(e_46_pro), -2147483648LL, 2147483647LL);
+        b_exp_m_pro[k] = e_exp_m_pro;
+        const int e_exp_xmin_pro = (int)qf_sat(qf_f2ll_rne(e_52_pro), -2147483648LL, 2147483647LL);
+        b_exp_xmin_pro[k] = e_exp_xmin_pro;
+        const int e_poly_k2_pro = (int)qf_sat(qf_f2ll_rne(e_71_pro), -2147483648LL, 2147483647LL);
+        b_poly_k2_pro[k] = e_poly_k2_pro;
+        const int e_req_m_pro = (int)qf_sat(qf_f2ll_rne(e_113_pro), -2147483648LL, 2147483647LL);
+        b_req_m_pro[k] = e_req_m_pro;
+        const int e_realign_m_pro = (int)qf_sat(qf_f2ll_rne(e_125_pro), -2147483648LL, 2147483647LL);
+        const i64 e_128_pro = (i64)(e_realign_m_pro);
+        b_128_pro[k] = e_128_pro;
+        const int e_align_m_raw_pro = (int)qf_sat(qf_f2ll_rne(e_16_pro), -2147483648LL, 2147483647LL);
+        const int e_19_pro = (int)max(e_align_m_raw_pro, 0);
+        const int e_align_m_pro = (int)min(e_19_pro, 65536);
+        b_align_m_pro[k] = e_align_m_pro;
+      }
     }
   }
 }

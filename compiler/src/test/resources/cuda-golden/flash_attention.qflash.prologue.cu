@@ -146,140 +146,191 @@ __device__ __forceinline__ void qf_atomic_max(float* p, float v) {
 }
 
 extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restrict__ p_Q, f16* __restrict__ p_K, f16* __restrict__ p_V, float* __restrict__ p_O, float s_scale, i8* __restrict__ b_Q_q, float* __restrict__ b_Q_s, float* __restrict__ b_Q_s_amax, i8* __restrict__ b_K_q, float* __restrict__ b_K_s, float* __restrict__ b_K_s_amax, i8* __restrict__ b_V_q, float* __restrict__ b_V_s, float* __restrict__ b_V_s_amax, int* __restrict__ b_exp_m_pro, int* __restrict__ b_rs_pro, int* __restrict__ b_req_m_pro, i64* __restrict__ b_82_pro, int* __restrict__ b_qf_barrier, int n_D, int n_H, int n_N, int n_Z) {
-  const int qf_nthreads = gridDim.x * blockDim.x, qf_lane = threadIdx.x & 31;
-  const int qf_warp0 = (blockIdx.x * blockDim.x + threadIdx.x) & ~31;   // this warp's first element in a grid loop
-  // amax of %Q starts at 0
-  #pragma unroll 4
-  for (int qf_w = qf_warp0; qf_w < 1; qf_w += qf_nthreads) {
-    const int k = qf_w + qf_lane;
-    if (k < 1) {
-      b_Q_s_amax[k] = 0.0f;
+  const int qf_nthreads = gridDim.x * blockDim.x, qf_lane = threadIdx.x & 31;   // each part sets qf_bid and qf_warp0
+   {
+    const int qf_bid = (int)blockIdx.x;
+    const int qf_warp0 = (qf_bid * (int)blockDim.x + (int)threadIdx.x) & ~31;
+    // amax of %Q starts at 0
+    #pragma unroll 4
+    for (int qf_w = qf_warp0; qf_w < 1; qf_w += qf_nthreads) {
+      const int k = qf_w + qf_lane;
+      if (k < 1) {
+        b_Q_s_amax[k] = 0.0f;
+      }
     }
   }
-  // amax of %K starts at 0
-  #pragma unroll 4
-  for (int qf_w = qf_warp0; qf_w < 1; qf_w += qf_nthreads) {
-    const int k = qf_w + qf_lane;
-    if (k < 1) {
-      b_K_s_amax[k] = 0.0f;
+   {
+    const int qf_bid = ((int)blockIdx.x + (int)gridDim.x - (min((int)gridDim.x, (int)(((i64)(1) * 1 + blockDim.x - 1) / blockDim.x))) % (int)gridDim.x) % (int)gridDim.x;
+    const int qf_warp0 = (qf_bid * (int)blockDim.x + (int)threadIdx.x) & ~31;
+    // amax of %K starts at 0
+    #pragma unroll 4
+    for (int qf_w = qf_warp0; qf_w < 1; qf_w += qf_nthreads) {
+      const int k = qf_w + qf_lane;
+      if (k < 1) {
+        b_K_s_amax[k] = 0.0f;
+      }
     }
   }
-  // amax of %V starts at 0
-  #pragma unroll 4
-  for (int qf_w = qf_warp0; qf_w < 1; qf_w += qf_nthreads) {
-    const int k = qf_w + qf_lane;
-    if (k < 1) {
-      b_V_s_amax[k] = 0.0f;
+   {
+    const int qf_bid = ((int)blockIdx.x + (int)gridDim.x - (min((int)gridDim.x, (int)(((i64)(1) * 1 + blockDim.x - 1) / blockDim.x)) + min((int)gridDim.x, (int)(((i64)(1) * 1 + blockDim.x - 1) / blockDim.x))) % (int)gridDim.x) % (int)gridDim.x;
+    const int qf_warp0 = (qf_bid * (int)blockDim.x + (int)threadIdx.x) & ~31;
+    // amax of %V starts at 0
+    #pragma unroll 4
+    for (int qf_w = qf_warp0; qf_w < 1; qf_w += qf_nthreads) {
+      const int k = qf_w + qf_lane;
+      if (k < 1) {
+        b_V_s_amax[k] = 0.0f;
+      }
     }
   }
   // phase 1: what follows reads what came before
   qf_grid_sync(reinterpret_cast<unsigned*>(b_qf_barrier));
    {
-    const int k = blockIdx.x * blockDim.x + threadIdx.x;
-    // amax of all of %Q: per-thread slices, then per warp, then one atomic per warp
-    int qf_v = 0;
-    for (i64 j = k; j < (64 * n_Z * n_H * n_N); j += (i64)gridDim.x * blockDim.x) {
-      qf_v = max(qf_v, __float_as_int(fabsf(qf_h2f(p_Q[j]))));
+    const int qf_bid = (int)blockIdx.x;
+    const int qf_warp0 = (qf_bid * (int)blockDim.x + (int)threadIdx.x) & ~31;
+     {
+      const int k = qf_bid * blockDim.x + threadIdx.x;
+      // amax of all of %Q: per-thread slices, then per warp, then one atomic per warp
+      int qf_v = 0;
+      for (i64 j = k; j < (64 * n_Z * n_H * n_N); j += (i64)gridDim.x * blockDim.x) {
+        qf_v = max(qf_v, __float_as_int(fabsf(qf_h2f(p_Q[j]))));
+      }
+      for (int qf_s = 16; qf_s > 0; qf_s /= 2) {
+        qf_v = max(qf_v, __shfl_xor_sync(0xffffffffu, qf_v, qf_s));
+      }
+      if ((threadIdx.x & 31) == 0) atomicMax(reinterpret_cast<int*>(b_Q_s_amax), qf_v);
     }
-    for (int qf_s = 16; qf_s > 0; qf_s /= 2) {
-      qf_v = max(qf_v, __shfl_xor_sync(0xffffffffu, qf_v, qf_s));
-    }
-    if ((threadIdx.x & 31) == 0) atomicMax(reinterpret_cast<int*>(b_Q_s_amax), qf_v);
   }
    {
-    const int k = blockIdx.x * blockDim.x + threadIdx.x;
-    // amax of all of %K: per-thread slices, then per warp, then one atomic per warp
-    int qf_v = 0;
-    for (i64 j = k; j < (64 * n_Z * n_H * n_N); j += (i64)gridDim.x * blockDim.x) {
-      qf_v = max(qf_v, __float_as_int(fabsf(qf_h2f(p_K[j]))));
+    const int qf_bid = ((int)blockIdx.x + (int)gridDim.x - ((int)gridDim.x) % (int)gridDim.x) % (int)gridDim.x;
+    const int qf_warp0 = (qf_bid * (int)blockDim.x + (int)threadIdx.x) & ~31;
+     {
+      const int k = qf_bid * blockDim.x + threadIdx.x;
+      // amax of all of %K: per-thread slices, then per warp, then one atomic per warp
+      int qf_v = 0;
+      for (i64 j = k; j < (64 * n_Z * n_H * n_N); j += (i64)gridDim.x * blockDim.x) {
+        qf_v = max(qf_v, __float_as_int(fabsf(qf_h2f(p_K[j]))));
+      }
+      for (int qf_s = 16; qf_s > 0; qf_s /= 2) {
+        qf_v = max(qf_v, __shfl_xor_sync(0xffffffffu, qf_v, qf_s));
+      }
+      if ((threadIdx.x & 31) == 0) atomicMax(reinterpret_cast<int*>(b_K_s_amax), qf_v);
     }
-    for (int qf_s = 16; qf_s > 0; qf_s /= 2) {
-      qf_v = max(qf_v, __shfl_xor_sync(0xffffffffu, qf_v, qf_s));
-    }
-    if ((threadIdx.x & 31) == 0) atomicMax(reinterpret_cast<int*>(b_K_s_amax), qf_v);
   }
    {
-    const int k = blockIdx.x * blockDim.x + threadIdx.x;
-    // amax of all of %V: per-thread slices, then per warp, then one atomic per warp
-    int qf_v = 0;
-    for (i64 j = k; j < (64 * n_Z * n_H * n_N); j += (i64)gridDim.x * blockDim.x) {
-      qf_v = max(qf_v, __float_as_int(fabsf(qf_h2f(p_V[j]))));
+    const int qf_bid = ((int)blockIdx.x + (int)gridDim.x - ((int)gridDim.x + (int)gridDim.x) % (int)gridDim.x) % (int)gridDim.x;
+    const int qf_warp0 = (qf_bid * (int)blockDim.x + (int)threadIdx.x) & ~31;
+     {
+      const int k = qf_bid * blockDim.x + threadIdx.x;
+      // amax of all of %V: per-thread slices, then per warp, then one atomic per warp
+      int qf_v = 0;
+      for (i64 j = k; j < (64 * n_Z * n_H * n_N); j += (i64)gridDim.x * blockDim.x) {
+        qf_v = max(qf_v, __float_as_int(fabsf(qf_h2f(p_V[j]))));
+      }
+      for (int qf_s = 16; qf_s > 0; qf_s /= 2) {
+        qf_v = max(qf_v, __shfl_xor_sync(0xffffffffu, qf_v, qf_s));
+      }
+      if ((threadIdx.x & 31) == 0) atomicMax(reinterpret_cast<int*>(b_V_s_amax), qf_v);
     }
-    for (int qf_s = 16; qf_s > 0; qf_s /= 2) {
-      qf_v = max(qf_v, __shfl_xor_sync(0xffffffffu, qf_v, qf_s));
-    }
-    if ((threadIdx.x & 31) == 0) atomicMax(reinterpret_cast<int*>(b_V_s_amax), qf_v);
   }
   // phase 2: what follows reads what came before
   qf_grid_sync(reinterpret_cast<unsigned*>(b_qf_barrier));
-  // %Q.q = quantize %Q: sat(rne(x / (amax / 127)))
-  #pragma unroll 4
-  for (int qf_w = qf_warp0; qf_w < (64 * n_Z * n_H * n_N); qf_w += qf_nthreads) {
-    const int k = qf_w + qf_lane;
-    if (k < (64 * n_Z * n_H * n_N)) {
-      const float qf_a = b_Q_s_amax[0];
-      const float qf_s = qf_a == 0.0f ? 1.0f : qf_a / (0x1.fcp6f);
-      b_Q_q[k] = (i8)qf_sat_f2i_rne(qf_h2f(p_Q[k]) / qf_s, -128, 127);
+   {
+    const int qf_bid = (int)blockIdx.x;
+    const int qf_warp0 = (qf_bid * (int)blockDim.x + (int)threadIdx.x) & ~31;
+    // %Q.q = quantize %Q: sat(rne(x / (amax / 127)))
+    #pragma unroll 4
+    for (int qf_w = qf_warp0; qf_w < (64 * n_Z * n_H * n_N); qf_w += qf_nthreads) {
+      const int k = qf_w + qf_lane;
+      if (k < (64 * n_Z * n_H * n_N)) {
+        const float qf_a = b_Q_s_amax[0];
+        const float qf_s = qf_a == 0.0f ? 1.0f : qf_a / (0x1.fcp6f);
+        b_Q_q[k] = (i8)qf_sat_f2i_rne(qf_h2f(p_Q[k]) / qf_s, -128, 127);
+      }
     }
   }
-  // %Q.s = amax / 127 of each group (1 where the group is all zeros)
-  #pragma unroll 4
-  for (int qf_w = qf_warp0; qf_w < 1; qf_w += qf_nthreads) {
-    const int k = qf_w + qf_lane;
-    if (k < 1) {
-      const float qf_a = b_Q_s_amax[0];
-      b_Q_s[k] = qf_a == 0.0f ? 1.0f : qf_a / (0x1.fcp6f);
+   {
+    const int qf_bid = ((int)blockIdx.x + (int)gridDim.x - (min((int)gridDim.x, (int)(((i64)((64 * n_Z * n_H * n_N)) * 1 + blockDim.x - 1) / blockDim.x))) % (int)gridDim.x) % (int)gridDim.x;
+    const int qf_warp0 = (qf_bid * (int)blockDim.x + (int)threadIdx.x) & ~31;
+    // %Q.s = amax / 127 of each group (1 where the group is all zeros)
+    #pragma unroll 4
+    for (int qf_w = qf_warp0; qf_w < 1; qf_w += qf_nthreads) {
+      const int k = qf_w + qf_lane;
+      if (k < 1) {
+        const float qf_a = b_Q_s_amax[0];
+        b_Q_s[k] = qf_a == 0.0f ? 1.0f : qf_a / (0x1.fcp6f);
+      }
     }
   }
-  // %K.q = quantize %K: sat(rne(x / (amax / 127)))
-  #pragma unroll 4
-  for (int qf_w = qf_warp0; qf_w < (64 * n_Z * n_H * n_N); qf_w += qf_nthreads) {
-    const int k = qf_w + qf_lane;
-    if (k < (64 * n_Z * n_H * n_N)) {
-      const float qf_a = b_K_s_amax[0];
-      const float qf_s = qf_a == 0.0f ? 1.0f : qf_a / (0x1.fcp6f);
-      b_K_q[k] = (i8)qf_sat_f2i_rne(qf_h2f(p_K[k]) / qf_s, -128, 127);
+   {
+    const int qf_bid = ((int)blockIdx.x + (int)gridDim.x - (min((int)gridDim.x, (int)(((i64)((64 * n_Z * n_H * n_N)) * 1 + blockDim.x - 1) / blockDim.x)) + min((int)gridDim.x, (int)(((i64)(1) * 1 + blockDim.x - 1) / blockDim.x))) % (int)gridDim.x) % (int)gridDim.x;
+    const int qf_warp0 = (qf_bid * (int)blockDim.x + (int)threadIdx.x) & ~31;
+    // %K.q = quantize %K: sat(rne(x / (amax / 127)))
+    #pragma unroll 4
+    for (int qf_w = qf_warp0; qf_w < (64 * n_Z * n_H * n_N); qf_w += qf_nthreads) {
+      const int k = qf_w + qf_lane;
+      if (k < (64 * n_Z * n_H * n_N)) {
+        const float qf_a = b_K_s_amax[0];
+        const float qf_s = qf_a == 0.0f ? 1.0f : qf_a / (0x1.fcp6f);
+        b_K_q[k] = (i8)qf_sat_f2i_rne(qf_h2f(p_K[k]) / qf_s, -128, 127);
+      }
     }
   }
-  // %K.s = amax / 127 of each group (1 where the group is all zeros)
-  #pragma unroll 4
-  for (int qf_w = qf_warp0; qf_w < 1; qf_w += qf_nthreads) {
-    const int k = qf_w + qf_lane;
-    if (k < 1) {
-      const float qf_a = b_K_s_amax[0];
-      b_K_s[k] = qf_a == 0.0f ? 1.0f : qf_a / (0x1.fcp6f);
+   {
+    const int qf_bid = ((int)blockIdx.x + (int)gridDim.x - (min((int)gridDim.x, (int)(((i64)((64 * n_Z * n_H * n_N)) * 1 + blockDim.x - 1) / blockDim.x)) + min((int)gridDim.x, (int)(((i64)(1) * 1 + blockDim.x - 1) / blockDim.x)) + min((int)gridDim.x, (int)(((i64)((64 * n_Z * n_H * n_N)) * 1 + blockDim.x - 1) / blockDim.x))) % (int)gridDim.x) % (int)gridDim.x;
+    const int qf_warp0 = (qf_bid * (int)blockDim.x + (int)threadIdx.x) & ~31;
+    // %K.s = amax / 127 of each group (1 where the group is all zeros)
+    #pragma unroll 4
+    for (int qf_w = qf_warp0; qf_w < 1; qf_w += qf_nthreads) {
+      const int k = qf_w + qf_lane;
+      if (k < 1) {
+        const float qf_a = b_K_s_amax[0];
+        b_K_s[k] = qf_a == 0.0f ? 1.0f : qf_a / (0x1.fcp6f);
+      }
     }
   }
-  // %V.q = quantize %V: sat(rne(x / (amax / 127)))
-  #pragma unroll 4
-  for (int qf_w = qf_warp0; qf_w < (64 * n_Z * n_H * n_N); qf_w += qf_nthreads) {
-    const int k = qf_w + qf_lane;
-    if (k < (64 * n_Z * n_H * n_N)) {
-      const float qf_a = b_V_s_amax[0];
-      const float qf_s = qf_a == 0.0f ? 1.0f : qf_a / (0x1.fcp6f);
-      b_V_q[k] = (i8)qf_sat_f2i_rne(qf_h2f(p_V[k]) / qf_s, -128, 127);
+   {
+    const int qf_bid = ((int)blockIdx.x + (int)gridDim.x - (min((int)gridDim.x, (int)(((i64)((64 * n_Z * n_H * n_N)) * 1 + blockDim.x - 1) / blockDim.x)) + min((int)gridDim.x, (int)(((i64)(1) * 1 + blockDim.x - 1) / blockDim.x)) + min((int)gridDim.x, (int)(((i64)((64 * n_Z * n_H * n_N)) * 1 + blockDim.x - 1) / blockDim.x)) + min((int)gridDim.x, (int)(((i64)(1) * 1 + blockDim.x - 1) / blockDim.x))) % (int)gridDim.x) % (int)gridDim.x;
+    const int qf_warp0 = (qf_bid * (int)blockDim.x + (int)threadIdx.x) & ~31;
+    // %V.q = quantize %V: sat(rne(x / (amax / 127)))
+    #pragma unroll 4
+    for (int qf_w = qf_warp0; qf_w < (64 * n_Z * n_H * n_N); qf_w += qf_nthreads) {
+      const int k = qf_w + qf_lane;
+      if (k < (64 * n_Z * n_H * n_N)) {
+        const float qf_a = b_V_s_amax[0];
+        const float qf_s = qf_a == 0.0f ? 1.0f : qf_a / (0x1.fcp6f);
+        b_V_q[k] = (i8)qf_sat_f2i_rne(qf_h2f(p_V[k]) / qf_s, -128, 127);
+      }
     }
   }
-  // %V.s = amax / 127 of each group (1 where the group is all zeros)
-  #pragma unroll 4
-  for (int qf_w = qf_warp0; qf_w < 1; qf_w += qf_nthreads) {
-    const int k = qf_w + qf_lane;
-    if (k < 1) {
-      const float qf_a = b_V_s_amax[0];
-      b_V_s[k] = qf_a == 0.0f ? 1.0f : qf_a / (0x1.fcp6f);
+   {
+    const int qf_bid = ((int)blockIdx.x + (int)gridDim.x - (min((int)gridDim.x, (int)(((i64)((64 * n_Z * n_H * n_N)) * 1 + blockDim.x - 1) / blockDim.x)) + min((int)gridDim.x, (int)(((i64)(1) * 1 + blockDim.x - 1) / blockDim.x)) + min((int)gridDim.x, (int)(((i64)((64 * n_Z * n_H * n_N)) * 1 + blockDim.x - 1) / blockDim.x)) + min((int)gridDim.x, (int)(((i64)(1) * 1 + blockDim.x - 1) / blockDim.x)) + min((int)gridDim.x, (int)(((i64)((64 * n_Z * n_H * n_N)) * 1 + blockDim.x - 1) / blockDim.x))) % (int)gridDim.x) % (int)gridDim.x;
+    const int qf_warp0 = (qf_bid * (int)blockDim.x + (int)threadIdx.x) & ~31;
+    // %V.s = amax / 127 of each group (1 where the group is all zeros)
+    #pragma unroll 4
+    for (int qf_w = qf_warp0; qf_w < 1; qf_w += qf_nthreads) {
+      const int k = qf_w + qf_lane;
+      if (k < 1) {
+        const float qf_a = b_V_s_amax[0];
+        b_V_s[k] = qf_a == 0.0f ? 1.0f : qf_a / (0x1.fcp6f);
+      }
     }
   }
   // phase 3: what follows reads what came before
   qf_grid_sync(reinterpret_cast<unsigned*>(b_qf_barrier));
-  // the launch constants the body takes as scalars
-  #pragma unroll 4
-  for (int qf_w = qf_warp0; qf_w < 1; qf_w += qf_nthreads) {
-    const int k = qf_w + qf_lane;
-    if (k < 1) {
-      b_exp_m_pro[0] = (int)qf_sat(qf_f2ll_rne((((b_Q_s[0] * b_K_s[0]) * (s_scale * (0x1.715476p0f))) * (-0x1.0p16f))), -2147483648LL, 2147483647LL);
-      b_rs_pro[0] = (int)qf_sat(qf_f2ll_rne(((0x1.0p0f) / ((b_Q_s[0] * b_K_s[0]) * (s_scale * (0x1.715476p0f))))), -2147483648LL, 2147483647LL);
-      b_req_m_pro[0] = (int)qf_sat(qf_f2ll_rne((((b_Q_s[0] * b_K_s[0]) * (s_scale * (0x1.715476p0f))) * (0x1.fcp22f))), -2147483648LL, 2147483647LL);
-      b_82_pro[0] = (i64)((int)qf_sat(qf_f2ll_rne(((0x1.0p30f) / (float)((int)qf_sat(qf_f2ll_rne(((0x1.0p0f) / ((b_Q_s[0] * b_K_s[0]) * (s_scale * (0x1.715476p0f))))), -2147483648LL, 2147483647LL)))), -2147483648LL, 2147483647LL));
+   {
+    const int qf_bid = (int)blockIdx.x;
+    const int qf_warp0 = (qf_bid * (int)blockDim.x + (int)threadIdx.x) & ~31;
+    // the launch constants the body takes as scalars
+    #pragma unroll 4
+    for (int qf_w = qf_warp0; qf_w < 1; qf_w += qf_nthreads) {
+      const int k = qf_w + qf_lane;
+      if (k < 1) {
+        b_exp_m_pro[0] = (int)qf_sat(qf_f2ll_rne((((b_Q_s[0] * b_K_s[0]) * (s_scale * (0x1.715476p0f))) * (-0x1.0p16f))), -2147483648LL, 2147483647LL);
+        b_rs_pro[0] = (int)qf_sat(qf_f2ll_rne(((0x1.0p0f) / ((b_Q_s[0] * b_K_s[0]) * (s_scale * (0x1.715476p0f))))), -2147483648LL, 2147483647LL);
+        b_req_m_pro[0] = (int)qf_sat(qf_f2ll_rne((((b_Q_s[0] * b_K_s[0]) * (s_scale * (0x1.715476p0f))) * (0x1.fcp22f))), -2147483648LL, 2147483647LL);
+        b_82_pro[0] = (i64)((int)qf_sat(qf_f2ll_rne(((0x1.0p30f) / (float)((int)qf_sat(qf_f2ll_rne(((0x1.0p0f) / ((b_Q_s[0] * b_K_s[0]) * (s_scale * (0x1.715476p0f))))), -2147483648LL, 2147483647LL)))), -2147483648LL, 2147483647LL));
+      }
     }
   }
 }

@@ -198,12 +198,15 @@ public final class PrologueEmitter {
         }
         for (int p = 0; p < phases; p++) {
             if (p > 0) body.add(new Model.GridSync("reinterpret_cast<unsigned*>(" + BARRIER + ")", "phase " + p + ": what follows reads what came before"));
+            List<String> before = new ArrayList<>();   // the footprints of the phase's earlier parts
             for (int j = 0; j < parts.size(); j++) {
                 Part part = parts.get(j);
                 if (phase[j] != p) continue;
-                body.add(part.count() == null
-                        ? new Model.Block("", prepend(new Model.ScalarDecl("int", "k", "blockIdx.x * blockDim.x + threadIdx.x"), prepend(new Model.Comment(part.what()), part.body())))
-                        : new Model.GridLoop(part.what(), part.width() == 1 ? part.count() : "(" + part.count() + ") * " + part.width(), part.guarded(), part.body()));
+                Stmt run = part.count() == null
+                        ? new Model.Block("", prepend(new Model.ScalarDecl("int", "k", "qf_bid * blockDim.x + threadIdx.x"), prepend(new Model.Comment(part.what()), part.body())))
+                        : new Model.GridLoop(part.what(), part.width() == 1 ? part.count() : "(" + part.count() + ") * " + part.width(), part.guarded(), part.body());
+                body.add(spread(before, run));
+                before.add(part.footprint());
             }
         }
         String what = parts.size() + " parts in " + phases + " phases";
@@ -211,6 +214,22 @@ public final class PrologueEmitter {
         String src = w.render(new Model.KernelSource("prologue of kernel @" + k.name() + ": one launch, " + what, List.of(),
                 ModelWalker.prelude() + ModelWalker.gridSync(), new Model.GridKernel(entry, params, THREADS, body)));
         return new Program(src, List.of(new Step(entry, what)), bufferList, new ArrayList<>(args.values()), derived);
+    }
+
+    /**
+     * A part run on the blocks after those its phase's earlier parts keep busy: its block index
+     * {@code qf_bid} (and the first element of each warp, {@code qf_warp0}) is blockIdx.x rotated by their
+     * footprints. The parts of a phase read and write nothing of each other's, so they run side by side
+     * instead of one after another on the first blocks: at a small batch, Q's quantization, K's column
+     * sums and V's column maxima each took the grid's first few blocks, and the phase lasted their sum.
+     * A rotation is a bijection of the blocks, so every element and group is still taken exactly once.
+     */
+    private static Stmt spread(List<String> before, Stmt run) {
+        String rot = before.isEmpty() ? "0" : "(" + String.join(" + ", before) + ") % (int)gridDim.x";
+        return new Model.Block("", List.of(
+                new Model.ScalarDecl("int", "qf_bid", before.isEmpty() ? "(int)blockIdx.x" : "((int)blockIdx.x + (int)gridDim.x - " + rot + ") % (int)gridDim.x"),
+                new Model.ScalarDecl("int", "qf_warp0", "(qf_bid * (int)blockDim.x + (int)threadIdx.x) & ~31"),
+                run));
     }
 
     /**
@@ -292,7 +311,22 @@ public final class PrologueEmitter {
      * warp and lane), or, when null, one run per thread of the grid (k is the thread) that loops by itself. {@code writes}
      * names the buffers it writes.
      */
-    private record Part(String what, String count, int width, boolean guarded, List<Stmt> body, List<String> writes) {}
+    /**
+     * One whole-tensor step of the prologue: a grid loop over {@code count} items of {@code width}
+     * threads, or (count null) a block-level body; {@code blocks} is how many blocks a block-level body
+     * keeps busy (a C expression; null: all of them).
+     */
+    private record Part(String what, String count, int width, boolean guarded, List<Stmt> body, List<String> writes, String blocks) {
+        Part(String what, String count, int width, boolean guarded, List<Stmt> body, List<String> writes) {
+            this(what, count, width, guarded, body, writes, null);
+        }
+
+        /** Blocks this part keeps busy, at most the grid: its share of the phase's blocks (see {@link #spread}). */
+        String footprint() {
+            if (count != null) return "min((int)gridDim.x, (int)(((i64)(" + count + ") * " + width + " + blockDim.x - 1) / blockDim.x))";
+            return blocks == null ? "(int)gridDim.x" : "min((int)gridDim.x, (int)(" + blocks + "))";
+        }
+    }
 
     /** One thread per element of {@code threads}: threads past the end do nothing. */
     private void part(List<Dim> threads, String comment, List<Stmt> body, String... writes) {
@@ -375,7 +409,8 @@ public final class PrologueEmitter {
         parts.add(new Part(what + ", a warp per group of consecutive elements when there are groups for every warp, else a block per group",
                 null, 1, false, List.of(
                 new Model.Block("if (" + groups + " >= (qf_nthreads >> 5))", List.of(new Model.GridLoop("a warp per group", "(" + groups + ") * 32", false, byWarp))),
-                new Model.Block("else", List.of(new Model.Block("for (int qf_o = blockIdx.x; qf_o < " + groups + "; qf_o += gridDim.x)", byBlock)))), writes));
+                new Model.Block("else", List.of(new Model.Block("for (int qf_o = qf_bid; qf_o < " + groups + "; qf_o += gridDim.x)", byBlock)))), writes,
+                "(" + groups + ") >= (qf_nthreads >> 5) ? (int)gridDim.x : (" + groups + ")"));
     }
 
     /**
@@ -564,8 +599,8 @@ public final class PrologueEmitter {
     private void perColumn(String what, String columns, String outer, List<Stmt> serial, List<Stmt> perGroup, List<String> writes) {
         parts.add(new Part(what, null, 1, false, List.of(
                 new Model.Block("if (" + columns + " >= qf_nthreads)", List.of(new Model.GridLoop("a thread per column", columns, true, serial))),
-                new Model.Block("else", List.of(new Model.Block("for (int qf_o = blockIdx.x; qf_o < " + outer + "; qf_o += gridDim.x)", perGroup)))),
-                writes));
+                new Model.Block("else", List.of(new Model.Block("for (int qf_o = qf_bid; qf_o < " + outer + "; qf_o += gridDim.x)", perGroup)))),
+                writes, "(" + columns + ") >= qf_nthreads ? (int)gridDim.x : (" + outer + ")"));
     }
 
     private int keptIndex(Op.Quantize q, int axis) {

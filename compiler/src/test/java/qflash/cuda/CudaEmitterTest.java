@@ -185,6 +185,12 @@ class CudaEmitterTest {
         assertTrue(fixed.source().contains("for (int j = qf_lane * 2; j < qf_len; j += 32 * 2) {"), "a token of D = 64: two elements per load");
         assertTrue(fixed.source().contains("*reinterpret_cast<u32*>(&b_K_q[qf_start + j]) = qf_pack4("), "K's 64-token blocks: four bytes per store");
         assertTrue(fixed.source().indexOf("%K.mean of center %K") < fixed.source().indexOf("qf_grid_sync(reinterpret_cast"), "the means in phase 0, K's quantization after them");
+        // The parts of a phase run side by side: each starts on the blocks after the earlier parts' footprints.
+        String src = fixed.source();
+        String phase0 = src.substring(0, src.indexOf("qf_grid_sync(reinterpret_cast"));
+        assertEquals(1, phase0.split("const int qf_bid = \\(int\\)blockIdx.x;", -1).length - 1, "the first part of a phase starts at block 0");
+        assertTrue(phase0.split("const int qf_bid = \\(\\(int\\)blockIdx.x \\+ \\(int\\)gridDim.x - ", -1).length - 1 >= 3, "the others are rotated past it");
+        assertTrue(src.contains("for (int qf_o = qf_bid; qf_o < (n_Z * n_H); qf_o += gridDim.x)"), "block-per-group loops start at the rotated block");
     }
 
     @Test
