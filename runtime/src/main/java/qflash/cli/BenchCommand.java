@@ -17,6 +17,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import qflash.gpu.Autotuner;
 import qflash.gpu.CubinCache;
 import qflash.gpu.CudaBackend;
 import qflash.gpu.DeviceTensor;
@@ -68,27 +69,49 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = {"-o", "--output"}, description = "CSV to write (default: bench/results.csv)")
     Path output = Path.of("bench/results.csv");
 
+    @Option(names = "--autotune", description = "per row, time every schedule the kernel's tunables allow (those --tune pins stay fixed) and bench the fastest; "
+            + "the choice is remembered per shape and device (see qflash tune)")
+    boolean autotune;
+
+    @Option(names = "--retune", description = "with --autotune: measure again instead of taking a remembered choice")
+    boolean retune;
+
     record Row(String name, int batch, Shape shape) {}
 
-    /** {@code prologueMs}: the prologue kernel alone (NaN for a pipeline without one). */
-    record Result(Row row, String kernel, double kernelMs, double callMs, double prologueMs) {}
+    /** {@code prologueMs}: the prologue kernel alone (NaN for a pipeline without one); {@code schedule}: its tunables. */
+    record Result(Row row, String kernel, double kernelMs, double callMs, double prologueMs, String schedule) {}
 
-    @Override
-    public Integer call() throws Exception {
-        PrintWriter out = spec.commandLine().getOut();
+    /** Workload rows by name, each at every batch (L rows at 1 only). */
+    static List<Row> table(List<String> rows, List<Integer> batches) {
         List<Row> table = new ArrayList<>();
         for (String r : rows) {
             Workload w = Workload.named(r);
             for (int b : w.name().startsWith("L") ? List.of(1) : batches) table.add(new Row(w.name(), b, w.shape(b)));
         }
+        return table;
+    }
+
+    /** One call's device tensors for a row: uniform inputs as f16 (the prologue reads f16), an f16 output. */
+    static Map<String, DeviceTensor> tensors(Kernel k, Row row) {
+        Inputs in = Inputs.generate(Inputs.Model.UNIFORM, row.shape(), 0, k.param("bias") != null);
+        return GpuRun.deviceTensors(k, in, Elem.F16);
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        List<Row> table = table(rows, batches);
+        KernelOptions.Tuning tuning = autotune ? kernel.tuning() : null;
         Map<String, Map<String, Double>> ref = sdpa.equals("off") ? Map.of() : reference(table);
         List<Result> results = new ArrayList<>();
         List<String> compileLines = new ArrayList<>();
         try (CudaBackend gpu = GpuRun.open()) {
             String device = gpu.device().toString();
-            out.printf("qflash bench on %s, %s; pipeline %s, schedule %s%n", device, gpu.nvrtc().describe(), kernel.pipeline, kernel.lowered(null).schedule());
             Kernel k = kernel.lowered(null);
+            out.printf("qflash bench on %s, %s; pipeline %s, schedule %s%n", device, gpu.nvrtc().describe(), kernel.pipeline,
+                    tuning == null ? k.schedule() : "autotuned per row over " + Autotuner.space(tuning.tunables(), tuning.pinned()).size() + " schedules");
             Set<String> halfInputs = GpuRun.halfInputs(k);
+            Autotuner tuner = tuning == null ? null : new Autotuner(gpu, kernel.source().name(), halfInputs, Set.of("O"), tuning.lower());
             Map<Integer, CudaBackend.Compiled> byDim = new HashMap<>();
             for (Row row : table) {
                 CudaBackend.Compiled c = byDim.get(row.shape().d());
@@ -101,13 +124,20 @@ public final class BenchCommand implements Callable<Integer> {
                     c = hit;
                     byDim.put(row.shape().d(), c);
                 }
-                // Uniform f16 inputs (the prologue reads them as f16) and an f16 output.
-                Inputs in = Inputs.generate(Inputs.Model.UNIFORM, row.shape(), 0, k.param("bias") != null);
-                Map<String, DeviceTensor> dev = GpuRun.deviceTensors(k, in, Elem.F16);
-                try (CudaBackend.Call call = gpu.new Call(c, dev, Map.of())) {
-                    double kernelMs = call.medianKernelMillis(warmup, reps);
-                    double callMs = call.medianCallMillis(warmup, reps);
-                    results.add(new Result(row, kernel.pipeline, kernelMs, callMs, call.medianPrologueMillis(warmup, reps)));
+                Map<String, DeviceTensor> dev = tensors(k, row);
+                String schedule = Autotuner.describe(k.schedule());
+                try {
+                    if (tuner != null) {
+                        Autotuner.Result best = tuner.tune(Autotuner.space(tuning.tunables(), tuning.pinned()), tuning.identity(), row.shape().dims(), dev, Map.of(),
+                                TUNE_WARMUP, TUNE_REPS, retune);
+                        c = tuner.compile(best.best(), row.shape().d());
+                        schedule = Autotuner.describe(best.best());
+                    }
+                    try (CudaBackend.Call call = gpu.new Call(c, dev, Map.of())) {
+                        double kernelMs = call.medianKernelMillis(warmup, reps);
+                        double callMs = call.medianCallMillis(warmup, reps);
+                        results.add(new Result(row, kernel.pipeline, kernelMs, callMs, call.medianPrologueMillis(warmup, reps), schedule));
+                    }
                 } finally {
                     dev.values().forEach(DeviceTensor::close);
                 }
@@ -117,6 +147,9 @@ public final class BenchCommand implements Callable<Integer> {
         }
         return Main.OK;
     }
+
+    /** How the autotuner times each candidate: enough to rank them; the winner is then timed with --reps. */
+    static final int TUNE_WARMUP = 3, TUNE_REPS = 10;
 
     /** Runs the PyTorch script on the same shapes; returns row|batch -> backend -> kernel ms (and "call:" + backend -> call ms). */
     private Map<String, Map<String, Double>> reference(List<Row> table) throws IOException, InterruptedException {
@@ -153,14 +186,14 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     private static void print(PrintWriter out, List<Result> results, Map<String, Map<String, Double>> ref, List<String> compileLines, String device) {
-        out.printf("%-4s %4s %-22s %10s %10s %10s %10s %8s %10s %10s %8s %10s%n", "row", "b", "shape", "ours ms", "flash", "cudnn", "efficient", "ratio", "call ms", "torch call", "ratio", "prologue");
+        out.printf("%-4s %4s %-22s %10s %10s %10s %10s %8s %10s %10s %8s %10s  %s%n", "row", "b", "shape", "ours ms", "flash", "cudnn", "efficient", "ratio", "call ms", "torch call", "ratio", "prologue", "schedule");
         for (Result r : results) {
             Map<String, Double> m = ref.getOrDefault(r.row().name() + "|" + r.row().batch(), Map.of());
             double bk = best(m, ""), bc = best(m, "call:");
-            out.printf(Locale.ROOT, "%-4s %4d %-22s %10.4f %10s %10s %10s %8s %10.4f %10s %8s %10s%n", r.row().name(), r.row().batch(), r.row().shape(), r.kernelMs(),
+            out.printf(Locale.ROOT, "%-4s %4d %-22s %10.4f %10s %10s %10s %8s %10.4f %10s %8s %10s  %s%n", r.row().name(), r.row().batch(), r.row().shape(), r.kernelMs(),
                     fmt(m.get("flash")), fmt(m.get("cudnn")), fmt(m.get("efficient")), Double.isNaN(bk) ? "-" : String.format(Locale.ROOT, "%.2f", r.kernelMs() / bk),
                     r.callMs(), fmt(Double.isNaN(bc) ? null : bc), Double.isNaN(bc) ? "-" : String.format(Locale.ROOT, "%.2f", r.callMs() / bc),
-                    fmt(Double.isNaN(r.prologueMs()) ? null : r.prologueMs()));
+                    fmt(Double.isNaN(r.prologueMs()) ? null : r.prologueMs()), r.schedule());
         }
         out.println("ratio = ours / best PyTorch backend (below 1: we are faster); " + device);
         compileLines.forEach(out::println);
@@ -172,14 +205,14 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     private void write(List<Result> results, Map<String, Map<String, Double>> ref, String device) throws IOException {
-        StringBuilder sb = new StringBuilder("row,b,Z,H,N,D,kernel,kernel_ms,call_ms,sdpa_flash_ms,sdpa_cudnn_ms,sdpa_efficient_ms,best_sdpa_ms,ratio,sdpa_best_call_ms,call_ratio,prologue_ms,device\n");
+        StringBuilder sb = new StringBuilder("row,b,Z,H,N,D,kernel,kernel_ms,call_ms,sdpa_flash_ms,sdpa_cudnn_ms,sdpa_efficient_ms,best_sdpa_ms,ratio,sdpa_best_call_ms,call_ratio,prologue_ms,device,schedule\n");
         for (Result r : results) {
             Map<String, Double> m = ref.getOrDefault(r.row().name() + "|" + r.row().batch(), Map.of());
             double bk = best(m, ""), bc = best(m, "call:");
             Shape s = r.row().shape();
-            sb.append(String.format(Locale.ROOT, "%s,%d,%d,%d,%d,%d,%s,%.5f,%.5f,%s,%s,%s,%.5f,%.3f,%.5f,%.3f,%s,%s%n", r.row().name(), r.row().batch(), s.z(), s.h(), s.n(), s.d(),
+            sb.append(String.format(Locale.ROOT, "%s,%d,%d,%d,%d,%d,%s,%.5f,%.5f,%s,%s,%s,%.5f,%.3f,%.5f,%.3f,%s,%s,%s%n", r.row().name(), r.row().batch(), s.z(), s.h(), s.n(), s.d(),
                     r.kernel(), r.kernelMs(), r.callMs(), fmt(m.get("flash")), fmt(m.get("cudnn")), fmt(m.get("efficient")), bk, r.kernelMs() / bk, bc, r.callMs() / bc,
-                    Double.isNaN(r.prologueMs()) ? "" : String.format(Locale.ROOT, "%.5f", r.prologueMs()), device));
+                    Double.isNaN(r.prologueMs()) ? "" : String.format(Locale.ROOT, "%.5f", r.prologueMs()), device, r.schedule()));
         }
         if (output.getParent() != null) Files.createDirectories(output.getParent());
         Files.writeString(output, sb);

@@ -9,8 +9,10 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import qflash.Compiler;
@@ -108,13 +110,7 @@ public final class KernelOptions {
             case "dsl" -> {
                 Ast.Program p = Compiler.parse(src);
                 if (astSink != null) astSink.accept(p);
-                Map<String, Long> t = tunables();
-                for (String name : t.keySet()) {
-                    if (p.tunables().stream().noneMatch(x -> x.name().name().equals(name))) {
-                        throw new UserError("--tune " + name + ": kernel '" + p.name().name() + "' has no tunable '" + name + "'");
-                    }
-                }
-                return Compiler.toIr(src, p, t);
+                return Compiler.toIr(src, p, pinned(p));
             }
             case "ir" -> {
                 if (!tune.isEmpty()) throw new UserError("--tune applies to DSL input; IR has its schedule fixed");
@@ -128,6 +124,33 @@ public final class KernelOptions {
             }
             default -> throw new UserError("--from must be dsl or ir, got '" + from + "'");
         }
+    }
+
+    /** The --tune values, each naming a tunable of {@code p}. */
+    private Map<String, Long> pinned(Ast.Program p) {
+        Map<String, Long> t = tunables();
+        for (String name : t.keySet()) {
+            if (p.tunables().stream().noneMatch(x -> x.name().name().equals(name))) {
+                throw new UserError("--tune " + name + ": kernel '" + p.name().name() + "' has no tunable '" + name + "'");
+            }
+        }
+        return t;
+    }
+
+    /**
+     * What the autotuner searches: the program's tunables, those --tune pins, the kernel lowered by the
+     * chosen pipeline under any full assignment of them, and an identity of the kernel (source, pipeline,
+     * options) for the tuning cache.
+     */
+    record Tuning(Source source, List<Ast.Tunable> tunables, Map<String, Long> pinned, Function<Map<String, Long>, Kernel> lower, String identity) {}
+
+    Tuning tuning() {
+        if (!from.equals("dsl")) throw new UserError("tuning needs DSL input: IR has its schedule fixed");
+        Source src = source();
+        Ast.Program p = Compiler.parse(src);
+        Pipeline pl = pipeline();
+        return new Tuning(src, p.tunables(), pinned(p), t -> Compiler.lower(Compiler.toIr(src, p, t), pl, null),
+                String.join("\u0000", src.text(), pipeline, opts.toString(), String.valueOf(stopAfter)));
     }
 
     /** The lowered kernel the chosen pipeline makes of FILE. */

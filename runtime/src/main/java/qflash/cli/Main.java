@@ -14,7 +14,7 @@ import qflash.pass.PassManager;
  */
 @Command(name = "qflash", mixinStandardHelpOptions = true, version = "qflash 0.1.0",
         description = "A compiler and runtime for integer-only FlashAttention kernels.",
-        subcommands = {CompileCommand.class, RunCommand.class, BenchCommand.class, DemoCommand.class, AccuracyCommand.class, DoctorCommand.class,
+        subcommands = {CompileCommand.class, RunCommand.class, BenchCommand.class, TuneCommand.class, DemoCommand.class, AccuracyCommand.class, DoctorCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     public static final int OK = 0, INTERNAL = 1, USER = 2, NO_DEVICE = 3;

@@ -59,8 +59,13 @@ public final class CubinCache {
     }
 
     static String key(String compiler, String source, String arch, List<String> options) {
+        return digest(List.of(compiler, arch, String.join("\u0001", options), source));
+    }
+
+    /** A SHA-256 in hex of the parts, each terminated by a NUL (so that no two lists of parts collide). */
+    static String digest(List<String> parts) {
         MessageDigest md = sha256();
-        for (String part : List.of(compiler, arch, String.join("\u0001", options), source)) {
+        for (String part : parts) {
             md.update(part.getBytes(StandardCharsets.UTF_8));
             md.update((byte) 0);
         }
@@ -88,21 +93,28 @@ public final class CubinCache {
         }
     }
 
-    /** Writes atomically (a temporary file, then a rename) so a reader never sees half an entry. */
-    private void write(Path file, byte[] payload) {
+    private static void write(Path file, byte[] payload) {
+        ByteBuffer b = ByteBuffer.allocate(MAGIC.length + 32 + payload.length);
+        b.put(MAGIC).put(sha256().digest(payload)).put(payload);
+        writeAtomically(file, b.array());
+    }
+
+    /**
+     * Writes atomically (a temporary file beside it, then a rename) so a reader never sees half an entry;
+     * a cache that cannot be written costs a compile (or a retune) next time, nothing more.
+     */
+    static void writeAtomically(Path file, byte[] bytes) {
         try {
-            Files.createDirectories(dir);
-            Path tmp = Files.createTempFile(dir, "entry", ".tmp");
-            ByteBuffer b = ByteBuffer.allocate(MAGIC.length + 32 + payload.length);
-            b.put(MAGIC).put(sha256().digest(payload)).put(payload);
-            Files.write(tmp, b.array());
+            Files.createDirectories(file.getParent());
+            Path tmp = Files.createTempFile(file.getParent(), "entry", ".tmp");
+            Files.write(tmp, bytes);
             try {
                 Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             } catch (AtomicMoveNotSupportedException e) {
                 Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
             }
         } catch (IOException | RuntimeException e) {
-            // A cache that cannot be written costs a compile next time, nothing more.
+            // not fatal: see above
         }
     }
 }

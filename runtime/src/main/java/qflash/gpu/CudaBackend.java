@@ -70,6 +70,11 @@ public final class CudaBackend implements AutoCloseable {
         return new CudaBackend(device, nvrtc, other);
     }
 
+    /** Where compiled kernels (and the autotuner's choices) are kept. */
+    public CubinCache cache() {
+        return cache;
+    }
+
     public CudaDevice device() {
         return device;
     }

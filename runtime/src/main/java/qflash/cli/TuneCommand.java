@@ -1,0 +1,77 @@
+package qflash.cli;
+
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import qflash.gpu.Autotuner;
+import qflash.gpu.CudaBackend;
+import qflash.gpu.DeviceTensor;
+import qflash.ir.Kernel;
+
+/**
+ * {@code qflash tune}: the autotuner on its own. Per workload row and batch, every schedule the kernel's
+ * tunables allow (--tune pins some), each compiled and its body timed on the GPU, the fastest marked and
+ * remembered for {@code qflash bench --autotune}. Schedules the CUDA emitter cannot lay out are listed
+ * with the reason.
+ */
+@Command(name = "tune", mixinStandardHelpOptions = true,
+        description = {"Time every schedule of a kernel's tunables on the GPU and remember the fastest per shape.",
+                "Tunables set with --tune stay fixed; the rest are searched."})
+public final class TuneCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    KernelOptions kernel;
+
+    @Option(names = "--rows", split = ",", paramLabel = "A1,..", description = "workloads (default: A3)")
+    List<String> rows = List.of("A3");
+
+    @Option(names = "--batches", split = ",", paramLabel = "1,8,..", description = "batches for A rows (default: 8; L rows run at 1)")
+    List<Integer> batches = List.of(8);
+
+    @Option(names = "--reps", description = "timed repetitions per schedule (default: " + BenchCommand.TUNE_REPS + ")")
+    int reps = BenchCommand.TUNE_REPS;
+
+    @Option(names = "--warmup", description = "untimed repetitions first (default: " + BenchCommand.TUNE_WARMUP + ")")
+    int warmup = BenchCommand.TUNE_WARMUP;
+
+    @Option(names = "--retune", description = "measure again instead of taking a remembered choice")
+    boolean retune;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        KernelOptions.Tuning tuning = kernel.tuning();
+        List<Map<String, Long>> space = Autotuner.space(tuning.tunables(), tuning.pinned());
+        try (CudaBackend gpu = GpuRun.open()) {
+            Kernel k = tuning.lower().apply(space.get(0));
+            out.printf("qflash tune on %s, %s; pipeline %s; %d schedules%n", gpu.device(), gpu.nvrtc().describe(), kernel.pipeline, space.size());
+            Autotuner tuner = new Autotuner(gpu, tuning.source().name(), GpuRun.halfInputs(k), java.util.Set.of("O"), tuning.lower());
+            for (BenchCommand.Row row : BenchCommand.table(rows, batches)) {
+                Map<String, DeviceTensor> dev = BenchCommand.tensors(k, row);
+                try {
+                    Autotuner.Result r = tuner.tune(space, tuning.identity(), row.shape().dims(), dev, Map.of(), warmup, reps, retune);
+                    out.printf("%s b=%d %s%n", row.name(), row.batch(), row.shape());
+                    for (Autotuner.Trial t : r.trials()) {
+                        out.printf(Locale.ROOT, "  %-48s %s%s%n", Autotuner.describe(t.config()),
+                                t.skipped() != null ? "skipped: " + t.skipped() : String.format(Locale.ROOT, "%.4f ms", t.kernelMs()),
+                                t.config().equals(r.best()) ? "  <- best" : "");
+                    }
+                    out.printf(Locale.ROOT, "  best: %s, %.4f ms%s%n", Autotuner.describe(r.best()), r.bestMs(), r.cached() ? " (remembered; --retune measures again)" : "");
+                } finally {
+                    dev.values().forEach(DeviceTensor::close);
+                }
+                out.flush();
+            }
+        }
+        return Main.OK;
+    }
+}

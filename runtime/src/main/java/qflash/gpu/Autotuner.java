@@ -1,0 +1,151 @@
+package qflash.gpu;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import qflash.ast.Ast;
+import qflash.cuda.CudaEmitter;
+import qflash.ir.Kernel;
+import qflash.pass.RangeCheck;
+
+/**
+ * Block sizes chosen by measurement. A kernel's {@code tunable}s span a space of schedules; for one shape
+ * the tuner lowers the kernel under each (those the caller pins stay fixed), skips the ones the CUDA
+ * emitter cannot lay out (it says why), compiles the rest and times the body on the caller's device
+ * tensors, and keeps the fastest. The best schedule per kernel, shape, device and compiler is remembered
+ * in a small file cache beside the cubins ({@code tune/} under the cubin cache's directory), so a second
+ * run of the same shape costs no measurements; like the cubin cache, an unreadable entry only costs a retune.
+ */
+public final class Autotuner {
+    /** One schedule tried: its tunables and its median body time in ms, or (time NaN) why it was not timed. */
+    public record Trial(Map<String, Long> config, double kernelMs, String skipped) {}
+
+    /** The fastest schedule and its time; {@code trials} in search order (empty when {@code cached}). */
+    public record Result(Map<String, Long> best, double bestMs, List<Trial> trials, boolean cached) {}
+
+    private final CudaBackend gpu;
+    private final String sourceFile;
+    private final Set<String> halfInputs, halfOutputs;
+    private final Function<Map<String, Long>, Kernel> lower;
+    private final Map<String, CudaBackend.Compiled> compiled = new HashMap<>();
+
+    /**
+     * @param lower the kernel lowered under a full assignment of its tunables (the caller's pipeline and options)
+     */
+    public Autotuner(CudaBackend gpu, String sourceFile, Set<String> halfInputs, Set<String> halfOutputs, Function<Map<String, Long>, Kernel> lower) {
+        this.gpu = gpu;
+        this.sourceFile = sourceFile;
+        this.halfInputs = halfInputs;
+        this.halfOutputs = halfOutputs;
+        this.lower = lower;
+    }
+
+    /**
+     * Every assignment of the tunables' candidates, the pinned ones held at their values: the first
+     * tunable varies slowest, each in its declared candidate order (so the declared defaults come first
+     * when they are the first candidates).
+     */
+    public static List<Map<String, Long>> space(List<Ast.Tunable> tunables, Map<String, Long> pinned) {
+        List<Map<String, Long>> out = new ArrayList<>();
+        out.add(new LinkedHashMap<>());
+        for (Ast.Tunable t : tunables) {
+            String name = t.name().name();
+            List<Long> values = pinned.containsKey(name) ? List.of(pinned.get(name)) : t.candidates();
+            List<Map<String, Long>> next = new ArrayList<>();
+            for (Map<String, Long> partial : out) {
+                for (long v : values) {
+                    Map<String, Long> m = new LinkedHashMap<>(partial);
+                    m.put(name, v);
+                    next.add(m);
+                }
+            }
+            out = next;
+        }
+        return out;
+    }
+
+    /** The kernel compiled (once per schedule and head dimension) for {@code config}. */
+    public CudaBackend.Compiled compile(Map<String, Long> config, int d) {
+        return compiled.computeIfAbsent(config + "|" + d, x -> gpu.compile(lower.apply(config), d, sourceFile, halfInputs, halfOutputs));
+    }
+
+    /**
+     * The fastest schedule of {@code space} on these device tensors (one call's inputs and outputs, by
+     * parameter name), each timed as the median of {@code reps} graph-timed body launches after {@code warmup};
+     * from the cache when {@code identity} (what the kernel is: source, pipeline, options) was tuned on
+     * this shape, device and compiler before, unless {@code retune}.
+     */
+    public Result tune(List<Map<String, Long>> space, String identity, int[] shape, Map<String, DeviceTensor> tensors, Map<String, Double> scalars,
+                       int warmup, int reps, boolean retune) {
+        int d = shape[shape.length - 1];
+        Path entry = gpu.cache().dir().resolve("tune").resolve(key(identity, space, shape) + ".txt");
+        if (!retune) {
+            Result hit = read(entry, space);
+            if (hit != null) return hit;
+        }
+        List<Trial> trials = new ArrayList<>();
+        Trial best = null;
+        for (Map<String, Long> config : space) {
+            CudaBackend.Compiled c;
+            try {
+                c = compile(config, d);
+            } catch (CudaEmitter.Unsupported | RangeCheck.Overflow e) {   // a schedule the backend or the range proof rejects
+                trials.add(new Trial(config, Double.NaN, e.getMessage()));
+                continue;
+            }
+            try (CudaBackend.Call call = gpu.new Call(c, tensors, scalars)) {
+                Trial t = new Trial(config, call.medianKernelMillis(warmup, reps), null);
+                trials.add(t);
+                if (best == null || t.kernelMs() < best.kernelMs()) best = t;
+            }
+        }
+        if (best == null) {
+            throw new CudaEmitter.Unsupported("no schedule of the space can be emitted: " + trials.get(0).skipped());
+        }
+        write(entry, best);
+        return new Result(best.config(), best.kernelMs(), trials, false);
+    }
+
+    /** Space, kernel, shape, device and NVRTC: what a remembered choice is valid for. */
+    private String key(String identity, List<Map<String, Long>> space, int[] shape) {
+        return CubinCache.digest(List.of(identity, space.toString(), Arrays.toString(shape), gpu.device().toString(), gpu.nvrtc().describe(),
+                String.join(",", halfInputs.stream().sorted().toList()), String.join(",", halfOutputs.stream().sorted().toList())));
+    }
+
+    /** An entry is one line: {@code NAME=VALUE ... ms}; anything else, or a schedule outside the space, is a miss. */
+    private static Result read(Path entry, List<Map<String, Long>> space) {
+        try {
+            String[] f = Files.readString(entry).strip().split(" ");
+            Map<String, Long> config = new LinkedHashMap<>();
+            for (int i = 0; i < f.length - 1; i++) {
+                String[] kv = f[i].split("=", 2);
+                config.put(kv[0], Long.parseLong(kv[1]));
+            }
+            double ms = Double.parseDouble(f[f.length - 1]);
+            return space.contains(config) ? new Result(config, ms, List.of(), true) : null;
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    private static void write(Path entry, Trial best) {
+        CubinCache.writeAtomically(entry, (describe(best.config()) + String.format(Locale.ROOT, " %.6f%n", best.kernelMs())).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** {@code BLOCK_M=64 BLOCK_N=64 ...}: a schedule as the CLI prints it. */
+    public static String describe(Map<String, Long> config) {
+        StringBuilder sb = new StringBuilder();
+        config.forEach((k, v) -> sb.append(sb.isEmpty() ? "" : " ").append(k).append('=').append(v));
+        return sb.toString();
+    }
+}

@@ -1,0 +1,145 @@
+package qflash.gpu;
+
+import static org.junit.jupiter.api.Assertions.*;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import qflash.Compiler;
+import qflash.ast.Ast;
+import qflash.cuda.CudaEmitter;
+import qflash.diag.Source;
+import qflash.host.CpuBackend;
+import qflash.host.Inputs;
+import qflash.host.Shape;
+import qflash.interp.Arr;
+import qflash.interp.Interpreter;
+import qflash.ir.Elem;
+import qflash.ir.Kernel;
+import qflash.pass.Pipeline;
+import qflash.pass.RangeCheck;
+
+/**
+ * The autotuner's search space (no GPU needed: which schedules exist, which the backend can lay out) and,
+ * on a GPU, a whole tuning round: every schedule timed or skipped with a reason, the fastest kept and
+ * remembered, and the chosen kernel still the interpreter's bits.
+ */
+class AutotunerTest {
+    static Source sample() throws Exception {
+        Path p = Path.of(System.getProperty("qflash.samples", "../samples"), "flash_attention.tile");
+        return new Source("flash_attention.tile", Files.readString(p));
+    }
+
+    static Function<Map<String, Long>, Kernel> lowering(Source src, Ast.Program p, String pipeline) {
+        return t -> Compiler.lower(Compiler.toIr(src, p, t), Pipeline.named(pipeline), null);
+    }
+
+    @Test
+    void theSpaceIsEveryAssignmentOfTheCandidatesWithPinsHeld() throws Exception {
+        Ast.Program p = Compiler.parse(sample());
+        List<Map<String, Long>> all = Autotuner.space(p.tunables(), Map.of());
+        assertEquals(4 * 4 * 2 * 3, all.size());
+        assertEquals(all.size(), new HashSet<>(all).size(), "no schedule twice");
+        assertEquals(List.of("BLOCK_M", "BLOCK_N", "warps", "stages"), new ArrayList<>(all.get(0).keySet()), "declaration order");
+        assertEquals(Map.of("BLOCK_M", 16L, "BLOCK_N", 16L, "warps", 4L, "stages", 1L), all.get(0));
+        assertEquals(Map.of("BLOCK_M", 16L, "BLOCK_N", 16L, "warps", 4L, "stages", 2L), all.get(1), "the last tunable varies fastest");
+        List<Map<String, Long>> pinned = Autotuner.space(p.tunables(), Map.of("stages", 2L, "warps", 4L));
+        assertEquals(16, pinned.size());
+        assertTrue(pinned.stream().allMatch(m -> m.get("stages") == 2L && m.get("warps") == 4L));
+        assertEquals("BLOCK_M=64 BLOCK_N=32 warps=4 stages=2", Autotuner.describe(pinned.get(9)));
+    }
+
+    /** What the tuner relies on: every schedule either emits or is rejected with a reason it can print. */
+    @Test
+    void everyScheduleOfTheSampleEmitsOrSaysWhyNot() throws Exception {
+        Source src = sample();
+        Ast.Program p = Compiler.parse(src);
+        Function<Map<String, Long>, Kernel> lower = lowering(src, p, "int8");
+        Set<Map<String, Long>> emitted = new HashSet<>();
+        for (Map<String, Long> t : Autotuner.space(p.tunables(), Map.of("stages", 2L))) {
+            try {
+                CudaEmitter.CudaKernel k = CudaEmitter.emit(lower.apply(t), Map.of("D", 64), src.name(), Set.of("O"));
+                assertTrue(k.source().contains("BLOCK_M=" + t.get("BLOCK_M") + ", BLOCK_N=" + t.get("BLOCK_N")), k.source().lines().findFirst().orElse(""));
+                emitted.add(t);
+            } catch (CudaEmitter.Unsupported | RangeCheck.Overflow e) {
+                assertFalse(e.getMessage().isBlank(), t.toString());
+            }
+        }
+        Map<String, Long> dflt = new LinkedHashMap<>(Map.of("BLOCK_M", 64L, "BLOCK_N", 64L, "warps", 4L, "stages", 2L));
+        assertTrue(emitted.stream().anyMatch(dflt::equals), "the declared default is emitted");
+        assertTrue(emitted.stream().anyMatch(m -> m.get("BLOCK_M") == 128L && m.get("warps") == 8L), "a 128-row, 8-warp schedule is emitted");
+        assertTrue(emitted.stream().noneMatch(m -> m.get("BLOCK_M") < 16L * m.get("warps")), "every warp owns at least one 16-row slab");
+    }
+
+    @Test
+    @Tag("gpu")
+    void aTuningRoundTimesEveryScheduleKeepsTheFastestAndRemembersIt() throws Exception {
+        CudaBackend opened;
+        try {
+            opened = CudaBackend.open();
+        } catch (CudaDevice.Unavailable | Nvrtc.Unavailable e) {
+            assumeTrue(false, "no GPU here: " + e.getMessage());
+            return;
+        }
+        Path dir = Files.createTempDirectory("qflash-tune-test");
+        try (CudaBackend owner = opened) {
+            CudaBackend gpu = owner.withCache(new CubinCache(dir));
+            Source src = sample();
+            Ast.Program p = Compiler.parse(src);
+            Function<Map<String, Long>, Kernel> lower = lowering(src, p, "int8");
+            List<Map<String, Long>> space = Autotuner.space(p.tunables(), Map.of("stages", 2L, "warps", 4L));
+            Shape shape = new Shape(2, 3, 197, 64);
+            Inputs in = Inputs.generate(Inputs.Model.GAUSS_OUTLIER, shape, 11, false);
+            Map<String, DeviceTensor> dev = new LinkedHashMap<>();
+            dev.put("Q", DeviceTensor.upload(Arr.floats(Elem.F16, in.q(), shape.dims())));
+            dev.put("K", DeviceTensor.upload(Arr.floats(Elem.F16, in.k(), shape.dims())));
+            dev.put("V", DeviceTensor.upload(Arr.floats(Elem.F16, in.v(), shape.dims())));
+            dev.put("O", DeviceTensor.zeros(Elem.F16, shape.dims()));
+            try {
+                Autotuner tuner = new Autotuner(gpu, src.name(), Set.of("Q", "K", "V"), Set.of("O"), lower);
+                Autotuner.Result r = tuner.tune(space, "test", shape.dims(), dev, Map.of(), 2, 5, false);
+                assertFalse(r.cached());
+                assertEquals(space.size(), r.trials().size(), "every schedule tried");
+                double fastest = Double.POSITIVE_INFINITY;
+                for (Autotuner.Trial t : r.trials()) {
+                    if (t.skipped() != null) {
+                        assertTrue(Double.isNaN(t.kernelMs()) && t.skipped().contains("BLOCK_M"), t.toString());
+                    } else {
+                        assertTrue(t.kernelMs() > 0, t.toString());
+                        fastest = Math.min(fastest, t.kernelMs());
+                    }
+                }
+                assertEquals(fastest, r.bestMs());
+                System.out.printf("autotuner: %d schedules, %d timed, best %s %.4f ms%n", r.trials().size(),
+                        r.trials().stream().filter(t -> t.skipped() == null).count(), Autotuner.describe(r.best()), r.bestMs());
+                Autotuner.Result again = new Autotuner(gpu, src.name(), Set.of("Q", "K", "V"), Set.of("O"), lower).tune(space, "test", shape.dims(), dev, Map.of(), 2, 5, false);
+                assertTrue(again.cached(), "the second round is served from the tuning cache");
+                assertEquals(r.best(), again.best());
+                assertEquals(space.size(), tuner.tune(space, "test", shape.dims(), dev, Map.of(), 1, 2, true).trials().size(), "--retune measures again");
+                assertFalse(tuner.tune(space, "other kernel", shape.dims(), dev, Map.of(), 1, 2, false).cached(), "another kernel identity is another entry");
+
+                // The chosen schedule is still the interpreter's bits.
+                Kernel best = lower.apply(r.best());
+                CudaBackend.Compiled c = gpu.compile(best, shape.d(), src.name());
+                CpuBackend.Bound cpu = CpuBackend.bind(best, in, null);
+                Interpreter.run(best, cpu.tensors(), cpu.scalars());
+                CpuBackend.Bound b = CpuBackend.bind(best, in, null);
+                Arr got = gpu.run(c, b.tensors(), b.scalars()).get("O");
+                for (int i = 0; i < cpu.out().size(); i++) {
+                    assertEquals(Double.doubleToLongBits(cpu.out().get(i)), Double.doubleToLongBits(got.get(i)), "element " + i);
+                }
+            } finally {
+                dev.values().forEach(DeviceTensor::close);
+            }
+        }
+    }
+}
