@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import qflash.cuda.Model.Stmt;
 import qflash.ir.Block;
@@ -146,6 +147,8 @@ public final class CudaEmitter {
         private final Map<Value, CVal> vals = new IdentityHashMap<>();
         private final Set<Value> feedsDot = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
         private final Map<Value, Op> defs = new IdentityHashMap<>();
+        /** Padding tests {@code kb·BN + arange(BN) < N} of a key loop, each with the flag that says its step is full (see {@link #peel}). */
+        private final Map<Value, String> trueInFullStep = new IdentityHashMap<>();
         private final Set<Value> inClampOnly = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
         private final Map<String, Arg> args = new LinkedHashMap<>();
         private final Set<String> usedNames = new HashSet<>();
@@ -728,6 +731,14 @@ public final class CudaEmitter {
             boolean outerRead = stagedReadSinceSync;
             stagedReadSinceSync = false;   // the body starts after the head's barrier
             loop = new LoopFrame(var, new ArrayList<>());
+            String full = "qf_full_" + var;
+            boolean peeled = false;
+            for (Op op : body.ops()) {
+                if (op instanceof Op.Cmp c && keysBelowN(c, body.args().getFirst(), f.hi())) {
+                    trueInFullStep.put(c.result(), full);
+                    peeled = true;
+                }
+            }
             emitBlock(body);
             List<Stmt> yield = new ArrayList<>();
             List<Value> ys = body.terminator().values();
@@ -741,6 +752,10 @@ public final class CudaEmitter {
             }
             close();
             List<Stmt> bodyStmts = out;
+            if (peeled) {
+                bodyStmts = peel(full, var, bodyStmts, yield);
+                yield = new ArrayList<>();
+            }
             List<Stmt> stage = loop.stage();
             out = outer;
             loop = outerLoop;
@@ -774,6 +789,59 @@ public final class CudaEmitter {
                 outerVectorStaged = false;
             }
             lastLine = -1;
+        }
+
+        /**
+         * The step written twice: for every key block but the last, where the padding test is true for all
+         * keys (kb + 1 < hi = cdiv(N, BN) gives kb·BN + BN - 1 < N), and for the last. Each copy declares
+         * the flag a constant, so the compiler drops the test and its select from the full steps (two
+         * instructions per score) and keeps them in the last; the element-wise yield goes into each copy
+         * (it reads the copy's values).
+         */
+        private List<Stmt> peel(String flag, String var, List<Stmt> body, List<Stmt> yield) {
+            List<Stmt> fullStep = new ArrayList<>(), lastStep = new ArrayList<>();
+            fullStep.add(new Model.ScalarDecl("bool", flag, "true"));
+            lastStep.add(new Model.ScalarDecl("bool", flag, "false"));
+            for (List<Stmt> copy : List.of(fullStep, lastStep)) {
+                copy.addAll(body);
+                copy.addAll(yield);
+            }
+            return List.of(new Model.Comment("every key is below N in all steps but the last: the padding test is written only there"),
+                    new Model.Block("if (" + var + " + 1 < qf_hi_" + var + ")", fullStep),
+                    new Model.Block("else", lastStep));
+        }
+
+        /**
+         * {@code c} is {@code kb·C + arange(C) < N} (the columns possibly broadcast) for the loop variable
+         * {@code kb} of a loop whose end is {@code hi = (M + C - 1) floordiv C} with M = N or min(N, ...):
+         * true for every key of a step before the last, since (kb + 1)·C <= (hi - 1)·C <= M - 1 < N.
+         */
+        private boolean keysBelowN(Op.Cmp c, Value kb, Value hi) {
+            if (c.kind() != Op.CmpKind.LT || !c.b().tile().isScalar()) return false;
+            Value cols = c.a();
+            while (defs.get(cols) instanceof Op.Broadcast b) cols = b.a();
+            if (!(defs.get(cols) instanceof Op.Binary add) || add.kind() != Op.BinKind.ADD) return false;
+            Value start = defs.get(add.a()) instanceof Op.Arange ? add.b() : defs.get(add.b()) instanceof Op.Arange ? add.a() : null;
+            Value range = start == add.b() ? add.a() : add.b();
+            if (start == null || range.type().shape().size() != 1 || !range.type().shape().getFirst().isConst()) return false;
+            long n = range.type().shape().getFirst().size();
+            if (!(defs.get(start) instanceof Op.Binary mul) || mul.kind() != Op.BinKind.MUL) return false;
+            boolean kbTimesC = mul.a() == kb && Objects.equals(constant(mul.b()), (double) n) || mul.b() == kb && Objects.equals(constant(mul.a()), (double) n);
+            if (!kbTimesC) return false;
+            if (!(defs.get(hi) instanceof Op.Binary div) || div.kind() != Op.BinKind.FLOORDIV || !Objects.equals(constant(div.b()), (double) n)) return false;
+            if (!(defs.get(div.a()) instanceof Op.Binary up) || up.kind() != Op.BinKind.ADD) return false;
+            return atMost(up.a(), c.b()) && Objects.equals(constant(up.b()), (double) (n - 1))
+                    || atMost(up.b(), c.b()) && Objects.equals(constant(up.a()), (double) (n - 1));
+        }
+
+        /** {@code x} is {@code n}, or a min with {@code n} (a causal loop ends at cdiv(min(N, last row + 1), BN)). */
+        private boolean atMost(Value x, Value n) {
+            return sameScalar(x, n) || defs.get(x) instanceof Op.Binary m && m.kind() == Op.BinKind.MIN && (atMost(m.a(), n) || atMost(m.b(), n));
+        }
+
+        /** The same value, or the same dimension read twice. */
+        private boolean sameScalar(Value x, Value y) {
+            return x == y || defs.get(x) instanceof Op.DimOf a && defs.get(y) instanceof Op.DimOf b && a.symbol().equals(b.symbol());
         }
 
         /**
@@ -887,6 +955,8 @@ public final class CudaEmitter {
 
         /** The C of one element of an elementwise op; a clamp into [0, hi] written as two ops becomes one. */
         private String element(Op op, List<Axis> axes, Ctx ctx) {
+            String full = trueInFullStep.get(op.result());
+            if (full != null) return "(" + full + " || " + CExpr.op(op, operandsAt(op, axes, ctx), narrowOperands(op)) + ")";
             Clamp c = clamp0(op);
             if (c != null) return CExpr.clamp0(c.x().tile().isScalar() ? uniform(c.x()) : expr(c.x(), axes, ctx), (long) c.hi());
             return CExpr.op(op, operandsAt(op, axes, ctx), narrowOperands(op));

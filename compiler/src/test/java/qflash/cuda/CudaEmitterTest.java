@@ -109,14 +109,15 @@ class CudaEmitterTest {
         assertTrue(int8.contains("__shfl_xor_sync"), "row max and sum across the row group");
         assertTrue(int8.contains("qf_ldmatrix_x4(qf_a, ") && int8.contains("qf_ldmatrix_x4(qf_b, "), "fragments from shared memory by ldmatrix");
         assertFalse(int8.contains("_aligned[i] = qf_sat_i32("), "the clamped K-block multiplier makes the aligned score narrow by wrap");
-        assertEquals(1, int8.split("qf_mul_i64\\(", -1).length - 1, "one 64 x 64 product per row (a * M); the realignment of l and acc multiplies 32-bit values");
-        assertEquals(3, int8.split("= qf_mul_wide\\(", -1).length - 1, "widening 32 x 32 products: the K-block alignment and the realignment of l and acc");
+        // The step is written twice (full key blocks, then the last; see onlyTheLastKeyStepTestsForPadding), so per-step constructs count twice.
+        assertEquals(2, int8.split("qf_mul_i64\\(", -1).length - 1, "one 64 x 64 product per row (a * M); the realignment of l and acc multiplies 32-bit values");
+        assertEquals(6, int8.split("= qf_mul_wide\\(", -1).length - 1, "widening 32 x 32 products: the K-block alignment and the realignment of l and acc");
         assertTrue(int8.contains(" >> qf_clamp0(v_halvings[i], 31))"), "a shift count clamped to [0, 31] is a plain shift, the clamp one instruction");
         assertTrue(int8.contains("(u8)qf_clamp0((int)(v_p_q[i]), 255)"), "P saturated to u8 by one clamp instruction");
         assertFalse(int8.contains("v_80["), "the clamp's inner max is not computed on its own");
         assertTrue(int8.contains("qf_cp_async4(") && !int8.contains("p_align_m_arg[("), "the K-block multipliers are staged with their K tile, not read from global memory where used");
-        assertEquals(3, int8.split("__syncthreads\\(\\)", -1).length - 1,
-                "the loop head (which also waits for Q and V's scales), the V transpose, and one for V's scales when no key block ran: no barrier ends the iteration");
+        assertEquals(4, int8.split("__syncthreads\\(\\)", -1).length - 1,
+                "the loop head (which also waits for Q and V's scales), the V transpose (in each copy of the step), and one for V's scales when no key block ran: no barrier ends the iteration");
         assertTrue(int8.contains("// stage %v.scale = %V.scale[...] in shared memory: 64 x f32, read after the loop"), "V's scales are copied with Q, not read from global memory in the epilogue");
         assertFalse(int8.contains("float v_v_scale["), "V's scales are read in the epilogue, not held through the loop");
         assertTrue(int8.contains("*reinterpret_cast<float2*>(&p_O["), "O stored two columns at a time");
@@ -191,6 +192,36 @@ class CudaEmitterTest {
         assertEquals(1, phase0.split("const int qf_bid = \\(int\\)blockIdx.x;", -1).length - 1, "the first part of a phase starts at block 0");
         assertTrue(phase0.split("const int qf_bid = \\(\\(int\\)blockIdx.x \\+ \\(int\\)gridDim.x - ", -1).length - 1 >= 3, "the others are rotated past it");
         assertTrue(src.contains("for (int qf_o = qf_bid; qf_o < (n_Z * n_H); qf_o += gridDim.x)"), "block-per-group loops start at the rotated block");
+    }
+
+    @Test
+    void onlyTheLastKeyStepTestsForPadding() {
+        for (String sample : List.of("flash_attention.tile", "flash_attention_bias.tile", "flash_attention_causal.tile")) {
+            for (String pipeline : List.of("int8", "qflash", "fp16")) {
+                String src = cuda(sample, pipeline, Map.of(), Map.of(), 64);
+                String what = sample + " " + pipeline;
+                assertEquals(1, count(src, "if (v_kb + 1 < qf_hi_v_kb) {"), what);
+                assertEquals(1, count(src, "const bool qf_full_v_kb = true;"), what);
+                assertEquals(1, count(src, "const bool qf_full_v_kb = false;"), what);
+                int tests = count(src, "(qf_full_v_kb || (qf_add_int(qf_mul_int(v_kb, 64), ");
+                assertTrue(tests >= 2 && tests % 2 == 0, what + ": the padding test in both copies, " + tests);
+            }
+        }
+        // The causal test (key past the query) is not a padding test: it stays whole in both copies.
+        String causal = cuda("flash_attention_causal.tile", "int8", Map.of(), Map.of(), 64);
+        assertEquals(0, count(causal, "qf_full_v_kb || ((qf_add_int(qf_mul_int(v_kb, 64), (((i / 4) % 8) * 8 + 2 * qf_t + i % 2)) <= "), causal);
+        // A test the peel cannot prove true in the full steps (keys <= N) keeps the step written once.
+        qflash.diag.Source plain = TestFiles.sample("flash_attention.tile");
+        qflash.diag.Source edited = new qflash.diag.Source("edited.tile", plain.text().replace("cols[None, :] < N", "cols[None, :] <= N"));
+        assertNotEquals(plain.text(), edited.text());
+        String src = CudaEmitter.emit(Compiler.compile(edited, Pipeline.named("int8", Map.of()), Map.of()), Map.of("D", 64), "edited.tile").source();
+        assertFalse(src.contains("qf_full"), "no peel for keys <= N");
+    }
+
+    private static int count(String s, String what) {
+        int n = 0;
+        for (int i = s.indexOf(what); i >= 0; i = s.indexOf(what, i + 1)) n++;
+        return n;
     }
 
     @Test
