@@ -113,6 +113,7 @@ public final class BenchCommand implements Callable<Integer> {
             Set<String> halfInputs = GpuRun.halfInputs(k);
             Autotuner tuner = tuning == null ? null : new Autotuner(gpu, kernel.source().name(), halfInputs, Set.of("O"), tuning.lower());
             Map<Integer, CudaBackend.Compiled> byDim = new HashMap<>();
+            printHead(out);
             for (Row row : table) {
                 CudaBackend.Compiled c = byDim.get(row.shape().d());
                 if (c == null) {
@@ -137,12 +138,14 @@ public final class BenchCommand implements Callable<Integer> {
                         double kernelMs = call.medianKernelMillis(warmup, reps);
                         double callMs = call.medianCallMillis(warmup, reps);
                         results.add(new Result(row, kernel.pipeline, kernelMs, callMs, call.medianPrologueMillis(warmup, reps), schedule));
+                        printRow(out, results.getLast(), ref);
                     }
                 } finally {
                     dev.values().forEach(DeviceTensor::close);
                 }
             }
-            print(out, results, ref, compileLines, device);
+            out.println("ratio = ours / best PyTorch backend (below 1: we are faster); " + device);
+            compileLines.forEach(out::println);
             write(results, ref, device);
         }
         return Main.OK;
@@ -185,18 +188,19 @@ public final class BenchCommand implements Callable<Integer> {
         return b;
     }
 
-    private static void print(PrintWriter out, List<Result> results, Map<String, Map<String, Double>> ref, List<String> compileLines, String device) {
+    /** The table's head; rows follow as they are measured (a long run shows progress, and a cut-short one its rows so far). */
+    private static void printHead(PrintWriter out) {
         out.printf("%-4s %4s %-22s %10s %10s %10s %10s %8s %10s %10s %8s %10s  %s%n", "row", "b", "shape", "ours ms", "flash", "cudnn", "efficient", "ratio", "call ms", "torch call", "ratio", "prologue", "schedule");
-        for (Result r : results) {
-            Map<String, Double> m = ref.getOrDefault(r.row().name() + "|" + r.row().batch(), Map.of());
-            double bk = best(m, ""), bc = best(m, "call:");
-            out.printf(Locale.ROOT, "%-4s %4d %-22s %10.4f %10s %10s %10s %8s %10.4f %10s %8s %10s  %s%n", r.row().name(), r.row().batch(), r.row().shape(), r.kernelMs(),
-                    fmt(m.get("flash")), fmt(m.get("cudnn")), fmt(m.get("efficient")), Double.isNaN(bk) ? "-" : String.format(Locale.ROOT, "%.2f", r.kernelMs() / bk),
-                    r.callMs(), fmt(Double.isNaN(bc) ? null : bc), Double.isNaN(bc) ? "-" : String.format(Locale.ROOT, "%.2f", r.callMs() / bc),
-                    fmt(Double.isNaN(r.prologueMs()) ? null : r.prologueMs()), r.schedule());
-        }
-        out.println("ratio = ours / best PyTorch backend (below 1: we are faster); " + device);
-        compileLines.forEach(out::println);
+        out.flush();
+    }
+
+    private static void printRow(PrintWriter out, Result r, Map<String, Map<String, Double>> ref) {
+        Map<String, Double> m = ref.getOrDefault(r.row().name() + "|" + r.row().batch(), Map.of());
+        double bk = best(m, ""), bc = best(m, "call:");
+        out.printf(Locale.ROOT, "%-4s %4d %-22s %10.4f %10s %10s %10s %8s %10.4f %10s %8s %10s  %s%n", r.row().name(), r.row().batch(), r.row().shape(), r.kernelMs(),
+                fmt(m.get("flash")), fmt(m.get("cudnn")), fmt(m.get("efficient")), Double.isNaN(bk) ? "-" : String.format(Locale.ROOT, "%.2f", r.kernelMs() / bk),
+                r.callMs(), fmt(Double.isNaN(bc) ? null : bc), Double.isNaN(bc) ? "-" : String.format(Locale.ROOT, "%.2f", r.callMs() / bc),
+                fmt(Double.isNaN(r.prologueMs()) ? null : r.prologueMs()), r.schedule());
         out.flush();
     }
 

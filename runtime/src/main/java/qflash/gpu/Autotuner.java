@@ -38,6 +38,7 @@ public final class Autotuner {
     private final Set<String> halfInputs, halfOutputs;
     private final Function<Map<String, Long>, Kernel> lower;
     private final Map<String, CudaBackend.Compiled> compiled = new HashMap<>();
+    private final Map<Map<String, Long>, Kernel> lowered = new HashMap<>();
 
     /**
      * @param lower the kernel lowered under a full assignment of its tunables (the caller's pipeline and options)
@@ -76,7 +77,16 @@ public final class Autotuner {
 
     /** The kernel compiled (once per schedule and head dimension) for {@code config}. */
     public CudaBackend.Compiled compile(Map<String, Long> config, int d) {
-        return compiled.computeIfAbsent(config + "|" + d, x -> gpu.compile(lower.apply(config), d, sourceFile, halfInputs, halfOutputs));
+        return compiled.computeIfAbsent(config + "|" + d, x -> gpu.compile(lowered(config), d, sourceFile, halfInputs, halfOutputs));
+    }
+
+    private Kernel lowered(Map<String, Long> config) {
+        Kernel k = lowered.get(config);
+        if (k == null) {
+            k = lower.apply(config);
+            lowered.put(config, k);
+        }
+        return k;
     }
 
     /**
@@ -93,6 +103,17 @@ public final class Autotuner {
             Result hit = read(entry, space);
             if (hit != null) return hit;
         }
+        // Compile the candidates side by side first; the loop below then loads them from the cache.
+        List<Kernel> candidates = new ArrayList<>();
+        for (Map<String, Long> config : space) {
+            if (compiled.containsKey(config + "|" + d)) continue;
+            try {
+                candidates.add(lowered(config));
+            } catch (RangeCheck.Overflow e) {
+                // reported by the loop below
+            }
+        }
+        gpu.precompile(candidates, d, sourceFile, halfInputs, halfOutputs, Runtime.getRuntime().availableProcessors());
         List<Trial> trials = new ArrayList<>();
         Trial best = null;
         for (Map<String, Long> config : space) {

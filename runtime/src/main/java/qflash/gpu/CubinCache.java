@@ -24,8 +24,8 @@ public final class CubinCache {
 
     private final Path dir;
 
-    /** Whether the last {@link #cubin} call was served from disk. */
-    private boolean lastHit;
+    /** Whether the last {@link #cubin} call was served from disk (of the calling thread: compiles may run side by side). */
+    private final ThreadLocal<Boolean> lastHit = ThreadLocal.withInitial(() -> false);
 
     public CubinCache(Path dir) {
         this.dir = dir;
@@ -41,7 +41,7 @@ public final class CubinCache {
     }
 
     public boolean lastHit() {
-        return lastHit;
+        return lastHit.get();
     }
 
     public byte[] cubin(Nvrtc nvrtc, String source, String name, String arch, List<String> options) {
@@ -49,10 +49,10 @@ public final class CubinCache {
         Path file = dir.resolve(key + ".cubin");
         byte[] cached = read(file);
         if (cached != null) {
-            lastHit = true;
+            lastHit.set(true);
             return cached;
         }
-        lastHit = false;
+        lastHit.set(false);
         byte[] bin = nvrtc.compileCubin(source, name, arch, options);
         write(file, bin);
         return bin;

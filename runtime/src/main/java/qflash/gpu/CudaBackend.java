@@ -123,6 +123,36 @@ public final class CudaBackend implements AutoCloseable {
     }
 
     /**
+     * Puts the cubins of several kernels into the cache at once, NVRTC programs compiling side by side on
+     * up to {@code threads} threads (they are independent; a tuning round's candidates would otherwise
+     * compile one after another, seconds each); {@link #compile} then finds them there. Emission stays on
+     * the calling thread; a kernel the emitter refuses is left out (its compile says why).
+     */
+    public void precompile(List<Kernel> kernels, int d, String sourceFile, Set<String> halfInputs, Set<String> halfOutputs, int threads) {
+        Map<String, String> sources = new LinkedHashMap<>();   // source -> name
+        for (Kernel k : kernels) {
+            try {
+                sources.putIfAbsent(CudaEmitter.emit(k, Map.of("D", d), sourceFile, halfOutputs).source(), sourceFile);
+                if (k.hasPrologue()) sources.putIfAbsent(PrologueEmitter.emit(k, halfInputs, Map.of("D", d)).source(), sourceFile + ".prologue");
+            } catch (CudaEmitter.Unsupported e) {
+                // compile() reports it
+            }
+        }
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(Math.max(1, Math.min(threads, sources.size())));
+        try {
+            List<java.util.concurrent.Future<byte[]>> done = new ArrayList<>();
+            sources.forEach((src, name) -> done.add(pool.submit(() -> cache.cubin(nvrtc, src, name, device.arch(), NVRTC_OPTIONS))));
+            for (var f : done) f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException e) {
+            // A compile error surfaces again, with its log, from compile() on the calling thread.
+        } finally {
+            pool.shutdown();
+        }
+    }
+
+    /**
      * One attention call entirely on the device: the prologue kernel, then the body, with every
      * intermediate in device buffers allocated once here. Inputs and outputs are the caller's device
      * tensors, by parameter name (an optional one may be left out). Close it to free the buffers.
