@@ -40,6 +40,11 @@ import qflash.ir.Verifier;
  */
 public final class CudaEmitter {
     /** The kernel cannot be mapped onto this schedule; the message says why (a user-facing error). */
+    /** An op as the backend's messages name it: its position in the source and its IR line. */
+    static String at(Op op) {
+        return (op.loc() == null ? "" : op.loc() + ": ") + "'" + qflash.ir.IrPrinter.brief(op).strip().replaceFirst(" loc\\([^)]*\\)$", "") + "'";
+    }
+
     public static final class Unsupported extends RuntimeException {
         public Unsupported(String message) {
             super(message, null, false, false);
@@ -319,7 +324,7 @@ public final class CudaEmitter {
             Layout layout = null;
             for (Value v : op.operands()) {
                 if (vals.get(v) instanceof Reg reg && v.type().shape().equals(r.type().shape())) {
-                    if (layout != null && !layout.equals(reg.layout())) throw new Unsupported(op + " mixes two register layouts");
+                    if (layout != null && !layout.equals(reg.layout())) throw new Unsupported(at(op) + ": mixes two register layouts");
                     layout = reg.layout();
                 }
             }
@@ -402,12 +407,12 @@ public final class CudaEmitter {
             List<Dim> shape = r.type().shape();
             Elem e = r.type().elem();
             if (shape.size() != 2 || l.indices().getLast() != null) {
-                throw new Unsupported(l + ": a tile that feeds a dot must be [rows, :] of a tensor's last axis");
+                throw new Unsupported(at(l) + ": a tile that feeds a dot must be [rows, :] of a tensor's last axis");
             }
             int rows = size(shape.get(0)), cols = size(shape.get(1));
             int es = CExpr.bytes(e);
             int kw = CExpr.kWidth(e);
-            if (cols * es % 16 != 0) throw new Unsupported(l + ": rows of " + cols * es + " bytes; cp.async copies 16-byte chunks (head dims must be multiples of " + 16 / es + ")");
+            if (cols * es % 16 != 0) throw new Unsupported(at(l) + ": rows of " + cols * es + " bytes; cp.async copies 16-byte chunks (head dims must be multiples of " + 16 / es + ")");
             int stride = CExpr.roundUp(cols, kw) + 16 / es;   // 16 bytes of padding spread a fragment's rows over the banks
             if (CExpr.roundUp(cols, kw) != cols) zeroSmem = true;  // k padding must read as 0
             int tileBytes = rows * stride * es;
@@ -416,7 +421,7 @@ public final class CudaEmitter {
             int smemAt = smemBytes;
             smemBytes += tileBytes * buffers;
             Rows rs = rowsOf(l);
-            if (rs == null) throw new Unsupported(l + ": a staged tile's rows must be s + arange(n) along one tensor axis");
+            if (rs == null) throw new Unsupported(at(l) + ": a staged tile's rows must be s + arange(n) along one tensor axis");
             String into = "qf_smem + " + smemAt + (inLoop ? " + qf_sbuf * " + tileBytes : "");
             Model.StageTile st = new Model.StageTile("stage " + r + " = " + l.tensor() + "[...] in shared memory: " + rows + " rows of " + cols + " x " + e.text,
                     cols * es / 16, 16, into, stride * es, rs.tensor(), rs.base(), rs.stride(), rs.start(), rs.limit(), rs.uniformOk(),
@@ -512,13 +517,13 @@ public final class CudaEmitter {
         private void dot(Op.Dot d) {
             Value r = d.result();
             List<Dim> rs = r.type().shape();
-            if (size(rs.get(0)) != bm) throw new Unsupported(d + ": a product must have BLOCK_M rows");
+            if (size(rs.get(0)) != bm) throw new Unsupported(at(d) + ": a product must have BLOCK_M rows");
             int nt = size(rs.get(1)) / 8;
-            if (size(rs.get(1)) % 8 != 0) throw new Unsupported(d + ": product columns must be a multiple of 8");
+            if (size(rs.get(1)) % 8 != 0) throw new Unsupported(at(d) + ": product columns must be a multiple of 8");
             Elem ae = d.a().type().elem(), be = d.b().type().elem(), ce = r.type().elem();
             boolean half = ae == Elem.F16;
             if (half ? !(be == Elem.F16 && ce == Elem.F32) : !((ae == Elem.I8 || ae == Elem.U8) && be == Elem.I8 && ce == Elem.I32)) {
-                throw new Unsupported(d + ": tensor cores take i8/u8 x i8 -> i32 or f16 x f16 -> f32, not " + ae.text + " x " + be.text + " -> " + ce.text);
+                throw new Unsupported(at(d) + ": tensor cores take i8/u8 x i8 -> i32 or f16 x f16 -> f32, not " + ae.text + " x " + be.text + " -> " + ce.text);
             }
             if (loop == null) awaitOuterStage();
             int kw = half ? 16 : 32;
@@ -537,7 +542,7 @@ public final class CudaEmitter {
                 }
                 case Reg p when p.layout() instanceof Layout.Frag f -> {
                     aRegs = true;
-                    if (kdim % kw != 0) throw new Unsupported(d + ": a register operand needs " + kw + " | " + kdim + " (BLOCK_N)");
+                    if (kdim % kw != 0) throw new Unsupported(at(d) + ": its k dimension is " + kdim + " (BLOCK_N); mma operands of " + ae.bits + " bits held in registers take k in multiples of " + kw);
                     String b = "qf_mt * " + 4 * f.nt() + " + qf_kc * " + (half ? 8 : 16);
                     if (half) {
                         for (int j = 0; j < 4; j++) loadA.add("qf_a[" + j + "] = qf_pack2(" + p.name() + "[" + b + " + " + 2 * j + "], " + p.name() + "[" + b + " + " + (2 * j + 1) + "]);");
@@ -553,7 +558,7 @@ public final class CudaEmitter {
                         }
                     }
                 }
-                default -> throw new Unsupported(d + ": the left operand must be a loaded tile or a tile computed in registers");
+                default -> throw new Unsupported(at(d) + ": the left operand must be a loaded tile or a tile computed in registers");
             }
             // B(k, n) lives at k * kStride + n * nStride of a shared-memory tile.
             Value bsrc = d.b();
@@ -562,7 +567,7 @@ public final class CudaEmitter {
                 bsrc = t.a();
                 transposed = true;
             }
-            if (!(vals.get(bsrc) instanceof Staged s)) throw new Unsupported(d + ": the right operand must be a loaded tile (or its transpose)");
+            if (!(vals.get(bsrc) instanceof Staged s)) throw new Unsupported(at(d) + ": the right operand must be a loaded tile (or its transpose)");
             String bPtr = s.ptr();
             boolean bBuffered = s.buffered();   // B read from a loop's buffer (not from a transposed copy)
             int kStride = transposed ? 1 : s.stride(), nStride = transposed ? s.stride() : 1;
@@ -639,7 +644,7 @@ public final class CudaEmitter {
         private void reduce(Op.Reduce rd) {
             Value a = rd.a();
             List<Dim> s = a.type().shape();
-            if (rd.axis() != 1 || s.size() != 2 || size(s.get(0)) != bm) throw new Unsupported(rd + ": only row reductions of [BLOCK_M, n] tiles map to warp shuffles");
+            if (rd.axis() != 1 || s.size() != 2 || size(s.get(0)) != bm) throw new Unsupported(at(rd) + ": only row reductions of [BLOCK_M, n] tiles map to warp shuffles");
             Layout.Frag f = new Layout.Frag(mt, size(s.get(1)) / 8);
             Elem e = rd.result().type().elem();
             String t = CExpr.ctype(e);
@@ -745,7 +750,7 @@ public final class CudaEmitter {
             for (int j = 0; j < ys.size(); j++) {
                 Reg reg = carried.get(j);
                 if (vals.get(ys.get(j)) instanceof Reg y && carried.contains(y) && y != reg) {
-                    throw new Unsupported(f + ": a loop-carried value yields another one unchanged");
+                    throw new Unsupported(at(f) + ": a loop-carried value yields another one unchanged");
                 }
                 if (vals.get(ys.get(j)) == reg) continue;
                 yield.add(new Model.ElementLoop(reg.layout().count(), List.of(new Model.Assign(reg.name() + "[i]", expr(ys.get(j), axesOf(reg.layout()), Ctx.of(reg.layout()))))));
@@ -948,7 +953,7 @@ public final class CudaEmitter {
                     }
                     yield guarded(l, access(l, axes, ctx));
                 }
-                case Op.Transpose t -> throw new Unsupported(t + ": a transpose can only feed a dot");
+                case Op.Transpose t -> throw new Unsupported(at(t) + ": a transpose can only feed a dot");
                 default -> element(op, axes, ctx);
             };
         }

@@ -233,6 +233,8 @@ class CudaEmitterTest {
         assertTrue(e.getMessage().contains("cannot feed tensor cores"), e.getMessage());
         e = assertThrows(CudaEmitter.Unsupported.class, () -> cuda("flash_attention.tile", "int8", Map.of(), Map.of("BLOCK_N", 16L), 64));
         assertTrue(e.getMessage().contains("BLOCK_N"), e.getMessage());
+        assertTrue(e.getMessage().matches("\\d+:\\d+: '%\\S+ = dot .*': its k dimension is 16 \\(BLOCK_N\\).*multiples of 32"),
+                "names the DSL position and the IR op, not a Java record: " + e.getMessage());
     }
 
     static boolean hasNvcc() {

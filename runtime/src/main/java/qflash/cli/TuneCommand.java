@@ -60,11 +60,15 @@ public final class TuneCommand implements Callable<Integer> {
                 try {
                     Autotuner.Result r = tuner.tune(space, tuning.identity(), row.shape().dims(), dev, Map.of(), warmup, reps, retune);
                     out.printf("%s b=%d %s%n", row.name(), row.batch(), row.shape());
+                    Map<String, List<Autotuner.Trial>> skipped = new java.util.LinkedHashMap<>();
                     for (Autotuner.Trial t : r.trials()) {
-                        out.printf(Locale.ROOT, "  %-48s %s%s%n", Autotuner.describe(t.config()),
-                                t.skipped() != null ? "skipped: " + t.skipped() : String.format(Locale.ROOT, "%.4f ms", t.kernelMs()),
-                                t.config().equals(r.best()) ? "  <- best" : "");
+                        if (t.skipped() != null) {
+                            skipped.computeIfAbsent(t.skipped(), x -> new java.util.ArrayList<>()).add(t);
+                            continue;
+                        }
+                        out.printf(Locale.ROOT, "  %-48s %.4f ms%s%n", Autotuner.describe(t.config()), t.kernelMs(), t.config().equals(r.best()) ? "  <- best" : "");
                     }
+                    skipped.forEach((why, ts) -> out.printf("  skipped %d (%s%s): %s%n", ts.size(), Autotuner.describe(ts.get(0).config()), ts.size() > 1 ? ", ..." : "", why));
                     out.printf(Locale.ROOT, "  best: %s, %.4f ms%s%n", Autotuner.describe(r.best()), r.bestMs(), r.cached() ? " (remembered; --retune measures again)" : "");
                 } finally {
                     dev.values().forEach(DeviceTensor::close);
