@@ -53,7 +53,7 @@ public final class TuneCommand implements Callable<Integer> {
         List<Map<String, Long>> space = Autotuner.space(tuning.tunables(), tuning.pinned());
         try (CudaBackend gpu = GpuRun.open()) {
             Kernel k = tuning.lower().apply(space.get(0));
-            out.printf("qflash tune on %s, %s; pipeline %s; %d schedules%n", gpu.device(), gpu.nvrtc().describe(), kernel.pipeline, space.size());
+            out.printf("qflash tune on %s, %s; pipeline %s; %d schedule%s%n", gpu.device(), gpu.nvrtc().describe(), kernel.pipeline, space.size(), space.size() == 1 ? "" : "s");
             Autotuner tuner = new Autotuner(gpu, tuning.source().name(), GpuRun.halfInputs(k), java.util.Set.of("O"), tuning.lower());
             for (BenchCommand.Row row : BenchCommand.table(rows, batches)) {
                 Map<String, DeviceTensor> dev = BenchCommand.tensors(k, row);
