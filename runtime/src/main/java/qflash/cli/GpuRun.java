@@ -48,6 +48,24 @@ final class GpuRun {
         return dev;
     }
 
+    /**
+     * {@code k} under the fastest schedule of its tunables for these inputs' shape (measured on their
+     * device tensors, or remembered from an earlier tuning of the same kernel, shape and device).
+     */
+    static Kernel tuned(CudaBackend gpu, KernelOptions.Tuning tuning, Kernel k, Inputs in, Double scale) {
+        Map<String, DeviceTensor> dev = deviceTensors(k, in, k.param("O").value().type().elem());
+        try {
+            qflash.gpu.Autotuner tuner = new qflash.gpu.Autotuner(gpu, tuning.source().name(), halfInputs(k), Set.of(), tuning.lower());
+            qflash.gpu.Autotuner.Result r = tuner.tune(qflash.gpu.Autotuner.space(tuning.tunables(), tuning.pinned()), tuning.identity(), in.shape().dims(), dev,
+                    scale == null ? Map.of() : Map.of("scale", scale), BenchCommand.TUNE_WARMUP, BenchCommand.TUNE_REPS, false);
+            return tuning.lower().apply(r.best());
+        } catch (Interpreter.BadArguments e) {
+            throw new UserError(e.getMessage());
+        } finally {
+            dev.values().forEach(DeviceTensor::close);
+        }
+    }
+
     /** The first GPU with NVRTC, or exit 3 with one line saying what is missing. */
     static CudaBackend open() {
         try {

@@ -9,6 +9,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import qflash.gpu.CudaBackend;
 import qflash.host.Evaluation;
 import qflash.host.Inputs;
 import qflash.host.Shape;
@@ -52,10 +53,14 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print one JSON object")
     boolean json;
 
+    @Option(names = "--autotune", description = "with --backend cuda: run the fastest schedule for this shape (see qflash tune; --tune pins tunables)")
+    boolean autotune;
+
     @Override
     public Integer call() {
         if (!backend.equals("cpu") && !backend.equals("cuda")) throw new UserError("--backend must be cpu or cuda, got '" + backend + "'");
         if (batch < 1) throw new UserError("--batch must be at least 1, got " + batch);
+        if (autotune && !backend.equals("cuda")) throw new UserError("--autotune times schedules on the GPU: it needs --backend cuda");
         Kernel k = kernel.lowered(null);
         Inputs.Model model = Inputs.Model.parse(inputs);
         Inputs in;
@@ -70,7 +75,16 @@ public final class RunCommand implements Callable<Integer> {
             else throw new UserError("give --workload, --shape or --inputs DIR");
             in = Inputs.generate(model, s, seed, k.param("bias") != null);
         }
-        Evaluation e = backend.equals("cuda") ? GpuRun.evaluate(k, in, scale, kernel.source().name()) : Evaluation.cpu(k, in, scale);
+        Evaluation e;
+        if (autotune) {
+            KernelOptions.Tuning tuning = kernel.tuning();
+            try (CudaBackend gpu = GpuRun.open()) {
+                k = GpuRun.tuned(gpu, tuning, k, in, scale);
+                e = GpuRun.evaluate(gpu, k, in, scale, kernel.source().name());
+            }
+        } else {
+            e = backend.equals("cuda") ? GpuRun.evaluate(k, in, scale, kernel.source().name()) : Evaluation.cpu(k, in, scale);
+        }
         PrintWriter out = spec.commandLine().getOut();
         Shape s = in.shape();
         if (json) {

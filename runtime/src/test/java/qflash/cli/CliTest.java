@@ -140,6 +140,7 @@ class CliTest {
                 {"run", sample("flash_attention.tile"), "--inputs", "no/such/dir"},
                 {"run", sample("flash_attention.tile"), "--backend", "tpu", "--workload", "A1"},
                 {"tune", sample("flash_attention.tile"), "--tune", "BLOCK_Q=32"},
+                {"run", sample("flash_attention.tile"), "--workload", "A1", "--autotune"},
                 {"bench", sample("flash_attention.tile"), "--autotune", "--tune", "warps=many"},
         }) {
             Outcome o = qflash(args);
@@ -194,7 +195,8 @@ class CliTest {
         assertEquals(3, b.code, b.err);
         assertEquals(1, b.err.strip().lines().count(), b.err);
         for (String[] args : new String[][] {{"tune", sample("flash_attention.tile"), "--pipeline", "int8"},
-                {"bench", sample("flash_attention.tile"), "--pipeline", "int8", "--sdpa", "off", "--rows", "A1", "--autotune", "--tune", "stages=2"}}) {
+                {"bench", sample("flash_attention.tile"), "--pipeline", "int8", "--sdpa", "off", "--rows", "A1", "--autotune", "--tune", "stages=2"},
+                {"run", sample("flash_attention.tile"), "--pipeline", "int8", "--workload", "A1", "--backend", "cuda", "--autotune"}}) {
             Outcome t = qflash(args);
             assertEquals(3, t.code, t.err);
             assertEquals(1, t.err.strip().lines().count(), t.err);
