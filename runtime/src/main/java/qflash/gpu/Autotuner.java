@@ -80,13 +80,9 @@ public final class Autotuner {
         return compiled.computeIfAbsent(config + "|" + d, x -> gpu.compile(lowered(config), d, sourceFile, halfInputs, halfOutputs));
     }
 
+    /** Lowered once per schedule (a schedule the range proof rejects throws each time it is asked for). */
     private Kernel lowered(Map<String, Long> config) {
-        Kernel k = lowered.get(config);
-        if (k == null) {
-            k = lower.apply(config);
-            lowered.put(config, k);
-        }
-        return k;
+        return lowered.computeIfAbsent(config, lower);
     }
 
     /**
