@@ -58,7 +58,8 @@ public final class CudaEmitter {
     }
 
     /** The emitted kernel and what launching it takes. */
-    public record CudaKernel(String source, String entry, int threads, int smemBytes, List<Arg> args,
+    /** {@code minBlocks}: the blocks per SM its registers are budgeted for ({@code __launch_bounds__}). */
+    public record CudaKernel(String source, String entry, int threads, int smemBytes, int minBlocks, List<Arg> args,
                              Map<String, Integer> fixedSymbols) {}
 
     private sealed interface CVal {}
@@ -259,7 +260,7 @@ public final class CudaEmitter {
             Model.KernelSource src = new Model.KernelSource(
                     "kernel @" + k.name() + " for CUDA: schedule " + k.schedule() + ", " + fixed + ", from " + file,
                     defines, ModelWalker.prelude(), fn);
-            return new CudaKernel(new ModelWalker().render(src), entry, threads, smemBytes, argList, Map.copyOf(fixed));
+            return new CudaKernel(new ModelWalker().render(src), entry, threads, smemBytes, (int) minBlocks, argList, Map.copyOf(fixed));
         }
 
         /**

@@ -46,11 +46,16 @@ public final class TuneCommand implements Callable<Integer> {
     @Option(names = "--retune", description = "measure again instead of taking a remembered choice")
     boolean retune;
 
+    @Option(names = "--list", description = "list the schedules and what each would be (threads, shared memory, blocks per SM), "
+            + "or why it cannot be emitted; times nothing, needs no GPU")
+    boolean list;
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         KernelOptions.Tuning tuning = kernel.tuning();
         List<Map<String, Long>> space = Autotuner.space(tuning.tunables(), tuning.pinned());
+        if (list) return list(out, tuning, space);
         try (CudaBackend gpu = GpuRun.open()) {
             Kernel k = tuning.lower().apply(space.get(0));
             out.printf("qflash tune on %s, %s; pipeline %s; %d schedule%s%n", gpu.device(), gpu.nvrtc().describe(), kernel.pipeline, space.size(), space.size() == 1 ? "" : "s");
@@ -68,7 +73,7 @@ public final class TuneCommand implements Callable<Integer> {
                         }
                         out.printf(Locale.ROOT, "  %-48s %.4f ms%s%n", Autotuner.describe(t.config()), t.kernelMs(), t.config().equals(r.best()) ? "  <- best" : "");
                     }
-                    skipped.forEach((why, ts) -> out.printf("  skipped %d (%s%s): %s%n", ts.size(), Autotuner.describe(ts.get(0).config()), ts.size() > 1 ? ", ..." : "", why));
+                    printRefused(out, "skipped", skipped);
                     out.printf(Locale.ROOT, "  best: %s, %.4f ms%s%n", Autotuner.describe(r.best()), r.bestMs(), r.cached() ? " (remembered; --retune measures again)" : "");
                 } finally {
                     dev.values().forEach(DeviceTensor::close);
@@ -76,6 +81,49 @@ public final class TuneCommand implements Callable<Integer> {
                 out.flush();
             }
         }
+        return Main.OK;
+    }
+
+    /** Schedules one reason refuses, a line per reason: how many, the first of them, the reason. */
+    private static void printRefused(PrintWriter out, String verb, Map<String, List<Autotuner.Trial>> byReason) {
+        byReason.forEach((why, ts) -> out.printf("  %s %d (%s%s): %s%n", verb, ts.size(), Autotuner.describe(ts.get(0).config()), ts.size() > 1 ? ", ..." : "", why));
+    }
+
+    /** --list: each schedule emitted for the rows' head dimensions, nothing compiled or timed. */
+    private int list(PrintWriter out, KernelOptions.Tuning tuning, List<Map<String, Long>> space) {
+        out.printf("%s, pipeline %s: %d schedule%s (listed, not timed)%n", tuning.source().name(), kernel.pipeline, space.size(), space.size() == 1 ? "" : "s");
+        java.util.Set<Integer> dims = new java.util.TreeSet<>();
+        for (BenchCommand.Row row : BenchCommand.table(rows, batches)) dims.add(row.shape().d());
+        Map<Map<String, Long>, Kernel> lowered = new java.util.HashMap<>();
+        Map<Map<String, Long>, String> unproven = new java.util.HashMap<>();   // schedules the range proof refuses, and why
+        for (Map<String, Long> config : space) {
+            try {
+                lowered.put(config, tuning.lower().apply(config));
+            } catch (qflash.pass.RangeCheck.Overflow e) {
+                unproven.put(config, e.getMessage());
+            }
+        }
+        for (int d : dims) {
+            out.printf("D=%d%n", d);
+            Map<String, List<Autotuner.Trial>> refused = new java.util.LinkedHashMap<>();
+            for (Map<String, Long> config : space) {
+                String why = unproven.get(config);
+                if (why == null) {
+                    try {
+                        qflash.cuda.CudaEmitter.CudaKernel c = qflash.cuda.CudaEmitter.emit(lowered.get(config), Map.of("D", d), tuning.source().name(), java.util.Set.of());
+                        out.printf(Locale.ROOT, "  %-48s %4d threads, %6.1f KiB shared, registers budgeted for %d block%s per SM%n", Autotuner.describe(config),
+                                c.threads(), c.smemBytes() / 1024.0, c.minBlocks(), c.minBlocks() == 1 ? "" : "s");
+                        continue;
+                    } catch (qflash.cuda.CudaEmitter.Unsupported e) {
+                        why = e.getMessage();
+                    }
+                }
+                String reason = why;
+                refused.computeIfAbsent(reason, x -> new java.util.ArrayList<>()).add(new Autotuner.Trial(config, Double.NaN, reason));
+            }
+            printRefused(out, "refused", refused);
+        }
+        out.flush();
         return Main.OK;
     }
 }

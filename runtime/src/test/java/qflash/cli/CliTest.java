@@ -204,6 +204,19 @@ class CliTest {
     }
 
     @Test
+    void tuneListsTheScheduleSpaceWithoutAGpu() {
+        Outcome o = qflash("tune", sample("flash_attention.tile"), "--pipeline", "int8", "--list", "--tune", "stages=2", "--rows", "A3,A4");
+        assertEquals(0, o.code, o.err);
+        assertTrue(o.out.startsWith(sample("flash_attention.tile") + ", pipeline int8: 32 schedules (listed, not timed)"), o.out);
+        assertTrue(o.out.contains("D=32\n") && o.out.contains("D=64\n"), "one section per head dimension of the rows: " + o.out);
+        assertTrue(o.out.matches("(?s).*BLOCK_M=64 BLOCK_N=64 warps=4 stages=2 +128 threads, +[0-9.]+ KiB shared, registers budgeted for 4 blocks per SM.*"), o.out);
+        assertTrue(o.out.matches("(?s).*BLOCK_M=128 BLOCK_N=64 warps=8 stages=2 +256 threads.*"), o.out);
+        assertTrue(o.out.contains("refused 4 (BLOCK_M=16 BLOCK_N=16 warps=4 stages=2, ...): BLOCK_M = 16 cannot be split over 4 warps"), o.out);
+        assertTrue(o.out.contains("its k dimension is 16 (BLOCK_N)"), o.out);
+        assertEquals(2 * 9, o.out.lines().filter(l -> l.contains(" threads, ")).count(), "9 emittable schedules per head dimension: " + o.out);
+    }
+
+    @Test
     void emitCudaPrintsTheKernelOrSaysWhyNot() {
         Outcome o = qflash("compile", sample("flash_attention_causal.tile"), "--pipeline", "int8", "--emit", "cuda", "--dim", "D=80");
         assertEquals(0, o.code, o.err);
