@@ -39,12 +39,12 @@ import qflash.ir.Verifier;
  * from global memory at every use.
  */
 public final class CudaEmitter {
-    /** The kernel cannot be mapped onto this schedule; the message says why (a user-facing error). */
     /** An op as the backend's messages name it: its position in the source and its IR line. */
     static String at(Op op) {
         return (op.loc() == null ? "" : op.loc() + ": ") + "'" + qflash.ir.IrPrinter.brief(op).strip().replaceFirst(" loc\\([^)]*\\)$", "") + "'";
     }
 
+    /** The kernel cannot be mapped onto this schedule; the message says why (a user-facing error). */
     public static final class Unsupported extends RuntimeException {
         public Unsupported(String message) {
             super(message, null, false, false);
@@ -57,8 +57,7 @@ public final class CudaEmitter {
         public enum Kind { TENSOR, SCALAR, SCALAR_REF, SYMBOL }
     }
 
-    /** The emitted kernel and what launching it takes. */
-    /** {@code minBlocks}: the blocks per SM its registers are budgeted for ({@code __launch_bounds__}). */
+    /** The emitted kernel and what launching it takes; {@code minBlocks}: the blocks per SM its registers are budgeted for ({@code __launch_bounds__}). */
     public record CudaKernel(String source, String entry, int threads, int smemBytes, int minBlocks, List<Arg> args,
                              Map<String, Integer> fixedSymbols) {}
 

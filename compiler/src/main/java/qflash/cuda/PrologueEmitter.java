@@ -309,12 +309,8 @@ public final class PrologueEmitter {
      * One piece of prologue work: {@code width} threads for each of {@code count} elements (a C
      * expression; k is the thread's place in that grid loop: the element, or with width 32 the element's
      * warp and lane), or, when null, one run per thread of the grid (k is the thread) that loops by itself. {@code writes}
-     * names the buffers it writes.
-     */
-    /**
-     * One whole-tensor step of the prologue: a grid loop over {@code count} items of {@code width}
-     * threads, or (count null) a block-level body; {@code blocks} is how many blocks a block-level body
-     * keeps busy (a C expression; null: all of them).
+     * names the buffers it writes; {@code blocks} is how many blocks such a self-looping body keeps busy (a C
+     * expression; null: all of them).
      */
     private record Part(String what, String count, int width, boolean guarded, List<Stmt> body, List<String> writes, String blocks) {
         Part(String what, String count, int width, boolean guarded, List<Stmt> body, List<String> writes) {
@@ -544,14 +540,6 @@ public final class PrologueEmitter {
     }
 
     /**
-     * The amax of each column of a quantization whose groups are columns (one shared axis with
-     * {@code inner} unshared elements after it: V per channel), without atomics. With columns for every
-     * thread of the grid, a thread per column walks its rows (neighbouring threads read neighbouring
-     * columns); with fewer (a small batch), a block per outer index: thread j takes column j % inner of
-     * every (blockDim / inner)-th row, and the partial maxima meet in shared memory. A max of |x| by its
-     * bits is the same in any order, as the atomic version was.
-     */
-    /**
      * The columns after the shared axis when a quantization's groups are columns (one shared axis, not the
      * last, no block axis, at most a block's threads of columns after it: V per channel with D fixed), else null.
      */
@@ -563,6 +551,14 @@ public final class PrologueEmitter {
         return columns ? inner : null;
     }
 
+    /**
+     * The amax of each column of a quantization whose groups are columns, and from it the scale (one shared axis with
+     * {@code inner} unshared elements after it: V per channel), without atomics. With columns for every
+     * thread of the grid, a thread per column walks its rows (neighbouring threads read neighbouring
+     * columns); with fewer (a small batch), a block per outer index: thread j takes column j % inner of
+     * every (blockDim / inner)-th row, and the partial maxima meet in shared memory. A max of |x| by its
+     * bits is the same in any order, as the atomic version was.
+     */
     private void columnAmax(Op.Quantize q, Buffer scale, List<Dim> shape, int axis, int inner) {
         Value x = q.x();
         Elem qe = q.q().type().elem();

@@ -102,6 +102,7 @@ public final class BenchCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         List<Row> table = table(rows, batches);
         KernelOptions.Tuning tuning = autotune ? kernel.tuning() : null;
+        List<Map<String, Long>> space = tuning == null ? null : tuning.space();
         Map<String, Map<String, Double>> ref = sdpa.equals("off") ? Map.of() : reference(table);
         List<Result> results = new ArrayList<>();
         List<String> compileLines = new ArrayList<>();
@@ -109,7 +110,7 @@ public final class BenchCommand implements Callable<Integer> {
             String device = gpu.device().toString();
             Kernel k = kernel.lowered(null);
             out.printf("qflash bench on %s, %s; pipeline %s, schedule %s%n", device, gpu.nvrtc().describe(), kernel.pipeline,
-                    tuning == null ? k.schedule() : "autotuned per row over " + Autotuner.space(tuning.tunables(), tuning.pinned()).size() + " schedules");
+                    tuning == null ? k.schedule() : "autotuned per row over " + space.size() + " schedules");
             Set<String> halfInputs = GpuRun.halfInputs(k);
             Autotuner tuner = tuning == null ? null : new Autotuner(gpu, kernel.source().name(), halfInputs, Set.of("O"), tuning.lower());
             Map<Integer, CudaBackend.Compiled> byDim = new HashMap<>();
@@ -129,7 +130,7 @@ public final class BenchCommand implements Callable<Integer> {
                 String schedule = Autotuner.describe(k.schedule());
                 try {
                     if (tuner != null) {
-                        Autotuner.Result best = tuner.tune(Autotuner.space(tuning.tunables(), tuning.pinned()), tuning.identity(), row.shape().dims(), dev, Map.of(),
+                        Autotuner.Result best = tuner.tune(space, tuning.identity(), row.shape().dims(), dev, Map.of(),
                                 TUNE_WARMUP, TUNE_REPS, retune);
                         c = tuner.compile(best.best(), row.shape().d());
                         schedule = Autotuner.describe(best.best());

@@ -56,9 +56,9 @@ final class GpuRun {
         Map<String, DeviceTensor> dev = deviceTensors(k, in, k.param("O").value().type().elem());
         try {
             qflash.gpu.Autotuner tuner = new qflash.gpu.Autotuner(gpu, tuning.source().name(), halfInputs(k), Set.of(), tuning.lower());
-            qflash.gpu.Autotuner.Result r = tuner.tune(qflash.gpu.Autotuner.space(tuning.tunables(), tuning.pinned()), tuning.identity(), in.shape().dims(), dev,
+            qflash.gpu.Autotuner.Result r = tuner.tune(tuning.space(), tuning.identity(), in.shape().dims(), dev,
                     scale == null ? Map.of() : Map.of("scale", scale), BenchCommand.TUNE_WARMUP, BenchCommand.TUNE_REPS, false);
-            return tuning.lower().apply(r.best());
+            return tuner.lowered(r.best());
         } catch (Interpreter.BadArguments e) {
             throw new UserError(e.getMessage());
         } finally {

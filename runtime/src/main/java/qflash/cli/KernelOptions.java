@@ -142,7 +142,12 @@ public final class KernelOptions {
      * chosen pipeline under any full assignment of them, and an identity of the kernel (source, pipeline,
      * options) for the tuning cache.
      */
-    record Tuning(Source source, List<Ast.Tunable> tunables, Map<String, Long> pinned, Function<Map<String, Long>, Kernel> lower, String identity) {}
+    record Tuning(Source source, List<Ast.Tunable> tunables, Map<String, Long> pinned, Function<Map<String, Long>, Kernel> lower, String identity) {
+        /** The schedules to search: every assignment of the tunables, the pinned ones held. */
+        List<Map<String, Long>> space() {
+            return qflash.gpu.Autotuner.space(tunables, pinned);
+        }
+    }
 
     Tuning tuning() {
         if (!from.equals("dsl")) throw new UserError("tuning needs DSL input: IR has its schedule fixed");

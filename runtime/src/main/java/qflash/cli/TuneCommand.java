@@ -54,10 +54,10 @@ public final class TuneCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         KernelOptions.Tuning tuning = kernel.tuning();
-        List<Map<String, Long>> space = Autotuner.space(tuning.tunables(), tuning.pinned());
+        List<Map<String, Long>> space = tuning.space();
         if (list) return list(out, tuning, space);
         try (CudaBackend gpu = GpuRun.open()) {
-            Kernel k = tuning.lower().apply(space.get(0));
+            Kernel k = kernel.lowered(null);   // the declared schedule: which inputs the prologue reads, whether there is a bias
             out.printf("qflash tune on %s, %s; pipeline %s; %d schedule%s%n", gpu.device(), gpu.nvrtc().describe(), kernel.pipeline, space.size(), space.size() == 1 ? "" : "s");
             Autotuner tuner = new Autotuner(gpu, tuning.source().name(), GpuRun.halfInputs(k), java.util.Set.of("O"), tuning.lower());
             for (BenchCommand.Row row : BenchCommand.table(rows, batches)) {
@@ -65,10 +65,10 @@ public final class TuneCommand implements Callable<Integer> {
                 try {
                     Autotuner.Result r = tuner.tune(space, tuning.identity(), row.shape().dims(), dev, Map.of(), warmup, reps, retune);
                     out.printf("%s b=%d %s%n", row.name(), row.batch(), row.shape());
-                    Map<String, List<Autotuner.Trial>> skipped = new java.util.LinkedHashMap<>();
+                    Map<String, List<Map<String, Long>>> skipped = new java.util.LinkedHashMap<>();
                     for (Autotuner.Trial t : r.trials()) {
                         if (t.skipped() != null) {
-                            skipped.computeIfAbsent(t.skipped(), x -> new java.util.ArrayList<>()).add(t);
+                            skipped.computeIfAbsent(t.skipped(), x -> new java.util.ArrayList<>()).add(t.config());
                             continue;
                         }
                         out.printf(Locale.ROOT, "  %-48s %.4f ms%s%n", Autotuner.describe(t.config()), t.kernelMs(), t.config().equals(r.best()) ? "  <- best" : "");
@@ -85,8 +85,8 @@ public final class TuneCommand implements Callable<Integer> {
     }
 
     /** Schedules one reason refuses, a line per reason: how many, the first of them, the reason. */
-    private static void printRefused(PrintWriter out, String verb, Map<String, List<Autotuner.Trial>> byReason) {
-        byReason.forEach((why, ts) -> out.printf("  %s %d (%s%s): %s%n", verb, ts.size(), Autotuner.describe(ts.get(0).config()), ts.size() > 1 ? ", ..." : "", why));
+    private static void printRefused(PrintWriter out, String verb, Map<String, List<Map<String, Long>>> byReason) {
+        byReason.forEach((why, cs) -> out.printf("  %s %d (%s%s): %s%n", verb, cs.size(), Autotuner.describe(cs.get(0)), cs.size() > 1 ? ", ..." : "", why));
     }
 
     /** --list: each schedule emitted for the rows' head dimensions, nothing compiled or timed. */
@@ -105,7 +105,7 @@ public final class TuneCommand implements Callable<Integer> {
         }
         for (int d : dims) {
             out.printf("D=%d%n", d);
-            Map<String, List<Autotuner.Trial>> refused = new java.util.LinkedHashMap<>();
+            Map<String, List<Map<String, Long>>> refused = new java.util.LinkedHashMap<>();
             for (Map<String, Long> config : space) {
                 String why = unproven.get(config);
                 if (why == null) {
@@ -118,8 +118,7 @@ public final class TuneCommand implements Callable<Integer> {
                         why = e.getMessage();
                     }
                 }
-                String reason = why;
-                refused.computeIfAbsent(reason, x -> new java.util.ArrayList<>()).add(new Autotuner.Trial(config, Double.NaN, reason));
+                refused.computeIfAbsent(why, x -> new java.util.ArrayList<>()).add(config);
             }
             printRefused(out, "refused", refused);
         }

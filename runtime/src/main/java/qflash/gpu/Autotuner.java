@@ -80,8 +80,8 @@ public final class Autotuner {
         return compiled.computeIfAbsent(config + "|" + d, x -> gpu.compile(lowered(config), d, sourceFile, halfInputs, halfOutputs));
     }
 
-    /** Lowered once per schedule (a schedule the range proof rejects throws each time it is asked for). */
-    private Kernel lowered(Map<String, Long> config) {
+    /** The kernel under {@code config}, lowered once per schedule (a schedule the range proof rejects throws each time it is asked for). */
+    public Kernel lowered(Map<String, Long> config) {
         return lowered.computeIfAbsent(config, lower);
     }
 

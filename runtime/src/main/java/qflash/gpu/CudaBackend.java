@@ -142,11 +142,15 @@ public final class CudaBackend implements AutoCloseable {
         try {
             List<java.util.concurrent.Future<byte[]>> done = new ArrayList<>();
             sources.forEach((src, name) -> done.add(pool.submit(() -> cache.cubin(nvrtc, src, name, device.arch(), NVRTC_OPTIONS))));
-            for (var f : done) f.get();
+            for (var f : done) {
+                try {
+                    f.get();   // every compile finishes here, so none still runs beside compile()'s own
+                } catch (java.util.concurrent.ExecutionException e) {
+                    // A compile error surfaces again, with its log, from compile() on the calling thread.
+                }
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (java.util.concurrent.ExecutionException e) {
-            // A compile error surfaces again, with its log, from compile() on the calling thread.
         } finally {
             pool.shutdown();
         }
