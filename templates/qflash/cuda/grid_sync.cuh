@@ -31,3 +31,10 @@ __device__ __forceinline__ void qf_atomic_max(float* p, float v) {
   if (__float_as_int(v) >= 0) atomicMax(reinterpret_cast<int*>(p), __float_as_int(v));
   else atomicMin(reinterpret_cast<unsigned*>(p), __float_as_uint(v));
 }
+
+// Block b of the grid counted from block `off` on (a part's blocks begin after the footprints of its
+// phase's earlier parts): b - off mod the grid, a bijection of the blocks. One division, by the grid.
+__device__ __forceinline__ int qf_rotate(int b, int off) {
+  const int d = b - off % (int)gridDim.x;
+  return d < 0 ? d + (int)gridDim.x : d;
+}

@@ -145,8 +145,16 @@ __device__ __forceinline__ void qf_atomic_max(float* p, float v) {
   else atomicMin(reinterpret_cast<unsigned*>(p), __float_as_uint(v));
 }
 
+// Block b of the grid counted from block `off` on (a part's blocks begin after the footprints of its
+// phase's earlier parts): b - off mod the grid, a bijection of the blocks. One division, by the grid.
+__device__ __forceinline__ int qf_rotate(int b, int off) {
+  const int d = b - off % (int)gridDim.x;
+  return d < 0 ? d + (int)gridDim.x : d;
+}
+
+#define QF_THREADS 1024   // the block size this kernel is launched with: a constant, so that dividing by it is a shift
 extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restrict__ p_Q, f16* __restrict__ p_K, f16* __restrict__ p_V, float* __restrict__ p_O, float s_scale, i8* __restrict__ b_Q_q, float* __restrict__ b_Q_s, float* __restrict__ b_K_mean, i8* __restrict__ b_K_q, float* __restrict__ b_K_s, i8* __restrict__ b_V_q, float* __restrict__ b_V_s, float* __restrict__ b_K_scale_max_2, float* __restrict__ b_q_scale_pro, int* __restrict__ b_rs_pro, int* __restrict__ b_exp_m_pro, int* __restrict__ b_exp_xmin_pro, int* __restrict__ b_poly_k2_pro, int* __restrict__ b_req_m_pro, i64* __restrict__ b_128_pro, int* __restrict__ b_align_m_pro, int* __restrict__ b_qf_barrier, int n_D, int n_H, int n_N, int n_Z) {
-  const int qf_nthreads = gridDim.x * blockDim.x, qf_lane = threadIdx.x & 31;   // each part sets qf_bid and qf_warp0
+  const int qf_nthreads = gridDim.x * QF_THREADS, qf_lane = threadIdx.x & 31;   // each part sets qf_bid and qf_warp0
   // rows of a centred tensor staged by the block, and the means of its columns
   __shared__ float qf_slab[8192];
   __shared__ float qf_cols[1024];
@@ -154,7 +162,7 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
   __shared__ int qf_red[32];
    {
     const int qf_bid = (int)blockIdx.x;
-    const int qf_warp0 = (qf_bid * (int)blockDim.x + (int)threadIdx.x) & ~31;
+    const int qf_warp0 = (qf_bid * QF_THREADS + (int)threadIdx.x) & ~31;
     // %Q.q, %Q.s = quantize %Q: amax, then sat(rne(x / (amax / 127))), and the scale (1 where the group is all zeros), a warp per group of consecutive elements
     #pragma unroll 4
     for (int qf_w = qf_warp0; qf_w < ((n_Z * n_H * n_N)) * 32; qf_w += qf_nthreads) {
@@ -185,10 +193,10 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
     }
   }
    {
-    const int qf_bid = ((int)blockIdx.x + (int)gridDim.x - (min((int)gridDim.x, (int)(((i64)((n_Z * n_H * n_N)) * 32 + blockDim.x - 1) / blockDim.x))) % (int)gridDim.x) % (int)gridDim.x;
-    const int qf_warp0 = (qf_bid * (int)blockDim.x + (int)threadIdx.x) & ~31;
+    const int qf_bid = qf_rotate((int)blockIdx.x, min((int)gridDim.x, (int)(((i64)((n_Z * n_H * n_N)) * 32 + QF_THREADS - 1) / QF_THREADS)));
+    const int qf_warp0 = (qf_bid * QF_THREADS + (int)threadIdx.x) & ~31;
      {
-      const int k = qf_bid * blockDim.x + threadIdx.x;
+      const int k = qf_bid * QF_THREADS + threadIdx.x;
       // %K.mean of center %K along axis 2: sums in increasing order, as the interpreter (its one reader subtracts the mean as it reads %K); a thread per column when the columns fill the grid, else a block per group of 64 columns with its rows staged in shared memory
       if ((64 * n_Z * n_H) >= qf_nthreads) {
         // a thread per column
@@ -222,8 +230,19 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
           for (int qf_r0 = 0; qf_r0 < n_N; qf_r0 += 128) {
             const int qf_n = min(128, n_N - qf_r0);
             __syncthreads();
-            for (int qf_e = threadIdx.x; qf_e < qf_n * 64; qf_e += blockDim.x) {
-              qf_slab[qf_e] = qf_h2f(p_K[qf_base + qf_r0 * 64 + qf_e]);
+             {
+              for (int qf_j0 = (int)threadIdx.x; qf_j0 < qf_n * 64; qf_j0 += 16 * QF_THREADS) {
+                float qf_x[16];
+                #pragma unroll
+                for (int qf_u = 0; qf_u < 16; ++qf_u) {
+                  const int j = qf_j0 + qf_u * QF_THREADS;
+                  if (j < qf_n * 64) qf_x[qf_u] = qf_h2f(p_K[qf_base + qf_r0 * 64 + j]);
+                }
+                #pragma unroll
+                for (int qf_u = 0; qf_u < 16; ++qf_u) {
+                  if (qf_j0 + qf_u * QF_THREADS < qf_n * 64) qf_slab[(qf_j0 + qf_u * QF_THREADS)] = qf_x[qf_u];
+                }
+              }
             }
             __syncthreads();
             if (threadIdx.x < 64) {
@@ -242,8 +261,8 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
     }
   }
    {
-    const int qf_bid = ((int)blockIdx.x + (int)gridDim.x - (min((int)gridDim.x, (int)(((i64)((n_Z * n_H * n_N)) * 32 + blockDim.x - 1) / blockDim.x)) + min((int)gridDim.x, (int)(((64 * n_Z * n_H)) >= qf_nthreads ? (int)gridDim.x : ((n_Z * n_H))))) % (int)gridDim.x) % (int)gridDim.x;
-    const int qf_warp0 = (qf_bid * (int)blockDim.x + (int)threadIdx.x) & ~31;
+    const int qf_bid = qf_rotate((int)blockIdx.x, min((int)gridDim.x, (int)(((i64)((n_Z * n_H * n_N)) * 32 + QF_THREADS - 1) / QF_THREADS)) + min((int)gridDim.x, (int)(((64 * n_Z * n_H)) >= qf_nthreads ? (int)gridDim.x : ((n_Z * n_H)))));
+    const int qf_warp0 = (qf_bid * QF_THREADS + (int)threadIdx.x) & ~31;
     // %K.scale.max.2 starts at -inf
     #pragma unroll 4
     for (int qf_w = qf_warp0; qf_w < 1; qf_w += qf_nthreads) {
@@ -254,10 +273,10 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
     }
   }
    {
-    const int qf_bid = ((int)blockIdx.x + (int)gridDim.x - (min((int)gridDim.x, (int)(((i64)((n_Z * n_H * n_N)) * 32 + blockDim.x - 1) / blockDim.x)) + min((int)gridDim.x, (int)(((64 * n_Z * n_H)) >= qf_nthreads ? (int)gridDim.x : ((n_Z * n_H)))) + min((int)gridDim.x, (int)(((i64)(1) * 1 + blockDim.x - 1) / blockDim.x))) % (int)gridDim.x) % (int)gridDim.x;
-    const int qf_warp0 = (qf_bid * (int)blockDim.x + (int)threadIdx.x) & ~31;
+    const int qf_bid = qf_rotate((int)blockIdx.x, min((int)gridDim.x, (int)(((i64)((n_Z * n_H * n_N)) * 32 + QF_THREADS - 1) / QF_THREADS)) + min((int)gridDim.x, (int)(((64 * n_Z * n_H)) >= qf_nthreads ? (int)gridDim.x : ((n_Z * n_H)))) + min((int)gridDim.x, (int)(((i64)(1) * 1 + QF_THREADS - 1) / QF_THREADS)));
+    const int qf_warp0 = (qf_bid * QF_THREADS + (int)threadIdx.x) & ~31;
      {
-      const int k = qf_bid * blockDim.x + threadIdx.x;
+      const int k = qf_bid * QF_THREADS + threadIdx.x;
       // amax and scale of %V per column (shared axis 2): a thread per column when the columns fill the grid, else a block per group of 64 columns, partial maxima met in shared memory (exact in any order)
       if ((n_Z * n_H) * 64 >= qf_nthreads) {
         // a thread per column
@@ -286,11 +305,20 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
       else {
         for (int qf_o = qf_bid; qf_o < (n_Z * n_H); qf_o += gridDim.x) {
           const int qf_base = qf_o * (n_N * 64);
-          const int qf_step = (int)blockDim.x / 64;
+          const int qf_step = QF_THREADS / 64;
           int qf_v = 0;
           if ((int)threadIdx.x < qf_step * 64) {
-            for (int qf_r = threadIdx.x / 64; qf_r < n_N; qf_r += qf_step) {
-              qf_v = max(qf_v, __float_as_int(fabsf(qf_h2f(p_V[qf_base + qf_r * 64 + threadIdx.x % 64]))));
+            for (int qf_j0 = (int)threadIdx.x / 64; qf_j0 < n_N; qf_j0 += 16 * qf_step) {
+              float qf_x[16];
+              #pragma unroll
+              for (int qf_u = 0; qf_u < 16; ++qf_u) {
+                const int j = qf_j0 + qf_u * qf_step;
+                if (j < n_N) qf_x[qf_u] = qf_h2f(p_V[qf_base + j * 64 + threadIdx.x % 64]);
+              }
+              #pragma unroll
+              for (int qf_u = 0; qf_u < 16; ++qf_u) {
+                if (qf_j0 + qf_u * qf_step < n_N) qf_v = max(qf_v, __float_as_int(fabsf(qf_x[qf_u])));
+              }
             }
           }
           qf_cols[threadIdx.x] = __int_as_float(qf_v);
@@ -310,9 +338,9 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
   qf_grid_sync(reinterpret_cast<unsigned*>(b_qf_barrier));
    {
     const int qf_bid = (int)blockIdx.x;
-    const int qf_warp0 = (qf_bid * (int)blockDim.x + (int)threadIdx.x) & ~31;
+    const int qf_warp0 = (qf_bid * QF_THREADS + (int)threadIdx.x) & ~31;
      {
-      const int k = qf_bid * blockDim.x + threadIdx.x;
+      const int k = qf_bid * QF_THREADS + threadIdx.x;
       // %K.q, %K.s = quantize %K.centred: amax, then sat(rne(x / (amax / 127))), and the scale (1 where the group is all zeros), a warp per group of consecutive elements when there are groups for every warp, else a block per group
       if ((n_Z * n_H) * ((n_N + 63) / 64) >= (qf_nthreads >> 5)) {
         // a warp per group
@@ -360,7 +388,7 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
           const int qf_len = qf_nrows * 64;
           const int qf_mrow = (qf_first / n_N) * 64;
           int qf_v = 0;
-          for (int j = threadIdx.x * 4; j < qf_len; j += blockDim.x * 4) {
+          for (int j = threadIdx.x * 4; j < qf_len; j += QF_THREADS * 4) {
             const uint2 qf_raw = *reinterpret_cast<const uint2*>(&p_K[qf_start + j]);
             const float4 qf_mv = *reinterpret_cast<const float4*>(&b_K_mean[qf_mrow + j % 64]);
             qf_v = max(qf_v, __float_as_int(fabsf((qf_h2f((f16)(qf_raw.x & 0xffffu)) - qf_mv.x))));
@@ -373,18 +401,18 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
           }
           if (qf_lane == 0) qf_red[threadIdx.x >> 5] = qf_v;
           __syncthreads();
-          for (int qf_i = 0; qf_i < (int)(blockDim.x >> 5); ++qf_i) {
+          for (int qf_i = 0; qf_i < (int)(QF_THREADS >> 5); ++qf_i) {
             qf_v = max(qf_v, qf_red[qf_i]);
           }
           const float qf_a = __int_as_float(qf_v);
           const float qf_s = qf_a == 0.0f ? 1.0f : qf_a / (0x1.fcp6f);
           if (threadIdx.x == 0) qf_atomic_max(b_K_scale_max_2, qf_s);
-          for (int j = threadIdx.x * 4; j < qf_len; j += blockDim.x * 4) {
+          for (int j = threadIdx.x * 4; j < qf_len; j += QF_THREADS * 4) {
             const uint2 qf_raw = *reinterpret_cast<const uint2*>(&p_K[qf_start + j]);
             const float4 qf_mv = *reinterpret_cast<const float4*>(&b_K_mean[qf_mrow + j % 64]);
             *reinterpret_cast<u32*>(&b_K_q[qf_start + j]) = qf_pack4((i8)qf_sat_f2i_rne((qf_h2f((f16)(qf_raw.x & 0xffffu)) - qf_mv.x) / qf_s, -128, 127), (i8)qf_sat_f2i_rne((qf_h2f((f16)(qf_raw.x >> 16)) - qf_mv.y) / qf_s, -128, 127), (i8)qf_sat_f2i_rne((qf_h2f((f16)(qf_raw.y & 0xffffu)) - qf_mv.z) / qf_s, -128, 127), (i8)qf_sat_f2i_rne((qf_h2f((f16)(qf_raw.y >> 16)) - qf_mv.w) / qf_s, -128, 127));
           }
-          for (int j = threadIdx.x; j < qf_nrows; j += blockDim.x) {
+          for (int j = threadIdx.x; j < qf_nrows; j += QF_THREADS) {
             b_K_s[qf_first + j] = qf_s;
           }
           __syncthreads();
@@ -393,8 +421,8 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
     }
   }
    {
-    const int qf_bid = ((int)blockIdx.x + (int)gridDim.x - (min((int)gridDim.x, (int)(((n_Z * n_H) * ((n_N + 63) / 64)) >= (qf_nthreads >> 5) ? (int)gridDim.x : ((n_Z * n_H) * ((n_N + 63) / 64))))) % (int)gridDim.x) % (int)gridDim.x;
-    const int qf_warp0 = (qf_bid * (int)blockDim.x + (int)threadIdx.x) & ~31;
+    const int qf_bid = qf_rotate((int)blockIdx.x, min((int)gridDim.x, (int)(((n_Z * n_H) * ((n_N + 63) / 64)) >= (qf_nthreads >> 5) ? (int)gridDim.x : ((n_Z * n_H) * ((n_N + 63) / 64)))));
+    const int qf_warp0 = (qf_bid * QF_THREADS + (int)threadIdx.x) & ~31;
     // %V.q = quantize %V: sat(rne(x / s)), s = amax / 127 of its column, four columns per thread
     #pragma unroll 4
     for (int qf_w = qf_warp0; qf_w < ((64 * n_Z * n_H * n_N)) / 4; qf_w += qf_nthreads) {
@@ -412,8 +440,8 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
     }
   }
    {
-    const int qf_bid = ((int)blockIdx.x + (int)gridDim.x - (min((int)gridDim.x, (int)(((n_Z * n_H) * ((n_N + 63) / 64)) >= (qf_nthreads >> 5) ? (int)gridDim.x : ((n_Z * n_H) * ((n_N + 63) / 64)))) + min((int)gridDim.x, (int)(((i64)(((64 * n_Z * n_H * n_N)) / 4) * 1 + blockDim.x - 1) / blockDim.x))) % (int)gridDim.x) % (int)gridDim.x;
-    const int qf_warp0 = (qf_bid * (int)blockDim.x + (int)threadIdx.x) & ~31;
+    const int qf_bid = qf_rotate((int)blockIdx.x, min((int)gridDim.x, (int)(((n_Z * n_H) * ((n_N + 63) / 64)) >= (qf_nthreads >> 5) ? (int)gridDim.x : ((n_Z * n_H) * ((n_N + 63) / 64)))) + min((int)gridDim.x, (int)(((i64)(((64 * n_Z * n_H * n_N)) / 4) * 1 + QF_THREADS - 1) / QF_THREADS)));
+    const int qf_warp0 = (qf_bid * QF_THREADS + (int)threadIdx.x) & ~31;
     // %q.scale.pro (elementwise)
     #pragma unroll 4
     for (int qf_w = qf_warp0; qf_w < (n_Z * n_H * n_N); qf_w += qf_nthreads) {
@@ -428,7 +456,7 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
   qf_grid_sync(reinterpret_cast<unsigned*>(b_qf_barrier));
    {
     const int qf_bid = (int)blockIdx.x;
-    const int qf_warp0 = (qf_bid * (int)blockDim.x + (int)threadIdx.x) & ~31;
+    const int qf_warp0 = (qf_bid * QF_THREADS + (int)threadIdx.x) & ~31;
     // %37.pro, %sm.pro, %inv_sm.pro, %rs.pro, %41.pro, %46.pro, %52.pro, %71.pro, %113.pro, %125.pro, %k.scale.pro, %13.pro, %16.pro, %exp_m.pro, %exp_xmin.pro, %poly_k2.pro, %req_m.pro, %realign_m.pro, %128.pro, %align_m.raw.pro, %19.pro, %align_m.pro (elementwise)
     #pragma unroll 4
     for (int qf_w = qf_warp0; qf_w < (n_Z * n_H * n_N); qf_w += qf_nthreads) {

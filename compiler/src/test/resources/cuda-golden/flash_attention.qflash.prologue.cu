@@ -145,11 +145,19 @@ __device__ __forceinline__ void qf_atomic_max(float* p, float v) {
   else atomicMin(reinterpret_cast<unsigned*>(p), __float_as_uint(v));
 }
 
+// Block b of the grid counted from block `off` on (a part's blocks begin after the footprints of its
+// phase's earlier parts): b - off mod the grid, a bijection of the blocks. One division, by the grid.
+__device__ __forceinline__ int qf_rotate(int b, int off) {
+  const int d = b - off % (int)gridDim.x;
+  return d < 0 ? d + (int)gridDim.x : d;
+}
+
+#define QF_THREADS 1024   // the block size this kernel is launched with: a constant, so that dividing by it is a shift
 extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restrict__ p_Q, f16* __restrict__ p_K, f16* __restrict__ p_V, float* __restrict__ p_O, float s_scale, i8* __restrict__ b_Q_q, float* __restrict__ b_Q_s, float* __restrict__ b_Q_s_amax, i8* __restrict__ b_K_q, float* __restrict__ b_K_s, float* __restrict__ b_K_s_amax, i8* __restrict__ b_V_q, float* __restrict__ b_V_s, float* __restrict__ b_V_s_amax, int* __restrict__ b_exp_m_pro, int* __restrict__ b_rs_pro, int* __restrict__ b_req_m_pro, i64* __restrict__ b_82_pro, int* __restrict__ b_qf_barrier, int n_D, int n_H, int n_N, int n_Z) {
-  const int qf_nthreads = gridDim.x * blockDim.x, qf_lane = threadIdx.x & 31;   // each part sets qf_bid and qf_warp0
+  const int qf_nthreads = gridDim.x * QF_THREADS, qf_lane = threadIdx.x & 31;   // each part sets qf_bid and qf_warp0
    {
     const int qf_bid = (int)blockIdx.x;
-    const int qf_warp0 = (qf_bid * (int)blockDim.x + (int)threadIdx.x) & ~31;
+    const int qf_warp0 = (qf_bid * QF_THREADS + (int)threadIdx.x) & ~31;
     // amax of %Q starts at 0
     #pragma unroll 4
     for (int qf_w = qf_warp0; qf_w < 1; qf_w += qf_nthreads) {
@@ -160,8 +168,8 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
     }
   }
    {
-    const int qf_bid = ((int)blockIdx.x + (int)gridDim.x - (min((int)gridDim.x, (int)(((i64)(1) * 1 + blockDim.x - 1) / blockDim.x))) % (int)gridDim.x) % (int)gridDim.x;
-    const int qf_warp0 = (qf_bid * (int)blockDim.x + (int)threadIdx.x) & ~31;
+    const int qf_bid = qf_rotate((int)blockIdx.x, min((int)gridDim.x, (int)(((i64)(1) * 1 + QF_THREADS - 1) / QF_THREADS)));
+    const int qf_warp0 = (qf_bid * QF_THREADS + (int)threadIdx.x) & ~31;
     // amax of %K starts at 0
     #pragma unroll 4
     for (int qf_w = qf_warp0; qf_w < 1; qf_w += qf_nthreads) {
@@ -172,8 +180,8 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
     }
   }
    {
-    const int qf_bid = ((int)blockIdx.x + (int)gridDim.x - (min((int)gridDim.x, (int)(((i64)(1) * 1 + blockDim.x - 1) / blockDim.x)) + min((int)gridDim.x, (int)(((i64)(1) * 1 + blockDim.x - 1) / blockDim.x))) % (int)gridDim.x) % (int)gridDim.x;
-    const int qf_warp0 = (qf_bid * (int)blockDim.x + (int)threadIdx.x) & ~31;
+    const int qf_bid = qf_rotate((int)blockIdx.x, min((int)gridDim.x, (int)(((i64)(1) * 1 + QF_THREADS - 1) / QF_THREADS)) + min((int)gridDim.x, (int)(((i64)(1) * 1 + QF_THREADS - 1) / QF_THREADS)));
+    const int qf_warp0 = (qf_bid * QF_THREADS + (int)threadIdx.x) & ~31;
     // amax of %V starts at 0
     #pragma unroll 4
     for (int qf_w = qf_warp0; qf_w < 1; qf_w += qf_nthreads) {
@@ -187,12 +195,12 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
   qf_grid_sync(reinterpret_cast<unsigned*>(b_qf_barrier));
    {
     const int qf_bid = (int)blockIdx.x;
-    const int qf_warp0 = (qf_bid * (int)blockDim.x + (int)threadIdx.x) & ~31;
+    const int qf_warp0 = (qf_bid * QF_THREADS + (int)threadIdx.x) & ~31;
      {
-      const int k = qf_bid * blockDim.x + threadIdx.x;
+      const int k = qf_bid * QF_THREADS + threadIdx.x;
       // amax of all of %Q: per-thread slices, then per warp, then one atomic per warp
       int qf_v = 0;
-      for (i64 j = k; j < (64 * n_Z * n_H * n_N); j += (i64)gridDim.x * blockDim.x) {
+      for (i64 j = k; j < (64 * n_Z * n_H * n_N); j += (i64)gridDim.x * QF_THREADS) {
         qf_v = max(qf_v, __float_as_int(fabsf(qf_h2f(p_Q[j]))));
       }
       for (int qf_s = 16; qf_s > 0; qf_s /= 2) {
@@ -202,13 +210,13 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
     }
   }
    {
-    const int qf_bid = ((int)blockIdx.x + (int)gridDim.x - ((int)gridDim.x) % (int)gridDim.x) % (int)gridDim.x;
-    const int qf_warp0 = (qf_bid * (int)blockDim.x + (int)threadIdx.x) & ~31;
+    const int qf_bid = qf_rotate((int)blockIdx.x, (int)gridDim.x);
+    const int qf_warp0 = (qf_bid * QF_THREADS + (int)threadIdx.x) & ~31;
      {
-      const int k = qf_bid * blockDim.x + threadIdx.x;
+      const int k = qf_bid * QF_THREADS + threadIdx.x;
       // amax of all of %K: per-thread slices, then per warp, then one atomic per warp
       int qf_v = 0;
-      for (i64 j = k; j < (64 * n_Z * n_H * n_N); j += (i64)gridDim.x * blockDim.x) {
+      for (i64 j = k; j < (64 * n_Z * n_H * n_N); j += (i64)gridDim.x * QF_THREADS) {
         qf_v = max(qf_v, __float_as_int(fabsf(qf_h2f(p_K[j]))));
       }
       for (int qf_s = 16; qf_s > 0; qf_s /= 2) {
@@ -218,13 +226,13 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
     }
   }
    {
-    const int qf_bid = ((int)blockIdx.x + (int)gridDim.x - ((int)gridDim.x + (int)gridDim.x) % (int)gridDim.x) % (int)gridDim.x;
-    const int qf_warp0 = (qf_bid * (int)blockDim.x + (int)threadIdx.x) & ~31;
+    const int qf_bid = qf_rotate((int)blockIdx.x, (int)gridDim.x + (int)gridDim.x);
+    const int qf_warp0 = (qf_bid * QF_THREADS + (int)threadIdx.x) & ~31;
      {
-      const int k = qf_bid * blockDim.x + threadIdx.x;
+      const int k = qf_bid * QF_THREADS + threadIdx.x;
       // amax of all of %V: per-thread slices, then per warp, then one atomic per warp
       int qf_v = 0;
-      for (i64 j = k; j < (64 * n_Z * n_H * n_N); j += (i64)gridDim.x * blockDim.x) {
+      for (i64 j = k; j < (64 * n_Z * n_H * n_N); j += (i64)gridDim.x * QF_THREADS) {
         qf_v = max(qf_v, __float_as_int(fabsf(qf_h2f(p_V[j]))));
       }
       for (int qf_s = 16; qf_s > 0; qf_s /= 2) {
@@ -237,7 +245,7 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
   qf_grid_sync(reinterpret_cast<unsigned*>(b_qf_barrier));
    {
     const int qf_bid = (int)blockIdx.x;
-    const int qf_warp0 = (qf_bid * (int)blockDim.x + (int)threadIdx.x) & ~31;
+    const int qf_warp0 = (qf_bid * QF_THREADS + (int)threadIdx.x) & ~31;
     // %Q.q = quantize %Q: sat(rne(x / (amax / 127)))
     #pragma unroll 4
     for (int qf_w = qf_warp0; qf_w < (64 * n_Z * n_H * n_N); qf_w += qf_nthreads) {
@@ -250,8 +258,8 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
     }
   }
    {
-    const int qf_bid = ((int)blockIdx.x + (int)gridDim.x - (min((int)gridDim.x, (int)(((i64)((64 * n_Z * n_H * n_N)) * 1 + blockDim.x - 1) / blockDim.x))) % (int)gridDim.x) % (int)gridDim.x;
-    const int qf_warp0 = (qf_bid * (int)blockDim.x + (int)threadIdx.x) & ~31;
+    const int qf_bid = qf_rotate((int)blockIdx.x, min((int)gridDim.x, (int)(((i64)((64 * n_Z * n_H * n_N)) * 1 + QF_THREADS - 1) / QF_THREADS)));
+    const int qf_warp0 = (qf_bid * QF_THREADS + (int)threadIdx.x) & ~31;
     // %Q.s = amax / 127 of each group (1 where the group is all zeros)
     #pragma unroll 4
     for (int qf_w = qf_warp0; qf_w < 1; qf_w += qf_nthreads) {
@@ -263,8 +271,8 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
     }
   }
    {
-    const int qf_bid = ((int)blockIdx.x + (int)gridDim.x - (min((int)gridDim.x, (int)(((i64)((64 * n_Z * n_H * n_N)) * 1 + blockDim.x - 1) / blockDim.x)) + min((int)gridDim.x, (int)(((i64)(1) * 1 + blockDim.x - 1) / blockDim.x))) % (int)gridDim.x) % (int)gridDim.x;
-    const int qf_warp0 = (qf_bid * (int)blockDim.x + (int)threadIdx.x) & ~31;
+    const int qf_bid = qf_rotate((int)blockIdx.x, min((int)gridDim.x, (int)(((i64)((64 * n_Z * n_H * n_N)) * 1 + QF_THREADS - 1) / QF_THREADS)) + min((int)gridDim.x, (int)(((i64)(1) * 1 + QF_THREADS - 1) / QF_THREADS)));
+    const int qf_warp0 = (qf_bid * QF_THREADS + (int)threadIdx.x) & ~31;
     // %K.q = quantize %K: sat(rne(x / (amax / 127)))
     #pragma unroll 4
     for (int qf_w = qf_warp0; qf_w < (64 * n_Z * n_H * n_N); qf_w += qf_nthreads) {
@@ -277,8 +285,8 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
     }
   }
    {
-    const int qf_bid = ((int)blockIdx.x + (int)gridDim.x - (min((int)gridDim.x, (int)(((i64)((64 * n_Z * n_H * n_N)) * 1 + blockDim.x - 1) / blockDim.x)) + min((int)gridDim.x, (int)(((i64)(1) * 1 + blockDim.x - 1) / blockDim.x)) + min((int)gridDim.x, (int)(((i64)((64 * n_Z * n_H * n_N)) * 1 + blockDim.x - 1) / blockDim.x))) % (int)gridDim.x) % (int)gridDim.x;
-    const int qf_warp0 = (qf_bid * (int)blockDim.x + (int)threadIdx.x) & ~31;
+    const int qf_bid = qf_rotate((int)blockIdx.x, min((int)gridDim.x, (int)(((i64)((64 * n_Z * n_H * n_N)) * 1 + QF_THREADS - 1) / QF_THREADS)) + min((int)gridDim.x, (int)(((i64)(1) * 1 + QF_THREADS - 1) / QF_THREADS)) + min((int)gridDim.x, (int)(((i64)((64 * n_Z * n_H * n_N)) * 1 + QF_THREADS - 1) / QF_THREADS)));
+    const int qf_warp0 = (qf_bid * QF_THREADS + (int)threadIdx.x) & ~31;
     // %K.s = amax / 127 of each group (1 where the group is all zeros)
     #pragma unroll 4
     for (int qf_w = qf_warp0; qf_w < 1; qf_w += qf_nthreads) {
@@ -290,8 +298,8 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
     }
   }
    {
-    const int qf_bid = ((int)blockIdx.x + (int)gridDim.x - (min((int)gridDim.x, (int)(((i64)((64 * n_Z * n_H * n_N)) * 1 + blockDim.x - 1) / blockDim.x)) + min((int)gridDim.x, (int)(((i64)(1) * 1 + blockDim.x - 1) / blockDim.x)) + min((int)gridDim.x, (int)(((i64)((64 * n_Z * n_H * n_N)) * 1 + blockDim.x - 1) / blockDim.x)) + min((int)gridDim.x, (int)(((i64)(1) * 1 + blockDim.x - 1) / blockDim.x))) % (int)gridDim.x) % (int)gridDim.x;
-    const int qf_warp0 = (qf_bid * (int)blockDim.x + (int)threadIdx.x) & ~31;
+    const int qf_bid = qf_rotate((int)blockIdx.x, min((int)gridDim.x, (int)(((i64)((64 * n_Z * n_H * n_N)) * 1 + QF_THREADS - 1) / QF_THREADS)) + min((int)gridDim.x, (int)(((i64)(1) * 1 + QF_THREADS - 1) / QF_THREADS)) + min((int)gridDim.x, (int)(((i64)((64 * n_Z * n_H * n_N)) * 1 + QF_THREADS - 1) / QF_THREADS)) + min((int)gridDim.x, (int)(((i64)(1) * 1 + QF_THREADS - 1) / QF_THREADS)));
+    const int qf_warp0 = (qf_bid * QF_THREADS + (int)threadIdx.x) & ~31;
     // %V.q = quantize %V: sat(rne(x / (amax / 127)))
     #pragma unroll 4
     for (int qf_w = qf_warp0; qf_w < (64 * n_Z * n_H * n_N); qf_w += qf_nthreads) {
@@ -304,8 +312,8 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
     }
   }
    {
-    const int qf_bid = ((int)blockIdx.x + (int)gridDim.x - (min((int)gridDim.x, (int)(((i64)((64 * n_Z * n_H * n_N)) * 1 + blockDim.x - 1) / blockDim.x)) + min((int)gridDim.x, (int)(((i64)(1) * 1 + blockDim.x - 1) / blockDim.x)) + min((int)gridDim.x, (int)(((i64)((64 * n_Z * n_H * n_N)) * 1 + blockDim.x - 1) / blockDim.x)) + min((int)gridDim.x, (int)(((i64)(1) * 1 + blockDim.x - 1) / blockDim.x)) + min((int)gridDim.x, (int)(((i64)((64 * n_Z * n_H * n_N)) * 1 + blockDim.x - 1) / blockDim.x))) % (int)gridDim.x) % (int)gridDim.x;
-    const int qf_warp0 = (qf_bid * (int)blockDim.x + (int)threadIdx.x) & ~31;
+    const int qf_bid = qf_rotate((int)blockIdx.x, min((int)gridDim.x, (int)(((i64)((64 * n_Z * n_H * n_N)) * 1 + QF_THREADS - 1) / QF_THREADS)) + min((int)gridDim.x, (int)(((i64)(1) * 1 + QF_THREADS - 1) / QF_THREADS)) + min((int)gridDim.x, (int)(((i64)((64 * n_Z * n_H * n_N)) * 1 + QF_THREADS - 1) / QF_THREADS)) + min((int)gridDim.x, (int)(((i64)(1) * 1 + QF_THREADS - 1) / QF_THREADS)) + min((int)gridDim.x, (int)(((i64)((64 * n_Z * n_H * n_N)) * 1 + QF_THREADS - 1) / QF_THREADS)));
+    const int qf_warp0 = (qf_bid * QF_THREADS + (int)threadIdx.x) & ~31;
     // %V.s = amax / 127 of each group (1 where the group is all zeros)
     #pragma unroll 4
     for (int qf_w = qf_warp0; qf_w < 1; qf_w += qf_nthreads) {
@@ -320,7 +328,7 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
   qf_grid_sync(reinterpret_cast<unsigned*>(b_qf_barrier));
    {
     const int qf_bid = (int)blockIdx.x;
-    const int qf_warp0 = (qf_bid * (int)blockDim.x + (int)threadIdx.x) & ~31;
+    const int qf_warp0 = (qf_bid * QF_THREADS + (int)threadIdx.x) & ~31;
     // the launch constants the body takes as scalars
     #pragma unroll 4
     for (int qf_w = qf_warp0; qf_w < 1; qf_w += qf_nthreads) {

@@ -203,7 +203,7 @@ public final class PrologueEmitter {
                 Part part = parts.get(j);
                 if (phase[j] != p) continue;
                 Stmt run = part.count() == null
-                        ? new Model.Block("", prepend(new Model.ScalarDecl("int", "k", "qf_bid * blockDim.x + threadIdx.x"), prepend(new Model.Comment(part.what()), part.body())))
+                        ? new Model.Block("", prepend(new Model.ScalarDecl("int", "k", "qf_bid * QF_THREADS + threadIdx.x"), prepend(new Model.Comment(part.what()), part.body())))
                         : new Model.GridLoop(part.what(), part.width() == 1 ? part.count() : "(" + part.count() + ") * " + part.width(), part.guarded(), part.body());
                 body.add(spread(before, run));
                 before.add(part.footprint());
@@ -225,10 +225,9 @@ public final class PrologueEmitter {
      * A rotation is a bijection of the blocks, so every element and group is still taken exactly once.
      */
     private static Stmt spread(List<String> before, Stmt run) {
-        String rot = before.isEmpty() ? "0" : "(" + String.join(" + ", before) + ") % (int)gridDim.x";
         return new Model.Block("", List.of(
-                new Model.ScalarDecl("int", "qf_bid", before.isEmpty() ? "(int)blockIdx.x" : "((int)blockIdx.x + (int)gridDim.x - " + rot + ") % (int)gridDim.x"),
-                new Model.ScalarDecl("int", "qf_warp0", "(qf_bid * (int)blockDim.x + (int)threadIdx.x) & ~31"),
+                new Model.ScalarDecl("int", "qf_bid", before.isEmpty() ? "(int)blockIdx.x" : "qf_rotate((int)blockIdx.x, " + String.join(" + ", before) + ")"),
+                new Model.ScalarDecl("int", "qf_warp0", "(qf_bid * QF_THREADS + (int)threadIdx.x) & ~31"),
                 run));
     }
 
@@ -319,7 +318,7 @@ public final class PrologueEmitter {
 
         /** Blocks this part keeps busy, at most the grid: its share of the phase's blocks (see {@link #spread}). */
         String footprint() {
-            if (count != null) return "min((int)gridDim.x, (int)(((i64)(" + count + ") * " + width + " + blockDim.x - 1) / blockDim.x))";
+            if (count != null) return "min((int)gridDim.x, (int)(((i64)(" + count + ") * " + width + " + QF_THREADS - 1) / QF_THREADS))";
             return blocks == null ? "(int)gridDim.x" : "min((int)gridDim.x, (int)(" + blocks + "))";
         }
     }
@@ -417,7 +416,7 @@ public final class PrologueEmitter {
         Value x = q.x();
         Elem qe = q.q().type().elem();
         Buffer qb = buffers.get(q.q()), sb = buffers.get(q.scale());
-        String lane = wide ? "threadIdx.x" : "qf_lane", stride = wide ? "blockDim.x" : "32";
+        String lane = wide ? "threadIdx.x" : "qf_lane", stride = wide ? "QF_THREADS" : "32";
         List<Stmt> body = new ArrayList<>();
         if (!wide) body.add(new Model.ScalarDecl("int", "qf_o", "k >> 5"));
         if (r.blocked()) {
@@ -451,7 +450,7 @@ public final class PrologueEmitter {
         if (wide) {
             body.add(new Model.ExprStmt("if (qf_lane == 0) qf_red[threadIdx.x >> 5] = qf_v"));
             body.add(new Model.Sync());
-            body.add(new Model.Block("for (int qf_i = 0; qf_i < (int)(blockDim.x >> 5); ++qf_i)", List.of(new Model.Assign("qf_v", "max(qf_v, qf_red[qf_i])"))));
+            body.add(new Model.Block("for (int qf_i = 0; qf_i < (int)(QF_THREADS >> 5); ++qf_i)", List.of(new Model.Assign("qf_v", "max(qf_v, qf_red[qf_i])"))));
         }
         body.add(new Model.ScalarDecl("float", "qf_a", "__int_as_float(qf_v)"));
         body.add(new Model.ScalarDecl("float", "qf_s", scaleOf(qe, "qf_a")));
@@ -489,7 +488,7 @@ public final class PrologueEmitter {
             // One group: each thread folds a grid-stride slice, each warp folds its threads, one atomic per warp.
             partAll(null, "amax of all of " + x + ": per-thread slices, then per warp, then one atomic per warp", List.of(
                     new Model.Var("int", "qf_v", "0"),
-                    new Model.Block("for (i64 j = k; j < " + count(shape) + "; j += (i64)gridDim.x * blockDim.x)",
+                    new Model.Block("for (i64 j = k; j < " + count(shape) + "; j += (i64)gridDim.x * QF_THREADS)",
                             List.of(new Model.Assign("qf_v", "max(qf_v, " + absBits(read(x, "j")) + ")"))),
                     warpFold("qf_v", o -> "max(qf_v, " + o + ")"),
                     new Model.ExprStmt("if ((threadIdx.x & 31) == 0) atomicMax(reinterpret_cast<int*>(" + amax.name() + "), qf_v)")), amax.name());
@@ -572,11 +571,10 @@ public final class PrologueEmitter {
         usesSlab = true;   // qf_cols holds the partial maxima
         List<Stmt> perGroup = List.of(
                 new Model.ScalarDecl("int", "qf_base", "qf_o * (" + w.len() + " * " + inner + ")"),
-                new Model.ScalarDecl("int", "qf_step", "(int)blockDim.x / " + inner),
+                new Model.ScalarDecl("int", "qf_step", "QF_THREADS / " + inner),
                 new Model.Var("int", "qf_v", "0"),
-                new Model.Block("if ((int)threadIdx.x < qf_step * " + inner + ")", List.of(
-                        new Model.Block("for (int qf_r = threadIdx.x / " + inner + "; qf_r < " + w.len() + "; qf_r += qf_step)", List.of(
-                                new Model.Assign("qf_v", "max(qf_v, " + absBits(read(x, "qf_base + qf_r * " + inner + " + threadIdx.x % " + inner)) + ")"))))),
+                new Model.Block("if ((int)threadIdx.x < qf_step * " + inner + ")", batched("float", "(int)threadIdx.x / " + inner, w.len(), "qf_step",
+                        read(x, "qf_base + j * " + inner + " + threadIdx.x % " + inner), (e, j) -> "qf_v = max(qf_v, " + absBits(e) + ")")),
                 new Model.Assign("qf_cols[threadIdx.x]", "__int_as_float(qf_v)"),
                 new Model.Sync(),
                 new Model.Block("if (threadIdx.x < " + inner + ")", List.of(
@@ -655,27 +653,36 @@ public final class PrologueEmitter {
             return "qf_base + " + j + " * " + inner;
         }
 
-        /**
-         * Folds the line in increasing j: {@code WALK} elements are loaded at once, so that their loads
-         * are in flight together (one thread walks a whole line; loading one element per step waited a
-         * full memory latency per element), then folded in order with {@code step} (x is the element).
-         */
+        /** Folds the line in increasing j with {@code step} (x is the element), {@link #WALK} loads at a time. */
         List<Stmt> fold(String type, String load, Function<String, String> step) {
-            return List.of(new Model.Block("for (int qf_j0 = 0; qf_j0 < " + len + "; qf_j0 += " + WALK + ")", List.of(
-                    new Model.ArrayDecl(type, "qf_x", WALK),
-                    new Model.Line("#pragma unroll"),
-                    new Model.Block("for (int qf_u = 0; qf_u < " + WALK + "; ++qf_u)", List.of(
-                            new Model.ScalarDecl("int", "j", "qf_j0 + qf_u"),
-                            new Model.ExprStmt("if (j < " + len + ") qf_x[qf_u] = " + load))),
-                    new Model.Line("#pragma unroll"),
-                    new Model.Block("for (int qf_u = 0; qf_u < " + WALK + "; ++qf_u)", List.of(
-                            new Model.ExprStmt("if (qf_j0 + qf_u < " + len + ") " + step.apply("qf_x[qf_u]")))))));
+            return batched(type, "0", len, "1", load, (x, j) -> step.apply(x));
         }
 
         /** Every j of the line, independently (unrolled so that several loads are in flight). */
         List<Stmt> each(List<Stmt> body) {
             return List.of(new Model.Line("#pragma unroll " + WALK), new Model.Block("for (int j = 0; j < " + len + "; ++j)", body));
         }
+    }
+
+    /**
+     * Visits j = first, first + stride, ... below limit in increasing j: {@link #WALK} elements are loaded
+     * at once ({@code load} names the element as j), so that their loads are in flight together, then
+     * {@code step(x, j)} takes them in order. One thread walking a line, or a block's thread walking every
+     * stride-th row, that loaded an element per step waited a full memory latency per element (at a small
+     * batch those walks were the prologue's longest path: ncu, b = 1, the other blocks waited at the grid
+     * barrier after them).
+     */
+    private static List<Stmt> batched(String type, String first, String limit, String stride, String load, java.util.function.BiFunction<String, String, String> step) {
+        String j = stride.equals("1") ? "qf_j0 + qf_u" : "qf_j0 + qf_u * " + stride;
+        return List.of(new Model.Block("for (int qf_j0 = " + first + "; qf_j0 < " + limit + "; qf_j0 += " + (stride.equals("1") ? "" + WALK : WALK + " * " + stride) + ")", List.of(
+                new Model.ArrayDecl(type, "qf_x", WALK),
+                new Model.Line("#pragma unroll"),
+                new Model.Block("for (int qf_u = 0; qf_u < " + WALK + "; ++qf_u)", List.of(
+                        new Model.ScalarDecl("int", "j", j),
+                        new Model.ExprStmt("if (j < " + limit + ") qf_x[qf_u] = " + load))),
+                new Model.Line("#pragma unroll"),
+                new Model.Block("for (int qf_u = 0; qf_u < " + WALK + "; ++qf_u)", List.of(
+                        new Model.ExprStmt("if (" + j + " < " + limit + ") " + step.apply("qf_x[qf_u]", "(" + j + ")")))))));
     }
 
     /** Elements of a walked line loaded at once. */
@@ -737,15 +744,15 @@ public final class PrologueEmitter {
                 new Model.Block("for (int qf_r0 = 0; qf_r0 < " + w.len() + "; qf_r0 += " + rows + ")", List.of(
                         new Model.ScalarDecl("int", "qf_n", "min(" + rows + ", " + w.len() + " - qf_r0)"),
                         new Model.Sync(),
-                        new Model.Block("for (int qf_e = threadIdx.x; qf_e < qf_n * " + inner + "; qf_e += blockDim.x)", List.of(
-                                new Model.Assign("qf_slab[qf_e]", read(x, "qf_base + qf_r0 * " + inner + " + qf_e")))),
+                        new Model.Block("", batched("float", "(int)threadIdx.x", "qf_n * " + inner, "QF_THREADS",
+                                read(x, "qf_base + qf_r0 * " + inner + " + j"), (e, j) -> "qf_slab[" + j + "] = " + e)),
                         new Model.Sync(),
                         new Model.Block("if (threadIdx.x < " + inner + ")", List.of(new Model.Block("for (int qf_r = 0; qf_r < qf_n; ++qf_r)", List.of(
                                 new Model.Assign("qf_sum", "qf_sum + qf_slab[qf_r * " + inner + " + threadIdx.x]"))))))),
                 new Model.Block("if (threadIdx.x < " + inner + ")", means)));
         if (!onRead) {   // the block subtracts the means itself, through qf_cols, after a barrier
             perGroup.add(new Model.Sync());
-            perGroup.add(new Model.Block("for (int qf_e = threadIdx.x; qf_e < " + lines + "; qf_e += blockDim.x)", List.of(
+            perGroup.add(new Model.Block("for (int qf_e = threadIdx.x; qf_e < " + lines + "; qf_e += QF_THREADS)", List.of(
                     new Model.Assign(cb.name() + "[qf_base + qf_e]", read(x, "qf_base + qf_e") + " - qf_cols[qf_e % " + inner + "]"))));
         }
         perGroup.add(new Model.Sync());
@@ -829,7 +836,7 @@ public final class PrologueEmitter {
         part(List.of(), last.result() + " starts at -inf", List.of(new Model.Assign(fb.name() + "[0]", "-qf_inf()")), fb.name());
         partAll(null, last.result() + " = the max of all of " + a + " (a chain of max reductions ending in a scalar): per-thread slices, then per warp, then one atomic per warp", List.of(
                 new Model.Var("float", "qf_m", "-qf_inf()"),
-                new Model.Block("for (i64 j = k; j < " + count(a.type().shape()) + "; j += (i64)gridDim.x * blockDim.x)",
+                new Model.Block("for (i64 j = k; j < " + count(a.type().shape()) + "; j += (i64)gridDim.x * QF_THREADS)",
                         List.of(new Model.Assign("qf_m", "fmaxf(qf_m, " + read(a, "j") + ")"))),
                 warpFold("qf_m", o -> "fmaxf(qf_m, " + o + ")"),
                 new Model.ExprStmt("if (qf_lane == 0) qf_atomic_max(" + fb.name() + ", qf_m)")), fb.name());

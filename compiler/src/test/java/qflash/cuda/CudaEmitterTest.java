@@ -190,8 +190,12 @@ class CudaEmitterTest {
         String src = fixed.source();
         String phase0 = src.substring(0, src.indexOf("qf_grid_sync(reinterpret_cast"));
         assertEquals(1, phase0.split("const int qf_bid = \\(int\\)blockIdx.x;", -1).length - 1, "the first part of a phase starts at block 0");
-        assertTrue(phase0.split("const int qf_bid = \\(\\(int\\)blockIdx.x \\+ \\(int\\)gridDim.x - ", -1).length - 1 >= 3, "the others are rotated past it");
+        assertTrue(phase0.split("const int qf_bid = qf_rotate\\(\\(int\\)blockIdx.x, ", -1).length - 1 >= 3, "the others are rotated past it");
         assertTrue(src.contains("for (int qf_o = qf_bid; qf_o < (n_Z * n_H); qf_o += gridDim.x)"), "block-per-group loops start at the rotated block");
+        // A block's walks over its rows issue 16 loads before using any (one per row waited a memory latency each).
+        assertTrue(src.contains("for (int qf_j0 = (int)threadIdx.x; qf_j0 < qf_n * 64; qf_j0 += 16 * QF_THREADS)"), "K's rows staged 16 loads at a time");
+        assertTrue(src.contains("for (int qf_j0 = (int)threadIdx.x / 64; qf_j0 < n_N; qf_j0 += 16 * qf_step)"), "V's column maxima 16 rows at a time");
+        assertFalse(src.contains("blockDim"), "the block size is the constant QF_THREADS");
     }
 
     @Test
