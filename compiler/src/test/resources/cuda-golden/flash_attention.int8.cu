@@ -1,4 +1,4 @@
-// kernel @flash_attention for CUDA: schedule {BLOCK_M=64, BLOCK_N=64, warps=4, stages=2}, {D=64}, from flash_attention.tile
+// kernel @flash_attention for CUDA: schedule {BLOCK_M=64, BLOCK_N=64, warps=4, stages=2, ksplit=1}, {D=64}, from flash_attention.tile
 #define QF_D 64
 // qflash device prelude: the IR's scalar semantics in CUDA C (mirrors qflash.interp.Arith) and the
 // tensor-core and cp.async primitives the kernels are built from. Included verbatim in every kernel.
@@ -118,7 +118,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
   const int qf_warp = threadIdx.x / 32, qf_lane = threadIdx.x & 31;
   const int qf_g = qf_lane / 4, qf_t = qf_lane & 3;   // mma.sync fragment coordinates: row group, thread in group
   const int qf_wrow = qf_warp * 16;          // the first query row of this warp in the block
-  #line 16 "flash_attention.tile"
+  #line 17 "flash_attention.tile"
   // stage %q.i8 = %Q.i8[...] in shared memory: 64 rows of 64 x i8
   {
     const i64 qf_base = ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_mul_int((int)blockIdx.x, 64))) * QF_D + (0));
@@ -133,7 +133,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
     }
   }
   qf_cp_async_commit();
-  #line 24 "flash_attention.tile"
+  #line 25 "flash_attention.tile"
   // stage %v.scale = %V.scale[...] in shared memory: 64 x f32, read after the loop
   {
     const i64 qf_base = (((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * QF_D + (0));
@@ -149,7 +149,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
     }
   }
   qf_cp_async_commit();
-  #line 27 "flash_attention.tile"
+  #line 28 "flash_attention.tile"
   int v_rs_1[2];
   int v_exp_m_1[2];
   int v_exp_xmin_1[2];
@@ -165,7 +165,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
     v_req_m_1[i] = (p_req_m_arg != nullptr && (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H && (unsigned)(qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))) < (unsigned)n_N ? p_req_m_arg[(((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))))] : (int)0);
     v_128_1[i] = (p_128_arg != nullptr && (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H && (unsigned)(qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))) < (unsigned)n_N ? p_128_arg[(((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))))] : (i64)0);
   }
-  #line 21 "flash_attention.tile"
+  #line 22 "flash_attention.tile"
   int v_m_1_i[2];
   int v_l_1_i[2];
   int v_acc_1_i[32];
@@ -287,7 +287,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
       // every key is below N in all steps but the last: the padding test is written only there
       if (v_kb + 1 < qf_hi_v_kb) {
         const bool qf_full_v_kb = true;
-        #line 25 "flash_attention.tile"
+        #line 26 "flash_attention.tile"
         int v_44_i32[32];
         // %44.i32 = dot(%q.i8, %43.i) on tensor cores (qf_mma_s8s8)
         #pragma unroll
@@ -323,7 +323,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
           v_44_i32_aligned[i] = (int)((i64)(v_33[i]));
           v_s_i[i] = ((qf_full_v_kb || (qf_add_int(qf_mul_int(v_kb, 64), (((i / 4) % 8) * 8 + 2 * qf_t + i % 2)) < n_N)) ? v_44_i32_aligned[i] : -1048576);
         }
-        #line 26 "flash_attention.tile"
+        #line 27 "flash_attention.tile"
         int v_50_i[2];
         // %50.i = reduce max %s.i [1]
         #pragma unroll
@@ -345,7 +345,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
         for (int i = 0; i < 2; ++i) {
           v_m_new_i[i] = (int)max(v_m_1_i[i], v_50_i[i]);
         }
-        #line 27 "flash_attention.tile"
+        #line 28 "flash_attention.tile"
         int v_54_i[32];
         int v_54_i_clamped[32];
         int v_55[32];
@@ -383,7 +383,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
           v_p_q[i] = (int)qf_shr_int(v_116[i], 16);
           v_p8[i] = (u8)qf_clamp0((int)(v_p_q[i]), 255);
         }
-        #line 28 "flash_attention.tile"
+        #line 29 "flash_attention.tile"
         int v_56_i[2];
         int v_56_i_clamped[2];
         int v_92[2];
@@ -413,7 +413,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
           v_105[i] = qf_add_int(v_rs_1[i], v_104[i]);
           v_alpha_i[i] = (int)(v_105[i] >> qf_clamp0(v_halvings_1[i], 31));
         }
-        #line 29 "flash_attention.tile"
+        #line 30 "flash_attention.tile"
         int v_59_i[2];
         // %59.i = reduce sum %p8 [1]
         #pragma unroll
@@ -430,7 +430,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
           { int qf_x = __shfl_xor_sync(0xffffffffu, qf_a, 2); qf_a = qf_add_int(qf_a, qf_x); }
           v_59_i[r] = qf_a;
         }
-        #line 30 "flash_attention.tile"
+        #line 31 "flash_attention.tile"
         // transpose %v.i8 in shared memory: [64, 64] -> [64, 64], keys in the A fragment's k order
         #pragma unroll
         for (int qf_round = 0; qf_round < 2; ++qf_round) {
@@ -475,7 +475,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
             }
           }
         }
-        #line 21 "flash_attention.tile"
+        #line 22 "flash_attention.tile"
         i64 v_126[2];
         i64 v_127[2];
         i64 v_129[2];
@@ -529,7 +529,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
       }
       else {
         const bool qf_full_v_kb = false;
-        #line 25 "flash_attention.tile"
+        #line 26 "flash_attention.tile"
         int v_44_i32[32];
         // %44.i32 = dot(%q.i8, %43.i) on tensor cores (qf_mma_s8s8)
         #pragma unroll
@@ -565,7 +565,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
           v_44_i32_aligned[i] = (int)((i64)(v_33[i]));
           v_s_i[i] = ((qf_full_v_kb || (qf_add_int(qf_mul_int(v_kb, 64), (((i / 4) % 8) * 8 + 2 * qf_t + i % 2)) < n_N)) ? v_44_i32_aligned[i] : -1048576);
         }
-        #line 26 "flash_attention.tile"
+        #line 27 "flash_attention.tile"
         int v_50_i[2];
         // %50.i = reduce max %s.i [1]
         #pragma unroll
@@ -587,7 +587,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
         for (int i = 0; i < 2; ++i) {
           v_m_new_i[i] = (int)max(v_m_1_i[i], v_50_i[i]);
         }
-        #line 27 "flash_attention.tile"
+        #line 28 "flash_attention.tile"
         int v_54_i[32];
         int v_54_i_clamped[32];
         int v_55[32];
@@ -625,7 +625,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
           v_p_q[i] = (int)qf_shr_int(v_116[i], 16);
           v_p8[i] = (u8)qf_clamp0((int)(v_p_q[i]), 255);
         }
-        #line 28 "flash_attention.tile"
+        #line 29 "flash_attention.tile"
         int v_56_i[2];
         int v_56_i_clamped[2];
         int v_92[2];
@@ -655,7 +655,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
           v_105[i] = qf_add_int(v_rs_1[i], v_104[i]);
           v_alpha_i[i] = (int)(v_105[i] >> qf_clamp0(v_halvings_1[i], 31));
         }
-        #line 29 "flash_attention.tile"
+        #line 30 "flash_attention.tile"
         int v_59_i[2];
         // %59.i = reduce sum %p8 [1]
         #pragma unroll
@@ -672,7 +672,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
           { int qf_x = __shfl_xor_sync(0xffffffffu, qf_a, 2); qf_a = qf_add_int(qf_a, qf_x); }
           v_59_i[r] = qf_a;
         }
-        #line 30 "flash_attention.tile"
+        #line 31 "flash_attention.tile"
         // transpose %v.i8 in shared memory: [64, 64] -> [64, 64], keys in the A fragment's k order
         #pragma unroll
         for (int qf_round = 0; qf_round < 2; ++qf_round) {
@@ -717,7 +717,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
             }
           }
         }
-        #line 21 "flash_attention.tile"
+        #line 22 "flash_attention.tile"
         i64 v_126[2];
         i64 v_127[2];
         i64 v_129[2];
@@ -775,7 +775,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
     qf_cp_async_wait<0>();
     __syncthreads();
   }
-  #line 21 "flash_attention.tile"
+  #line 22 "flash_attention.tile"
   float v_l_2_f[2];
   #pragma unroll
   for (int i = 0; i < 2; ++i) {
@@ -786,7 +786,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
   for (int i = 0; i < 32; ++i) {
     v_acc_2_f[i] = (float)(v_acc_1_i[i]);
   }
-  #line 33 "flash_attention.tile"
+  #line 34 "flash_attention.tile"
   float v_inv_l[2];
   #pragma unroll
   for (int i = 0; i < 2; ++i) {

@@ -1,4 +1,4 @@
-// kernel @flash_attention for CUDA: schedule {BLOCK_M=64, BLOCK_N=64, warps=4, stages=2}, {D=64}, from flash_attention.tile
+// kernel @flash_attention for CUDA: schedule {BLOCK_M=64, BLOCK_N=64, warps=4, stages=2, ksplit=1}, {D=64}, from flash_attention.tile
 #define QF_D 64
 // qflash device prelude: the IR's scalar semantics in CUDA C (mirrors qflash.interp.Arith) and the
 // tensor-core and cp.async primitives the kernels are built from. Included verbatim in every kernel.
@@ -122,7 +122,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
   const int s_rs_arg = *r_rs_arg;
   const int s_req_m_arg = *r_req_m_arg;
   const i64 s_82_arg = *r_82_arg;
-  #line 16 "flash_attention.tile"
+  #line 17 "flash_attention.tile"
   // stage %q.i8 = %Q.i8[...] in shared memory: 64 rows of 64 x i8
   {
     const i64 qf_base = ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_mul_int((int)blockIdx.x, 64))) * QF_D + (0));
@@ -137,9 +137,9 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
     }
   }
   qf_cp_async_commit();
-  #line 24 "flash_attention.tile"
+  #line 25 "flash_attention.tile"
   const float v_v_scale = (p_V_scale != nullptr && true ? p_V_scale[0LL] : (float)0);
-  #line 21 "flash_attention.tile"
+  #line 22 "flash_attention.tile"
   int v_m_1_i[2];
   int v_l_1_i[2];
   int v_acc_1_i[32];
@@ -233,7 +233,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
       // every key is below N in all steps but the last: the padding test is written only there
       if (v_kb + 1 < qf_hi_v_kb) {
         const bool qf_full_v_kb = true;
-        #line 25 "flash_attention.tile"
+        #line 26 "flash_attention.tile"
         int v_44_i32[32];
         // %44.i32 = dot(%q.i8, %43.i) on tensor cores (qf_mma_s8s8)
         #pragma unroll
@@ -259,7 +259,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
         for (int i = 0; i < 32; ++i) {
           v_s_i[i] = ((qf_full_v_kb || (qf_add_int(qf_mul_int(v_kb, 64), (((i / 4) % 8) * 8 + 2 * qf_t + i % 2)) < n_N)) ? v_44_i32[i] : -1048576);
         }
-        #line 26 "flash_attention.tile"
+        #line 27 "flash_attention.tile"
         int v_50_i[2];
         // %50.i = reduce max %s.i [1]
         #pragma unroll
@@ -281,7 +281,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
         for (int i = 0; i < 2; ++i) {
           v_m_new_i[i] = (int)max(v_m_1_i[i], v_50_i[i]);
         }
-        #line 27 "flash_attention.tile"
+        #line 28 "flash_attention.tile"
         int v_54_i[32];
         int v_22[32];
         int v_halvings[32];
@@ -309,7 +309,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
           v_p_q[i] = (int)qf_shr_int(v_70[i], 16);
           v_p8[i] = (i8)((i64)(v_p_q[i]));
         }
-        #line 28 "flash_attention.tile"
+        #line 29 "flash_attention.tile"
         int v_56_i[2];
         int v_41[2];
         int v_halvings_1[2];
@@ -329,7 +329,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
           v_51[i] = qf_add_int(v_49[i], s_rs_arg);
           v_alpha_i[i] = (int)qf_shr_int(v_51[i], v_halvings_1[i]);
         }
-        #line 29 "flash_attention.tile"
+        #line 30 "flash_attention.tile"
         int v_59_i[2];
         // %59.i = reduce sum %p8 [1]
         #pragma unroll
@@ -346,7 +346,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
           { int qf_x = __shfl_xor_sync(0xffffffffu, qf_a, 2); qf_a = qf_add_int(qf_a, qf_x); }
           v_59_i[r] = qf_a;
         }
-        #line 30 "flash_attention.tile"
+        #line 31 "flash_attention.tile"
         // transpose %v.i8 in shared memory: [64, 64] -> [64, 64], keys in the A fragment's k order
         #pragma unroll
         for (int qf_round = 0; qf_round < 2; ++qf_round) {
@@ -391,7 +391,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
             }
           }
         }
-        #line 21 "flash_attention.tile"
+        #line 22 "flash_attention.tile"
         i64 v_80[2];
         i64 v_81[2];
         i64 v_83[2];
@@ -445,7 +445,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
       }
       else {
         const bool qf_full_v_kb = false;
-        #line 25 "flash_attention.tile"
+        #line 26 "flash_attention.tile"
         int v_44_i32[32];
         // %44.i32 = dot(%q.i8, %43.i) on tensor cores (qf_mma_s8s8)
         #pragma unroll
@@ -471,7 +471,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
         for (int i = 0; i < 32; ++i) {
           v_s_i[i] = ((qf_full_v_kb || (qf_add_int(qf_mul_int(v_kb, 64), (((i / 4) % 8) * 8 + 2 * qf_t + i % 2)) < n_N)) ? v_44_i32[i] : -1048576);
         }
-        #line 26 "flash_attention.tile"
+        #line 27 "flash_attention.tile"
         int v_50_i[2];
         // %50.i = reduce max %s.i [1]
         #pragma unroll
@@ -493,7 +493,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
         for (int i = 0; i < 2; ++i) {
           v_m_new_i[i] = (int)max(v_m_1_i[i], v_50_i[i]);
         }
-        #line 27 "flash_attention.tile"
+        #line 28 "flash_attention.tile"
         int v_54_i[32];
         int v_22[32];
         int v_halvings[32];
@@ -521,7 +521,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
           v_p_q[i] = (int)qf_shr_int(v_70[i], 16);
           v_p8[i] = (i8)((i64)(v_p_q[i]));
         }
-        #line 28 "flash_attention.tile"
+        #line 29 "flash_attention.tile"
         int v_56_i[2];
         int v_41[2];
         int v_halvings_1[2];
@@ -541,7 +541,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
           v_51[i] = qf_add_int(v_49[i], s_rs_arg);
           v_alpha_i[i] = (int)qf_shr_int(v_51[i], v_halvings_1[i]);
         }
-        #line 29 "flash_attention.tile"
+        #line 30 "flash_attention.tile"
         int v_59_i[2];
         // %59.i = reduce sum %p8 [1]
         #pragma unroll
@@ -558,7 +558,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
           { int qf_x = __shfl_xor_sync(0xffffffffu, qf_a, 2); qf_a = qf_add_int(qf_a, qf_x); }
           v_59_i[r] = qf_a;
         }
-        #line 30 "flash_attention.tile"
+        #line 31 "flash_attention.tile"
         // transpose %v.i8 in shared memory: [64, 64] -> [64, 64], keys in the A fragment's k order
         #pragma unroll
         for (int qf_round = 0; qf_round < 2; ++qf_round) {
@@ -603,7 +603,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
             }
           }
         }
-        #line 21 "flash_attention.tile"
+        #line 22 "flash_attention.tile"
         i64 v_80[2];
         i64 v_81[2];
         i64 v_83[2];
@@ -657,7 +657,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
       }
     }
   }
-  #line 21 "flash_attention.tile"
+  #line 22 "flash_attention.tile"
   float v_l_2_f[2];
   #pragma unroll
   for (int i = 0; i < 2; ++i) {
@@ -676,7 +676,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
     v_107[i] = (float)(v_out8[i]);
     v_68[i] = (v_107[i] * v_v_scale);
   }
-  #line 33 "flash_attention.tile"
+  #line 34 "flash_attention.tile"
   #pragma unroll
   for (int qf_i2 = 0; qf_i2 < 32; qf_i2 += 2) {
     float qf_x0, qf_x1;

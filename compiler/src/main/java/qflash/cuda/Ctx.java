@@ -10,13 +10,18 @@ record Ctx(Layout layout, String rowPos, String colPos, String rowReg, String co
         return switch (l) {
             case Layout.Frag f -> new Ctx(l,
                     "(qf_wrow + (i / " + 4 * f.nt() + ") * 16 + qf_g + ((i / 2) % 2) * 8)",
-                    "(((i / 4) % " + f.nt() + ") * 8 + 2 * qf_t + i % 2)",
+                    "(" + part(f.split(), f.nt()) + "((i / 4) % " + f.nt() + ") * 8 + 2 * qf_t + i % 2)",
                     "((i / " + 4 * f.nt() + ") * 2 + (i / 2) % 2)",
                     "(((i / 4) % " + f.nt() + ") * 2 + i % 2)",
                     "i");
             case Layout.Rows r -> new Ctx(l, "(qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8)", null, "i", null, null);
-            case Layout.Cols c -> new Ctx(l, null, "((i / 2) * 8 + 2 * qf_t + i % 2)", null, "i", null);
+            case Layout.Cols c -> new Ctx(l, null, "(" + part(c.split(), c.nt()) + "(i / 2) * 8 + 2 * qf_t + i % 2)", null, "i", null);
         };
+    }
+
+    /** The first column of this warp's share of a tile split over {@code split} warps (nothing when not split). */
+    private static String part(int split, int nt) {
+        return split == 1 ? "" : "qf_wp * " + nt * 8 + " + ";
     }
 
     /** Row {@code qf_r} of a tile being staged into shared memory, from its first column. */
@@ -30,6 +35,15 @@ record Ctx(Layout layout, String rowPos, String colPos, String rowReg, String co
             case Layout.Frag f -> f.nt();
             case Layout.Cols c -> c.nt();
             case null, default -> -1;
+        };
+    }
+
+    /** Warps the context's columns are split over (1 for a per-row vector or a staging context). */
+    int split() {
+        return switch (layout) {
+            case Layout.Frag f -> f.split();
+            case Layout.Cols c -> c.split();
+            case null, default -> 1;
         };
     }
 }

@@ -148,7 +148,7 @@ public final class CudaEmitter {
         private boolean outerVectorStaged;
         /** Vectors to copy into shared memory where they are loaded, outside any loop (from the dry run). */
         private final Set<Value> stageOuter;
-        private final int bm, warps, stages, mt, threads;
+        private final int bm, warps, stages, mt, threads, split;
         private final Map<Value, CVal> vals = new IdentityHashMap<>();
         private final Set<Value> feedsDot = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
         private final Map<Value, Op> defs = new IdentityHashMap<>();
@@ -181,10 +181,17 @@ public final class CudaEmitter {
             this.warps = sched("warps");
             this.stages = Math.max(1, k.schedule().getOrDefault("stages", 2L).intValue());
             this.threads = 32 * warps;
-            if (bm % (16 * warps) != 0) {
-                throw new Unsupported("BLOCK_M = " + bm + " cannot be split over " + warps + " warps of 16-row mma tiles (BLOCK_M must be a multiple of " + 16 * warps + ")");
+            // ksplit warps share each 16-row slab, each taking 1/ksplit of every tile's columns (a key block's
+            // scores, the output's head dims): at a small batch a step's chain of integer ops per score is what
+            // a block waits for, and the split divides it.
+            this.split = k.schedule().getOrDefault("ksplit", 1L).intValue();
+            if (split < 1 || warps % split != 0) throw new Unsupported("ksplit = " + split + " must divide warps = " + warps);
+            int slabs = warps / split;
+            if (bm % (16 * slabs) != 0) {
+                throw new Unsupported("BLOCK_M = " + bm + " cannot be split over " + slabs + " warp" + (slabs == 1 ? "" : "s") + " of 16-row mma tiles"
+                        + (split > 1 ? " (" + warps + " warps, ksplit = " + split + ")" : "") + " (BLOCK_M must be a multiple of " + 16 * slabs + ")");
             }
-            this.mt = bm / (16 * warps);
+            this.mt = bm / (16 * slabs);
         }
 
         private int sched(String name) {
@@ -253,7 +260,8 @@ public final class CudaEmitter {
             String entry = "qf_" + CExpr.ident(k.name());
             long minBlocks = k.schedule().getOrDefault("min_blocks", (long) occupancy());
             String bounds = threads + (minBlocks > 1 ? ", " + minBlocks : "");
-            Model.KernelFunction fn = new Model.KernelFunction(entry, params, threads, bounds, Math.max(16, smemBytes), 16 * mt, zeroSmem, out);
+            Model.KernelFunction fn = new Model.KernelFunction(entry, params, threads, bounds, Math.max(16, smemBytes),
+                    split == 1 ? "qf_warp * " + 16 * mt : "(qf_warp / " + split + ") * " + 16 * mt, split == 1 ? null : "qf_warp % " + split, zeroSmem, out);
             List<String> defines = new ArrayList<>();
             fixed.forEach((s, v) -> defines.add("QF_" + s + " " + v));
             Model.KernelSource src = new Model.KernelSource(
@@ -518,8 +526,9 @@ public final class CudaEmitter {
             Value r = d.result();
             List<Dim> rs = r.type().shape();
             if (size(rs.get(0)) != bm) throw new Unsupported(at(d) + ": a product must have BLOCK_M rows");
-            int nt = size(rs.get(1)) / 8;
             if (size(rs.get(1)) % 8 != 0) throw new Unsupported(at(d) + ": product columns must be a multiple of 8");
+            Layout.Frag layout = frag(size(rs.get(1)));
+            int nt = layout.nt();
             Elem ae = d.a().type().elem(), be = d.b().type().elem(), ce = r.type().elem();
             boolean half = ae == Elem.F16;
             if (half ? !(be == Elem.F16 && ce == Elem.F32) : !((ae == Elem.I8 || ae == Elem.U8) && be == Elem.I8 && ce == Elem.I32)) {
@@ -542,7 +551,8 @@ public final class CudaEmitter {
                 }
                 case Reg p when p.layout() instanceof Layout.Frag f -> {
                     aRegs = true;
-                    if (kdim % kw != 0) throw new Unsupported(at(d) + ": its k dimension is " + kdim + " (BLOCK_N); mma operands of " + ae.bits + " bits held in registers take k in multiples of " + kw);
+                    if (kdim % (kw * split) != 0) throw new Unsupported(at(d) + ": its k dimension is " + kdim + " (BLOCK_N); mma operands of " + ae.bits + " bits held in registers take k in multiples of " + kw
+                            + (split > 1 ? " per warp (ksplit = " + split + ")" : ""));
                     String b = "qf_mt * " + 4 * f.nt() + " + qf_kc * " + (half ? 8 : 16);
                     if (half) {
                         for (int j = 0; j < 4; j++) loadA.add("qf_a[" + j + "] = qf_pack2(" + p.name() + "[" + b + " + " + 2 * j + "], " + p.name() + "[" + b + " + " + (2 * j + 1) + "]);");
@@ -557,6 +567,7 @@ public final class CudaEmitter {
                             loadA.add("qf_a[" + j + "] = qf_pack4(" + String.join(", ", bytes) + ");");
                         }
                     }
+                    if (split > 1) loadA = exchangeA(d, kchunks, loadA);
                 }
                 default -> throw new Unsupported(at(d) + ": the left operand must be a loaded tile or a tile computed in registers");
             }
@@ -588,6 +599,7 @@ public final class CudaEmitter {
                         + (permuted ? ", keys in the A fragment's k order" : ""), cols / per, src, s.stride(), dst, tStride, half, permuted,
                         Model.Spread.of("qf_b", keys / per * (cols / per), threads)));
                 stagedReadSinceSync = false;   // the transpose ends in a barrier
+                exchangePending = false;
                 bBuffered = false;
                 bPtr = "reinterpret_cast<const " + CExpr.ctype(be2) + "*>(qf_smem + " + at + ")";
                 kStride = 1;
@@ -595,7 +607,8 @@ public final class CudaEmitter {
                 permuted = false;    // the transposition applied it
                 transposed = true;
             }
-            String n = "(qf_nt * 8 + qf_g)";
+            String part = split == 1 ? "" : "qf_wp * " + nt * 8 + " + ";   // this warp's share of the n columns
+            String n = "(" + part + "qf_nt * 8 + qf_g)";
             List<String> slots0 = new ArrayList<>(), slots1 = new ArrayList<>();
             if (half) {
                 for (int q = 0; q < 2; q++) {
@@ -615,7 +628,7 @@ public final class CudaEmitter {
             if (paired) {
                 // B(k, n) rows of 16 bytes along k: one ldmatrix gives b0, b1 of n tiles 2np and 2np + 1 (lanes
                 // 0-7: tile 2np, first half of the k chunk; 8-15: its second half; 16-31: tile 2np + 1).
-                String nRow = "((qf_np * 2 + (qf_lane >> 4)) * 8 + (qf_lane & 7))";
+                String nRow = "(" + part + "(qf_np * 2 + (qf_lane >> 4)) * 8 + (qf_lane & 7))";
                 loadB.add("qf_ldmatrix_x4(qf_b, &" + bPtr + "[(qf_kc * " + kw + " + ((qf_lane >> 3) & 1) * " + kw / 2 + ") * " + kStride + " + " + nRow + " * " + nStride + "]);");
             }
             String[] regs = {"qf_b0", "qf_b1"};
@@ -630,7 +643,10 @@ public final class CudaEmitter {
                     loadB.add(regs[j] + " = " + (half ? "qf_pack2(" : "qf_pack4(") + String.join(", ", el) + ");");
                 }
             }
-            Layout layout = new Layout.Frag(mt, nt);
+            if (exchangePending) {   // no transpose's barrier came between the exchange and its reads
+                out.add(new Model.Sync());
+                exchangePending = false;
+            }
             String name = fresh(r);
             emit(d, new Model.ArrayDecl(CExpr.ctype(ce), name, layout.count()));
             String call = half ? "qf_mma_f16" : ae == Elem.U8 ? "qf_mma_u8s8" : "qf_mma_s8s8";
@@ -641,11 +657,38 @@ public final class CudaEmitter {
             vals.put(r, new Reg(name, layout));
         }
 
+        /** Set when a split warp has written its A fragments for the other warps and no barrier followed yet. */
+        private boolean exchangePending;
+
+        /**
+         * The left operand of a product held in registers by warps that split its k columns (ksplit > 1: each
+         * computed its own share of a key block's probabilities, all of them needed for P·V): each warp writes
+         * the A fragments of its k chunks to shared memory, lane by lane, and every warp then reads all chunks
+         * in k order. A fragment register is stored as it is, so the k permutation of the register-held operand
+         * (and B's rows, which follow it) is unchanged. The barrier between is the V transpose's, or one of its
+         * own. Returns the loads of qf_a for chunk qf_kc.
+         */
+        private List<String> exchangeA(Op.Dot d, int kchunks, List<String> pack) {
+            int own = kchunks / split, words = 4 * 32;
+            smemBytes = CExpr.roundUp(smemBytes, 16);
+            int at = smemBytes;
+            smemBytes += (warps / split) * mt * kchunks * words * 4;
+            String slab = "((qf_warp / " + split + ") * " + mt + " + qf_mt) * " + kchunks;
+            emit(d, new Model.FragmentExchange("A fragments of " + d.a() + ": this warp's " + own + " of " + kchunks + " k chunks to shared memory, for the " + split + " warps that share its rows",
+                    mt, own, pack, "reinterpret_cast<u32*>(qf_smem + " + at + ") + (" + slab + " + qf_wp * " + own + " + qf_kc) * " + words + " + qf_lane"));
+            exchangePending = true;
+            List<String> loads = new ArrayList<>();
+            for (int j = 0; j < 4; j++) {
+                loads.add("qf_a[" + j + "] = reinterpret_cast<const u32*>(qf_smem + " + at + ")[(" + slab + " + qf_kc) * " + words + " + " + j * 32 + " + qf_lane];");
+            }
+            return loads;
+        }
+
         private void reduce(Op.Reduce rd) {
             Value a = rd.a();
             List<Dim> s = a.type().shape();
             if (rd.axis() != 1 || s.size() != 2 || size(s.get(0)) != bm) throw new Unsupported(at(rd) + ": only row reductions of [BLOCK_M, n] tiles map to warp shuffles");
-            Layout.Frag f = new Layout.Frag(mt, size(s.get(1)) / 8);
+            Layout.Frag f = frag(size(s.get(1)));
             Elem e = rd.result().type().elem();
             String t = CExpr.ctype(e);
             String init, acc;
@@ -662,6 +705,15 @@ public final class CudaEmitter {
             emit(rd, new Model.ArrayDecl(t, name, rows.count()));
             String element = expr(a, List.of(Axis.ROW, Axis.COL), Ctx.of(f));
             out.add(new Model.RowReduce(name, t, rows.count(), 2 * f.nt(), f.nt(), init, element, acc, acc, rd.result() + " = reduce " + rd.kind().text() + " " + a + " [1]"));
+            if (split > 1) {
+                // Each warp reduced its share of the columns: the shares meet in shared memory and every warp of
+                // the slab combines them in column order (max in any order; integer sums wrap the same in any).
+                smemBytes = CExpr.roundUp(smemBytes, 16);
+                int at = smemBytes;
+                smemBytes += bm * split * Math.max(1, e.bits / 8);
+                out.add(new Model.SplitCombine("the " + split + " warps sharing these rows meet their partial " + rd.kind().text() + "s", name, t, rows.count(), split,
+                        "reinterpret_cast<" + t + "*>(qf_smem + " + at + ")", acc));
+            }
             vals.put(rd.result(), new Reg(name, rows));
         }
 
@@ -922,7 +974,7 @@ public final class CudaEmitter {
         private String regIndex(Reg r, List<Axis> axes, Ctx ctx, Value v) {
             String idx = switch (r.layout()) {
                 case Layout.Rows x -> axes.getFirst() == Axis.ROW ? ctx.rowReg() : null;
-                case Layout.Cols c -> axes.getFirst() == Axis.COL && ctx.nt() == c.nt() ? ctx.colReg() : null;
+                case Layout.Cols c -> axes.getFirst() == Axis.COL && ctx.nt() == c.nt() && ctx.split() == c.split() ? ctx.colReg() : null;
                 case Layout.Frag f -> axes.equals(List.of(Axis.ROW, Axis.COL)) && ctx.layout() instanceof Layout.Frag g && g.equals(f) ? ctx.fragReg() : null;
             };
             if (idx == null) throw new Unsupported(v + " is held in registers as " + r.layout() + " but read at " + axes + " in " + ctx.layout());
@@ -946,7 +998,7 @@ public final class CudaEmitter {
                     if (keep == null && l.result().type().rank() == 1) {
                         Axis ax = axes.getFirst();
                         Layout want = ax == Axis.ROW && ctx.rowReg() != null ? new Layout.Rows(mt)
-                                : ax == Axis.COL && ctx.colReg() != null ? new Layout.Cols(ctx.nt()) : null;
+                                : ax == Axis.COL && ctx.colReg() != null ? new Layout.Cols(ctx.nt(), ctx.split()) : null;
                         demands.computeIfAbsent(l.result(), x -> new LinkedHashSet<>()).add(want);
                         if (loop != null) readInLoop.add(l.result());
                         (loop == null && afterStagedLoop ? readAfterStagedLoop : readElsewhere).add(l.result());
@@ -1075,8 +1127,15 @@ public final class CudaEmitter {
         private Layout layoutOf(Type t) {
             List<Dim> s = t.shape();
             if (s.size() == 1 && size(s.getFirst()) == bm) return new Layout.Rows(mt);
-            if (s.size() == 2 && size(s.get(0)) == bm && size(s.get(1)) % 8 == 0) return new Layout.Frag(mt, size(s.get(1)) / 8);
-            throw new Unsupported("no register layout for " + t + " (per-row vectors and [BLOCK_M, 8k] tiles only)");
+            if (s.size() == 2 && size(s.get(0)) == bm && size(s.get(1)) % (8 * split) == 0) return frag(size(s.get(1)));
+            throw new Unsupported("no register layout for " + t + " (per-row vectors and [BLOCK_M, 8k] tiles only"
+                    + (split > 1 ? ", 8k a multiple of " + 8 * split + " with ksplit = " + split : "") + ")");
+        }
+
+        /** The accumulator layout of a [BLOCK_M, cols] tile: this warp's share of its columns. */
+        private Layout.Frag frag(int cols) {
+            if (cols % (8 * split) != 0) throw new Unsupported("a [BLOCK_M, " + cols + "] tile cannot be split over ksplit = " + split + " warps of 8-column mma tiles");
+            return new Layout.Frag(mt, cols / (8 * split), split);
         }
 
         private static List<Axis> axesOf(Layout l) {

@@ -41,7 +41,7 @@ public sealed interface Model {
      * {@code bounds} the arguments of {@code __launch_bounds__} (threads, and blocks per SM when the
      * schedule asks the compiler to fit that many).
      */
-    record KernelFunction(String name, List<String> params, int threads, String bounds, int smemBytes, int rowsPerWarp, boolean zeroSmem, List<Stmt> body) implements Model {}
+    record KernelFunction(String name, List<String> params, int threads, String bounds, int smemBytes, String warpRow, String warpPart, boolean zeroSmem, List<Stmt> body) implements Model {}
 
     /** A {@code #line} directive pointing back at the DSL source. */
     record Line(String directive) implements Stmt {}
@@ -120,6 +120,19 @@ public sealed interface Model {
      */
     record Mma(String comment, String dst, int count, int mtiles, int ntiles, int kchunks,
                List<String> loadA, List<String> loadB, boolean pairedB, String call) implements Stmt {}
+
+    /**
+     * A warp's A fragments of its own k chunks written to shared memory for the warps that share its rows
+     * (ksplit): {@code pack} computes qf_a for local chunk qf_kc of slab qf_mt, {@code dst} is where lane
+     * qf_lane's four words go (32 words apart).
+     */
+    record FragmentExchange(String comment, int mtiles, int kchunks, List<String> pack, String dst) implements Stmt {}
+
+    /**
+     * Per-row partial reductions of the {@code split} warps sharing a slab met through shared memory
+     * ({@code buffer}, [rows][split]) and combined in warp order with {@code acc} (of qf_a and qf_x).
+     */
+    record SplitCombine(String comment, String target, String type, int rows, int split, String buffer, String acc) implements Stmt {}
 
     record ForLoop(String comment, String var, String lo, String hi, List<Stmt> before, List<Stmt> head,
                    List<Stmt> body, List<Stmt> yield) implements Stmt {}

@@ -47,15 +47,15 @@ class AutotunerTest {
     void theSpaceIsEveryAssignmentOfTheCandidatesWithPinsHeld() throws Exception {
         Ast.Program p = Compiler.parse(sample());
         List<Map<String, Long>> all = Autotuner.space(p.tunables(), Map.of());
-        assertEquals(4 * 4 * 2 * 3, all.size());
+        assertEquals(4 * 4 * 2 * 3 * 2, all.size());
         assertEquals(all.size(), new HashSet<>(all).size(), "no schedule twice");
-        assertEquals(List.of("BLOCK_M", "BLOCK_N", "warps", "stages"), new ArrayList<>(all.get(0).keySet()), "declaration order");
-        assertEquals(Map.of("BLOCK_M", 16L, "BLOCK_N", 16L, "warps", 4L, "stages", 1L), all.get(0));
-        assertEquals(Map.of("BLOCK_M", 16L, "BLOCK_N", 16L, "warps", 4L, "stages", 2L), all.get(1), "the last tunable varies fastest");
-        List<Map<String, Long>> pinned = Autotuner.space(p.tunables(), Map.of("stages", 2L, "warps", 4L));
+        assertEquals(List.of("BLOCK_M", "BLOCK_N", "warps", "stages", "ksplit"), new ArrayList<>(all.get(0).keySet()), "declaration order");
+        assertEquals(Map.of("BLOCK_M", 16L, "BLOCK_N", 16L, "warps", 4L, "stages", 1L, "ksplit", 1L), all.get(0));
+        assertEquals(Map.of("BLOCK_M", 16L, "BLOCK_N", 16L, "warps", 4L, "stages", 1L, "ksplit", 2L), all.get(1), "the last tunable varies fastest");
+        List<Map<String, Long>> pinned = Autotuner.space(p.tunables(), Map.of("stages", 2L, "warps", 4L, "ksplit", 1L));
         assertEquals(16, pinned.size());
         assertTrue(pinned.stream().allMatch(m -> m.get("stages") == 2L && m.get("warps") == 4L));
-        assertEquals("BLOCK_M=64 BLOCK_N=32 warps=4 stages=2", Autotuner.describe(pinned.get(9)));
+        assertEquals("BLOCK_M=64 BLOCK_N=32 warps=4 stages=2 ksplit=1", Autotuner.describe(pinned.get(9)));
     }
 
     /** What the tuner relies on: every schedule either emits or is rejected with a reason it can print. */
@@ -74,10 +74,11 @@ class AutotunerTest {
                 assertFalse(e.getMessage().isBlank(), t.toString());
             }
         }
-        Map<String, Long> dflt = new LinkedHashMap<>(Map.of("BLOCK_M", 64L, "BLOCK_N", 64L, "warps", 4L, "stages", 2L));
+        Map<String, Long> dflt = new LinkedHashMap<>(Map.of("BLOCK_M", 64L, "BLOCK_N", 64L, "warps", 4L, "stages", 2L, "ksplit", 1L));
         assertTrue(emitted.stream().anyMatch(dflt::equals), "the declared default is emitted");
         assertTrue(emitted.stream().anyMatch(m -> m.get("BLOCK_M") == 128L && m.get("warps") == 8L), "a 128-row, 8-warp schedule is emitted");
-        assertTrue(emitted.stream().noneMatch(m -> m.get("BLOCK_M") < 16L * m.get("warps")), "every warp owns at least one 16-row slab");
+        assertTrue(emitted.stream().noneMatch(m -> m.get("BLOCK_M") * m.get("ksplit") < 16L * m.get("warps")), "every warp owns at least one 16-row slab (shared by ksplit warps)");
+        assertTrue(emitted.stream().anyMatch(m -> m.get("BLOCK_M") == 32L && m.get("warps") == 4L && m.get("ksplit") == 2L), "two warps per slab make 32-row blocks of 4 warps");
     }
 
     @Test
@@ -96,7 +97,7 @@ class AutotunerTest {
             Source src = sample();
             Ast.Program p = Compiler.parse(src);
             Function<Map<String, Long>, Kernel> lower = lowering(src, p, "int8");
-            List<Map<String, Long>> space = Autotuner.space(p.tunables(), Map.of("stages", 2L, "warps", 4L));
+            List<Map<String, Long>> space = Autotuner.space(p.tunables(), Map.of("stages", 2L, "warps", 4L, "ksplit", 1L));
             Shape shape = new Shape(2, 3, 197, 64);
             Inputs in = Inputs.generate(Inputs.Model.GAUSS_OUTLIER, shape, 11, false);
             Map<String, DeviceTensor> dev = new LinkedHashMap<>();
