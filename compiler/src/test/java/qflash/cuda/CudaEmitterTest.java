@@ -239,6 +239,25 @@ class CudaEmitterTest {
         assertTrue(e.getMessage().contains("BLOCK_N"), e.getMessage());
         assertTrue(e.getMessage().matches("\\d+:\\d+: '%\\S+ = dot .*': its k dimension is 16 \\(BLOCK_N\\).*multiples of 32"),
                 "names the DSL position and the IR op, not a Java record: " + e.getMessage());
+        e = assertThrows(CudaEmitter.Unsupported.class, () -> cuda("flash_attention.tile", "int8", Map.of(), Map.of("BLOCK_N", 32L, "ksplit", 2L), 64));
+        assertTrue(e.getMessage().contains("multiples of 32 per warp (ksplit = 2)"), "each warp's share of P must fill whole k chunks: " + e.getMessage());
+        e = assertThrows(CudaEmitter.Unsupported.class, () -> cuda("flash_attention.tile", "int8", Map.of(), Map.of("BLOCK_M", 16L, "ksplit", 2L), 64));
+        assertTrue(e.getMessage().contains("(4 warps, ksplit = 2)"), e.getMessage());
+    }
+
+    @Test
+    void aKeySplitDealsColumnsOutAndMeetsThroughSharedMemory() {
+        String one = cuda("flash_attention.tile", "int8", Map.of(), Map.of("warps", 8L, "BLOCK_M", 128L), 64);
+        String two = cuda("flash_attention.tile", "int8", Map.of(), Map.of("warps", 8L, "ksplit", 2L), 64);
+        assertFalse(one.contains("qf_wp"), "ksplit 1 emits what it did before the split existed");
+        assertTrue(two.contains("const int qf_wrow = (qf_warp / 2) * 16;") && two.contains("const int qf_wp = qf_warp % 2;"), "two warps per 16-row slab");
+        // every warp holds 32 of the 64 scores of a key block and 32 of the 64 output columns
+        assertTrue(two.contains("int v_44_i32[16];") && two.contains("int v_acc_1_i[16];"), two);
+        assertTrue(two.contains("(qf_wp * 32 + ((i / 4) % 4) * 8 + 2 * qf_t + i % 2)"), "a warp's columns start at its share");
+        assertEquals(2 * 2, count(two, "meet their partial"), "row max and row sum meet across the warps, in both copies of the peeled step");
+        assertEquals(2, count(two, "A fragments of %p8: this warp's 1 of 2 k chunks"), "P is exchanged once per step copy");
+        int exchange = two.indexOf("A fragments of %p8"), transpose = two.indexOf("transpose %v.i8", exchange), mma = two.indexOf("qf_mma_u8s8", transpose);
+        assertTrue(exchange > 0 && exchange < transpose && transpose < mma, "the exchange is written before the V transpose, whose barrier precedes the reads");
     }
 
     static boolean hasNvcc() {
@@ -265,8 +284,9 @@ class CudaEmitterTest {
 
     static List<Case> compileCases() {
         List<Case> cases = new ArrayList<>();
-        List<Map<String, Long>> schedules = List.of(Map.of(), Map.of("BLOCK_M", 128L, "warps", 8L, "stages", 3L), Map.of("BLOCK_N", 32L, "stages", 1L));
-        int[] dims = {64, 128, 80};
+        List<Map<String, Long>> schedules = List.of(Map.of(), Map.of("BLOCK_M", 128L, "warps", 8L, "stages", 3L), Map.of("BLOCK_N", 32L, "stages", 1L),
+                Map.of("warps", 8L, "ksplit", 2L), Map.of("BLOCK_M", 32L, "BLOCK_N", 128L, "ksplit", 2L));
+        int[] dims = {64, 128, 80, 64, 128};
         for (String s : TestFiles.SAMPLES) {
             for (String p : List.of("int8", "qflash", "fp16")) {
                 for (int i = 0; i < schedules.size(); i++) cases.add(new Case(s, p, Map.of(), schedules.get(i), dims[i]));
