@@ -285,8 +285,8 @@ class CudaEmitterTest {
     static List<Case> compileCases() {
         List<Case> cases = new ArrayList<>();
         List<Map<String, Long>> schedules = List.of(Map.of(), Map.of("BLOCK_M", 128L, "warps", 8L, "stages", 3L), Map.of("BLOCK_N", 32L, "stages", 1L),
-                Map.of("warps", 8L, "ksplit", 2L), Map.of("BLOCK_M", 32L, "BLOCK_N", 128L, "ksplit", 2L));
-        int[] dims = {64, 128, 80, 64, 128};
+                Map.of("warps", 8L, "ksplit", 2L), Map.of("BLOCK_M", 32L, "BLOCK_N", 128L, "ksplit", 2L), Map.of("BLOCK_M", 16L, "BLOCK_N", 128L, "ksplit", 4L));
+        int[] dims = {64, 128, 80, 64, 128, 64};
         for (String s : TestFiles.SAMPLES) {
             for (String p : List.of("int8", "qflash", "fp16")) {
                 for (int i = 0; i < schedules.size(); i++) cases.add(new Case(s, p, Map.of(), schedules.get(i), dims[i]));

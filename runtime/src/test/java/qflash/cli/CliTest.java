@@ -207,14 +207,14 @@ class CliTest {
     void tuneListsTheScheduleSpaceWithoutAGpu() {
         Outcome o = qflash("tune", sample("flash_attention.tile"), "--pipeline", "int8", "--list", "--tune", "stages=2", "--rows", "A3,A4");
         assertEquals(0, o.code, o.err);
-        assertTrue(o.out.startsWith(sample("flash_attention.tile") + ", pipeline int8: 64 schedules (listed, not timed)"), o.out);
+        assertTrue(o.out.startsWith(sample("flash_attention.tile") + ", pipeline int8: 96 schedules (listed, not timed)"), o.out);
         assertTrue(o.out.contains("D=32\n") && o.out.contains("D=64\n"), "one section per head dimension of the rows: " + o.out);
         assertTrue(o.out.matches("(?s).*BLOCK_M=64 BLOCK_N=64 warps=4 stages=2 ksplit=1 +128 threads, +[0-9.]+ KiB shared, registers budgeted for 4 blocks per SM.*"), o.out);
         assertTrue(o.out.matches("(?s).*BLOCK_M=128 BLOCK_N=64 warps=8 stages=2 ksplit=1 +256 threads.*"), o.out);
         assertTrue(o.out.contains("refused 4 (BLOCK_M=16 BLOCK_N=16 warps=4 stages=2 ksplit=1, ...): BLOCK_M = 16 cannot be split over 4 warps"), o.out);
         assertTrue(o.out.contains("its k dimension is 16 (BLOCK_N)"), o.out);
         assertTrue(o.out.matches("(?s).*BLOCK_M=32 BLOCK_N=64 warps=4 stages=2 ksplit=2 +128 threads.*"), "two warps per 16 rows make 32-row blocks of 4 warps: " + o.out);
-        assertEquals(2 * 19, o.out.lines().filter(l -> l.contains(" threads, ")).count(), "19 emittable schedules per head dimension: " + o.out);
+        assertEquals(2 * 26, o.out.lines().filter(l -> l.contains(" threads, ")).count(), "26 emittable schedules per head dimension: " + o.out);
     }
 
     @Test
