@@ -659,6 +659,8 @@ public final class CudaEmitter {
 
         /** Set when a split warp has written its A fragments for the other warps and no barrier followed yet. */
         private boolean exchangePending;
+        /** Set when warps sharing a slab met through shared memory (an exchange or a combine) in the loop being emitted. */
+        private boolean splitShared;
 
         /**
          * The left operand of a product held in registers by warps that split its k columns (ksplit > 1: each
@@ -677,6 +679,7 @@ public final class CudaEmitter {
             emit(d, new Model.FragmentExchange("A fragments of " + d.a() + ": this warp's " + own + " of " + kchunks + " k chunks to shared memory, for the " + split + " warps that share its rows",
                     mt, own, pack, "reinterpret_cast<u32*>(qf_smem + " + at + ") + (" + slab + " + qf_wp * " + own + " + qf_kc) * " + words + " + qf_lane"));
             exchangePending = true;
+            splitShared = true;
             List<String> loads = new ArrayList<>();
             for (int j = 0; j < 4; j++) {
                 loads.add("qf_a[" + j + "] = reinterpret_cast<const u32*>(qf_smem + " + at + ")[(" + slab + " + qf_kc) * " + words + " + " + j * 32 + " + qf_lane];");
@@ -711,6 +714,7 @@ public final class CudaEmitter {
                 smemBytes = CExpr.roundUp(smemBytes, 16);
                 int at = smemBytes;
                 smemBytes += bm * split * Math.max(1, e.bits / 8);
+                splitShared = true;
                 out.add(new Model.SplitCombine("the " + split + " warps sharing these rows meet their partial " + rd.kind().text() + "s", name, t, rows.count(), split,
                         "reinterpret_cast<" + t + "*>(qf_smem + " + at + ")", acc));
             }
@@ -785,8 +789,9 @@ public final class CudaEmitter {
             List<Stmt> outer = out;
             LoopFrame outerLoop = loop;
             out = new ArrayList<>();
-            boolean outerRead = stagedReadSinceSync;
+            boolean outerRead = stagedReadSinceSync, outerSplit = splitShared;
             stagedReadSinceSync = false;   // the body starts after the head's barrier
+            splitShared = false;
             loop = new LoopFrame(var, new ArrayList<>());
             String full = "qf_full_" + var;
             boolean peeled = false;
@@ -836,6 +841,10 @@ public final class CudaEmitter {
                 before.addFirst(new Model.StageWait(0, true));
                 outerStagePending = false;
             }
+            // Split warps meet in shared memory that the next step writes again: with no head barrier (nothing
+            // staged in the loop), one ends the step, so that no warp writes while another still reads.
+            if (stage.isEmpty() && splitShared) yield.add(new Model.Sync());
+            splitShared = outerSplit || splitShared;
             stagedReadSinceSync = outerRead;
             out.add(new Model.ForLoop("for " + body.args().getFirst() + " in [" + f.lo() + ", " + f.hi() + ")"
                     + (stage.isEmpty() ? "" : ", " + stages + "-stage cp.async pipeline"),
