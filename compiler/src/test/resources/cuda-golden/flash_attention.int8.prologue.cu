@@ -261,7 +261,7 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
     }
   }
    {
-    const int qf_bid = qf_rotate((int)blockIdx.x, min((int)gridDim.x, (int)(((i64)((n_Z * n_H * n_N)) * 32 + QF_THREADS - 1) / QF_THREADS)) + min((int)gridDim.x, (int)(((64 * n_Z * n_H)) >= qf_nthreads ? (int)gridDim.x : ((n_Z * n_H)))));
+    const int qf_bid = qf_rotate((int)blockIdx.x, min((int)gridDim.x, (int)(((i64)((n_Z * n_H * n_N)) * 32 + QF_THREADS - 1) / QF_THREADS)) + min((int)gridDim.x, (int)(((64 * n_Z * n_H) >= qf_nthreads) ? (int)gridDim.x : ((n_Z * n_H)))));
     const int qf_warp0 = (qf_bid * QF_THREADS + (int)threadIdx.x) & ~31;
     // %K.scale.max.2 starts at -inf
     #pragma unroll 4
@@ -273,7 +273,7 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
     }
   }
    {
-    const int qf_bid = qf_rotate((int)blockIdx.x, min((int)gridDim.x, (int)(((i64)((n_Z * n_H * n_N)) * 32 + QF_THREADS - 1) / QF_THREADS)) + min((int)gridDim.x, (int)(((64 * n_Z * n_H)) >= qf_nthreads ? (int)gridDim.x : ((n_Z * n_H)))) + min((int)gridDim.x, (int)(((i64)(1) * 1 + QF_THREADS - 1) / QF_THREADS)));
+    const int qf_bid = qf_rotate((int)blockIdx.x, min((int)gridDim.x, (int)(((i64)((n_Z * n_H * n_N)) * 32 + QF_THREADS - 1) / QF_THREADS)) + min((int)gridDim.x, (int)(((64 * n_Z * n_H) >= qf_nthreads) ? (int)gridDim.x : ((n_Z * n_H)))) + min((int)gridDim.x, (int)(((i64)(1) * 1 + QF_THREADS - 1) / QF_THREADS)));
     const int qf_warp0 = (qf_bid * QF_THREADS + (int)threadIdx.x) & ~31;
      {
       const int k = qf_bid * QF_THREADS + threadIdx.x;
@@ -421,7 +421,7 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
     }
   }
    {
-    const int qf_bid = qf_rotate((int)blockIdx.x, min((int)gridDim.x, (int)(((n_Z * n_H) * ((n_N + 63) / 64)) >= (qf_nthreads >> 5) ? (int)gridDim.x : ((n_Z * n_H) * ((n_N + 63) / 64)))));
+    const int qf_bid = qf_rotate((int)blockIdx.x, min((int)gridDim.x, (int)(((n_Z * n_H) * ((n_N + 63) / 64) >= (qf_nthreads >> 5)) ? (int)gridDim.x : ((n_Z * n_H) * ((n_N + 63) / 64)))));
     const int qf_warp0 = (qf_bid * QF_THREADS + (int)threadIdx.x) & ~31;
     // %V.q = quantize %V: sat(rne(x / s)), s = amax / 127 of its column, four columns per thread
     #pragma unroll 4
@@ -440,7 +440,7 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
     }
   }
    {
-    const int qf_bid = qf_rotate((int)blockIdx.x, min((int)gridDim.x, (int)(((n_Z * n_H) * ((n_N + 63) / 64)) >= (qf_nthreads >> 5) ? (int)gridDim.x : ((n_Z * n_H) * ((n_N + 63) / 64)))) + min((int)gridDim.x, (int)(((i64)(((64 * n_Z * n_H * n_N)) / 4) * 1 + QF_THREADS - 1) / QF_THREADS)));
+    const int qf_bid = qf_rotate((int)blockIdx.x, min((int)gridDim.x, (int)(((n_Z * n_H) * ((n_N + 63) / 64) >= (qf_nthreads >> 5)) ? (int)gridDim.x : ((n_Z * n_H) * ((n_N + 63) / 64)))) + min((int)gridDim.x, (int)(((i64)(((64 * n_Z * n_H * n_N)) / 4) * 1 + QF_THREADS - 1) / QF_THREADS)));
     const int qf_warp0 = (qf_bid * QF_THREADS + (int)threadIdx.x) & ~31;
     // %q.scale.pro (elementwise)
     #pragma unroll 4

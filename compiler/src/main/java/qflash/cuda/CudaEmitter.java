@@ -657,6 +657,13 @@ public final class CudaEmitter {
             vals.put(r, new Reg(name, layout));
         }
 
+        /** A 16-byte aligned region of {@code bytes} in the block's shared memory, for the warps of a split to meet in; returns its offset. */
+        private int allocShared(int bytes) {
+            int at = CExpr.roundUp(smemBytes, 16);
+            smemBytes = at + bytes;
+            return at;
+        }
+
         /** Set when a split warp has written its A fragments for the other warps and no barrier followed yet. */
         private boolean exchangePending;
         /** Set when warps sharing a slab met through shared memory (an exchange or a combine) in the loop being emitted. */
@@ -672,9 +679,7 @@ public final class CudaEmitter {
          */
         private List<String> exchangeA(Op.Dot d, int kchunks, List<String> pack) {
             int own = kchunks / split, words = 4 * 32;
-            smemBytes = CExpr.roundUp(smemBytes, 16);
-            int at = smemBytes;
-            smemBytes += (warps / split) * mt * kchunks * words * 4;
+            int at = allocShared((warps / split) * mt * kchunks * words * 4);
             String slab = "((qf_warp / " + split + ") * " + mt + " + qf_mt) * " + kchunks;
             emit(d, new Model.FragmentExchange("A fragments of " + d.a() + ": this warp's " + own + " of " + kchunks + " k chunks to shared memory, for the " + split + " warps that share its rows",
                     mt, own, pack, "reinterpret_cast<u32*>(qf_smem + " + at + ") + (" + slab + " + qf_wp * " + own + " + qf_kc) * " + words + " + qf_lane"));
@@ -711,12 +716,10 @@ public final class CudaEmitter {
             if (split > 1) {
                 // Each warp reduced its share of the columns: the shares meet in shared memory and every warp of
                 // the slab combines them in column order (max in any order; integer sums wrap the same in any).
-                smemBytes = CExpr.roundUp(smemBytes, 16);
-                int at = smemBytes;
-                smemBytes += bm * split * Math.max(1, e.bits / 8);
+                int at = allocShared(bm * split * Math.max(1, e.bits / 8));
                 splitShared = true;
-                out.add(new Model.SplitCombine("the " + split + " warps sharing these rows meet their partial " + rd.kind().text() + "s", name, t, rows.count(), split,
-                        "reinterpret_cast<" + t + "*>(qf_smem + " + at + ")", acc));
+                out.add(new Model.SplitCombine("the " + split + " warps sharing these rows meet their partial " + rd.kind().text() + "s", name, t, rows.count(),
+                        Ctx.of(rows).rowPos(), split, "reinterpret_cast<" + t + "*>(qf_smem + " + at + ")", acc));
             }
             vals.put(rd.result(), new Reg(name, rows));
         }

@@ -130,9 +130,10 @@ public sealed interface Model {
 
     /**
      * Per-row partial reductions of the {@code split} warps sharing a slab met through shared memory
-     * ({@code buffer}, [rows][split]) and combined in warp order with {@code acc} (of qf_a and qf_x).
+     * ({@code buffer}, [block row][split]; {@code row} is the block row of entry i of the per-row layout) and
+     * combined in warp order with {@code acc} (of qf_a and qf_x).
      */
-    record SplitCombine(String comment, String target, String type, int rows, int split, String buffer, String acc) implements Stmt {}
+    record SplitCombine(String comment, String target, String type, int rows, String row, int split, String buffer, String acc) implements Stmt {}
 
     record ForLoop(String comment, String var, String lo, String hi, List<Stmt> before, List<Stmt> head,
                    List<Stmt> body, List<Stmt> yield) implements Stmt {}

@@ -401,11 +401,20 @@ public final class PrologueEmitter {
         usesRed = true;
         List<Stmt> byBlock = new ArrayList<>(runBody(q, r, true, maxOf));
         byBlock.add(new Model.Sync());   // qf_red is the next group's
-        parts.add(new Part(what + ", a warp per group of consecutive elements when there are groups for every warp, else a block per group",
-                null, 1, false, List.of(
-                new Model.Block("if (" + groups + " >= (qf_nthreads >> 5))", List.of(new Model.GridLoop("a warp per group", "(" + groups + ") * 32", false, byWarp))),
-                new Model.Block("else", List.of(new Model.Block("for (int qf_o = qf_bid; qf_o < " + groups + "; qf_o += gridDim.x)", byBlock)))), writes,
-                "(" + groups + ") >= (qf_nthreads >> 5) ? (int)gridDim.x : (" + groups + ")"));
+        gridOrBlockPerGroup(what + ", a warp per group of consecutive elements when there are groups for every warp, else a block per group",
+                groups + " >= (qf_nthreads >> 5)", new Model.GridLoop("a warp per group", "(" + groups + ") * 32", false, byWarp), groups, byBlock, writes);
+    }
+
+    /**
+     * A part that spreads over the whole grid when {@code wide} holds, else gives each of {@code groups}
+     * groups a block of its own ({@code qf_o}, from the part's first block); its footprint follows the same
+     * test, so the phase's next part starts past exactly the blocks this one keeps busy.
+     */
+    private void gridOrBlockPerGroup(String what, String wide, Stmt gridLoop, String groups, List<Stmt> perBlock, List<String> writes) {
+        parts.add(new Part(what, null, 1, false, List.of(
+                new Model.Block("if (" + wide + ")", List.of(gridLoop)),
+                new Model.Block("else", List.of(new Model.Block("for (int qf_o = qf_bid; qf_o < " + groups + "; qf_o += gridDim.x)", perBlock)))),
+                writes, "(" + wide + ") ? (int)gridDim.x : (" + groups + ")"));
     }
 
     /**
@@ -591,10 +600,7 @@ public final class PrologueEmitter {
      * fill the grid, else a block per outer index walking its group of columns together.
      */
     private void perColumn(String what, String columns, String outer, List<Stmt> serial, List<Stmt> perGroup, List<String> writes) {
-        parts.add(new Part(what, null, 1, false, List.of(
-                new Model.Block("if (" + columns + " >= qf_nthreads)", List.of(new Model.GridLoop("a thread per column", columns, true, serial))),
-                new Model.Block("else", List.of(new Model.Block("for (int qf_o = qf_bid; qf_o < " + outer + "; qf_o += gridDim.x)", perGroup)))),
-                writes, "(" + columns + ") >= qf_nthreads ? (int)gridDim.x : (" + outer + ")"));
+        gridOrBlockPerGroup(what, columns + " >= qf_nthreads", new Model.GridLoop("a thread per column", columns, true, serial), outer, perGroup, writes);
     }
 
     private int keptIndex(Op.Quantize q, int axis) {
