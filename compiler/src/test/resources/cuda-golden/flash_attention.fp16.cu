@@ -137,58 +137,26 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float s_
   float v_m_1[2];
   float v_l_1[2];
   float v_acc_1[32];
-  // for %kb in [%26, %32), 2-stage cp.async pipeline
-  {
-    const int qf_lo_v_kb = 0, qf_hi_v_kb = (int)qf_floordiv64(qf_add_int(n_N, 63), 64);
-    #pragma unroll
-    for (int i = 0; i < 2; ++i) {
-      v_m_1[i] = (-qf_inf());
-    }
-    #pragma unroll
-    for (int i = 0; i < 2; ++i) {
-      v_l_1[i] = (0x0.0p0f);
-    }
-    #pragma unroll
-    for (int i = 0; i < 32; ++i) {
-      v_acc_1[i] = (0x0.0p0f);
-    }
-     {
-      const int qf_next = qf_lo_v_kb + 0;
-      if (qf_next < qf_hi_v_kb) {
-        const int v_kb = qf_next;
-        const int qf_sbuf = (v_kb - qf_lo_v_kb) % 2;
-        // stage %k.h = %K[...] in shared memory: 64 rows of 64 x f16
-        {
-          const i64 qf_base = ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_mul_int(v_kb, 64))) * QF_D + (0));
-          const bool qf_uok = (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H;
-          #pragma unroll
-          for (int qf_round = 0; qf_round < 4; ++qf_round) {
-            const int qf_c = threadIdx.x + qf_round * 128;
-            const int qf_r = qf_c / 8, qf_k = qf_c % 8;
-            const bool qf_ok = qf_uok && (unsigned)(qf_mul_int(v_kb, 64) + qf_r) < (unsigned)n_N;
-            const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_K + (qf_ok ? qf_base + (i64)qf_r * 1LL * QF_D : 0)) + qf_k * 16;
-            qf_cp_async16(qf_smem + 9216 + qf_sbuf * 9216 + qf_r * 144 + qf_k * 16, qf_src, qf_ok ? 16 : 0);
-          }
-        }
-        // stage %v.h = %V[...] in shared memory: 64 rows of 64 x f16
-        {
-          const i64 qf_base = ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_mul_int(v_kb, 64))) * QF_D + (0));
-          const bool qf_uok = (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H;
-          #pragma unroll
-          for (int qf_round = 0; qf_round < 4; ++qf_round) {
-            const int qf_c = threadIdx.x + qf_round * 128;
-            const int qf_r = qf_c / 8, qf_k = qf_c % 8;
-            const bool qf_ok = qf_uok && (unsigned)(qf_mul_int(v_kb, 64) + qf_r) < (unsigned)n_N;
-            const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_V + (qf_ok ? qf_base + (i64)qf_r * 1LL * QF_D : 0)) + qf_k * 16;
-            qf_cp_async16(qf_smem + 27648 + qf_sbuf * 9216 + qf_r * 144 + qf_k * 16, qf_src, qf_ok ? 16 : 0);
-          }
-        }
+  // whether any row of this warp is stored: a warp past the last row does only its share of the block's copies and barriers
+  const bool qf_live = (unsigned)(qf_mul_int((int)blockIdx.x, 64) + qf_wrow) < (unsigned)n_N;
+  if (qf_live) {
+    // for %kb in [%26, %32), 2-stage cp.async pipeline
+    {
+      const int qf_lo_v_kb = 0, qf_hi_v_kb = (int)qf_floordiv64(qf_add_int(n_N, 63), 64);
+      #pragma unroll
+      for (int i = 0; i < 2; ++i) {
+        v_m_1[i] = (-qf_inf());
       }
-      qf_cp_async_commit();
-    }
-    for (int v_kb = qf_lo_v_kb; v_kb < qf_hi_v_kb; ++v_kb) {
+      #pragma unroll
+      for (int i = 0; i < 2; ++i) {
+        v_l_1[i] = (0x0.0p0f);
+      }
+      #pragma unroll
+      for (int i = 0; i < 32; ++i) {
+        v_acc_1[i] = (0x0.0p0f);
+      }
        {
-        const int qf_next = v_kb + 1;
+        const int qf_next = qf_lo_v_kb + 0;
         if (qf_next < qf_hi_v_kb) {
           const int v_kb = qf_next;
           const int qf_sbuf = (v_kb - qf_lo_v_kb) % 2;
@@ -221,312 +189,465 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float s_
         }
         qf_cp_async_commit();
       }
-      qf_cp_async_wait<1>();
-      __syncthreads();
-      const int qf_buf_v_kb = (v_kb - qf_lo_v_kb) % 2;
-      // every key is below N in all steps but the last: the padding test is written only there
-      if (v_kb + 1 < qf_hi_v_kb) {
-        const bool qf_full_v_kb = true;
-        #line 26 "flash_attention.tile"
-        float v_44[32];
-        // %44 = dot(%q.h, %43.h) on tensor cores (qf_mma_f16)
-        #pragma unroll
-        for (int i = 0; i < 32; ++i) v_44[i] = 0;
-        #pragma unroll
-        for (int qf_kc = 0; qf_kc < 4; ++qf_kc) {
-          #pragma unroll
-          for (int qf_mt = 0; qf_mt < 1; ++qf_mt) {
-            u32 qf_a[4];
-            qf_ldmatrix_x4(qf_a, &reinterpret_cast<const f16*>(qf_smem + 0)[(qf_wrow + qf_mt * 16 + (qf_lane & 7) + ((qf_lane >> 3) & 1) * 8) * 72 + qf_kc * 16 + (qf_lane >> 4) * 8]);
-            // B fragments of two n tiles at a time: qf_b = {b0, b1} of tile qf_np * 2, then of the next
-            #pragma unroll
-            for (int qf_np = 0; qf_np < 8 / 2; ++qf_np) {
-              u32 qf_b[4];
-              qf_ldmatrix_x4(qf_b, &reinterpret_cast<const f16*>(qf_smem + 9216 + qf_buf_v_kb * 9216)[(qf_kc * 16 + ((qf_lane >> 3) & 1) * 8) * 1 + ((qf_np * 2 + (qf_lane >> 4)) * 8 + (qf_lane & 7)) * 72]);
-              qf_mma_f16(&v_44[(qf_mt * 8 + qf_np * 2) * 4], qf_a, qf_b[0], qf_b[1]);
-              qf_mma_f16(&v_44[(qf_mt * 8 + qf_np * 2 + 1) * 4], qf_a, qf_b[2], qf_b[3]);
+      for (int v_kb = qf_lo_v_kb; v_kb < qf_hi_v_kb; ++v_kb) {
+         {
+          const int qf_next = v_kb + 1;
+          if (qf_next < qf_hi_v_kb) {
+            const int v_kb = qf_next;
+            const int qf_sbuf = (v_kb - qf_lo_v_kb) % 2;
+            // stage %k.h = %K[...] in shared memory: 64 rows of 64 x f16
+            {
+              const i64 qf_base = ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_mul_int(v_kb, 64))) * QF_D + (0));
+              const bool qf_uok = (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H;
+              #pragma unroll
+              for (int qf_round = 0; qf_round < 4; ++qf_round) {
+                const int qf_c = threadIdx.x + qf_round * 128;
+                const int qf_r = qf_c / 8, qf_k = qf_c % 8;
+                const bool qf_ok = qf_uok && (unsigned)(qf_mul_int(v_kb, 64) + qf_r) < (unsigned)n_N;
+                const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_K + (qf_ok ? qf_base + (i64)qf_r * 1LL * QF_D : 0)) + qf_k * 16;
+                qf_cp_async16(qf_smem + 9216 + qf_sbuf * 9216 + qf_r * 144 + qf_k * 16, qf_src, qf_ok ? 16 : 0);
+              }
+            }
+            // stage %v.h = %V[...] in shared memory: 64 rows of 64 x f16
+            {
+              const i64 qf_base = ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_mul_int(v_kb, 64))) * QF_D + (0));
+              const bool qf_uok = (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H;
+              #pragma unroll
+              for (int qf_round = 0; qf_round < 4; ++qf_round) {
+                const int qf_c = threadIdx.x + qf_round * 128;
+                const int qf_r = qf_c / 8, qf_k = qf_c % 8;
+                const bool qf_ok = qf_uok && (unsigned)(qf_mul_int(v_kb, 64) + qf_r) < (unsigned)n_N;
+                const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_V + (qf_ok ? qf_base + (i64)qf_r * 1LL * QF_D : 0)) + qf_k * 16;
+                qf_cp_async16(qf_smem + 27648 + qf_sbuf * 9216 + qf_r * 144 + qf_k * 16, qf_src, qf_ok ? 16 : 0);
+              }
             }
           }
+          qf_cp_async_commit();
         }
-        float v_45[32];
-        float v_s[32];
-        #pragma unroll
-        for (int i = 0; i < 32; ++i) {
-          v_45[i] = (v_44[i] * (s_scale * (0x1.715476p0f)));
-          v_s[i] = ((qf_full_v_kb || (qf_add_int(qf_mul_int(v_kb, 64), (((i / 4) % 8) * 8 + 2 * qf_t + i % 2)) < n_N)) ? v_45[i] : (-qf_inf()));
-        }
-        #line 27 "flash_attention.tile"
-        float v_50[2];
-        // %50 = reduce max %s [1]
-        #pragma unroll
-        for (int r = 0; r < 2; ++r) {
-          float qf_a = (-qf_inf());
-          #pragma unroll
-          for (int c = 0; c < 16; ++c) {
-            const int i = (r / 2) * 8 * 4 + (c / 2) * 4 + (r & 1) * 2 + (c & 1);
-            const float qf_x = v_s[i];
-            qf_a = fmaxf(qf_a, qf_x);
-          }
-          // the four threads of a row group hold the row's other columns
-          { float qf_x = __shfl_xor_sync(0xffffffffu, qf_a, 1); qf_a = fmaxf(qf_a, qf_x); }
-          { float qf_x = __shfl_xor_sync(0xffffffffu, qf_a, 2); qf_a = fmaxf(qf_a, qf_x); }
-          v_50[r] = qf_a;
-        }
-        float v_m_new[2];
-        #pragma unroll
-        for (int i = 0; i < 2; ++i) {
-          v_m_new[i] = fmaxf(v_m_1[i], v_50[i]);
-        }
-        #line 28 "flash_attention.tile"
-        float v_54[32];
-        float v_p[32];
-        #pragma unroll
-        for (int i = 0; i < 32; ++i) {
-          v_54[i] = (v_s[i] - v_m_new[((i / 32) * 2 + (i / 2) % 2)]);
-          v_p[i] = exp2f(v_54[i]);
-        }
-        #line 29 "flash_attention.tile"
-        float v_56[2];
-        float v_alpha[2];
-        float v_58[2];
-        #pragma unroll
-        for (int i = 0; i < 2; ++i) {
-          v_56[i] = (v_m_1[i] - v_m_new[i]);
-          v_alpha[i] = exp2f(v_56[i]);
-          v_58[i] = (v_l_1[i] * v_alpha[i]);
-        }
-        #line 30 "flash_attention.tile"
-        float v_59[2];
-        // %59 = reduce sum %p [1]
-        #pragma unroll
-        for (int r = 0; r < 2; ++r) {
-          float qf_a = (0x0.0p0f);
-          #pragma unroll
-          for (int c = 0; c < 16; ++c) {
-            const int i = (r / 2) * 8 * 4 + (c / 2) * 4 + (r & 1) * 2 + (c & 1);
-            const float qf_x = v_p[i];
-            qf_a = (qf_a + qf_x);
-          }
-          // the four threads of a row group hold the row's other columns
-          { float qf_x = __shfl_xor_sync(0xffffffffu, qf_a, 1); qf_a = (qf_a + qf_x); }
-          { float qf_x = __shfl_xor_sync(0xffffffffu, qf_a, 2); qf_a = (qf_a + qf_x); }
-          v_59[r] = qf_a;
-        }
-        float v_60[2];
-        #pragma unroll
-        for (int i = 0; i < 2; ++i) {
-          v_60[i] = (v_58[i] + v_59[i]);
-        }
-        #line 31 "flash_attention.tile"
-        float v_63[32];
-        f16 v_p_h[32];
-        #pragma unroll
-        for (int i = 0; i < 32; ++i) {
-          v_63[i] = (v_acc_1[i] * v_alpha[((i / 32) * 2 + (i / 2) % 2)]);
-          v_p_h[i] = qf_f2h((float)(v_p[i]));
-        }
-        // transpose %v.h in shared memory: [64, 64] -> [64, 64]
-        #pragma unroll
-        for (int qf_round = 0; qf_round < 8; ++qf_round) {
-          const int qf_b = threadIdx.x + qf_round * 128;
-          const int qf_c0 = (qf_b / 32) * 2, qf_d0 = (qf_b % 32) * 2;
-          const u32 qf_w0 = *reinterpret_cast<const u32*>(reinterpret_cast<const f16*>(reinterpret_cast<const f16*>(qf_smem + 27648 + qf_buf_v_kb * 9216)) + qf_c0 * 72 + qf_d0);
-          const u32 qf_w1 = *reinterpret_cast<const u32*>(reinterpret_cast<const f16*>(reinterpret_cast<const f16*>(qf_smem + 27648 + qf_buf_v_kb * 9216)) + (qf_c0 + 1) * 72 + qf_d0);
-          *reinterpret_cast<u32*>(reinterpret_cast<f16*>(qf_smem + 46080) + qf_d0 * 72 + qf_c0) = __byte_perm(qf_w0, qf_w1, 0x5410);
-          *reinterpret_cast<u32*>(reinterpret_cast<f16*>(qf_smem + 46080) + (qf_d0 + 1) * 72 + qf_c0) = __byte_perm(qf_w0, qf_w1, 0x7632);
-        }
+        qf_cp_async_wait<1>();
         __syncthreads();
-        float v_64[32];
-        // %64 = dot(%p.h, %v.h) on tensor cores (qf_mma_f16)
-        #pragma unroll
-        for (int i = 0; i < 32; ++i) v_64[i] = 0;
-        #pragma unroll
-        for (int qf_kc = 0; qf_kc < 4; ++qf_kc) {
+        const int qf_buf_v_kb = (v_kb - qf_lo_v_kb) % 2;
+        // every key is below N in all steps but the last: the padding test is written only there
+        if (v_kb + 1 < qf_hi_v_kb) {
+          const bool qf_full_v_kb = true;
+          #line 26 "flash_attention.tile"
+          float v_44[32];
+          // %44 = dot(%q.h, %43.h) on tensor cores (qf_mma_f16)
           #pragma unroll
-          for (int qf_mt = 0; qf_mt < 1; ++qf_mt) {
-            u32 qf_a[4];
-            qf_a[0] = qf_pack2(v_p_h[qf_mt * 32 + qf_kc * 8 + 0], v_p_h[qf_mt * 32 + qf_kc * 8 + 1]);
-            qf_a[1] = qf_pack2(v_p_h[qf_mt * 32 + qf_kc * 8 + 2], v_p_h[qf_mt * 32 + qf_kc * 8 + 3]);
-            qf_a[2] = qf_pack2(v_p_h[qf_mt * 32 + qf_kc * 8 + 4], v_p_h[qf_mt * 32 + qf_kc * 8 + 5]);
-            qf_a[3] = qf_pack2(v_p_h[qf_mt * 32 + qf_kc * 8 + 6], v_p_h[qf_mt * 32 + qf_kc * 8 + 7]);
-            // B fragments of two n tiles at a time: qf_b = {b0, b1} of tile qf_np * 2, then of the next
+          for (int i = 0; i < 32; ++i) v_44[i] = 0;
+          #pragma unroll
+          for (int qf_kc = 0; qf_kc < 4; ++qf_kc) {
             #pragma unroll
-            for (int qf_np = 0; qf_np < 8 / 2; ++qf_np) {
-              u32 qf_b[4];
-              qf_ldmatrix_x4(qf_b, &reinterpret_cast<const f16*>(qf_smem + 46080)[(qf_kc * 16 + ((qf_lane >> 3) & 1) * 8) * 1 + ((qf_np * 2 + (qf_lane >> 4)) * 8 + (qf_lane & 7)) * 72]);
-              qf_mma_f16(&v_64[(qf_mt * 8 + qf_np * 2) * 4], qf_a, qf_b[0], qf_b[1]);
-              qf_mma_f16(&v_64[(qf_mt * 8 + qf_np * 2 + 1) * 4], qf_a, qf_b[2], qf_b[3]);
+            for (int qf_mt = 0; qf_mt < 1; ++qf_mt) {
+              u32 qf_a[4];
+              qf_ldmatrix_x4(qf_a, &reinterpret_cast<const f16*>(qf_smem + 0)[(qf_wrow + qf_mt * 16 + (qf_lane & 7) + ((qf_lane >> 3) & 1) * 8) * 72 + qf_kc * 16 + (qf_lane >> 4) * 8]);
+              // B fragments of two n tiles at a time: qf_b = {b0, b1} of tile qf_np * 2, then of the next
+              #pragma unroll
+              for (int qf_np = 0; qf_np < 8 / 2; ++qf_np) {
+                u32 qf_b[4];
+                qf_ldmatrix_x4(qf_b, &reinterpret_cast<const f16*>(qf_smem + 9216 + qf_buf_v_kb * 9216)[(qf_kc * 16 + ((qf_lane >> 3) & 1) * 8) * 1 + ((qf_np * 2 + (qf_lane >> 4)) * 8 + (qf_lane & 7)) * 72]);
+                qf_mma_f16(&v_44[(qf_mt * 8 + qf_np * 2) * 4], qf_a, qf_b[0], qf_b[1]);
+                qf_mma_f16(&v_44[(qf_mt * 8 + qf_np * 2 + 1) * 4], qf_a, qf_b[2], qf_b[3]);
+              }
             }
           }
+          float v_45[32];
+          float v_s[32];
+          #pragma unroll
+          for (int i = 0; i < 32; ++i) {
+            v_45[i] = (v_44[i] * (s_scale * (0x1.715476p0f)));
+            v_s[i] = ((qf_full_v_kb || (qf_add_int(qf_mul_int(v_kb, 64), (((i / 4) % 8) * 8 + 2 * qf_t + i % 2)) < n_N)) ? v_45[i] : (-qf_inf()));
+          }
+          #line 27 "flash_attention.tile"
+          float v_50[2];
+          // %50 = reduce max %s [1]
+          #pragma unroll
+          for (int r = 0; r < 2; ++r) {
+            float qf_a = (-qf_inf());
+            #pragma unroll
+            for (int c = 0; c < 16; ++c) {
+              const int i = (r / 2) * 8 * 4 + (c / 2) * 4 + (r & 1) * 2 + (c & 1);
+              const float qf_x = v_s[i];
+              qf_a = fmaxf(qf_a, qf_x);
+            }
+            // the four threads of a row group hold the row's other columns
+            { float qf_x = __shfl_xor_sync(0xffffffffu, qf_a, 1); qf_a = fmaxf(qf_a, qf_x); }
+            { float qf_x = __shfl_xor_sync(0xffffffffu, qf_a, 2); qf_a = fmaxf(qf_a, qf_x); }
+            v_50[r] = qf_a;
+          }
+          float v_m_new[2];
+          #pragma unroll
+          for (int i = 0; i < 2; ++i) {
+            v_m_new[i] = fmaxf(v_m_1[i], v_50[i]);
+          }
+          #line 28 "flash_attention.tile"
+          float v_54[32];
+          float v_p[32];
+          #pragma unroll
+          for (int i = 0; i < 32; ++i) {
+            v_54[i] = (v_s[i] - v_m_new[((i / 32) * 2 + (i / 2) % 2)]);
+            v_p[i] = exp2f(v_54[i]);
+          }
+          #line 29 "flash_attention.tile"
+          float v_56[2];
+          float v_alpha[2];
+          float v_58[2];
+          #pragma unroll
+          for (int i = 0; i < 2; ++i) {
+            v_56[i] = (v_m_1[i] - v_m_new[i]);
+            v_alpha[i] = exp2f(v_56[i]);
+            v_58[i] = (v_l_1[i] * v_alpha[i]);
+          }
+          #line 30 "flash_attention.tile"
+          float v_59[2];
+          // %59 = reduce sum %p [1]
+          #pragma unroll
+          for (int r = 0; r < 2; ++r) {
+            float qf_a = (0x0.0p0f);
+            #pragma unroll
+            for (int c = 0; c < 16; ++c) {
+              const int i = (r / 2) * 8 * 4 + (c / 2) * 4 + (r & 1) * 2 + (c & 1);
+              const float qf_x = v_p[i];
+              qf_a = (qf_a + qf_x);
+            }
+            // the four threads of a row group hold the row's other columns
+            { float qf_x = __shfl_xor_sync(0xffffffffu, qf_a, 1); qf_a = (qf_a + qf_x); }
+            { float qf_x = __shfl_xor_sync(0xffffffffu, qf_a, 2); qf_a = (qf_a + qf_x); }
+            v_59[r] = qf_a;
+          }
+          float v_60[2];
+          #pragma unroll
+          for (int i = 0; i < 2; ++i) {
+            v_60[i] = (v_58[i] + v_59[i]);
+          }
+          #line 31 "flash_attention.tile"
+          float v_63[32];
+          f16 v_p_h[32];
+          #pragma unroll
+          for (int i = 0; i < 32; ++i) {
+            v_63[i] = (v_acc_1[i] * v_alpha[((i / 32) * 2 + (i / 2) % 2)]);
+            v_p_h[i] = qf_f2h((float)(v_p[i]));
+          }
+          // transpose %v.h in shared memory: [64, 64] -> [64, 64]
+          #pragma unroll
+          for (int qf_round = 0; qf_round < 8; ++qf_round) {
+            const int qf_b = threadIdx.x + qf_round * 128;
+            const int qf_c0 = (qf_b / 32) * 2, qf_d0 = (qf_b % 32) * 2;
+            const u32 qf_w0 = *reinterpret_cast<const u32*>(reinterpret_cast<const f16*>(reinterpret_cast<const f16*>(qf_smem + 27648 + qf_buf_v_kb * 9216)) + qf_c0 * 72 + qf_d0);
+            const u32 qf_w1 = *reinterpret_cast<const u32*>(reinterpret_cast<const f16*>(reinterpret_cast<const f16*>(qf_smem + 27648 + qf_buf_v_kb * 9216)) + (qf_c0 + 1) * 72 + qf_d0);
+            *reinterpret_cast<u32*>(reinterpret_cast<f16*>(qf_smem + 46080) + qf_d0 * 72 + qf_c0) = __byte_perm(qf_w0, qf_w1, 0x5410);
+            *reinterpret_cast<u32*>(reinterpret_cast<f16*>(qf_smem + 46080) + (qf_d0 + 1) * 72 + qf_c0) = __byte_perm(qf_w0, qf_w1, 0x7632);
+          }
+          __syncthreads();
+          float v_64[32];
+          // %64 = dot(%p.h, %v.h) on tensor cores (qf_mma_f16)
+          #pragma unroll
+          for (int i = 0; i < 32; ++i) v_64[i] = 0;
+          #pragma unroll
+          for (int qf_kc = 0; qf_kc < 4; ++qf_kc) {
+            #pragma unroll
+            for (int qf_mt = 0; qf_mt < 1; ++qf_mt) {
+              u32 qf_a[4];
+              qf_a[0] = qf_pack2(v_p_h[qf_mt * 32 + qf_kc * 8 + 0], v_p_h[qf_mt * 32 + qf_kc * 8 + 1]);
+              qf_a[1] = qf_pack2(v_p_h[qf_mt * 32 + qf_kc * 8 + 2], v_p_h[qf_mt * 32 + qf_kc * 8 + 3]);
+              qf_a[2] = qf_pack2(v_p_h[qf_mt * 32 + qf_kc * 8 + 4], v_p_h[qf_mt * 32 + qf_kc * 8 + 5]);
+              qf_a[3] = qf_pack2(v_p_h[qf_mt * 32 + qf_kc * 8 + 6], v_p_h[qf_mt * 32 + qf_kc * 8 + 7]);
+              // B fragments of two n tiles at a time: qf_b = {b0, b1} of tile qf_np * 2, then of the next
+              #pragma unroll
+              for (int qf_np = 0; qf_np < 8 / 2; ++qf_np) {
+                u32 qf_b[4];
+                qf_ldmatrix_x4(qf_b, &reinterpret_cast<const f16*>(qf_smem + 46080)[(qf_kc * 16 + ((qf_lane >> 3) & 1) * 8) * 1 + ((qf_np * 2 + (qf_lane >> 4)) * 8 + (qf_lane & 7)) * 72]);
+                qf_mma_f16(&v_64[(qf_mt * 8 + qf_np * 2) * 4], qf_a, qf_b[0], qf_b[1]);
+                qf_mma_f16(&v_64[(qf_mt * 8 + qf_np * 2 + 1) * 4], qf_a, qf_b[2], qf_b[3]);
+              }
+            }
+          }
+          float v_65[32];
+          #pragma unroll
+          for (int i = 0; i < 32; ++i) {
+            v_65[i] = (v_63[i] + v_64[i]);
+          }
+          #pragma unroll
+          for (int i = 0; i < 2; ++i) {
+            v_m_1[i] = v_m_new[i];
+          }
+          #pragma unroll
+          for (int i = 0; i < 2; ++i) {
+            v_l_1[i] = v_60[i];
+          }
+          #pragma unroll
+          for (int i = 0; i < 32; ++i) {
+            v_acc_1[i] = v_65[i];
+          }
         }
-        float v_65[32];
-        #pragma unroll
-        for (int i = 0; i < 32; ++i) {
-          v_65[i] = (v_63[i] + v_64[i]);
-        }
-        #pragma unroll
-        for (int i = 0; i < 2; ++i) {
-          v_m_1[i] = v_m_new[i];
-        }
-        #pragma unroll
-        for (int i = 0; i < 2; ++i) {
-          v_l_1[i] = v_60[i];
-        }
-        #pragma unroll
-        for (int i = 0; i < 32; ++i) {
-          v_acc_1[i] = v_65[i];
+        else {
+          const bool qf_full_v_kb = false;
+          #line 26 "flash_attention.tile"
+          float v_44[32];
+          // %44 = dot(%q.h, %43.h) on tensor cores (qf_mma_f16)
+          #pragma unroll
+          for (int i = 0; i < 32; ++i) v_44[i] = 0;
+          #pragma unroll
+          for (int qf_kc = 0; qf_kc < 4; ++qf_kc) {
+            #pragma unroll
+            for (int qf_mt = 0; qf_mt < 1; ++qf_mt) {
+              u32 qf_a[4];
+              qf_ldmatrix_x4(qf_a, &reinterpret_cast<const f16*>(qf_smem + 0)[(qf_wrow + qf_mt * 16 + (qf_lane & 7) + ((qf_lane >> 3) & 1) * 8) * 72 + qf_kc * 16 + (qf_lane >> 4) * 8]);
+              // B fragments of two n tiles at a time: qf_b = {b0, b1} of tile qf_np * 2, then of the next
+              #pragma unroll
+              for (int qf_np = 0; qf_np < 8 / 2; ++qf_np) {
+                u32 qf_b[4];
+                qf_ldmatrix_x4(qf_b, &reinterpret_cast<const f16*>(qf_smem + 9216 + qf_buf_v_kb * 9216)[(qf_kc * 16 + ((qf_lane >> 3) & 1) * 8) * 1 + ((qf_np * 2 + (qf_lane >> 4)) * 8 + (qf_lane & 7)) * 72]);
+                qf_mma_f16(&v_44[(qf_mt * 8 + qf_np * 2) * 4], qf_a, qf_b[0], qf_b[1]);
+                qf_mma_f16(&v_44[(qf_mt * 8 + qf_np * 2 + 1) * 4], qf_a, qf_b[2], qf_b[3]);
+              }
+            }
+          }
+          float v_45[32];
+          float v_s[32];
+          #pragma unroll
+          for (int i = 0; i < 32; ++i) {
+            v_45[i] = (v_44[i] * (s_scale * (0x1.715476p0f)));
+            v_s[i] = ((qf_full_v_kb || (qf_add_int(qf_mul_int(v_kb, 64), (((i / 4) % 8) * 8 + 2 * qf_t + i % 2)) < n_N)) ? v_45[i] : (-qf_inf()));
+          }
+          #line 27 "flash_attention.tile"
+          float v_50[2];
+          // %50 = reduce max %s [1]
+          #pragma unroll
+          for (int r = 0; r < 2; ++r) {
+            float qf_a = (-qf_inf());
+            #pragma unroll
+            for (int c = 0; c < 16; ++c) {
+              const int i = (r / 2) * 8 * 4 + (c / 2) * 4 + (r & 1) * 2 + (c & 1);
+              const float qf_x = v_s[i];
+              qf_a = fmaxf(qf_a, qf_x);
+            }
+            // the four threads of a row group hold the row's other columns
+            { float qf_x = __shfl_xor_sync(0xffffffffu, qf_a, 1); qf_a = fmaxf(qf_a, qf_x); }
+            { float qf_x = __shfl_xor_sync(0xffffffffu, qf_a, 2); qf_a = fmaxf(qf_a, qf_x); }
+            v_50[r] = qf_a;
+          }
+          float v_m_new[2];
+          #pragma unroll
+          for (int i = 0; i < 2; ++i) {
+            v_m_new[i] = fmaxf(v_m_1[i], v_50[i]);
+          }
+          #line 28 "flash_attention.tile"
+          float v_54[32];
+          float v_p[32];
+          #pragma unroll
+          for (int i = 0; i < 32; ++i) {
+            v_54[i] = (v_s[i] - v_m_new[((i / 32) * 2 + (i / 2) % 2)]);
+            v_p[i] = exp2f(v_54[i]);
+          }
+          #line 29 "flash_attention.tile"
+          float v_56[2];
+          float v_alpha[2];
+          float v_58[2];
+          #pragma unroll
+          for (int i = 0; i < 2; ++i) {
+            v_56[i] = (v_m_1[i] - v_m_new[i]);
+            v_alpha[i] = exp2f(v_56[i]);
+            v_58[i] = (v_l_1[i] * v_alpha[i]);
+          }
+          #line 30 "flash_attention.tile"
+          float v_59[2];
+          // %59 = reduce sum %p [1]
+          #pragma unroll
+          for (int r = 0; r < 2; ++r) {
+            float qf_a = (0x0.0p0f);
+            #pragma unroll
+            for (int c = 0; c < 16; ++c) {
+              const int i = (r / 2) * 8 * 4 + (c / 2) * 4 + (r & 1) * 2 + (c & 1);
+              const float qf_x = v_p[i];
+              qf_a = (qf_a + qf_x);
+            }
+            // the four threads of a row group hold the row's other columns
+            { float qf_x = __shfl_xor_sync(0xffffffffu, qf_a, 1); qf_a = (qf_a + qf_x); }
+            { float qf_x = __shfl_xor_sync(0xffffffffu, qf_a, 2); qf_a = (qf_a + qf_x); }
+            v_59[r] = qf_a;
+          }
+          float v_60[2];
+          #pragma unroll
+          for (int i = 0; i < 2; ++i) {
+            v_60[i] = (v_58[i] + v_59[i]);
+          }
+          #line 31 "flash_attention.tile"
+          float v_63[32];
+          f16 v_p_h[32];
+          #pragma unroll
+          for (int i = 0; i < 32; ++i) {
+            v_63[i] = (v_acc_1[i] * v_alpha[((i / 32) * 2 + (i / 2) % 2)]);
+            v_p_h[i] = qf_f2h((float)(v_p[i]));
+          }
+          // transpose %v.h in shared memory: [64, 64] -> [64, 64]
+          #pragma unroll
+          for (int qf_round = 0; qf_round < 8; ++qf_round) {
+            const int qf_b = threadIdx.x + qf_round * 128;
+            const int qf_c0 = (qf_b / 32) * 2, qf_d0 = (qf_b % 32) * 2;
+            const u32 qf_w0 = *reinterpret_cast<const u32*>(reinterpret_cast<const f16*>(reinterpret_cast<const f16*>(qf_smem + 27648 + qf_buf_v_kb * 9216)) + qf_c0 * 72 + qf_d0);
+            const u32 qf_w1 = *reinterpret_cast<const u32*>(reinterpret_cast<const f16*>(reinterpret_cast<const f16*>(qf_smem + 27648 + qf_buf_v_kb * 9216)) + (qf_c0 + 1) * 72 + qf_d0);
+            *reinterpret_cast<u32*>(reinterpret_cast<f16*>(qf_smem + 46080) + qf_d0 * 72 + qf_c0) = __byte_perm(qf_w0, qf_w1, 0x5410);
+            *reinterpret_cast<u32*>(reinterpret_cast<f16*>(qf_smem + 46080) + (qf_d0 + 1) * 72 + qf_c0) = __byte_perm(qf_w0, qf_w1, 0x7632);
+          }
+          __syncthreads();
+          float v_64[32];
+          // %64 = dot(%p.h, %v.h) on tensor cores (qf_mma_f16)
+          #pragma unroll
+          for (int i = 0; i < 32; ++i) v_64[i] = 0;
+          #pragma unroll
+          for (int qf_kc = 0; qf_kc < 4; ++qf_kc) {
+            #pragma unroll
+            for (int qf_mt = 0; qf_mt < 1; ++qf_mt) {
+              u32 qf_a[4];
+              qf_a[0] = qf_pack2(v_p_h[qf_mt * 32 + qf_kc * 8 + 0], v_p_h[qf_mt * 32 + qf_kc * 8 + 1]);
+              qf_a[1] = qf_pack2(v_p_h[qf_mt * 32 + qf_kc * 8 + 2], v_p_h[qf_mt * 32 + qf_kc * 8 + 3]);
+              qf_a[2] = qf_pack2(v_p_h[qf_mt * 32 + qf_kc * 8 + 4], v_p_h[qf_mt * 32 + qf_kc * 8 + 5]);
+              qf_a[3] = qf_pack2(v_p_h[qf_mt * 32 + qf_kc * 8 + 6], v_p_h[qf_mt * 32 + qf_kc * 8 + 7]);
+              // B fragments of two n tiles at a time: qf_b = {b0, b1} of tile qf_np * 2, then of the next
+              #pragma unroll
+              for (int qf_np = 0; qf_np < 8 / 2; ++qf_np) {
+                u32 qf_b[4];
+                qf_ldmatrix_x4(qf_b, &reinterpret_cast<const f16*>(qf_smem + 46080)[(qf_kc * 16 + ((qf_lane >> 3) & 1) * 8) * 1 + ((qf_np * 2 + (qf_lane >> 4)) * 8 + (qf_lane & 7)) * 72]);
+                qf_mma_f16(&v_64[(qf_mt * 8 + qf_np * 2) * 4], qf_a, qf_b[0], qf_b[1]);
+                qf_mma_f16(&v_64[(qf_mt * 8 + qf_np * 2 + 1) * 4], qf_a, qf_b[2], qf_b[3]);
+              }
+            }
+          }
+          float v_65[32];
+          #pragma unroll
+          for (int i = 0; i < 32; ++i) {
+            v_65[i] = (v_63[i] + v_64[i]);
+          }
+          #pragma unroll
+          for (int i = 0; i < 2; ++i) {
+            v_m_1[i] = v_m_new[i];
+          }
+          #pragma unroll
+          for (int i = 0; i < 2; ++i) {
+            v_l_1[i] = v_60[i];
+          }
+          #pragma unroll
+          for (int i = 0; i < 32; ++i) {
+            v_acc_1[i] = v_65[i];
+          }
         }
       }
-      else {
-        const bool qf_full_v_kb = false;
-        #line 26 "flash_attention.tile"
-        float v_44[32];
-        // %44 = dot(%q.h, %43.h) on tensor cores (qf_mma_f16)
-        #pragma unroll
-        for (int i = 0; i < 32; ++i) v_44[i] = 0;
-        #pragma unroll
-        for (int qf_kc = 0; qf_kc < 4; ++qf_kc) {
-          #pragma unroll
-          for (int qf_mt = 0; qf_mt < 1; ++qf_mt) {
-            u32 qf_a[4];
-            qf_ldmatrix_x4(qf_a, &reinterpret_cast<const f16*>(qf_smem + 0)[(qf_wrow + qf_mt * 16 + (qf_lane & 7) + ((qf_lane >> 3) & 1) * 8) * 72 + qf_kc * 16 + (qf_lane >> 4) * 8]);
-            // B fragments of two n tiles at a time: qf_b = {b0, b1} of tile qf_np * 2, then of the next
+    }
+  }
+  else {
+    // for %kb in [%26, %32), 2-stage cp.async pipeline, the block's share only (this warp's rows are never stored)
+    {
+      const int qf_lo_v_kb = 0, qf_hi_v_kb = (int)qf_floordiv64(qf_add_int(n_N, 63), 64);
+      #pragma unroll
+      for (int i = 0; i < 2; ++i) {
+        v_m_1[i] = (-qf_inf());
+      }
+      #pragma unroll
+      for (int i = 0; i < 2; ++i) {
+        v_l_1[i] = (0x0.0p0f);
+      }
+      #pragma unroll
+      for (int i = 0; i < 32; ++i) {
+        v_acc_1[i] = (0x0.0p0f);
+      }
+       {
+        const int qf_next = qf_lo_v_kb + 0;
+        if (qf_next < qf_hi_v_kb) {
+          const int v_kb = qf_next;
+          const int qf_sbuf = (v_kb - qf_lo_v_kb) % 2;
+          // stage %k.h = %K[...] in shared memory: 64 rows of 64 x f16
+          {
+            const i64 qf_base = ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_mul_int(v_kb, 64))) * QF_D + (0));
+            const bool qf_uok = (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H;
             #pragma unroll
-            for (int qf_np = 0; qf_np < 8 / 2; ++qf_np) {
-              u32 qf_b[4];
-              qf_ldmatrix_x4(qf_b, &reinterpret_cast<const f16*>(qf_smem + 9216 + qf_buf_v_kb * 9216)[(qf_kc * 16 + ((qf_lane >> 3) & 1) * 8) * 1 + ((qf_np * 2 + (qf_lane >> 4)) * 8 + (qf_lane & 7)) * 72]);
-              qf_mma_f16(&v_44[(qf_mt * 8 + qf_np * 2) * 4], qf_a, qf_b[0], qf_b[1]);
-              qf_mma_f16(&v_44[(qf_mt * 8 + qf_np * 2 + 1) * 4], qf_a, qf_b[2], qf_b[3]);
+            for (int qf_round = 0; qf_round < 4; ++qf_round) {
+              const int qf_c = threadIdx.x + qf_round * 128;
+              const int qf_r = qf_c / 8, qf_k = qf_c % 8;
+              const bool qf_ok = qf_uok && (unsigned)(qf_mul_int(v_kb, 64) + qf_r) < (unsigned)n_N;
+              const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_K + (qf_ok ? qf_base + (i64)qf_r * 1LL * QF_D : 0)) + qf_k * 16;
+              qf_cp_async16(qf_smem + 9216 + qf_sbuf * 9216 + qf_r * 144 + qf_k * 16, qf_src, qf_ok ? 16 : 0);
+            }
+          }
+          // stage %v.h = %V[...] in shared memory: 64 rows of 64 x f16
+          {
+            const i64 qf_base = ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_mul_int(v_kb, 64))) * QF_D + (0));
+            const bool qf_uok = (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H;
+            #pragma unroll
+            for (int qf_round = 0; qf_round < 4; ++qf_round) {
+              const int qf_c = threadIdx.x + qf_round * 128;
+              const int qf_r = qf_c / 8, qf_k = qf_c % 8;
+              const bool qf_ok = qf_uok && (unsigned)(qf_mul_int(v_kb, 64) + qf_r) < (unsigned)n_N;
+              const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_V + (qf_ok ? qf_base + (i64)qf_r * 1LL * QF_D : 0)) + qf_k * 16;
+              qf_cp_async16(qf_smem + 27648 + qf_sbuf * 9216 + qf_r * 144 + qf_k * 16, qf_src, qf_ok ? 16 : 0);
             }
           }
         }
-        float v_45[32];
-        float v_s[32];
-        #pragma unroll
-        for (int i = 0; i < 32; ++i) {
-          v_45[i] = (v_44[i] * (s_scale * (0x1.715476p0f)));
-          v_s[i] = ((qf_full_v_kb || (qf_add_int(qf_mul_int(v_kb, 64), (((i / 4) % 8) * 8 + 2 * qf_t + i % 2)) < n_N)) ? v_45[i] : (-qf_inf()));
-        }
-        #line 27 "flash_attention.tile"
-        float v_50[2];
-        // %50 = reduce max %s [1]
-        #pragma unroll
-        for (int r = 0; r < 2; ++r) {
-          float qf_a = (-qf_inf());
-          #pragma unroll
-          for (int c = 0; c < 16; ++c) {
-            const int i = (r / 2) * 8 * 4 + (c / 2) * 4 + (r & 1) * 2 + (c & 1);
-            const float qf_x = v_s[i];
-            qf_a = fmaxf(qf_a, qf_x);
+        qf_cp_async_commit();
+      }
+      for (int v_kb = qf_lo_v_kb; v_kb < qf_hi_v_kb; ++v_kb) {
+         {
+          const int qf_next = v_kb + 1;
+          if (qf_next < qf_hi_v_kb) {
+            const int v_kb = qf_next;
+            const int qf_sbuf = (v_kb - qf_lo_v_kb) % 2;
+            // stage %k.h = %K[...] in shared memory: 64 rows of 64 x f16
+            {
+              const i64 qf_base = ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_mul_int(v_kb, 64))) * QF_D + (0));
+              const bool qf_uok = (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H;
+              #pragma unroll
+              for (int qf_round = 0; qf_round < 4; ++qf_round) {
+                const int qf_c = threadIdx.x + qf_round * 128;
+                const int qf_r = qf_c / 8, qf_k = qf_c % 8;
+                const bool qf_ok = qf_uok && (unsigned)(qf_mul_int(v_kb, 64) + qf_r) < (unsigned)n_N;
+                const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_K + (qf_ok ? qf_base + (i64)qf_r * 1LL * QF_D : 0)) + qf_k * 16;
+                qf_cp_async16(qf_smem + 9216 + qf_sbuf * 9216 + qf_r * 144 + qf_k * 16, qf_src, qf_ok ? 16 : 0);
+              }
+            }
+            // stage %v.h = %V[...] in shared memory: 64 rows of 64 x f16
+            {
+              const i64 qf_base = ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_mul_int(v_kb, 64))) * QF_D + (0));
+              const bool qf_uok = (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H;
+              #pragma unroll
+              for (int qf_round = 0; qf_round < 4; ++qf_round) {
+                const int qf_c = threadIdx.x + qf_round * 128;
+                const int qf_r = qf_c / 8, qf_k = qf_c % 8;
+                const bool qf_ok = qf_uok && (unsigned)(qf_mul_int(v_kb, 64) + qf_r) < (unsigned)n_N;
+                const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_V + (qf_ok ? qf_base + (i64)qf_r * 1LL * QF_D : 0)) + qf_k * 16;
+                qf_cp_async16(qf_smem + 27648 + qf_sbuf * 9216 + qf_r * 144 + qf_k * 16, qf_src, qf_ok ? 16 : 0);
+              }
+            }
           }
-          // the four threads of a row group hold the row's other columns
-          { float qf_x = __shfl_xor_sync(0xffffffffu, qf_a, 1); qf_a = fmaxf(qf_a, qf_x); }
-          { float qf_x = __shfl_xor_sync(0xffffffffu, qf_a, 2); qf_a = fmaxf(qf_a, qf_x); }
-          v_50[r] = qf_a;
+          qf_cp_async_commit();
         }
-        float v_m_new[2];
-        #pragma unroll
-        for (int i = 0; i < 2; ++i) {
-          v_m_new[i] = fmaxf(v_m_1[i], v_50[i]);
-        }
-        #line 28 "flash_attention.tile"
-        float v_54[32];
-        float v_p[32];
-        #pragma unroll
-        for (int i = 0; i < 32; ++i) {
-          v_54[i] = (v_s[i] - v_m_new[((i / 32) * 2 + (i / 2) % 2)]);
-          v_p[i] = exp2f(v_54[i]);
-        }
-        #line 29 "flash_attention.tile"
-        float v_56[2];
-        float v_alpha[2];
-        float v_58[2];
-        #pragma unroll
-        for (int i = 0; i < 2; ++i) {
-          v_56[i] = (v_m_1[i] - v_m_new[i]);
-          v_alpha[i] = exp2f(v_56[i]);
-          v_58[i] = (v_l_1[i] * v_alpha[i]);
-        }
-        #line 30 "flash_attention.tile"
-        float v_59[2];
-        // %59 = reduce sum %p [1]
-        #pragma unroll
-        for (int r = 0; r < 2; ++r) {
-          float qf_a = (0x0.0p0f);
-          #pragma unroll
-          for (int c = 0; c < 16; ++c) {
-            const int i = (r / 2) * 8 * 4 + (c / 2) * 4 + (r & 1) * 2 + (c & 1);
-            const float qf_x = v_p[i];
-            qf_a = (qf_a + qf_x);
-          }
-          // the four threads of a row group hold the row's other columns
-          { float qf_x = __shfl_xor_sync(0xffffffffu, qf_a, 1); qf_a = (qf_a + qf_x); }
-          { float qf_x = __shfl_xor_sync(0xffffffffu, qf_a, 2); qf_a = (qf_a + qf_x); }
-          v_59[r] = qf_a;
-        }
-        float v_60[2];
-        #pragma unroll
-        for (int i = 0; i < 2; ++i) {
-          v_60[i] = (v_58[i] + v_59[i]);
-        }
-        #line 31 "flash_attention.tile"
-        float v_63[32];
-        f16 v_p_h[32];
-        #pragma unroll
-        for (int i = 0; i < 32; ++i) {
-          v_63[i] = (v_acc_1[i] * v_alpha[((i / 32) * 2 + (i / 2) % 2)]);
-          v_p_h[i] = qf_f2h((float)(v_p[i]));
-        }
-        // transpose %v.h in shared memory: [64, 64] -> [64, 64]
-        #pragma unroll
-        for (int qf_round = 0; qf_round < 8; ++qf_round) {
-          const int qf_b = threadIdx.x + qf_round * 128;
-          const int qf_c0 = (qf_b / 32) * 2, qf_d0 = (qf_b % 32) * 2;
-          const u32 qf_w0 = *reinterpret_cast<const u32*>(reinterpret_cast<const f16*>(reinterpret_cast<const f16*>(qf_smem + 27648 + qf_buf_v_kb * 9216)) + qf_c0 * 72 + qf_d0);
-          const u32 qf_w1 = *reinterpret_cast<const u32*>(reinterpret_cast<const f16*>(reinterpret_cast<const f16*>(qf_smem + 27648 + qf_buf_v_kb * 9216)) + (qf_c0 + 1) * 72 + qf_d0);
-          *reinterpret_cast<u32*>(reinterpret_cast<f16*>(qf_smem + 46080) + qf_d0 * 72 + qf_c0) = __byte_perm(qf_w0, qf_w1, 0x5410);
-          *reinterpret_cast<u32*>(reinterpret_cast<f16*>(qf_smem + 46080) + (qf_d0 + 1) * 72 + qf_c0) = __byte_perm(qf_w0, qf_w1, 0x7632);
-        }
+        qf_cp_async_wait<1>();
         __syncthreads();
-        float v_64[32];
-        // %64 = dot(%p.h, %v.h) on tensor cores (qf_mma_f16)
-        #pragma unroll
-        for (int i = 0; i < 32; ++i) v_64[i] = 0;
-        #pragma unroll
-        for (int qf_kc = 0; qf_kc < 4; ++qf_kc) {
+        const int qf_buf_v_kb = (v_kb - qf_lo_v_kb) % 2;
+        if (v_kb + 1 < qf_hi_v_kb) {
+          // transpose %v.h in shared memory: [64, 64] -> [64, 64]
           #pragma unroll
-          for (int qf_mt = 0; qf_mt < 1; ++qf_mt) {
-            u32 qf_a[4];
-            qf_a[0] = qf_pack2(v_p_h[qf_mt * 32 + qf_kc * 8 + 0], v_p_h[qf_mt * 32 + qf_kc * 8 + 1]);
-            qf_a[1] = qf_pack2(v_p_h[qf_mt * 32 + qf_kc * 8 + 2], v_p_h[qf_mt * 32 + qf_kc * 8 + 3]);
-            qf_a[2] = qf_pack2(v_p_h[qf_mt * 32 + qf_kc * 8 + 4], v_p_h[qf_mt * 32 + qf_kc * 8 + 5]);
-            qf_a[3] = qf_pack2(v_p_h[qf_mt * 32 + qf_kc * 8 + 6], v_p_h[qf_mt * 32 + qf_kc * 8 + 7]);
-            // B fragments of two n tiles at a time: qf_b = {b0, b1} of tile qf_np * 2, then of the next
-            #pragma unroll
-            for (int qf_np = 0; qf_np < 8 / 2; ++qf_np) {
-              u32 qf_b[4];
-              qf_ldmatrix_x4(qf_b, &reinterpret_cast<const f16*>(qf_smem + 46080)[(qf_kc * 16 + ((qf_lane >> 3) & 1) * 8) * 1 + ((qf_np * 2 + (qf_lane >> 4)) * 8 + (qf_lane & 7)) * 72]);
-              qf_mma_f16(&v_64[(qf_mt * 8 + qf_np * 2) * 4], qf_a, qf_b[0], qf_b[1]);
-              qf_mma_f16(&v_64[(qf_mt * 8 + qf_np * 2 + 1) * 4], qf_a, qf_b[2], qf_b[3]);
-            }
+          for (int qf_round = 0; qf_round < 8; ++qf_round) {
+            const int qf_b = threadIdx.x + qf_round * 128;
+            const int qf_c0 = (qf_b / 32) * 2, qf_d0 = (qf_b % 32) * 2;
+            const u32 qf_w0 = *reinterpret_cast<const u32*>(reinterpret_cast<const f16*>(reinterpret_cast<const f16*>(qf_smem + 27648 + qf_buf_v_kb * 9216)) + qf_c0 * 72 + qf_d0);
+            const u32 qf_w1 = *reinterpret_cast<const u32*>(reinterpret_cast<const f16*>(reinterpret_cast<const f16*>(qf_smem + 27648 + qf_buf_v_kb * 9216)) + (qf_c0 + 1) * 72 + qf_d0);
+            *reinterpret_cast<u32*>(reinterpret_cast<f16*>(qf_smem + 46080) + qf_d0 * 72 + qf_c0) = __byte_perm(qf_w0, qf_w1, 0x5410);
+            *reinterpret_cast<u32*>(reinterpret_cast<f16*>(qf_smem + 46080) + (qf_d0 + 1) * 72 + qf_c0) = __byte_perm(qf_w0, qf_w1, 0x7632);
           }
+          __syncthreads();
         }
-        float v_65[32];
-        #pragma unroll
-        for (int i = 0; i < 32; ++i) {
-          v_65[i] = (v_63[i] + v_64[i]);
-        }
-        #pragma unroll
-        for (int i = 0; i < 2; ++i) {
-          v_m_1[i] = v_m_new[i];
-        }
-        #pragma unroll
-        for (int i = 0; i < 2; ++i) {
-          v_l_1[i] = v_60[i];
-        }
-        #pragma unroll
-        for (int i = 0; i < 32; ++i) {
-          v_acc_1[i] = v_65[i];
+        else {
+          // transpose %v.h in shared memory: [64, 64] -> [64, 64]
+          #pragma unroll
+          for (int qf_round = 0; qf_round < 8; ++qf_round) {
+            const int qf_b = threadIdx.x + qf_round * 128;
+            const int qf_c0 = (qf_b / 32) * 2, qf_d0 = (qf_b % 32) * 2;
+            const u32 qf_w0 = *reinterpret_cast<const u32*>(reinterpret_cast<const f16*>(reinterpret_cast<const f16*>(qf_smem + 27648 + qf_buf_v_kb * 9216)) + qf_c0 * 72 + qf_d0);
+            const u32 qf_w1 = *reinterpret_cast<const u32*>(reinterpret_cast<const f16*>(reinterpret_cast<const f16*>(qf_smem + 27648 + qf_buf_v_kb * 9216)) + (qf_c0 + 1) * 72 + qf_d0);
+            *reinterpret_cast<u32*>(reinterpret_cast<f16*>(qf_smem + 46080) + qf_d0 * 72 + qf_c0) = __byte_perm(qf_w0, qf_w1, 0x5410);
+            *reinterpret_cast<u32*>(reinterpret_cast<f16*>(qf_smem + 46080) + (qf_d0 + 1) * 72 + qf_c0) = __byte_perm(qf_w0, qf_w1, 0x7632);
+          }
+          __syncthreads();
         }
       }
     }

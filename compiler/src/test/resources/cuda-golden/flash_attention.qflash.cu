@@ -143,58 +143,26 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
   int v_m_1_i[2];
   int v_l_1_i[2];
   int v_acc_1_i[32];
-  // for %kb in [%26, %32), 2-stage cp.async pipeline
-  {
-    const int qf_lo_v_kb = 0, qf_hi_v_kb = (int)qf_floordiv64(qf_add_int(n_N, 63), 64);
-    #pragma unroll
-    for (int i = 0; i < 2; ++i) {
-      v_m_1_i[i] = -1048576;
-    }
-    #pragma unroll
-    for (int i = 0; i < 2; ++i) {
-      v_l_1_i[i] = 1;
-    }
-    #pragma unroll
-    for (int i = 0; i < 32; ++i) {
-      v_acc_1_i[i] = 0;
-    }
-     {
-      const int qf_next = qf_lo_v_kb + 0;
-      if (qf_next < qf_hi_v_kb) {
-        const int v_kb = qf_next;
-        const int qf_sbuf = (v_kb - qf_lo_v_kb) % 2;
-        // stage %k.i8 = %K.i8[...] in shared memory: 64 rows of 64 x i8
-        {
-          const i64 qf_base = ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_mul_int(v_kb, 64))) * QF_D + (0));
-          const bool qf_uok = p_K_i8 != nullptr && (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H;
-          #pragma unroll
-          for (int qf_round = 0; qf_round < 2; ++qf_round) {
-            const int qf_c = threadIdx.x + qf_round * 128;
-            const int qf_r = qf_c / 4, qf_k = qf_c % 4;
-            const bool qf_ok = qf_uok && (unsigned)(qf_mul_int(v_kb, 64) + qf_r) < (unsigned)n_N;
-            const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_K_i8 + (qf_ok ? qf_base + (i64)qf_r * 1LL * QF_D : 0)) + qf_k * 16;
-            qf_cp_async16(qf_smem + 5120 + qf_sbuf * 5120 + qf_r * 80 + qf_k * 16, qf_src, qf_ok ? 16 : 0);
-          }
-        }
-        // stage %v.i8 = %V.i8[...] in shared memory: 64 rows of 64 x i8
-        {
-          const i64 qf_base = ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_mul_int(v_kb, 64))) * QF_D + (0));
-          const bool qf_uok = p_V_i8 != nullptr && (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H;
-          #pragma unroll
-          for (int qf_round = 0; qf_round < 2; ++qf_round) {
-            const int qf_c = threadIdx.x + qf_round * 128;
-            const int qf_r = qf_c / 4, qf_k = qf_c % 4;
-            const bool qf_ok = qf_uok && (unsigned)(qf_mul_int(v_kb, 64) + qf_r) < (unsigned)n_N;
-            const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_V_i8 + (qf_ok ? qf_base + (i64)qf_r * 1LL * QF_D : 0)) + qf_k * 16;
-            qf_cp_async16(qf_smem + 15360 + qf_sbuf * 5120 + qf_r * 80 + qf_k * 16, qf_src, qf_ok ? 16 : 0);
-          }
-        }
+  // whether any row of this warp is stored: a warp past the last row does only its share of the block's copies and barriers
+  const bool qf_live = (unsigned)(qf_mul_int((int)blockIdx.x, 64) + qf_wrow) < (unsigned)n_N;
+  if (qf_live) {
+    // for %kb in [%26, %32), 2-stage cp.async pipeline
+    {
+      const int qf_lo_v_kb = 0, qf_hi_v_kb = (int)qf_floordiv64(qf_add_int(n_N, 63), 64);
+      #pragma unroll
+      for (int i = 0; i < 2; ++i) {
+        v_m_1_i[i] = -1048576;
       }
-      qf_cp_async_commit();
-    }
-    for (int v_kb = qf_lo_v_kb; v_kb < qf_hi_v_kb; ++v_kb) {
+      #pragma unroll
+      for (int i = 0; i < 2; ++i) {
+        v_l_1_i[i] = 1;
+      }
+      #pragma unroll
+      for (int i = 0; i < 32; ++i) {
+        v_acc_1_i[i] = 0;
+      }
        {
-        const int qf_next = v_kb + 1;
+        const int qf_next = qf_lo_v_kb + 0;
         if (qf_next < qf_hi_v_kb) {
           const int v_kb = qf_next;
           const int qf_sbuf = (v_kb - qf_lo_v_kb) % 2;
@@ -227,432 +195,605 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
         }
         qf_cp_async_commit();
       }
-      qf_cp_async_wait<1>();
-      __syncthreads();
-      const int qf_buf_v_kb = (v_kb - qf_lo_v_kb) % 2;
-      // every key is below N in all steps but the last: the padding test is written only there
-      if (v_kb + 1 < qf_hi_v_kb) {
-        const bool qf_full_v_kb = true;
-        #line 26 "flash_attention.tile"
-        int v_44_i32[32];
-        // %44.i32 = dot(%q.i8, %43.i) on tensor cores (qf_mma_s8s8)
-        #pragma unroll
-        for (int i = 0; i < 32; ++i) v_44_i32[i] = 0;
-        #pragma unroll
-        for (int qf_kc = 0; qf_kc < 2; ++qf_kc) {
-          #pragma unroll
-          for (int qf_mt = 0; qf_mt < 1; ++qf_mt) {
-            u32 qf_a[4];
-            qf_ldmatrix_x4(qf_a, &reinterpret_cast<const i8*>(qf_smem + 0)[(qf_wrow + qf_mt * 16 + (qf_lane & 7) + ((qf_lane >> 3) & 1) * 8) * 80 + qf_kc * 32 + (qf_lane >> 4) * 16]);
-            // B fragments of two n tiles at a time: qf_b = {b0, b1} of tile qf_np * 2, then of the next
-            #pragma unroll
-            for (int qf_np = 0; qf_np < 8 / 2; ++qf_np) {
-              u32 qf_b[4];
-              qf_ldmatrix_x4(qf_b, &reinterpret_cast<const i8*>(qf_smem + 5120 + qf_buf_v_kb * 5120)[(qf_kc * 32 + ((qf_lane >> 3) & 1) * 16) * 1 + ((qf_np * 2 + (qf_lane >> 4)) * 8 + (qf_lane & 7)) * 80]);
-              qf_mma_s8s8(&v_44_i32[(qf_mt * 8 + qf_np * 2) * 4], qf_a, qf_b[0], qf_b[1]);
-              qf_mma_s8s8(&v_44_i32[(qf_mt * 8 + qf_np * 2 + 1) * 4], qf_a, qf_b[2], qf_b[3]);
+      for (int v_kb = qf_lo_v_kb; v_kb < qf_hi_v_kb; ++v_kb) {
+         {
+          const int qf_next = v_kb + 1;
+          if (qf_next < qf_hi_v_kb) {
+            const int v_kb = qf_next;
+            const int qf_sbuf = (v_kb - qf_lo_v_kb) % 2;
+            // stage %k.i8 = %K.i8[...] in shared memory: 64 rows of 64 x i8
+            {
+              const i64 qf_base = ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_mul_int(v_kb, 64))) * QF_D + (0));
+              const bool qf_uok = p_K_i8 != nullptr && (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H;
+              #pragma unroll
+              for (int qf_round = 0; qf_round < 2; ++qf_round) {
+                const int qf_c = threadIdx.x + qf_round * 128;
+                const int qf_r = qf_c / 4, qf_k = qf_c % 4;
+                const bool qf_ok = qf_uok && (unsigned)(qf_mul_int(v_kb, 64) + qf_r) < (unsigned)n_N;
+                const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_K_i8 + (qf_ok ? qf_base + (i64)qf_r * 1LL * QF_D : 0)) + qf_k * 16;
+                qf_cp_async16(qf_smem + 5120 + qf_sbuf * 5120 + qf_r * 80 + qf_k * 16, qf_src, qf_ok ? 16 : 0);
+              }
+            }
+            // stage %v.i8 = %V.i8[...] in shared memory: 64 rows of 64 x i8
+            {
+              const i64 qf_base = ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_mul_int(v_kb, 64))) * QF_D + (0));
+              const bool qf_uok = p_V_i8 != nullptr && (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H;
+              #pragma unroll
+              for (int qf_round = 0; qf_round < 2; ++qf_round) {
+                const int qf_c = threadIdx.x + qf_round * 128;
+                const int qf_r = qf_c / 4, qf_k = qf_c % 4;
+                const bool qf_ok = qf_uok && (unsigned)(qf_mul_int(v_kb, 64) + qf_r) < (unsigned)n_N;
+                const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_V_i8 + (qf_ok ? qf_base + (i64)qf_r * 1LL * QF_D : 0)) + qf_k * 16;
+                qf_cp_async16(qf_smem + 15360 + qf_sbuf * 5120 + qf_r * 80 + qf_k * 16, qf_src, qf_ok ? 16 : 0);
+              }
             }
           }
+          qf_cp_async_commit();
         }
-        int v_s_i[32];
-        #pragma unroll
-        for (int i = 0; i < 32; ++i) {
-          v_s_i[i] = ((qf_full_v_kb || (qf_add_int(qf_mul_int(v_kb, 64), (((i / 4) % 8) * 8 + 2 * qf_t + i % 2)) < n_N)) ? v_44_i32[i] : -1048576);
-        }
-        #line 27 "flash_attention.tile"
-        int v_50_i[2];
-        // %50.i = reduce max %s.i [1]
-        #pragma unroll
-        for (int r = 0; r < 2; ++r) {
-          int qf_a = (-2147483647 - 1);
-          #pragma unroll
-          for (int c = 0; c < 16; ++c) {
-            const int i = (r / 2) * 8 * 4 + (c / 2) * 4 + (r & 1) * 2 + (c & 1);
-            const int qf_x = v_s_i[i];
-            qf_a = (int)max(qf_a, qf_x);
-          }
-          // the four threads of a row group hold the row's other columns
-          { int qf_x = __shfl_xor_sync(0xffffffffu, qf_a, 1); qf_a = (int)max(qf_a, qf_x); }
-          { int qf_x = __shfl_xor_sync(0xffffffffu, qf_a, 2); qf_a = (int)max(qf_a, qf_x); }
-          v_50_i[r] = qf_a;
-        }
-        int v_m_new_i[2];
-        #pragma unroll
-        for (int i = 0; i < 2; ++i) {
-          v_m_new_i[i] = (int)max(v_m_1_i[i], v_50_i[i]);
-        }
-        #line 28 "flash_attention.tile"
-        int v_54_i[32];
-        int v_22[32];
-        int v_halvings[32];
-        int v_24[32];
-        int v_rem[32];
-        int v_25[32];
-        int v_28[32];
-        int v_p_i[32];
-        int v_66[32];
-        int v_70[32];
-        int v_p_q[32];
-        i8 v_p8[32];
-        #pragma unroll
-        for (int i = 0; i < 32; ++i) {
-          v_54_i[i] = qf_sub_int(v_s_i[i], v_m_new_i[((i / 32) * 2 + (i / 2) % 2)]);
-          v_22[i] = qf_mul_int(v_54_i[i], s_exp_m_arg);
-          v_halvings[i] = (int)qf_shr_int(v_22[i], 16);
-          v_24[i] = qf_mul_int(v_halvings[i], s_rs_arg);
-          v_rem[i] = qf_add_int(v_54_i[i], v_24[i]);
-          v_25[i] = (int)qf_shr_int(v_rem[i], 1);
-          v_28[i] = qf_add_int(v_25[i], s_rs_arg);
-          v_p_i[i] = (int)qf_shr_int(v_28[i], v_halvings[i]);
-          v_66[i] = qf_mul_int(v_p_i[i], s_req_m_arg);
-          v_70[i] = qf_add_int(v_66[i], 32768);
-          v_p_q[i] = (int)qf_shr_int(v_70[i], 16);
-          v_p8[i] = (i8)((i64)(v_p_q[i]));
-        }
-        #line 29 "flash_attention.tile"
-        int v_56_i[2];
-        int v_41[2];
-        int v_halvings_1[2];
-        int v_47[2];
-        int v_rem_1[2];
-        int v_49[2];
-        int v_51[2];
-        int v_alpha_i[2];
-        #pragma unroll
-        for (int i = 0; i < 2; ++i) {
-          v_56_i[i] = qf_sub_int(v_m_1_i[i], v_m_new_i[i]);
-          v_41[i] = qf_mul_int(v_56_i[i], s_exp_m_arg);
-          v_halvings_1[i] = (int)qf_shr_int(v_41[i], 16);
-          v_47[i] = qf_mul_int(v_halvings_1[i], s_rs_arg);
-          v_rem_1[i] = qf_add_int(v_56_i[i], v_47[i]);
-          v_49[i] = (int)qf_shr_int(v_rem_1[i], 1);
-          v_51[i] = qf_add_int(v_49[i], s_rs_arg);
-          v_alpha_i[i] = (int)qf_shr_int(v_51[i], v_halvings_1[i]);
-        }
-        #line 30 "flash_attention.tile"
-        int v_59_i[2];
-        // %59.i = reduce sum %p8 [1]
-        #pragma unroll
-        for (int r = 0; r < 2; ++r) {
-          int qf_a = 0;
-          #pragma unroll
-          for (int c = 0; c < 16; ++c) {
-            const int i = (r / 2) * 8 * 4 + (c / 2) * 4 + (r & 1) * 2 + (c & 1);
-            const int qf_x = v_p8[i];
-            qf_a = qf_add_int(qf_a, qf_x);
-          }
-          // the four threads of a row group hold the row's other columns
-          { int qf_x = __shfl_xor_sync(0xffffffffu, qf_a, 1); qf_a = qf_add_int(qf_a, qf_x); }
-          { int qf_x = __shfl_xor_sync(0xffffffffu, qf_a, 2); qf_a = qf_add_int(qf_a, qf_x); }
-          v_59_i[r] = qf_a;
-        }
-        #line 31 "flash_attention.tile"
-        // transpose %v.i8 in shared memory: [64, 64] -> [64, 64], keys in the A fragment's k order
-        #pragma unroll
-        for (int qf_round = 0; qf_round < 2; ++qf_round) {
-          const int qf_b = threadIdx.x + qf_round * 128;
-          const int qf_c0 = (qf_b / 16) * 4, qf_d0 = (qf_b % 16) * 4;
-          const u32 qf_w0 = *reinterpret_cast<const u32*>(reinterpret_cast<const u8*>(reinterpret_cast<const i8*>(qf_smem + 15360 + qf_buf_v_kb * 5120)) + qf_c0 * 80 + qf_d0);
-          const u32 qf_w1 = *reinterpret_cast<const u32*>(reinterpret_cast<const u8*>(reinterpret_cast<const i8*>(qf_smem + 15360 + qf_buf_v_kb * 5120)) + (qf_c0 + 1) * 80 + qf_d0);
-          const u32 qf_w2 = *reinterpret_cast<const u32*>(reinterpret_cast<const u8*>(reinterpret_cast<const i8*>(qf_smem + 15360 + qf_buf_v_kb * 5120)) + (qf_c0 + 2) * 80 + qf_d0);
-          const u32 qf_w3 = *reinterpret_cast<const u32*>(reinterpret_cast<const u8*>(reinterpret_cast<const i8*>(qf_smem + 15360 + qf_buf_v_kb * 5120)) + (qf_c0 + 3) * 80 + qf_d0);
-          const u32 qf_t0 = __byte_perm(qf_w0, qf_w1, 0x5140), qf_t1 = __byte_perm(qf_w2, qf_w3, 0x5140);
-          const u32 qf_t2 = __byte_perm(qf_w0, qf_w1, 0x7362), qf_t3 = __byte_perm(qf_w2, qf_w3, 0x7362);
-          const u32 qf_o[4] = {__byte_perm(qf_t0, qf_t1, 0x5410), __byte_perm(qf_t0, qf_t1, 0x7632), __byte_perm(qf_t2, qf_t3, 0x5410), __byte_perm(qf_t2, qf_t3, 0x7632)};
-          // keys c0, c0+1 go to k slots 4t + 2h, +1 and keys c0+2, c0+3 to the next t (t = (c0 % 8) / 2, h = (c0 % 16) / 8)
-          const int qf_at = (qf_c0 / 16) * 16 + 4 * ((qf_c0 % 8) / 2) + ((qf_c0 % 16) / 8) * 2;
-          #pragma unroll
-          for (int qf_i = 0; qf_i < 4; ++qf_i) {
-            *reinterpret_cast<unsigned short*>(reinterpret_cast<u8*>(qf_smem + 25600) + (qf_d0 + qf_i) * 80 + qf_at) = (unsigned short)(qf_o[qf_i] & 0xffff);
-            *reinterpret_cast<unsigned short*>(reinterpret_cast<u8*>(qf_smem + 25600) + (qf_d0 + qf_i) * 80 + qf_at + 4) = (unsigned short)(qf_o[qf_i] / 65536);
-          }
-        }
+        qf_cp_async_wait<1>();
         __syncthreads();
-        int v_64_i32[32];
-        // %64.i32 = dot(%p8, %v.i8) on tensor cores (qf_mma_s8s8)
-        #pragma unroll
-        for (int i = 0; i < 32; ++i) v_64_i32[i] = 0;
-        #pragma unroll
-        for (int qf_kc = 0; qf_kc < 2; ++qf_kc) {
+        const int qf_buf_v_kb = (v_kb - qf_lo_v_kb) % 2;
+        // every key is below N in all steps but the last: the padding test is written only there
+        if (v_kb + 1 < qf_hi_v_kb) {
+          const bool qf_full_v_kb = true;
+          #line 26 "flash_attention.tile"
+          int v_44_i32[32];
+          // %44.i32 = dot(%q.i8, %43.i) on tensor cores (qf_mma_s8s8)
           #pragma unroll
-          for (int qf_mt = 0; qf_mt < 1; ++qf_mt) {
-            u32 qf_a[4];
-            qf_a[0] = qf_pack4(v_p8[qf_mt * 32 + qf_kc * 16 + 0], v_p8[qf_mt * 32 + qf_kc * 16 + 1], v_p8[qf_mt * 32 + qf_kc * 16 + 4], v_p8[qf_mt * 32 + qf_kc * 16 + 5]);
-            qf_a[1] = qf_pack4(v_p8[qf_mt * 32 + qf_kc * 16 + 2], v_p8[qf_mt * 32 + qf_kc * 16 + 3], v_p8[qf_mt * 32 + qf_kc * 16 + 6], v_p8[qf_mt * 32 + qf_kc * 16 + 7]);
-            qf_a[2] = qf_pack4(v_p8[qf_mt * 32 + qf_kc * 16 + 8], v_p8[qf_mt * 32 + qf_kc * 16 + 9], v_p8[qf_mt * 32 + qf_kc * 16 + 12], v_p8[qf_mt * 32 + qf_kc * 16 + 13]);
-            qf_a[3] = qf_pack4(v_p8[qf_mt * 32 + qf_kc * 16 + 10], v_p8[qf_mt * 32 + qf_kc * 16 + 11], v_p8[qf_mt * 32 + qf_kc * 16 + 14], v_p8[qf_mt * 32 + qf_kc * 16 + 15]);
-            // B fragments of two n tiles at a time: qf_b = {b0, b1} of tile qf_np * 2, then of the next
+          for (int i = 0; i < 32; ++i) v_44_i32[i] = 0;
+          #pragma unroll
+          for (int qf_kc = 0; qf_kc < 2; ++qf_kc) {
             #pragma unroll
-            for (int qf_np = 0; qf_np < 8 / 2; ++qf_np) {
-              u32 qf_b[4];
-              qf_ldmatrix_x4(qf_b, &reinterpret_cast<const i8*>(qf_smem + 25600)[(qf_kc * 32 + ((qf_lane >> 3) & 1) * 16) * 1 + ((qf_np * 2 + (qf_lane >> 4)) * 8 + (qf_lane & 7)) * 80]);
-              qf_mma_s8s8(&v_64_i32[(qf_mt * 8 + qf_np * 2) * 4], qf_a, qf_b[0], qf_b[1]);
-              qf_mma_s8s8(&v_64_i32[(qf_mt * 8 + qf_np * 2 + 1) * 4], qf_a, qf_b[2], qf_b[3]);
+            for (int qf_mt = 0; qf_mt < 1; ++qf_mt) {
+              u32 qf_a[4];
+              qf_ldmatrix_x4(qf_a, &reinterpret_cast<const i8*>(qf_smem + 0)[(qf_wrow + qf_mt * 16 + (qf_lane & 7) + ((qf_lane >> 3) & 1) * 8) * 80 + qf_kc * 32 + (qf_lane >> 4) * 16]);
+              // B fragments of two n tiles at a time: qf_b = {b0, b1} of tile qf_np * 2, then of the next
+              #pragma unroll
+              for (int qf_np = 0; qf_np < 8 / 2; ++qf_np) {
+                u32 qf_b[4];
+                qf_ldmatrix_x4(qf_b, &reinterpret_cast<const i8*>(qf_smem + 5120 + qf_buf_v_kb * 5120)[(qf_kc * 32 + ((qf_lane >> 3) & 1) * 16) * 1 + ((qf_np * 2 + (qf_lane >> 4)) * 8 + (qf_lane & 7)) * 80]);
+                qf_mma_s8s8(&v_44_i32[(qf_mt * 8 + qf_np * 2) * 4], qf_a, qf_b[0], qf_b[1]);
+                qf_mma_s8s8(&v_44_i32[(qf_mt * 8 + qf_np * 2 + 1) * 4], qf_a, qf_b[2], qf_b[3]);
+              }
             }
           }
+          int v_s_i[32];
+          #pragma unroll
+          for (int i = 0; i < 32; ++i) {
+            v_s_i[i] = ((qf_full_v_kb || (qf_add_int(qf_mul_int(v_kb, 64), (((i / 4) % 8) * 8 + 2 * qf_t + i % 2)) < n_N)) ? v_44_i32[i] : -1048576);
+          }
+          #line 27 "flash_attention.tile"
+          int v_50_i[2];
+          // %50.i = reduce max %s.i [1]
+          #pragma unroll
+          for (int r = 0; r < 2; ++r) {
+            int qf_a = (-2147483647 - 1);
+            #pragma unroll
+            for (int c = 0; c < 16; ++c) {
+              const int i = (r / 2) * 8 * 4 + (c / 2) * 4 + (r & 1) * 2 + (c & 1);
+              const int qf_x = v_s_i[i];
+              qf_a = (int)max(qf_a, qf_x);
+            }
+            // the four threads of a row group hold the row's other columns
+            { int qf_x = __shfl_xor_sync(0xffffffffu, qf_a, 1); qf_a = (int)max(qf_a, qf_x); }
+            { int qf_x = __shfl_xor_sync(0xffffffffu, qf_a, 2); qf_a = (int)max(qf_a, qf_x); }
+            v_50_i[r] = qf_a;
+          }
+          int v_m_new_i[2];
+          #pragma unroll
+          for (int i = 0; i < 2; ++i) {
+            v_m_new_i[i] = (int)max(v_m_1_i[i], v_50_i[i]);
+          }
+          #line 28 "flash_attention.tile"
+          int v_54_i[32];
+          int v_22[32];
+          int v_halvings[32];
+          int v_24[32];
+          int v_rem[32];
+          int v_25[32];
+          int v_28[32];
+          int v_p_i[32];
+          int v_66[32];
+          int v_70[32];
+          int v_p_q[32];
+          i8 v_p8[32];
+          #pragma unroll
+          for (int i = 0; i < 32; ++i) {
+            v_54_i[i] = qf_sub_int(v_s_i[i], v_m_new_i[((i / 32) * 2 + (i / 2) % 2)]);
+            v_22[i] = qf_mul_int(v_54_i[i], s_exp_m_arg);
+            v_halvings[i] = (int)qf_shr_int(v_22[i], 16);
+            v_24[i] = qf_mul_int(v_halvings[i], s_rs_arg);
+            v_rem[i] = qf_add_int(v_54_i[i], v_24[i]);
+            v_25[i] = (int)qf_shr_int(v_rem[i], 1);
+            v_28[i] = qf_add_int(v_25[i], s_rs_arg);
+            v_p_i[i] = (int)qf_shr_int(v_28[i], v_halvings[i]);
+            v_66[i] = qf_mul_int(v_p_i[i], s_req_m_arg);
+            v_70[i] = qf_add_int(v_66[i], 32768);
+            v_p_q[i] = (int)qf_shr_int(v_70[i], 16);
+            v_p8[i] = (i8)((i64)(v_p_q[i]));
+          }
+          #line 29 "flash_attention.tile"
+          int v_56_i[2];
+          int v_41[2];
+          int v_halvings_1[2];
+          int v_47[2];
+          int v_rem_1[2];
+          int v_49[2];
+          int v_51[2];
+          int v_alpha_i[2];
+          #pragma unroll
+          for (int i = 0; i < 2; ++i) {
+            v_56_i[i] = qf_sub_int(v_m_1_i[i], v_m_new_i[i]);
+            v_41[i] = qf_mul_int(v_56_i[i], s_exp_m_arg);
+            v_halvings_1[i] = (int)qf_shr_int(v_41[i], 16);
+            v_47[i] = qf_mul_int(v_halvings_1[i], s_rs_arg);
+            v_rem_1[i] = qf_add_int(v_56_i[i], v_47[i]);
+            v_49[i] = (int)qf_shr_int(v_rem_1[i], 1);
+            v_51[i] = qf_add_int(v_49[i], s_rs_arg);
+            v_alpha_i[i] = (int)qf_shr_int(v_51[i], v_halvings_1[i]);
+          }
+          #line 30 "flash_attention.tile"
+          int v_59_i[2];
+          // %59.i = reduce sum %p8 [1]
+          #pragma unroll
+          for (int r = 0; r < 2; ++r) {
+            int qf_a = 0;
+            #pragma unroll
+            for (int c = 0; c < 16; ++c) {
+              const int i = (r / 2) * 8 * 4 + (c / 2) * 4 + (r & 1) * 2 + (c & 1);
+              const int qf_x = v_p8[i];
+              qf_a = qf_add_int(qf_a, qf_x);
+            }
+            // the four threads of a row group hold the row's other columns
+            { int qf_x = __shfl_xor_sync(0xffffffffu, qf_a, 1); qf_a = qf_add_int(qf_a, qf_x); }
+            { int qf_x = __shfl_xor_sync(0xffffffffu, qf_a, 2); qf_a = qf_add_int(qf_a, qf_x); }
+            v_59_i[r] = qf_a;
+          }
+          #line 31 "flash_attention.tile"
+          // transpose %v.i8 in shared memory: [64, 64] -> [64, 64], keys in the A fragment's k order
+          #pragma unroll
+          for (int qf_round = 0; qf_round < 2; ++qf_round) {
+            const int qf_b = threadIdx.x + qf_round * 128;
+            const int qf_c0 = (qf_b / 16) * 4, qf_d0 = (qf_b % 16) * 4;
+            const u32 qf_w0 = *reinterpret_cast<const u32*>(reinterpret_cast<const u8*>(reinterpret_cast<const i8*>(qf_smem + 15360 + qf_buf_v_kb * 5120)) + qf_c0 * 80 + qf_d0);
+            const u32 qf_w1 = *reinterpret_cast<const u32*>(reinterpret_cast<const u8*>(reinterpret_cast<const i8*>(qf_smem + 15360 + qf_buf_v_kb * 5120)) + (qf_c0 + 1) * 80 + qf_d0);
+            const u32 qf_w2 = *reinterpret_cast<const u32*>(reinterpret_cast<const u8*>(reinterpret_cast<const i8*>(qf_smem + 15360 + qf_buf_v_kb * 5120)) + (qf_c0 + 2) * 80 + qf_d0);
+            const u32 qf_w3 = *reinterpret_cast<const u32*>(reinterpret_cast<const u8*>(reinterpret_cast<const i8*>(qf_smem + 15360 + qf_buf_v_kb * 5120)) + (qf_c0 + 3) * 80 + qf_d0);
+            const u32 qf_t0 = __byte_perm(qf_w0, qf_w1, 0x5140), qf_t1 = __byte_perm(qf_w2, qf_w3, 0x5140);
+            const u32 qf_t2 = __byte_perm(qf_w0, qf_w1, 0x7362), qf_t3 = __byte_perm(qf_w2, qf_w3, 0x7362);
+            const u32 qf_o[4] = {__byte_perm(qf_t0, qf_t1, 0x5410), __byte_perm(qf_t0, qf_t1, 0x7632), __byte_perm(qf_t2, qf_t3, 0x5410), __byte_perm(qf_t2, qf_t3, 0x7632)};
+            // keys c0, c0+1 go to k slots 4t + 2h, +1 and keys c0+2, c0+3 to the next t (t = (c0 % 8) / 2, h = (c0 % 16) / 8)
+            const int qf_at = (qf_c0 / 16) * 16 + 4 * ((qf_c0 % 8) / 2) + ((qf_c0 % 16) / 8) * 2;
+            #pragma unroll
+            for (int qf_i = 0; qf_i < 4; ++qf_i) {
+              *reinterpret_cast<unsigned short*>(reinterpret_cast<u8*>(qf_smem + 25600) + (qf_d0 + qf_i) * 80 + qf_at) = (unsigned short)(qf_o[qf_i] & 0xffff);
+              *reinterpret_cast<unsigned short*>(reinterpret_cast<u8*>(qf_smem + 25600) + (qf_d0 + qf_i) * 80 + qf_at + 4) = (unsigned short)(qf_o[qf_i] / 65536);
+            }
+          }
+          __syncthreads();
+          int v_64_i32[32];
+          // %64.i32 = dot(%p8, %v.i8) on tensor cores (qf_mma_s8s8)
+          #pragma unroll
+          for (int i = 0; i < 32; ++i) v_64_i32[i] = 0;
+          #pragma unroll
+          for (int qf_kc = 0; qf_kc < 2; ++qf_kc) {
+            #pragma unroll
+            for (int qf_mt = 0; qf_mt < 1; ++qf_mt) {
+              u32 qf_a[4];
+              qf_a[0] = qf_pack4(v_p8[qf_mt * 32 + qf_kc * 16 + 0], v_p8[qf_mt * 32 + qf_kc * 16 + 1], v_p8[qf_mt * 32 + qf_kc * 16 + 4], v_p8[qf_mt * 32 + qf_kc * 16 + 5]);
+              qf_a[1] = qf_pack4(v_p8[qf_mt * 32 + qf_kc * 16 + 2], v_p8[qf_mt * 32 + qf_kc * 16 + 3], v_p8[qf_mt * 32 + qf_kc * 16 + 6], v_p8[qf_mt * 32 + qf_kc * 16 + 7]);
+              qf_a[2] = qf_pack4(v_p8[qf_mt * 32 + qf_kc * 16 + 8], v_p8[qf_mt * 32 + qf_kc * 16 + 9], v_p8[qf_mt * 32 + qf_kc * 16 + 12], v_p8[qf_mt * 32 + qf_kc * 16 + 13]);
+              qf_a[3] = qf_pack4(v_p8[qf_mt * 32 + qf_kc * 16 + 10], v_p8[qf_mt * 32 + qf_kc * 16 + 11], v_p8[qf_mt * 32 + qf_kc * 16 + 14], v_p8[qf_mt * 32 + qf_kc * 16 + 15]);
+              // B fragments of two n tiles at a time: qf_b = {b0, b1} of tile qf_np * 2, then of the next
+              #pragma unroll
+              for (int qf_np = 0; qf_np < 8 / 2; ++qf_np) {
+                u32 qf_b[4];
+                qf_ldmatrix_x4(qf_b, &reinterpret_cast<const i8*>(qf_smem + 25600)[(qf_kc * 32 + ((qf_lane >> 3) & 1) * 16) * 1 + ((qf_np * 2 + (qf_lane >> 4)) * 8 + (qf_lane & 7)) * 80]);
+                qf_mma_s8s8(&v_64_i32[(qf_mt * 8 + qf_np * 2) * 4], qf_a, qf_b[0], qf_b[1]);
+                qf_mma_s8s8(&v_64_i32[(qf_mt * 8 + qf_np * 2 + 1) * 4], qf_a, qf_b[2], qf_b[3]);
+              }
+            }
+          }
+          #line 22 "flash_attention.tile"
+          i64 v_80[2];
+          i64 v_81[2];
+          i64 v_83[2];
+          int v_l_1_factor[2];
+          i64 v_84[2];
+          i64 v_85[2];
+          i64 v_87[2];
+          i64 v_89[2];
+          int v_l_1_kept[2];
+          int v_l_1_next[2];
+          #pragma unroll
+          for (int i = 0; i < 2; ++i) {
+            v_80[i] = (i64)(v_l_1_i[i]);
+            v_81[i] = (i64)(v_alpha_i[i]);
+            v_83[i] = qf_mul_i64(v_81[i], s_82_arg);
+            v_l_1_factor[i] = qf_sat_i32(v_83[i]);
+            v_84[i] = (i64)(v_l_1_factor[i]);
+            v_85[i] = qf_mul_wide((int)(v_80[i]), (int)(v_84[i]));
+            v_87[i] = qf_add_i64(v_85[i], 536870912LL);
+            v_89[i] = qf_shr_i64(v_87[i], 30LL);
+            v_l_1_kept[i] = (int)((i64)(v_89[i]));
+            v_l_1_next[i] = qf_add_int(v_l_1_kept[i], v_59_i[i]);
+          }
+          i64 v_94[32];
+          i64 v_99[32];
+          i64 v_101[32];
+          i64 v_103[32];
+          int v_acc_1_kept[32];
+          int v_acc_1_next[32];
+          #pragma unroll
+          for (int i = 0; i < 32; ++i) {
+            v_94[i] = (i64)(v_acc_1_i[i]);
+            v_99[i] = qf_mul_wide((int)(v_94[i]), (int)(v_84[((i / 32) * 2 + (i / 2) % 2)]));
+            v_101[i] = qf_add_i64(v_99[i], 536870912LL);
+            v_103[i] = qf_shr_i64(v_101[i], 30LL);
+            v_acc_1_kept[i] = (int)((i64)(v_103[i]));
+            v_acc_1_next[i] = qf_add_int(v_acc_1_kept[i], v_64_i32[i]);
+          }
+          #pragma unroll
+          for (int i = 0; i < 2; ++i) {
+            v_m_1_i[i] = v_m_new_i[i];
+          }
+          #pragma unroll
+          for (int i = 0; i < 2; ++i) {
+            v_l_1_i[i] = v_l_1_next[i];
+          }
+          #pragma unroll
+          for (int i = 0; i < 32; ++i) {
+            v_acc_1_i[i] = v_acc_1_next[i];
+          }
         }
-        #line 22 "flash_attention.tile"
-        i64 v_80[2];
-        i64 v_81[2];
-        i64 v_83[2];
-        int v_l_1_factor[2];
-        i64 v_84[2];
-        i64 v_85[2];
-        i64 v_87[2];
-        i64 v_89[2];
-        int v_l_1_kept[2];
-        int v_l_1_next[2];
-        #pragma unroll
-        for (int i = 0; i < 2; ++i) {
-          v_80[i] = (i64)(v_l_1_i[i]);
-          v_81[i] = (i64)(v_alpha_i[i]);
-          v_83[i] = qf_mul_i64(v_81[i], s_82_arg);
-          v_l_1_factor[i] = qf_sat_i32(v_83[i]);
-          v_84[i] = (i64)(v_l_1_factor[i]);
-          v_85[i] = qf_mul_wide((int)(v_80[i]), (int)(v_84[i]));
-          v_87[i] = qf_add_i64(v_85[i], 536870912LL);
-          v_89[i] = qf_shr_i64(v_87[i], 30LL);
-          v_l_1_kept[i] = (int)((i64)(v_89[i]));
-          v_l_1_next[i] = qf_add_int(v_l_1_kept[i], v_59_i[i]);
-        }
-        i64 v_94[32];
-        i64 v_99[32];
-        i64 v_101[32];
-        i64 v_103[32];
-        int v_acc_1_kept[32];
-        int v_acc_1_next[32];
-        #pragma unroll
-        for (int i = 0; i < 32; ++i) {
-          v_94[i] = (i64)(v_acc_1_i[i]);
-          v_99[i] = qf_mul_wide((int)(v_94[i]), (int)(v_84[((i / 32) * 2 + (i / 2) % 2)]));
-          v_101[i] = qf_add_i64(v_99[i], 536870912LL);
-          v_103[i] = qf_shr_i64(v_101[i], 30LL);
-          v_acc_1_kept[i] = (int)((i64)(v_103[i]));
-          v_acc_1_next[i] = qf_add_int(v_acc_1_kept[i], v_64_i32[i]);
-        }
-        #pragma unroll
-        for (int i = 0; i < 2; ++i) {
-          v_m_1_i[i] = v_m_new_i[i];
-        }
-        #pragma unroll
-        for (int i = 0; i < 2; ++i) {
-          v_l_1_i[i] = v_l_1_next[i];
-        }
-        #pragma unroll
-        for (int i = 0; i < 32; ++i) {
-          v_acc_1_i[i] = v_acc_1_next[i];
+        else {
+          const bool qf_full_v_kb = false;
+          #line 26 "flash_attention.tile"
+          int v_44_i32[32];
+          // %44.i32 = dot(%q.i8, %43.i) on tensor cores (qf_mma_s8s8)
+          #pragma unroll
+          for (int i = 0; i < 32; ++i) v_44_i32[i] = 0;
+          #pragma unroll
+          for (int qf_kc = 0; qf_kc < 2; ++qf_kc) {
+            #pragma unroll
+            for (int qf_mt = 0; qf_mt < 1; ++qf_mt) {
+              u32 qf_a[4];
+              qf_ldmatrix_x4(qf_a, &reinterpret_cast<const i8*>(qf_smem + 0)[(qf_wrow + qf_mt * 16 + (qf_lane & 7) + ((qf_lane >> 3) & 1) * 8) * 80 + qf_kc * 32 + (qf_lane >> 4) * 16]);
+              // B fragments of two n tiles at a time: qf_b = {b0, b1} of tile qf_np * 2, then of the next
+              #pragma unroll
+              for (int qf_np = 0; qf_np < 8 / 2; ++qf_np) {
+                u32 qf_b[4];
+                qf_ldmatrix_x4(qf_b, &reinterpret_cast<const i8*>(qf_smem + 5120 + qf_buf_v_kb * 5120)[(qf_kc * 32 + ((qf_lane >> 3) & 1) * 16) * 1 + ((qf_np * 2 + (qf_lane >> 4)) * 8 + (qf_lane & 7)) * 80]);
+                qf_mma_s8s8(&v_44_i32[(qf_mt * 8 + qf_np * 2) * 4], qf_a, qf_b[0], qf_b[1]);
+                qf_mma_s8s8(&v_44_i32[(qf_mt * 8 + qf_np * 2 + 1) * 4], qf_a, qf_b[2], qf_b[3]);
+              }
+            }
+          }
+          int v_s_i[32];
+          #pragma unroll
+          for (int i = 0; i < 32; ++i) {
+            v_s_i[i] = ((qf_full_v_kb || (qf_add_int(qf_mul_int(v_kb, 64), (((i / 4) % 8) * 8 + 2 * qf_t + i % 2)) < n_N)) ? v_44_i32[i] : -1048576);
+          }
+          #line 27 "flash_attention.tile"
+          int v_50_i[2];
+          // %50.i = reduce max %s.i [1]
+          #pragma unroll
+          for (int r = 0; r < 2; ++r) {
+            int qf_a = (-2147483647 - 1);
+            #pragma unroll
+            for (int c = 0; c < 16; ++c) {
+              const int i = (r / 2) * 8 * 4 + (c / 2) * 4 + (r & 1) * 2 + (c & 1);
+              const int qf_x = v_s_i[i];
+              qf_a = (int)max(qf_a, qf_x);
+            }
+            // the four threads of a row group hold the row's other columns
+            { int qf_x = __shfl_xor_sync(0xffffffffu, qf_a, 1); qf_a = (int)max(qf_a, qf_x); }
+            { int qf_x = __shfl_xor_sync(0xffffffffu, qf_a, 2); qf_a = (int)max(qf_a, qf_x); }
+            v_50_i[r] = qf_a;
+          }
+          int v_m_new_i[2];
+          #pragma unroll
+          for (int i = 0; i < 2; ++i) {
+            v_m_new_i[i] = (int)max(v_m_1_i[i], v_50_i[i]);
+          }
+          #line 28 "flash_attention.tile"
+          int v_54_i[32];
+          int v_22[32];
+          int v_halvings[32];
+          int v_24[32];
+          int v_rem[32];
+          int v_25[32];
+          int v_28[32];
+          int v_p_i[32];
+          int v_66[32];
+          int v_70[32];
+          int v_p_q[32];
+          i8 v_p8[32];
+          #pragma unroll
+          for (int i = 0; i < 32; ++i) {
+            v_54_i[i] = qf_sub_int(v_s_i[i], v_m_new_i[((i / 32) * 2 + (i / 2) % 2)]);
+            v_22[i] = qf_mul_int(v_54_i[i], s_exp_m_arg);
+            v_halvings[i] = (int)qf_shr_int(v_22[i], 16);
+            v_24[i] = qf_mul_int(v_halvings[i], s_rs_arg);
+            v_rem[i] = qf_add_int(v_54_i[i], v_24[i]);
+            v_25[i] = (int)qf_shr_int(v_rem[i], 1);
+            v_28[i] = qf_add_int(v_25[i], s_rs_arg);
+            v_p_i[i] = (int)qf_shr_int(v_28[i], v_halvings[i]);
+            v_66[i] = qf_mul_int(v_p_i[i], s_req_m_arg);
+            v_70[i] = qf_add_int(v_66[i], 32768);
+            v_p_q[i] = (int)qf_shr_int(v_70[i], 16);
+            v_p8[i] = (i8)((i64)(v_p_q[i]));
+          }
+          #line 29 "flash_attention.tile"
+          int v_56_i[2];
+          int v_41[2];
+          int v_halvings_1[2];
+          int v_47[2];
+          int v_rem_1[2];
+          int v_49[2];
+          int v_51[2];
+          int v_alpha_i[2];
+          #pragma unroll
+          for (int i = 0; i < 2; ++i) {
+            v_56_i[i] = qf_sub_int(v_m_1_i[i], v_m_new_i[i]);
+            v_41[i] = qf_mul_int(v_56_i[i], s_exp_m_arg);
+            v_halvings_1[i] = (int)qf_shr_int(v_41[i], 16);
+            v_47[i] = qf_mul_int(v_halvings_1[i], s_rs_arg);
+            v_rem_1[i] = qf_add_int(v_56_i[i], v_47[i]);
+            v_49[i] = (int)qf_shr_int(v_rem_1[i], 1);
+            v_51[i] = qf_add_int(v_49[i], s_rs_arg);
+            v_alpha_i[i] = (int)qf_shr_int(v_51[i], v_halvings_1[i]);
+          }
+          #line 30 "flash_attention.tile"
+          int v_59_i[2];
+          // %59.i = reduce sum %p8 [1]
+          #pragma unroll
+          for (int r = 0; r < 2; ++r) {
+            int qf_a = 0;
+            #pragma unroll
+            for (int c = 0; c < 16; ++c) {
+              const int i = (r / 2) * 8 * 4 + (c / 2) * 4 + (r & 1) * 2 + (c & 1);
+              const int qf_x = v_p8[i];
+              qf_a = qf_add_int(qf_a, qf_x);
+            }
+            // the four threads of a row group hold the row's other columns
+            { int qf_x = __shfl_xor_sync(0xffffffffu, qf_a, 1); qf_a = qf_add_int(qf_a, qf_x); }
+            { int qf_x = __shfl_xor_sync(0xffffffffu, qf_a, 2); qf_a = qf_add_int(qf_a, qf_x); }
+            v_59_i[r] = qf_a;
+          }
+          #line 31 "flash_attention.tile"
+          // transpose %v.i8 in shared memory: [64, 64] -> [64, 64], keys in the A fragment's k order
+          #pragma unroll
+          for (int qf_round = 0; qf_round < 2; ++qf_round) {
+            const int qf_b = threadIdx.x + qf_round * 128;
+            const int qf_c0 = (qf_b / 16) * 4, qf_d0 = (qf_b % 16) * 4;
+            const u32 qf_w0 = *reinterpret_cast<const u32*>(reinterpret_cast<const u8*>(reinterpret_cast<const i8*>(qf_smem + 15360 + qf_buf_v_kb * 5120)) + qf_c0 * 80 + qf_d0);
+            const u32 qf_w1 = *reinterpret_cast<const u32*>(reinterpret_cast<const u8*>(reinterpret_cast<const i8*>(qf_smem + 15360 + qf_buf_v_kb * 5120)) + (qf_c0 + 1) * 80 + qf_d0);
+            const u32 qf_w2 = *reinterpret_cast<const u32*>(reinterpret_cast<const u8*>(reinterpret_cast<const i8*>(qf_smem + 15360 + qf_buf_v_kb * 5120)) + (qf_c0 + 2) * 80 + qf_d0);
+            const u32 qf_w3 = *reinterpret_cast<const u32*>(reinterpret_cast<const u8*>(reinterpret_cast<const i8*>(qf_smem + 15360 + qf_buf_v_kb * 5120)) + (qf_c0 + 3) * 80 + qf_d0);
+            const u32 qf_t0 = __byte_perm(qf_w0, qf_w1, 0x5140), qf_t1 = __byte_perm(qf_w2, qf_w3, 0x5140);
+            const u32 qf_t2 = __byte_perm(qf_w0, qf_w1, 0x7362), qf_t3 = __byte_perm(qf_w2, qf_w3, 0x7362);
+            const u32 qf_o[4] = {__byte_perm(qf_t0, qf_t1, 0x5410), __byte_perm(qf_t0, qf_t1, 0x7632), __byte_perm(qf_t2, qf_t3, 0x5410), __byte_perm(qf_t2, qf_t3, 0x7632)};
+            // keys c0, c0+1 go to k slots 4t + 2h, +1 and keys c0+2, c0+3 to the next t (t = (c0 % 8) / 2, h = (c0 % 16) / 8)
+            const int qf_at = (qf_c0 / 16) * 16 + 4 * ((qf_c0 % 8) / 2) + ((qf_c0 % 16) / 8) * 2;
+            #pragma unroll
+            for (int qf_i = 0; qf_i < 4; ++qf_i) {
+              *reinterpret_cast<unsigned short*>(reinterpret_cast<u8*>(qf_smem + 25600) + (qf_d0 + qf_i) * 80 + qf_at) = (unsigned short)(qf_o[qf_i] & 0xffff);
+              *reinterpret_cast<unsigned short*>(reinterpret_cast<u8*>(qf_smem + 25600) + (qf_d0 + qf_i) * 80 + qf_at + 4) = (unsigned short)(qf_o[qf_i] / 65536);
+            }
+          }
+          __syncthreads();
+          int v_64_i32[32];
+          // %64.i32 = dot(%p8, %v.i8) on tensor cores (qf_mma_s8s8)
+          #pragma unroll
+          for (int i = 0; i < 32; ++i) v_64_i32[i] = 0;
+          #pragma unroll
+          for (int qf_kc = 0; qf_kc < 2; ++qf_kc) {
+            #pragma unroll
+            for (int qf_mt = 0; qf_mt < 1; ++qf_mt) {
+              u32 qf_a[4];
+              qf_a[0] = qf_pack4(v_p8[qf_mt * 32 + qf_kc * 16 + 0], v_p8[qf_mt * 32 + qf_kc * 16 + 1], v_p8[qf_mt * 32 + qf_kc * 16 + 4], v_p8[qf_mt * 32 + qf_kc * 16 + 5]);
+              qf_a[1] = qf_pack4(v_p8[qf_mt * 32 + qf_kc * 16 + 2], v_p8[qf_mt * 32 + qf_kc * 16 + 3], v_p8[qf_mt * 32 + qf_kc * 16 + 6], v_p8[qf_mt * 32 + qf_kc * 16 + 7]);
+              qf_a[2] = qf_pack4(v_p8[qf_mt * 32 + qf_kc * 16 + 8], v_p8[qf_mt * 32 + qf_kc * 16 + 9], v_p8[qf_mt * 32 + qf_kc * 16 + 12], v_p8[qf_mt * 32 + qf_kc * 16 + 13]);
+              qf_a[3] = qf_pack4(v_p8[qf_mt * 32 + qf_kc * 16 + 10], v_p8[qf_mt * 32 + qf_kc * 16 + 11], v_p8[qf_mt * 32 + qf_kc * 16 + 14], v_p8[qf_mt * 32 + qf_kc * 16 + 15]);
+              // B fragments of two n tiles at a time: qf_b = {b0, b1} of tile qf_np * 2, then of the next
+              #pragma unroll
+              for (int qf_np = 0; qf_np < 8 / 2; ++qf_np) {
+                u32 qf_b[4];
+                qf_ldmatrix_x4(qf_b, &reinterpret_cast<const i8*>(qf_smem + 25600)[(qf_kc * 32 + ((qf_lane >> 3) & 1) * 16) * 1 + ((qf_np * 2 + (qf_lane >> 4)) * 8 + (qf_lane & 7)) * 80]);
+                qf_mma_s8s8(&v_64_i32[(qf_mt * 8 + qf_np * 2) * 4], qf_a, qf_b[0], qf_b[1]);
+                qf_mma_s8s8(&v_64_i32[(qf_mt * 8 + qf_np * 2 + 1) * 4], qf_a, qf_b[2], qf_b[3]);
+              }
+            }
+          }
+          #line 22 "flash_attention.tile"
+          i64 v_80[2];
+          i64 v_81[2];
+          i64 v_83[2];
+          int v_l_1_factor[2];
+          i64 v_84[2];
+          i64 v_85[2];
+          i64 v_87[2];
+          i64 v_89[2];
+          int v_l_1_kept[2];
+          int v_l_1_next[2];
+          #pragma unroll
+          for (int i = 0; i < 2; ++i) {
+            v_80[i] = (i64)(v_l_1_i[i]);
+            v_81[i] = (i64)(v_alpha_i[i]);
+            v_83[i] = qf_mul_i64(v_81[i], s_82_arg);
+            v_l_1_factor[i] = qf_sat_i32(v_83[i]);
+            v_84[i] = (i64)(v_l_1_factor[i]);
+            v_85[i] = qf_mul_wide((int)(v_80[i]), (int)(v_84[i]));
+            v_87[i] = qf_add_i64(v_85[i], 536870912LL);
+            v_89[i] = qf_shr_i64(v_87[i], 30LL);
+            v_l_1_kept[i] = (int)((i64)(v_89[i]));
+            v_l_1_next[i] = qf_add_int(v_l_1_kept[i], v_59_i[i]);
+          }
+          i64 v_94[32];
+          i64 v_99[32];
+          i64 v_101[32];
+          i64 v_103[32];
+          int v_acc_1_kept[32];
+          int v_acc_1_next[32];
+          #pragma unroll
+          for (int i = 0; i < 32; ++i) {
+            v_94[i] = (i64)(v_acc_1_i[i]);
+            v_99[i] = qf_mul_wide((int)(v_94[i]), (int)(v_84[((i / 32) * 2 + (i / 2) % 2)]));
+            v_101[i] = qf_add_i64(v_99[i], 536870912LL);
+            v_103[i] = qf_shr_i64(v_101[i], 30LL);
+            v_acc_1_kept[i] = (int)((i64)(v_103[i]));
+            v_acc_1_next[i] = qf_add_int(v_acc_1_kept[i], v_64_i32[i]);
+          }
+          #pragma unroll
+          for (int i = 0; i < 2; ++i) {
+            v_m_1_i[i] = v_m_new_i[i];
+          }
+          #pragma unroll
+          for (int i = 0; i < 2; ++i) {
+            v_l_1_i[i] = v_l_1_next[i];
+          }
+          #pragma unroll
+          for (int i = 0; i < 32; ++i) {
+            v_acc_1_i[i] = v_acc_1_next[i];
+          }
         }
       }
-      else {
-        const bool qf_full_v_kb = false;
-        #line 26 "flash_attention.tile"
-        int v_44_i32[32];
-        // %44.i32 = dot(%q.i8, %43.i) on tensor cores (qf_mma_s8s8)
-        #pragma unroll
-        for (int i = 0; i < 32; ++i) v_44_i32[i] = 0;
-        #pragma unroll
-        for (int qf_kc = 0; qf_kc < 2; ++qf_kc) {
-          #pragma unroll
-          for (int qf_mt = 0; qf_mt < 1; ++qf_mt) {
-            u32 qf_a[4];
-            qf_ldmatrix_x4(qf_a, &reinterpret_cast<const i8*>(qf_smem + 0)[(qf_wrow + qf_mt * 16 + (qf_lane & 7) + ((qf_lane >> 3) & 1) * 8) * 80 + qf_kc * 32 + (qf_lane >> 4) * 16]);
-            // B fragments of two n tiles at a time: qf_b = {b0, b1} of tile qf_np * 2, then of the next
+    }
+  }
+  else {
+    // for %kb in [%26, %32), 2-stage cp.async pipeline, the block's share only (this warp's rows are never stored)
+    {
+      const int qf_lo_v_kb = 0, qf_hi_v_kb = (int)qf_floordiv64(qf_add_int(n_N, 63), 64);
+      #pragma unroll
+      for (int i = 0; i < 2; ++i) {
+        v_m_1_i[i] = -1048576;
+      }
+      #pragma unroll
+      for (int i = 0; i < 2; ++i) {
+        v_l_1_i[i] = 1;
+      }
+      #pragma unroll
+      for (int i = 0; i < 32; ++i) {
+        v_acc_1_i[i] = 0;
+      }
+       {
+        const int qf_next = qf_lo_v_kb + 0;
+        if (qf_next < qf_hi_v_kb) {
+          const int v_kb = qf_next;
+          const int qf_sbuf = (v_kb - qf_lo_v_kb) % 2;
+          // stage %k.i8 = %K.i8[...] in shared memory: 64 rows of 64 x i8
+          {
+            const i64 qf_base = ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_mul_int(v_kb, 64))) * QF_D + (0));
+            const bool qf_uok = p_K_i8 != nullptr && (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H;
             #pragma unroll
-            for (int qf_np = 0; qf_np < 8 / 2; ++qf_np) {
-              u32 qf_b[4];
-              qf_ldmatrix_x4(qf_b, &reinterpret_cast<const i8*>(qf_smem + 5120 + qf_buf_v_kb * 5120)[(qf_kc * 32 + ((qf_lane >> 3) & 1) * 16) * 1 + ((qf_np * 2 + (qf_lane >> 4)) * 8 + (qf_lane & 7)) * 80]);
-              qf_mma_s8s8(&v_44_i32[(qf_mt * 8 + qf_np * 2) * 4], qf_a, qf_b[0], qf_b[1]);
-              qf_mma_s8s8(&v_44_i32[(qf_mt * 8 + qf_np * 2 + 1) * 4], qf_a, qf_b[2], qf_b[3]);
+            for (int qf_round = 0; qf_round < 2; ++qf_round) {
+              const int qf_c = threadIdx.x + qf_round * 128;
+              const int qf_r = qf_c / 4, qf_k = qf_c % 4;
+              const bool qf_ok = qf_uok && (unsigned)(qf_mul_int(v_kb, 64) + qf_r) < (unsigned)n_N;
+              const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_K_i8 + (qf_ok ? qf_base + (i64)qf_r * 1LL * QF_D : 0)) + qf_k * 16;
+              qf_cp_async16(qf_smem + 5120 + qf_sbuf * 5120 + qf_r * 80 + qf_k * 16, qf_src, qf_ok ? 16 : 0);
+            }
+          }
+          // stage %v.i8 = %V.i8[...] in shared memory: 64 rows of 64 x i8
+          {
+            const i64 qf_base = ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_mul_int(v_kb, 64))) * QF_D + (0));
+            const bool qf_uok = p_V_i8 != nullptr && (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H;
+            #pragma unroll
+            for (int qf_round = 0; qf_round < 2; ++qf_round) {
+              const int qf_c = threadIdx.x + qf_round * 128;
+              const int qf_r = qf_c / 4, qf_k = qf_c % 4;
+              const bool qf_ok = qf_uok && (unsigned)(qf_mul_int(v_kb, 64) + qf_r) < (unsigned)n_N;
+              const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_V_i8 + (qf_ok ? qf_base + (i64)qf_r * 1LL * QF_D : 0)) + qf_k * 16;
+              qf_cp_async16(qf_smem + 15360 + qf_sbuf * 5120 + qf_r * 80 + qf_k * 16, qf_src, qf_ok ? 16 : 0);
             }
           }
         }
-        int v_s_i[32];
-        #pragma unroll
-        for (int i = 0; i < 32; ++i) {
-          v_s_i[i] = ((qf_full_v_kb || (qf_add_int(qf_mul_int(v_kb, 64), (((i / 4) % 8) * 8 + 2 * qf_t + i % 2)) < n_N)) ? v_44_i32[i] : -1048576);
-        }
-        #line 27 "flash_attention.tile"
-        int v_50_i[2];
-        // %50.i = reduce max %s.i [1]
-        #pragma unroll
-        for (int r = 0; r < 2; ++r) {
-          int qf_a = (-2147483647 - 1);
-          #pragma unroll
-          for (int c = 0; c < 16; ++c) {
-            const int i = (r / 2) * 8 * 4 + (c / 2) * 4 + (r & 1) * 2 + (c & 1);
-            const int qf_x = v_s_i[i];
-            qf_a = (int)max(qf_a, qf_x);
+        qf_cp_async_commit();
+      }
+      for (int v_kb = qf_lo_v_kb; v_kb < qf_hi_v_kb; ++v_kb) {
+         {
+          const int qf_next = v_kb + 1;
+          if (qf_next < qf_hi_v_kb) {
+            const int v_kb = qf_next;
+            const int qf_sbuf = (v_kb - qf_lo_v_kb) % 2;
+            // stage %k.i8 = %K.i8[...] in shared memory: 64 rows of 64 x i8
+            {
+              const i64 qf_base = ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_mul_int(v_kb, 64))) * QF_D + (0));
+              const bool qf_uok = p_K_i8 != nullptr && (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H;
+              #pragma unroll
+              for (int qf_round = 0; qf_round < 2; ++qf_round) {
+                const int qf_c = threadIdx.x + qf_round * 128;
+                const int qf_r = qf_c / 4, qf_k = qf_c % 4;
+                const bool qf_ok = qf_uok && (unsigned)(qf_mul_int(v_kb, 64) + qf_r) < (unsigned)n_N;
+                const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_K_i8 + (qf_ok ? qf_base + (i64)qf_r * 1LL * QF_D : 0)) + qf_k * 16;
+                qf_cp_async16(qf_smem + 5120 + qf_sbuf * 5120 + qf_r * 80 + qf_k * 16, qf_src, qf_ok ? 16 : 0);
+              }
+            }
+            // stage %v.i8 = %V.i8[...] in shared memory: 64 rows of 64 x i8
+            {
+              const i64 qf_base = ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_mul_int(v_kb, 64))) * QF_D + (0));
+              const bool qf_uok = p_V_i8 != nullptr && (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H;
+              #pragma unroll
+              for (int qf_round = 0; qf_round < 2; ++qf_round) {
+                const int qf_c = threadIdx.x + qf_round * 128;
+                const int qf_r = qf_c / 4, qf_k = qf_c % 4;
+                const bool qf_ok = qf_uok && (unsigned)(qf_mul_int(v_kb, 64) + qf_r) < (unsigned)n_N;
+                const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_V_i8 + (qf_ok ? qf_base + (i64)qf_r * 1LL * QF_D : 0)) + qf_k * 16;
+                qf_cp_async16(qf_smem + 15360 + qf_sbuf * 5120 + qf_r * 80 + qf_k * 16, qf_src, qf_ok ? 16 : 0);
+              }
+            }
           }
-          // the four threads of a row group hold the row's other columns
-          { int qf_x = __shfl_xor_sync(0xffffffffu, qf_a, 1); qf_a = (int)max(qf_a, qf_x); }
-          { int qf_x = __shfl_xor_sync(0xffffffffu, qf_a, 2); qf_a = (int)max(qf_a, qf_x); }
-          v_50_i[r] = qf_a;
+          qf_cp_async_commit();
         }
-        int v_m_new_i[2];
-        #pragma unroll
-        for (int i = 0; i < 2; ++i) {
-          v_m_new_i[i] = (int)max(v_m_1_i[i], v_50_i[i]);
-        }
-        #line 28 "flash_attention.tile"
-        int v_54_i[32];
-        int v_22[32];
-        int v_halvings[32];
-        int v_24[32];
-        int v_rem[32];
-        int v_25[32];
-        int v_28[32];
-        int v_p_i[32];
-        int v_66[32];
-        int v_70[32];
-        int v_p_q[32];
-        i8 v_p8[32];
-        #pragma unroll
-        for (int i = 0; i < 32; ++i) {
-          v_54_i[i] = qf_sub_int(v_s_i[i], v_m_new_i[((i / 32) * 2 + (i / 2) % 2)]);
-          v_22[i] = qf_mul_int(v_54_i[i], s_exp_m_arg);
-          v_halvings[i] = (int)qf_shr_int(v_22[i], 16);
-          v_24[i] = qf_mul_int(v_halvings[i], s_rs_arg);
-          v_rem[i] = qf_add_int(v_54_i[i], v_24[i]);
-          v_25[i] = (int)qf_shr_int(v_rem[i], 1);
-          v_28[i] = qf_add_int(v_25[i], s_rs_arg);
-          v_p_i[i] = (int)qf_shr_int(v_28[i], v_halvings[i]);
-          v_66[i] = qf_mul_int(v_p_i[i], s_req_m_arg);
-          v_70[i] = qf_add_int(v_66[i], 32768);
-          v_p_q[i] = (int)qf_shr_int(v_70[i], 16);
-          v_p8[i] = (i8)((i64)(v_p_q[i]));
-        }
-        #line 29 "flash_attention.tile"
-        int v_56_i[2];
-        int v_41[2];
-        int v_halvings_1[2];
-        int v_47[2];
-        int v_rem_1[2];
-        int v_49[2];
-        int v_51[2];
-        int v_alpha_i[2];
-        #pragma unroll
-        for (int i = 0; i < 2; ++i) {
-          v_56_i[i] = qf_sub_int(v_m_1_i[i], v_m_new_i[i]);
-          v_41[i] = qf_mul_int(v_56_i[i], s_exp_m_arg);
-          v_halvings_1[i] = (int)qf_shr_int(v_41[i], 16);
-          v_47[i] = qf_mul_int(v_halvings_1[i], s_rs_arg);
-          v_rem_1[i] = qf_add_int(v_56_i[i], v_47[i]);
-          v_49[i] = (int)qf_shr_int(v_rem_1[i], 1);
-          v_51[i] = qf_add_int(v_49[i], s_rs_arg);
-          v_alpha_i[i] = (int)qf_shr_int(v_51[i], v_halvings_1[i]);
-        }
-        #line 30 "flash_attention.tile"
-        int v_59_i[2];
-        // %59.i = reduce sum %p8 [1]
-        #pragma unroll
-        for (int r = 0; r < 2; ++r) {
-          int qf_a = 0;
-          #pragma unroll
-          for (int c = 0; c < 16; ++c) {
-            const int i = (r / 2) * 8 * 4 + (c / 2) * 4 + (r & 1) * 2 + (c & 1);
-            const int qf_x = v_p8[i];
-            qf_a = qf_add_int(qf_a, qf_x);
-          }
-          // the four threads of a row group hold the row's other columns
-          { int qf_x = __shfl_xor_sync(0xffffffffu, qf_a, 1); qf_a = qf_add_int(qf_a, qf_x); }
-          { int qf_x = __shfl_xor_sync(0xffffffffu, qf_a, 2); qf_a = qf_add_int(qf_a, qf_x); }
-          v_59_i[r] = qf_a;
-        }
-        #line 31 "flash_attention.tile"
-        // transpose %v.i8 in shared memory: [64, 64] -> [64, 64], keys in the A fragment's k order
-        #pragma unroll
-        for (int qf_round = 0; qf_round < 2; ++qf_round) {
-          const int qf_b = threadIdx.x + qf_round * 128;
-          const int qf_c0 = (qf_b / 16) * 4, qf_d0 = (qf_b % 16) * 4;
-          const u32 qf_w0 = *reinterpret_cast<const u32*>(reinterpret_cast<const u8*>(reinterpret_cast<const i8*>(qf_smem + 15360 + qf_buf_v_kb * 5120)) + qf_c0 * 80 + qf_d0);
-          const u32 qf_w1 = *reinterpret_cast<const u32*>(reinterpret_cast<const u8*>(reinterpret_cast<const i8*>(qf_smem + 15360 + qf_buf_v_kb * 5120)) + (qf_c0 + 1) * 80 + qf_d0);
-          const u32 qf_w2 = *reinterpret_cast<const u32*>(reinterpret_cast<const u8*>(reinterpret_cast<const i8*>(qf_smem + 15360 + qf_buf_v_kb * 5120)) + (qf_c0 + 2) * 80 + qf_d0);
-          const u32 qf_w3 = *reinterpret_cast<const u32*>(reinterpret_cast<const u8*>(reinterpret_cast<const i8*>(qf_smem + 15360 + qf_buf_v_kb * 5120)) + (qf_c0 + 3) * 80 + qf_d0);
-          const u32 qf_t0 = __byte_perm(qf_w0, qf_w1, 0x5140), qf_t1 = __byte_perm(qf_w2, qf_w3, 0x5140);
-          const u32 qf_t2 = __byte_perm(qf_w0, qf_w1, 0x7362), qf_t3 = __byte_perm(qf_w2, qf_w3, 0x7362);
-          const u32 qf_o[4] = {__byte_perm(qf_t0, qf_t1, 0x5410), __byte_perm(qf_t0, qf_t1, 0x7632), __byte_perm(qf_t2, qf_t3, 0x5410), __byte_perm(qf_t2, qf_t3, 0x7632)};
-          // keys c0, c0+1 go to k slots 4t + 2h, +1 and keys c0+2, c0+3 to the next t (t = (c0 % 8) / 2, h = (c0 % 16) / 8)
-          const int qf_at = (qf_c0 / 16) * 16 + 4 * ((qf_c0 % 8) / 2) + ((qf_c0 % 16) / 8) * 2;
-          #pragma unroll
-          for (int qf_i = 0; qf_i < 4; ++qf_i) {
-            *reinterpret_cast<unsigned short*>(reinterpret_cast<u8*>(qf_smem + 25600) + (qf_d0 + qf_i) * 80 + qf_at) = (unsigned short)(qf_o[qf_i] & 0xffff);
-            *reinterpret_cast<unsigned short*>(reinterpret_cast<u8*>(qf_smem + 25600) + (qf_d0 + qf_i) * 80 + qf_at + 4) = (unsigned short)(qf_o[qf_i] / 65536);
-          }
-        }
+        qf_cp_async_wait<1>();
         __syncthreads();
-        int v_64_i32[32];
-        // %64.i32 = dot(%p8, %v.i8) on tensor cores (qf_mma_s8s8)
-        #pragma unroll
-        for (int i = 0; i < 32; ++i) v_64_i32[i] = 0;
-        #pragma unroll
-        for (int qf_kc = 0; qf_kc < 2; ++qf_kc) {
+        const int qf_buf_v_kb = (v_kb - qf_lo_v_kb) % 2;
+        if (v_kb + 1 < qf_hi_v_kb) {
+          // transpose %v.i8 in shared memory: [64, 64] -> [64, 64], keys in the A fragment's k order
           #pragma unroll
-          for (int qf_mt = 0; qf_mt < 1; ++qf_mt) {
-            u32 qf_a[4];
-            qf_a[0] = qf_pack4(v_p8[qf_mt * 32 + qf_kc * 16 + 0], v_p8[qf_mt * 32 + qf_kc * 16 + 1], v_p8[qf_mt * 32 + qf_kc * 16 + 4], v_p8[qf_mt * 32 + qf_kc * 16 + 5]);
-            qf_a[1] = qf_pack4(v_p8[qf_mt * 32 + qf_kc * 16 + 2], v_p8[qf_mt * 32 + qf_kc * 16 + 3], v_p8[qf_mt * 32 + qf_kc * 16 + 6], v_p8[qf_mt * 32 + qf_kc * 16 + 7]);
-            qf_a[2] = qf_pack4(v_p8[qf_mt * 32 + qf_kc * 16 + 8], v_p8[qf_mt * 32 + qf_kc * 16 + 9], v_p8[qf_mt * 32 + qf_kc * 16 + 12], v_p8[qf_mt * 32 + qf_kc * 16 + 13]);
-            qf_a[3] = qf_pack4(v_p8[qf_mt * 32 + qf_kc * 16 + 10], v_p8[qf_mt * 32 + qf_kc * 16 + 11], v_p8[qf_mt * 32 + qf_kc * 16 + 14], v_p8[qf_mt * 32 + qf_kc * 16 + 15]);
-            // B fragments of two n tiles at a time: qf_b = {b0, b1} of tile qf_np * 2, then of the next
+          for (int qf_round = 0; qf_round < 2; ++qf_round) {
+            const int qf_b = threadIdx.x + qf_round * 128;
+            const int qf_c0 = (qf_b / 16) * 4, qf_d0 = (qf_b % 16) * 4;
+            const u32 qf_w0 = *reinterpret_cast<const u32*>(reinterpret_cast<const u8*>(reinterpret_cast<const i8*>(qf_smem + 15360 + qf_buf_v_kb * 5120)) + qf_c0 * 80 + qf_d0);
+            const u32 qf_w1 = *reinterpret_cast<const u32*>(reinterpret_cast<const u8*>(reinterpret_cast<const i8*>(qf_smem + 15360 + qf_buf_v_kb * 5120)) + (qf_c0 + 1) * 80 + qf_d0);
+            const u32 qf_w2 = *reinterpret_cast<const u32*>(reinterpret_cast<const u8*>(reinterpret_cast<const i8*>(qf_smem + 15360 + qf_buf_v_kb * 5120)) + (qf_c0 + 2) * 80 + qf_d0);
+            const u32 qf_w3 = *reinterpret_cast<const u32*>(reinterpret_cast<const u8*>(reinterpret_cast<const i8*>(qf_smem + 15360 + qf_buf_v_kb * 5120)) + (qf_c0 + 3) * 80 + qf_d0);
+            const u32 qf_t0 = __byte_perm(qf_w0, qf_w1, 0x5140), qf_t1 = __byte_perm(qf_w2, qf_w3, 0x5140);
+            const u32 qf_t2 = __byte_perm(qf_w0, qf_w1, 0x7362), qf_t3 = __byte_perm(qf_w2, qf_w3, 0x7362);
+            const u32 qf_o[4] = {__byte_perm(qf_t0, qf_t1, 0x5410), __byte_perm(qf_t0, qf_t1, 0x7632), __byte_perm(qf_t2, qf_t3, 0x5410), __byte_perm(qf_t2, qf_t3, 0x7632)};
+            // keys c0, c0+1 go to k slots 4t + 2h, +1 and keys c0+2, c0+3 to the next t (t = (c0 % 8) / 2, h = (c0 % 16) / 8)
+            const int qf_at = (qf_c0 / 16) * 16 + 4 * ((qf_c0 % 8) / 2) + ((qf_c0 % 16) / 8) * 2;
             #pragma unroll
-            for (int qf_np = 0; qf_np < 8 / 2; ++qf_np) {
-              u32 qf_b[4];
-              qf_ldmatrix_x4(qf_b, &reinterpret_cast<const i8*>(qf_smem + 25600)[(qf_kc * 32 + ((qf_lane >> 3) & 1) * 16) * 1 + ((qf_np * 2 + (qf_lane >> 4)) * 8 + (qf_lane & 7)) * 80]);
-              qf_mma_s8s8(&v_64_i32[(qf_mt * 8 + qf_np * 2) * 4], qf_a, qf_b[0], qf_b[1]);
-              qf_mma_s8s8(&v_64_i32[(qf_mt * 8 + qf_np * 2 + 1) * 4], qf_a, qf_b[2], qf_b[3]);
+            for (int qf_i = 0; qf_i < 4; ++qf_i) {
+              *reinterpret_cast<unsigned short*>(reinterpret_cast<u8*>(qf_smem + 25600) + (qf_d0 + qf_i) * 80 + qf_at) = (unsigned short)(qf_o[qf_i] & 0xffff);
+              *reinterpret_cast<unsigned short*>(reinterpret_cast<u8*>(qf_smem + 25600) + (qf_d0 + qf_i) * 80 + qf_at + 4) = (unsigned short)(qf_o[qf_i] / 65536);
             }
           }
+          __syncthreads();
         }
-        #line 22 "flash_attention.tile"
-        i64 v_80[2];
-        i64 v_81[2];
-        i64 v_83[2];
-        int v_l_1_factor[2];
-        i64 v_84[2];
-        i64 v_85[2];
-        i64 v_87[2];
-        i64 v_89[2];
-        int v_l_1_kept[2];
-        int v_l_1_next[2];
-        #pragma unroll
-        for (int i = 0; i < 2; ++i) {
-          v_80[i] = (i64)(v_l_1_i[i]);
-          v_81[i] = (i64)(v_alpha_i[i]);
-          v_83[i] = qf_mul_i64(v_81[i], s_82_arg);
-          v_l_1_factor[i] = qf_sat_i32(v_83[i]);
-          v_84[i] = (i64)(v_l_1_factor[i]);
-          v_85[i] = qf_mul_wide((int)(v_80[i]), (int)(v_84[i]));
-          v_87[i] = qf_add_i64(v_85[i], 536870912LL);
-          v_89[i] = qf_shr_i64(v_87[i], 30LL);
-          v_l_1_kept[i] = (int)((i64)(v_89[i]));
-          v_l_1_next[i] = qf_add_int(v_l_1_kept[i], v_59_i[i]);
-        }
-        i64 v_94[32];
-        i64 v_99[32];
-        i64 v_101[32];
-        i64 v_103[32];
-        int v_acc_1_kept[32];
-        int v_acc_1_next[32];
-        #pragma unroll
-        for (int i = 0; i < 32; ++i) {
-          v_94[i] = (i64)(v_acc_1_i[i]);
-          v_99[i] = qf_mul_wide((int)(v_94[i]), (int)(v_84[((i / 32) * 2 + (i / 2) % 2)]));
-          v_101[i] = qf_add_i64(v_99[i], 536870912LL);
-          v_103[i] = qf_shr_i64(v_101[i], 30LL);
-          v_acc_1_kept[i] = (int)((i64)(v_103[i]));
-          v_acc_1_next[i] = qf_add_int(v_acc_1_kept[i], v_64_i32[i]);
-        }
-        #pragma unroll
-        for (int i = 0; i < 2; ++i) {
-          v_m_1_i[i] = v_m_new_i[i];
-        }
-        #pragma unroll
-        for (int i = 0; i < 2; ++i) {
-          v_l_1_i[i] = v_l_1_next[i];
-        }
-        #pragma unroll
-        for (int i = 0; i < 32; ++i) {
-          v_acc_1_i[i] = v_acc_1_next[i];
+        else {
+          // transpose %v.i8 in shared memory: [64, 64] -> [64, 64], keys in the A fragment's k order
+          #pragma unroll
+          for (int qf_round = 0; qf_round < 2; ++qf_round) {
+            const int qf_b = threadIdx.x + qf_round * 128;
+            const int qf_c0 = (qf_b / 16) * 4, qf_d0 = (qf_b % 16) * 4;
+            const u32 qf_w0 = *reinterpret_cast<const u32*>(reinterpret_cast<const u8*>(reinterpret_cast<const i8*>(qf_smem + 15360 + qf_buf_v_kb * 5120)) + qf_c0 * 80 + qf_d0);
+            const u32 qf_w1 = *reinterpret_cast<const u32*>(reinterpret_cast<const u8*>(reinterpret_cast<const i8*>(qf_smem + 15360 + qf_buf_v_kb * 5120)) + (qf_c0 + 1) * 80 + qf_d0);
+            const u32 qf_w2 = *reinterpret_cast<const u32*>(reinterpret_cast<const u8*>(reinterpret_cast<const i8*>(qf_smem + 15360 + qf_buf_v_kb * 5120)) + (qf_c0 + 2) * 80 + qf_d0);
+            const u32 qf_w3 = *reinterpret_cast<const u32*>(reinterpret_cast<const u8*>(reinterpret_cast<const i8*>(qf_smem + 15360 + qf_buf_v_kb * 5120)) + (qf_c0 + 3) * 80 + qf_d0);
+            const u32 qf_t0 = __byte_perm(qf_w0, qf_w1, 0x5140), qf_t1 = __byte_perm(qf_w2, qf_w3, 0x5140);
+            const u32 qf_t2 = __byte_perm(qf_w0, qf_w1, 0x7362), qf_t3 = __byte_perm(qf_w2, qf_w3, 0x7362);
+            const u32 qf_o[4] = {__byte_perm(qf_t0, qf_t1, 0x5410), __byte_perm(qf_t0, qf_t1, 0x7632), __byte_perm(qf_t2, qf_t3, 0x5410), __byte_perm(qf_t2, qf_t3, 0x7632)};
+            // keys c0, c0+1 go to k slots 4t + 2h, +1 and keys c0+2, c0+3 to the next t (t = (c0 % 8) / 2, h = (c0 % 16) / 8)
+            const int qf_at = (qf_c0 / 16) * 16 + 4 * ((qf_c0 % 8) / 2) + ((qf_c0 % 16) / 8) * 2;
+            #pragma unroll
+            for (int qf_i = 0; qf_i < 4; ++qf_i) {
+              *reinterpret_cast<unsigned short*>(reinterpret_cast<u8*>(qf_smem + 25600) + (qf_d0 + qf_i) * 80 + qf_at) = (unsigned short)(qf_o[qf_i] & 0xffff);
+              *reinterpret_cast<unsigned short*>(reinterpret_cast<u8*>(qf_smem + 25600) + (qf_d0 + qf_i) * 80 + qf_at + 4) = (unsigned short)(qf_o[qf_i] / 65536);
+            }
+          }
+          __syncthreads();
         }
       }
     }

@@ -849,15 +849,69 @@ public final class CudaEmitter {
             if (stage.isEmpty() && splitShared) yield.add(new Model.Sync());
             splitShared = outerSplit || splitShared;
             stagedReadSinceSync = outerRead;
-            out.add(new Model.ForLoop("for " + body.args().getFirst() + " in [" + f.lo() + ", " + f.hi() + ")"
+            Model.ForLoop whole = new Model.ForLoop("for " + body.args().getFirst() + " in [" + f.lo() + ", " + f.hi() + ")"
                     + (stage.isEmpty() ? "" : ", " + stages + "-stage cp.async pipeline"),
-                    var, uniform(f.lo()), uniform(f.hi()), before, head, bodyStmts, yield));
+                    var, uniform(f.lo()), uniform(f.hi()), before, head, bodyStmts, yield);
+            String live = loop == null ? liveFlag() : null;
+            if (live == null) {
+                out.add(whole);
+            } else {
+                out.add(new Model.Block("if (" + live + ")", List.of(whole)));
+                out.add(new Model.Block("else", List.of(LiveRows.blockShare(whole))));
+            }
             if (!stage.isEmpty() && outerVectorStaged) {
                 // The head's wait covered the vectors staged before the loop, unless no step ran.
                 out.add(new Model.Block("if (" + uniform(f.hi()) + " <= " + uniform(f.lo()) + ")", List.of(new Model.StageWait(0, true))));
                 outerVectorStaged = false;
             }
             lastLine = -1;
+        }
+
+        /** Whether {@link #liveFlag} was decided, and the flag (null: every warp works). */
+        private boolean liveDecided;
+        private String live;
+
+        /**
+         * The name of a flag, declared here on first use, that holds where some row of this warp's slab is
+         * stored (see {@link LiveRows}); null where that cannot be told from the stores. Each store must write
+         * a tile whose first axis is the block's rows, at a row index that grows with the position (a scalar
+         * plus {@code arange}, or the whole axis), so that the slab's first row is its smallest: a slab
+         * whose first row is past the bound of every store is never stored.
+         */
+        private String liveFlag() {
+            if (liveDecided) return live;
+            liveDecided = true;
+            if (warps / split == 1) return null;   // one slab per block: no warp of a block the grid gives rows below N is dead
+            List<Op.Store> stores = new ArrayList<>();
+            Kernel.forEachOp(k.body(), op -> {
+                if (op instanceof Op.Store s) stores.add(s);
+            });
+            if (stores.isEmpty()) return null;
+            Ctx first = new Ctx(null, "qf_wrow", null, null, null, null);
+            List<String> conds = new ArrayList<>();
+            for (Op.Store s : stores) {
+                List<Dim> vs = s.value().type().shape();
+                if (vs.isEmpty() || vs.size() > 2 || size(vs.getFirst()) != bm) return null;
+                int d = 0;
+                while (d < s.indices().size() && s.indices().get(d) != null && s.indices().get(d).tile().isScalar()) d++;
+                if (d == s.indices().size()) return null;
+                Value ix = s.indices().get(d);
+                String row;
+                if (ix == null) {
+                    row = "qf_wrow";
+                } else {
+                    if (!(defs.get(ix) instanceof Op.Binary add) || add.kind() != Op.BinKind.ADD) return null;
+                    boolean aRange = defs.get(add.a()) instanceof Op.Arange && add.b().tile().isScalar();
+                    boolean bRange = defs.get(add.b()) instanceof Op.Arange && add.a().tile().isScalar();
+                    if (!aRange && !bRange || !(vals.get(aRange ? add.b() : add.a()) instanceof Uniform start)) return null;
+                    row = "(" + start.expr() + " + qf_wrow)";
+                }
+                conds.add("(unsigned)" + row + " < (unsigned)" + dimExpr(s.tensor().type().shape().get(d)));
+            }
+            live = "qf_live";
+            out.add(new Model.Comment("whether any row of this warp is stored: a warp past the last row does only its share of the block's copies and barriers"));
+            out.add(new Model.ScalarDecl("bool", live, String.join(" || ", conds)));
+            return live;
         }
 
         /**

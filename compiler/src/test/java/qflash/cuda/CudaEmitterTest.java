@@ -101,7 +101,7 @@ class CudaEmitterTest {
 
     @Test
     void integerKernelsUseIntegerTensorCoresAndPointBackAtTheSource() {
-        String int8 = cuda("flash_attention.tile", "int8", Map.of(), Map.of(), 64);
+        String int8 = liveOnly(cuda("flash_attention.tile", "int8", Map.of(), Map.of(), 64));
         assertTrue(int8.contains("qf_mma_u8s8(&"), "int8's PV product is u8 x s8");
         assertTrue(int8.contains("qf_mma_s8s8(&"), "QK^T is s8 x s8");
         assertTrue(int8.contains("qf_cp_async16("), "K/V tiles are staged with cp.async");
@@ -202,7 +202,7 @@ class CudaEmitterTest {
     void onlyTheLastKeyStepTestsForPadding() {
         for (String sample : List.of("flash_attention.tile", "flash_attention_bias.tile", "flash_attention_causal.tile")) {
             for (String pipeline : List.of("int8", "qflash", "fp16")) {
-                String src = cuda(sample, pipeline, Map.of(), Map.of(), 64);
+                String src = liveOnly(cuda(sample, pipeline, Map.of(), Map.of(), 64));
                 String what = sample + " " + pipeline;
                 assertEquals(1, count(src, "if (v_kb + 1 < qf_hi_v_kb) {"), what);
                 assertEquals(1, count(src, "const bool qf_full_v_kb = true;"), what);
@@ -212,7 +212,7 @@ class CudaEmitterTest {
             }
         }
         // The causal test (key past the query) is not a padding test: it stays whole in both copies.
-        String causal = cuda("flash_attention_causal.tile", "int8", Map.of(), Map.of(), 64);
+        String causal = liveOnly(cuda("flash_attention_causal.tile", "int8", Map.of(), Map.of(), 64));
         assertEquals(0, count(causal, "qf_full_v_kb || ((qf_add_int(qf_mul_int(v_kb, 64), (((i / 4) % 8) * 8 + 2 * qf_t + i % 2)) <= "), causal);
         // A test the peel cannot prove true in the full steps (keys <= N) keeps the step written once.
         qflash.diag.Source plain = TestFiles.sample("flash_attention.tile");
@@ -220,6 +220,24 @@ class CudaEmitterTest {
         assertNotEquals(plain.text(), edited.text());
         String src = CudaEmitter.emit(Compiler.compile(edited, Pipeline.named("int8", Map.of()), Map.of()), Map.of("D", 64), "edited.tile").source();
         assertFalse(src.contains("qf_full"), "no peel for keys <= N");
+    }
+
+    /** The index just past the brace that closes the one at {@code open}. */
+    private static int closing(String src, int open) {
+        int depth = 0;
+        for (int i = open; i < src.length(); i++) {
+            if (src.charAt(i) == '{') depth++;
+            else if (src.charAt(i) == '}' && --depth == 0) return i + 1;
+        }
+        throw new AssertionError("unbalanced braces from " + open);
+    }
+
+    /** {@code src} without the key loop that warps without stored rows run (the block's share of the live loop). */
+    static String liveOnly(String src) {
+        int share = src.indexOf("the block's share only");
+        if (share < 0) return src;
+        int open = src.lastIndexOf("else {", share) + "else ".length();
+        return src.substring(0, open) + "{ }" + src.substring(closing(src, open));
     }
 
     private static int count(String s, String what) {
@@ -248,7 +266,7 @@ class CudaEmitterTest {
     @Test
     void aKeySplitDealsColumnsOutAndMeetsThroughSharedMemory() {
         String one = cuda("flash_attention.tile", "int8", Map.of(), Map.of("warps", 8L, "BLOCK_M", 128L), 64);
-        String two = cuda("flash_attention.tile", "int8", Map.of(), Map.of("warps", 8L, "ksplit", 2L), 64);
+        String two = liveOnly(cuda("flash_attention.tile", "int8", Map.of(), Map.of("warps", 8L, "ksplit", 2L), 64));
         assertFalse(one.contains("qf_wp"), "ksplit 1 emits what it did before the split existed");
         assertTrue(two.contains("const int qf_wrow = (qf_warp / 2) * 16;") && two.contains("const int qf_wp = qf_warp % 2;"), "two warps per 16-row slab");
         // every warp holds 32 of the 64 scores of a key block and 32 of the 64 output columns
@@ -258,6 +276,34 @@ class CudaEmitterTest {
         assertEquals(2, count(two, "A fragments of %p8: this warp's 1 of 2 k chunks"), "P is exchanged once per step copy");
         int exchange = two.indexOf("A fragments of %p8"), transpose = two.indexOf("transpose %v.i8", exchange), mma = two.indexOf("qf_mma_u8s8", transpose);
         assertTrue(exchange > 0 && exchange < transpose && transpose < mma, "the exchange is written before the V transpose, whose barrier precedes the reads");
+    }
+
+    @Test
+    void aWarpWhoseRowsAreNeverStoredRunsOnlyTheBlocksShareOfTheLoop() {
+        for (String sample : List.of("flash_attention.tile", "flash_attention_causal.tile")) {
+            for (Map<String, Long> sched : List.of(Map.<String, Long>of(), Map.of("warps", 8L, "ksplit", 2L))) {
+                String src = cuda(sample, "int8", Map.of(), sched, 64);
+                String what = sample + " " + sched;
+                assertTrue(src.contains("const bool qf_live = (unsigned)(qf_mul_int((int)blockIdx.x, 64) + qf_wrow) < (unsigned)n_N;"),
+                        "a warp is live when its first row is below N: " + what);
+                int live = src.indexOf("if (qf_live) {") + "if (qf_live) ".length(), dead = src.indexOf("the block's share only", live);
+                assertTrue(live > 0 && dead > live, what);
+                int orElse = src.indexOf("else {", closing(src, live)) + "else ".length();
+                assertEquals("else", src.substring(closing(src, live), orElse).strip(), "the live test's else holds the block's share: " + what);
+                assertTrue(orElse < dead, what);
+                String whole = src.substring(live, closing(src, live)), share = src.substring(orElse, closing(src, orElse));
+                assertEquals(count(src, "qf_mma_s8s8(&"), count(whole, "qf_mma_s8s8(&"), "every product is in the live warps' loop: " + what);
+                for (String own : List.of("qf_mma_s8s8(&", "qf_mma_u8s8(&", "__shfl_xor_sync", "qf_mul_wide(", "v_p8[i] = ")) {
+                    assertTrue(whole.contains(own), own + " in the live warps' loop: " + what);
+                    assertFalse(share.contains(own), own + " left out of the loop of a warp without stored rows: " + what);
+                }
+                for (String block : List.of("__syncthreads()", "qf_cp_async", "transpose %v.i8", "meet their partial", "qf_cp_async_wait")) {
+                    assertEquals(count(whole, block), count(share, block), block + ": both loops pass the same barriers and copies: " + what);
+                }
+            }
+        }
+        String oneSlab = cuda("flash_attention.tile", "int8", Map.of(), Map.of("BLOCK_M", 16L, "BLOCK_N", 128L, "ksplit", 4L), 64);
+        assertFalse(oneSlab.contains("qf_live"), "a block of one slab (4 warps sharing 16 rows) has no warp without rows: one loop");
     }
 
     static boolean hasNvcc() {
