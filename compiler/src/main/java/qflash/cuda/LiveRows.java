@@ -31,12 +31,12 @@ final class LiveRows {
      */
     private static List<Stmt> blockShare(List<Stmt> stmts) {
         List<Stmt> kept = blockStatements(stmts);
-        ModelWalker w = new ModelWalker();
+        // A declaration names itself once; a second mention is a read (or a write) by a kept statement.
+        String text = new ModelWalker().render(new Model.Block("", kept));
         List<Stmt> share = new ArrayList<>();
         for (Stmt s : kept) {
             String name = declared(s);
-            String rest = name == null ? "" : w.render(new Model.Block("", kept.stream().filter(o -> o != s).toList()));
-            if (name == null || Pattern.compile("\\b" + Pattern.quote(name) + "\\b").matcher(rest).find()) share.add(s);
+            if (name == null || Pattern.compile("\\b" + Pattern.quote(name) + "\\b").matcher(text).results().limit(2).count() == 2) share.add(s);
         }
         return share;
     }
