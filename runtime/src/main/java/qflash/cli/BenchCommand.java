@@ -40,7 +40,7 @@ import qflash.ir.Kernel;
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Time qflash kernels against PyTorch SDPA (needs a GPU; PyTorch for the reference).",
-                "Writes a CSV with one line per row x batch x kernel, ratios against the best PyTorch backend."})
+                "Writes a CSV with one line per row x batch x kernel, ratios against the best PyTorch backend, rewritten after every row."})
 public final class BenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -141,13 +141,13 @@ public final class BenchCommand implements Callable<Integer> {
                         results.add(new Result(row, kernel.pipeline, kernelMs, callMs, call.medianPrologueMillis(warmup, reps), schedule));
                         printRow(out, results.getLast(), ref);
                     }
+                    write(results, ref, device);   // after every row: a run cut short (a time limit, a lost host) keeps what it measured
                 } finally {
                     dev.values().forEach(DeviceTensor::close);
                 }
             }
             out.println("ratio = ours / best PyTorch backend (below 1: we are faster); " + device);
             compileLines.forEach(out::println);
-            write(results, ref, device);
         }
         return Main.OK;
     }

@@ -172,49 +172,65 @@ class CudaBitExactTest {
         System.out.printf("bit-exact %s: %d cases, %d output elements, all equal%n", what, cases.size(), elements);
     }
 
+    /** One whole call of {@link #gpuPrologueCallsEqualTheInterpreterBitForBit}: f16 or f32 inputs, f16 or f32 output. */
+    record WholeCall(Case c, boolean halfIn, boolean halfOut, long seed) {}
+
     /** The whole call on the GPU: f16 (or f32) inputs, the prologue as kernels, the body; equal to the interpreter's output. */
     @Test
     void gpuPrologueCallsEqualTheInterpreterBitForBit() throws Exception {
-        int cases = 0, f32In = 0;
-        long elements = 0;
+        List<WholeCall> calls = new ArrayList<>();
         for (String p : List.of("int8", "qflash")) {
             for (String s : SAMPLES) {
                 List<Shape> shapes = List.of(Workload.named("A1").shape(2), Workload.named("A4").shape(1), new Shape(1, 2, 1000, 128), new Shape(2, 3, 7, 80), new Shape(1, 1, 1, 32));
                 for (Shape sh : shapes) {
                     for (Map<String, String> opts : List.of(Map.<String, String>of(), Map.of("quant", "tensor"), Map.of("quant", "block"), Map.of("v-quant", "channel"), Map.of("smooth-k", "true"))) {
-                        Case c = new Case(s, p, opts, Map.of(), sh, Inputs.Model.GAUSS_OUTLIER);
-                        Kernel k = kernel(c);
-                        boolean halfOut = cases % 2 == 1;   // every other call ends in f16: the interpreter's f32, rounded
-                        boolean halfIn = cases % 3 != 2;    // every third starts from f32 tensors (the prologue's f32 loads)
-                        CudaBackend.Compiled comp = gpu.compile(k, sh.d(), s, halfIn ? java.util.Set.of("Q", "K", "V") : java.util.Set.of(), halfOut ? java.util.Set.of("O") : java.util.Set.of());
-                        Inputs in = Inputs.generate(c.model(), sh, sh.n() * 7L + cases, k.param("bias") != null);
-                        CpuBackend.Bound cpu = CpuBackend.bind(k, in, null);
-                        Interpreter.run(k, cpu.tensors(), cpu.scalars());
-                        Map<String, DeviceTensor> dev = new LinkedHashMap<>();
-                        for (String t : List.of("Q", "K", "V")) dev.put(t, DeviceTensor.upload(Arr.floats(halfIn ? qflash.ir.Elem.F16 : qflash.ir.Elem.F32, values(in, t), sh.dims())));
-                        if (!halfIn) f32In++;
-                        if (in.bias() != null) dev.put("bias", DeviceTensor.upload(Arr.floats(qflash.ir.Elem.F32, in.bias(), in.biasShape())));
-                        dev.put("O", DeviceTensor.zeros(halfOut ? qflash.ir.Elem.F16 : qflash.ir.Elem.F32, sh.dims()));
-                        try (CudaBackend.Call call = gpu.new Call(comp, dev, Map.of())) {
-                            call.run();
-                            Arr got = dev.get("O").download();
-                            Arr want = cpu.out();
-                            for (int i = 0; i < want.size(); i++) {
-                                double w = halfOut ? qflash.interp.Arith.round(qflash.ir.Elem.F16, want.get(i)) : want.get(i);
-                                if (Double.doubleToLongBits(got.get(i)) != Double.doubleToLongBits(w)) {
-                                    fail(c + " (GPU prologue" + (halfOut ? ", f16 output" : "") + "): element " + i + ": GPU " + got.get(i) + ", CPU " + w);
-                                }
-                            }
-                            elements += want.size();
-                        } finally {
-                            dev.values().forEach(DeviceTensor::close);
-                        }
-                        cases++;
+                        int n = calls.size();
+                        // every other call ends in f16 (the interpreter's f32, rounded); every third starts from f32 tensors (the prologue's f32 loads)
+                        calls.add(new WholeCall(new Case(s, p, opts, Map.of(), sh, Inputs.Model.GAUSS_OUTLIER), n % 3 != 2, n % 2 == 1, sh.n() * 7L + n));
                     }
                 }
             }
         }
-        System.out.printf("bit-exact with the prologue on the GPU (f16 or f32 inputs, %d of them f32; f32 or f16 output): %d cases, %d output elements, all equal%n", f32In, cases, elements);
+        // Compile in parallel first, as runAll does: one at a time, a cold cubin cache made this test alone take minutes.
+        Map<WholeCall, CudaBackend.Compiled> comp = new ConcurrentHashMap<>();
+        calls.parallelStream().forEach(call -> {
+            try {
+                comp.put(call, gpu.compile(kernel(call.c()), call.c().shape().d(), call.c().sample(),
+                        call.halfIn() ? java.util.Set.of("Q", "K", "V") : java.util.Set.of(), call.halfOut() ? java.util.Set.of("O") : java.util.Set.of()));
+            } catch (Exception e) {
+                throw new RuntimeException(call + ": " + e.getMessage(), e);
+            }
+        });
+        int f32In = 0;
+        long elements = 0;
+        for (WholeCall call : calls) {
+            Case c = call.c();
+            Shape sh = c.shape();
+            Kernel k = comp.get(call).kernel();
+            Inputs in = Inputs.generate(c.model(), sh, call.seed(), k.param("bias") != null);
+            CpuBackend.Bound cpu = CpuBackend.bind(k, in, null);
+            Interpreter.run(k, cpu.tensors(), cpu.scalars());
+            Map<String, DeviceTensor> dev = new LinkedHashMap<>();
+            for (String t : List.of("Q", "K", "V")) dev.put(t, DeviceTensor.upload(Arr.floats(call.halfIn() ? qflash.ir.Elem.F16 : qflash.ir.Elem.F32, values(in, t), sh.dims())));
+            if (!call.halfIn()) f32In++;
+            if (in.bias() != null) dev.put("bias", DeviceTensor.upload(Arr.floats(qflash.ir.Elem.F32, in.bias(), in.biasShape())));
+            dev.put("O", DeviceTensor.zeros(call.halfOut() ? qflash.ir.Elem.F16 : qflash.ir.Elem.F32, sh.dims()));
+            try (CudaBackend.Call run = gpu.new Call(comp.get(call), dev, Map.of())) {
+                run.run();
+                Arr got = dev.get("O").download();
+                Arr want = cpu.out();
+                for (int i = 0; i < want.size(); i++) {
+                    double w = call.halfOut() ? qflash.interp.Arith.round(qflash.ir.Elem.F16, want.get(i)) : want.get(i);
+                    if (Double.doubleToLongBits(got.get(i)) != Double.doubleToLongBits(w)) {
+                        fail(c + " (GPU prologue" + (call.halfOut() ? ", f16 output" : "") + "): element " + i + ": GPU " + got.get(i) + ", CPU " + w);
+                    }
+                }
+                elements += want.size();
+            } finally {
+                dev.values().forEach(DeviceTensor::close);
+            }
+        }
+        System.out.printf("bit-exact with the prologue on the GPU (f16 or f32 inputs, %d of them f32; f32 or f16 output): %d cases, %d output elements, all equal%n", f32In, calls.size(), elements);
     }
 
     private static double[] values(Inputs in, String t) {
