@@ -20,7 +20,7 @@ record Ctx(Layout layout, String rowPos, String colPos, String rowReg, String co
     }
 
     /** The first column of this warp's share of a tile split over {@code split} warps (nothing when not split). */
-    private static String part(int split, int nt) {
+    static String part(int split, int nt) {
         return split == 1 ? "" : "qf_wp * " + nt * 8 + " + ";
     }
 

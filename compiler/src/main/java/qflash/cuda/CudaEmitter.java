@@ -607,7 +607,7 @@ public final class CudaEmitter {
                 permuted = false;    // the transposition applied it
                 transposed = true;
             }
-            String part = split == 1 ? "" : "qf_wp * " + nt * 8 + " + ";   // this warp's share of the n columns
+            String part = Ctx.part(split, nt);   // this warp's share of the n columns
             String n = "(" + part + "qf_nt * 8 + qf_g)";
             List<String> slots0 = new ArrayList<>(), slots1 = new ArrayList<>();
             if (half) {
@@ -900,11 +900,9 @@ public final class CudaEmitter {
                 if (ix == null) {
                     row = "qf_wrow";
                 } else {
-                    if (!(defs.get(ix) instanceof Op.Binary add) || add.kind() != Op.BinKind.ADD) return null;
-                    boolean aRange = defs.get(add.a()) instanceof Op.Arange && add.b().tile().isScalar();
-                    boolean bRange = defs.get(add.b()) instanceof Op.Arange && add.a().tile().isScalar();
-                    if (!aRange && !bRange || !(vals.get(aRange ? add.b() : add.a()) instanceof Uniform start)) return null;
-                    row = "(" + start.expr() + " + qf_wrow)";
+                    Value start = arangeStart(ix);
+                    if (start == null || !(vals.get(start) instanceof Uniform u)) return null;
+                    row = "(" + u.expr() + " + qf_wrow)";
                 }
                 conds.add("(unsigned)" + row + " < (unsigned)" + dimExpr(s.tensor().type().shape().get(d)));
             }
@@ -943,11 +941,9 @@ public final class CudaEmitter {
             if (c.kind() != Op.CmpKind.LT || !c.b().tile().isScalar()) return false;
             Value cols = c.a();
             while (defs.get(cols) instanceof Op.Broadcast b) cols = b.a();
-            if (!(defs.get(cols) instanceof Op.Binary add) || add.kind() != Op.BinKind.ADD) return false;
-            Value start = defs.get(add.a()) instanceof Op.Arange ? add.b() : defs.get(add.b()) instanceof Op.Arange ? add.a() : null;
-            Value range = start == add.b() ? add.a() : add.b();
-            if (start == null || range.type().shape().size() != 1 || !range.type().shape().getFirst().isConst()) return false;
-            long n = range.type().shape().getFirst().size();
+            Value start = arangeStart(cols);
+            if (start == null || cols.type().shape().size() != 1 || !cols.type().shape().getFirst().isConst()) return false;
+            long n = cols.type().shape().getFirst().size();
             if (!(defs.get(start) instanceof Op.Binary mul) || mul.kind() != Op.BinKind.MUL) return false;
             boolean kbTimesC = mul.a() == kb && Objects.equals(constant(mul.b()), (double) n) || mul.b() == kb && Objects.equals(constant(mul.a()), (double) n);
             if (!kbTimesC) return false;
@@ -955,6 +951,14 @@ public final class CudaEmitter {
             if (!(defs.get(div.a()) instanceof Op.Binary up) || up.kind() != Op.BinKind.ADD) return false;
             return atMost(up.a(), c.b()) && Objects.equals(constant(up.b()), (double) (n - 1))
                     || atMost(up.b(), c.b()) && Objects.equals(constant(up.a()), (double) (n - 1));
+        }
+
+        /** The scalar s of a tile defined as {@code s + arange(n)} (either order), or null. */
+        private Value arangeStart(Value v) {
+            if (!(defs.get(v) instanceof Op.Binary add) || add.kind() != Op.BinKind.ADD) return null;
+            if (defs.get(add.a()) instanceof Op.Arange && add.b().tile().isScalar()) return add.b();
+            if (defs.get(add.b()) instanceof Op.Arange && add.a().tile().isScalar()) return add.a();
+            return null;
         }
 
         /** {@code x} is {@code n}, or a min with {@code n} (a causal loop ends at cdiv(min(N, last row + 1), BN)). */
