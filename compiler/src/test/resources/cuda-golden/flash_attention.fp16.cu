@@ -190,6 +190,8 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float s_
         qf_cp_async_commit();
       }
       for (int v_kb = qf_lo_v_kb; v_kb < qf_hi_v_kb; ++v_kb) {
+        qf_cp_async_wait<0>();
+        __syncthreads();
          {
           const int qf_next = v_kb + 1;
           if (qf_next < qf_hi_v_kb) {
@@ -224,8 +226,6 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float s_
           }
           qf_cp_async_commit();
         }
-        qf_cp_async_wait<1>();
-        __syncthreads();
         const int qf_buf_v_kb = (v_kb - qf_lo_v_kb) % 2;
         // every key is below N in all steps but the last: the padding test is written only there
         if (v_kb + 1 < qf_hi_v_kb) {
@@ -586,6 +586,8 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float s_
         qf_cp_async_commit();
       }
       for (int v_kb = qf_lo_v_kb; v_kb < qf_hi_v_kb; ++v_kb) {
+        qf_cp_async_wait<0>();
+        __syncthreads();
          {
           const int qf_next = v_kb + 1;
           if (qf_next < qf_hi_v_kb) {
@@ -620,8 +622,6 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float s_
           }
           qf_cp_async_commit();
         }
-        qf_cp_async_wait<1>();
-        __syncthreads();
         const int qf_buf_v_kb = (v_kb - qf_lo_v_kb) % 2;
         if (v_kb + 1 < qf_hi_v_kb) {
           // transpose %v.h in shared memory: [64, 64] -> [64, 64]

@@ -179,16 +179,16 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
               qf_cp_async16(qf_smem + 5120 + qf_sbuf * 5120 + qf_r * 80 + qf_k * 16, qf_src, qf_ok ? 16 : 0);
             }
           }
-          // stage %v.i8 = %V.i8[...] in shared memory: 64 rows of 64 x i8
+          // stage %v.i8 = %V.i8[...] in shared memory from its key-major copy: 64 rows of 64 keys in the A fragment's k order
           {
-            const i64 qf_base = ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_mul_int(v_kb, 64))) * QF_D + (0));
-            const bool qf_uok = p_V_i8 != nullptr && (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H;
+            const i64 qf_base = (((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * QF_D) * ((i64)(n_N + 15) & ~15LL) + (qf_mul_int(v_kb, 64));
+            const bool qf_uok = (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H;
             #pragma unroll
             for (int qf_round = 0; qf_round < 2; ++qf_round) {
               const int qf_c = threadIdx.x + qf_round * 128;
               const int qf_r = qf_c / 4, qf_k = qf_c % 4;
-              const bool qf_ok = qf_uok && (unsigned)(qf_mul_int(v_kb, 64) + qf_r) < (unsigned)n_N;
-              const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_V_i8 + (qf_ok ? qf_base + (i64)qf_r * 1LL * QF_D : 0)) + qf_k * 16;
+              const bool qf_ok = qf_uok && (unsigned)(qf_mul_int(v_kb, 64) + qf_k * 16) < (unsigned)n_N;
+              const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_V_i8 + (qf_ok ? qf_base + (i64)qf_r * ((i64)(n_N + 15) & ~15LL) + qf_k * 16 : 0));
               qf_cp_async16(qf_smem + 15360 + qf_sbuf * 5120 + qf_r * 80 + qf_k * 16, qf_src, qf_ok ? 16 : 0);
             }
           }
@@ -196,6 +196,8 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
         qf_cp_async_commit();
       }
       for (int v_kb = qf_lo_v_kb; v_kb < qf_hi_v_kb; ++v_kb) {
+        qf_cp_async_wait<0>();
+        __syncthreads();
          {
           const int qf_next = v_kb + 1;
           if (qf_next < qf_hi_v_kb) {
@@ -214,24 +216,22 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
                 qf_cp_async16(qf_smem + 5120 + qf_sbuf * 5120 + qf_r * 80 + qf_k * 16, qf_src, qf_ok ? 16 : 0);
               }
             }
-            // stage %v.i8 = %V.i8[...] in shared memory: 64 rows of 64 x i8
+            // stage %v.i8 = %V.i8[...] in shared memory from its key-major copy: 64 rows of 64 keys in the A fragment's k order
             {
-              const i64 qf_base = ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_mul_int(v_kb, 64))) * QF_D + (0));
-              const bool qf_uok = p_V_i8 != nullptr && (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H;
+              const i64 qf_base = (((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * QF_D) * ((i64)(n_N + 15) & ~15LL) + (qf_mul_int(v_kb, 64));
+              const bool qf_uok = (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H;
               #pragma unroll
               for (int qf_round = 0; qf_round < 2; ++qf_round) {
                 const int qf_c = threadIdx.x + qf_round * 128;
                 const int qf_r = qf_c / 4, qf_k = qf_c % 4;
-                const bool qf_ok = qf_uok && (unsigned)(qf_mul_int(v_kb, 64) + qf_r) < (unsigned)n_N;
-                const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_V_i8 + (qf_ok ? qf_base + (i64)qf_r * 1LL * QF_D : 0)) + qf_k * 16;
+                const bool qf_ok = qf_uok && (unsigned)(qf_mul_int(v_kb, 64) + qf_k * 16) < (unsigned)n_N;
+                const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_V_i8 + (qf_ok ? qf_base + (i64)qf_r * ((i64)(n_N + 15) & ~15LL) + qf_k * 16 : 0));
                 qf_cp_async16(qf_smem + 15360 + qf_sbuf * 5120 + qf_r * 80 + qf_k * 16, qf_src, qf_ok ? 16 : 0);
               }
             }
           }
           qf_cp_async_commit();
         }
-        qf_cp_async_wait<1>();
-        __syncthreads();
         const int qf_buf_v_kb = (v_kb - qf_lo_v_kb) % 2;
         // every key is below N in all steps but the last: the padding test is written only there
         if (v_kb + 1 < qf_hi_v_kb) {
@@ -350,27 +350,6 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
             v_59_i[r] = qf_a;
           }
           #line 31 "flash_attention.tile"
-          // transpose %v.i8 in shared memory: [64, 64] -> [64, 64], keys in the A fragment's k order
-          #pragma unroll
-          for (int qf_round = 0; qf_round < 2; ++qf_round) {
-            const int qf_b = threadIdx.x + qf_round * 128;
-            const int qf_c0 = (qf_b / 16) * 4, qf_d0 = (qf_b % 16) * 4;
-            const u32 qf_w0 = *reinterpret_cast<const u32*>(reinterpret_cast<const u8*>(reinterpret_cast<const i8*>(qf_smem + 15360 + qf_buf_v_kb * 5120)) + qf_c0 * 80 + qf_d0);
-            const u32 qf_w1 = *reinterpret_cast<const u32*>(reinterpret_cast<const u8*>(reinterpret_cast<const i8*>(qf_smem + 15360 + qf_buf_v_kb * 5120)) + (qf_c0 + 1) * 80 + qf_d0);
-            const u32 qf_w2 = *reinterpret_cast<const u32*>(reinterpret_cast<const u8*>(reinterpret_cast<const i8*>(qf_smem + 15360 + qf_buf_v_kb * 5120)) + (qf_c0 + 2) * 80 + qf_d0);
-            const u32 qf_w3 = *reinterpret_cast<const u32*>(reinterpret_cast<const u8*>(reinterpret_cast<const i8*>(qf_smem + 15360 + qf_buf_v_kb * 5120)) + (qf_c0 + 3) * 80 + qf_d0);
-            const u32 qf_t0 = __byte_perm(qf_w0, qf_w1, 0x5140), qf_t1 = __byte_perm(qf_w2, qf_w3, 0x5140);
-            const u32 qf_t2 = __byte_perm(qf_w0, qf_w1, 0x7362), qf_t3 = __byte_perm(qf_w2, qf_w3, 0x7362);
-            const u32 qf_o[4] = {__byte_perm(qf_t0, qf_t1, 0x5410), __byte_perm(qf_t0, qf_t1, 0x7632), __byte_perm(qf_t2, qf_t3, 0x5410), __byte_perm(qf_t2, qf_t3, 0x7632)};
-            // keys c0, c0+1 go to k slots 4t + 2h, +1 and keys c0+2, c0+3 to the next t (t = (c0 % 8) / 2, h = (c0 % 16) / 8)
-            const int qf_at = (qf_c0 / 16) * 16 + 4 * ((qf_c0 % 8) / 2) + ((qf_c0 % 16) / 8) * 2;
-            #pragma unroll
-            for (int qf_i = 0; qf_i < 4; ++qf_i) {
-              *reinterpret_cast<unsigned short*>(reinterpret_cast<u8*>(qf_smem + 25600) + (qf_d0 + qf_i) * 80 + qf_at) = (unsigned short)(qf_o[qf_i] & 0xffff);
-              *reinterpret_cast<unsigned short*>(reinterpret_cast<u8*>(qf_smem + 25600) + (qf_d0 + qf_i) * 80 + qf_at + 4) = (unsigned short)(qf_o[qf_i] / 65536);
-            }
-          }
-          __syncthreads();
           int v_64_i32[32];
           // %64.i32 = dot(%p8, %v.i8) on tensor cores (qf_mma_s8s8)
           #pragma unroll
@@ -388,7 +367,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
               #pragma unroll
               for (int qf_np = 0; qf_np < 8 / 2; ++qf_np) {
                 u32 qf_b[4];
-                qf_ldmatrix_x4(qf_b, &reinterpret_cast<const i8*>(qf_smem + 25600)[(qf_kc * 32 + ((qf_lane >> 3) & 1) * 16) * 1 + ((qf_np * 2 + (qf_lane >> 4)) * 8 + (qf_lane & 7)) * 80]);
+                qf_ldmatrix_x4(qf_b, &reinterpret_cast<const i8*>(qf_smem + 15360 + qf_buf_v_kb * 5120)[(qf_kc * 32 + ((qf_lane >> 3) & 1) * 16) * 1 + ((qf_np * 2 + (qf_lane >> 4)) * 8 + (qf_lane & 7)) * 80]);
                 qf_mma_s8s8(&v_64_i32[(qf_mt * 8 + qf_np * 2) * 4], qf_a, qf_b[0], qf_b[1]);
                 qf_mma_s8s8(&v_64_i32[(qf_mt * 8 + qf_np * 2 + 1) * 4], qf_a, qf_b[2], qf_b[3]);
               }
@@ -562,27 +541,6 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
             v_59_i[r] = qf_a;
           }
           #line 31 "flash_attention.tile"
-          // transpose %v.i8 in shared memory: [64, 64] -> [64, 64], keys in the A fragment's k order
-          #pragma unroll
-          for (int qf_round = 0; qf_round < 2; ++qf_round) {
-            const int qf_b = threadIdx.x + qf_round * 128;
-            const int qf_c0 = (qf_b / 16) * 4, qf_d0 = (qf_b % 16) * 4;
-            const u32 qf_w0 = *reinterpret_cast<const u32*>(reinterpret_cast<const u8*>(reinterpret_cast<const i8*>(qf_smem + 15360 + qf_buf_v_kb * 5120)) + qf_c0 * 80 + qf_d0);
-            const u32 qf_w1 = *reinterpret_cast<const u32*>(reinterpret_cast<const u8*>(reinterpret_cast<const i8*>(qf_smem + 15360 + qf_buf_v_kb * 5120)) + (qf_c0 + 1) * 80 + qf_d0);
-            const u32 qf_w2 = *reinterpret_cast<const u32*>(reinterpret_cast<const u8*>(reinterpret_cast<const i8*>(qf_smem + 15360 + qf_buf_v_kb * 5120)) + (qf_c0 + 2) * 80 + qf_d0);
-            const u32 qf_w3 = *reinterpret_cast<const u32*>(reinterpret_cast<const u8*>(reinterpret_cast<const i8*>(qf_smem + 15360 + qf_buf_v_kb * 5120)) + (qf_c0 + 3) * 80 + qf_d0);
-            const u32 qf_t0 = __byte_perm(qf_w0, qf_w1, 0x5140), qf_t1 = __byte_perm(qf_w2, qf_w3, 0x5140);
-            const u32 qf_t2 = __byte_perm(qf_w0, qf_w1, 0x7362), qf_t3 = __byte_perm(qf_w2, qf_w3, 0x7362);
-            const u32 qf_o[4] = {__byte_perm(qf_t0, qf_t1, 0x5410), __byte_perm(qf_t0, qf_t1, 0x7632), __byte_perm(qf_t2, qf_t3, 0x5410), __byte_perm(qf_t2, qf_t3, 0x7632)};
-            // keys c0, c0+1 go to k slots 4t + 2h, +1 and keys c0+2, c0+3 to the next t (t = (c0 % 8) / 2, h = (c0 % 16) / 8)
-            const int qf_at = (qf_c0 / 16) * 16 + 4 * ((qf_c0 % 8) / 2) + ((qf_c0 % 16) / 8) * 2;
-            #pragma unroll
-            for (int qf_i = 0; qf_i < 4; ++qf_i) {
-              *reinterpret_cast<unsigned short*>(reinterpret_cast<u8*>(qf_smem + 25600) + (qf_d0 + qf_i) * 80 + qf_at) = (unsigned short)(qf_o[qf_i] & 0xffff);
-              *reinterpret_cast<unsigned short*>(reinterpret_cast<u8*>(qf_smem + 25600) + (qf_d0 + qf_i) * 80 + qf_at + 4) = (unsigned short)(qf_o[qf_i] / 65536);
-            }
-          }
-          __syncthreads();
           int v_64_i32[32];
           // %64.i32 = dot(%p8, %v.i8) on tensor cores (qf_mma_s8s8)
           #pragma unroll
@@ -600,7 +558,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
               #pragma unroll
               for (int qf_np = 0; qf_np < 8 / 2; ++qf_np) {
                 u32 qf_b[4];
-                qf_ldmatrix_x4(qf_b, &reinterpret_cast<const i8*>(qf_smem + 25600)[(qf_kc * 32 + ((qf_lane >> 3) & 1) * 16) * 1 + ((qf_np * 2 + (qf_lane >> 4)) * 8 + (qf_lane & 7)) * 80]);
+                qf_ldmatrix_x4(qf_b, &reinterpret_cast<const i8*>(qf_smem + 15360 + qf_buf_v_kb * 5120)[(qf_kc * 32 + ((qf_lane >> 3) & 1) * 16) * 1 + ((qf_np * 2 + (qf_lane >> 4)) * 8 + (qf_lane & 7)) * 80]);
                 qf_mma_s8s8(&v_64_i32[(qf_mt * 8 + qf_np * 2) * 4], qf_a, qf_b[0], qf_b[1]);
                 qf_mma_s8s8(&v_64_i32[(qf_mt * 8 + qf_np * 2 + 1) * 4], qf_a, qf_b[2], qf_b[3]);
               }
@@ -695,16 +653,16 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
               qf_cp_async16(qf_smem + 5120 + qf_sbuf * 5120 + qf_r * 80 + qf_k * 16, qf_src, qf_ok ? 16 : 0);
             }
           }
-          // stage %v.i8 = %V.i8[...] in shared memory: 64 rows of 64 x i8
+          // stage %v.i8 = %V.i8[...] in shared memory from its key-major copy: 64 rows of 64 keys in the A fragment's k order
           {
-            const i64 qf_base = ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_mul_int(v_kb, 64))) * QF_D + (0));
-            const bool qf_uok = p_V_i8 != nullptr && (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H;
+            const i64 qf_base = (((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * QF_D) * ((i64)(n_N + 15) & ~15LL) + (qf_mul_int(v_kb, 64));
+            const bool qf_uok = (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H;
             #pragma unroll
             for (int qf_round = 0; qf_round < 2; ++qf_round) {
               const int qf_c = threadIdx.x + qf_round * 128;
               const int qf_r = qf_c / 4, qf_k = qf_c % 4;
-              const bool qf_ok = qf_uok && (unsigned)(qf_mul_int(v_kb, 64) + qf_r) < (unsigned)n_N;
-              const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_V_i8 + (qf_ok ? qf_base + (i64)qf_r * 1LL * QF_D : 0)) + qf_k * 16;
+              const bool qf_ok = qf_uok && (unsigned)(qf_mul_int(v_kb, 64) + qf_k * 16) < (unsigned)n_N;
+              const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_V_i8 + (qf_ok ? qf_base + (i64)qf_r * ((i64)(n_N + 15) & ~15LL) + qf_k * 16 : 0));
               qf_cp_async16(qf_smem + 15360 + qf_sbuf * 5120 + qf_r * 80 + qf_k * 16, qf_src, qf_ok ? 16 : 0);
             }
           }
@@ -712,6 +670,8 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
         qf_cp_async_commit();
       }
       for (int v_kb = qf_lo_v_kb; v_kb < qf_hi_v_kb; ++v_kb) {
+        qf_cp_async_wait<0>();
+        __syncthreads();
          {
           const int qf_next = v_kb + 1;
           if (qf_next < qf_hi_v_kb) {
@@ -730,70 +690,26 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
                 qf_cp_async16(qf_smem + 5120 + qf_sbuf * 5120 + qf_r * 80 + qf_k * 16, qf_src, qf_ok ? 16 : 0);
               }
             }
-            // stage %v.i8 = %V.i8[...] in shared memory: 64 rows of 64 x i8
+            // stage %v.i8 = %V.i8[...] in shared memory from its key-major copy: 64 rows of 64 keys in the A fragment's k order
             {
-              const i64 qf_base = ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_mul_int(v_kb, 64))) * QF_D + (0));
-              const bool qf_uok = p_V_i8 != nullptr && (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H;
+              const i64 qf_base = (((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * QF_D) * ((i64)(n_N + 15) & ~15LL) + (qf_mul_int(v_kb, 64));
+              const bool qf_uok = (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H;
               #pragma unroll
               for (int qf_round = 0; qf_round < 2; ++qf_round) {
                 const int qf_c = threadIdx.x + qf_round * 128;
                 const int qf_r = qf_c / 4, qf_k = qf_c % 4;
-                const bool qf_ok = qf_uok && (unsigned)(qf_mul_int(v_kb, 64) + qf_r) < (unsigned)n_N;
-                const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_V_i8 + (qf_ok ? qf_base + (i64)qf_r * 1LL * QF_D : 0)) + qf_k * 16;
+                const bool qf_ok = qf_uok && (unsigned)(qf_mul_int(v_kb, 64) + qf_k * 16) < (unsigned)n_N;
+                const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_V_i8 + (qf_ok ? qf_base + (i64)qf_r * ((i64)(n_N + 15) & ~15LL) + qf_k * 16 : 0));
                 qf_cp_async16(qf_smem + 15360 + qf_sbuf * 5120 + qf_r * 80 + qf_k * 16, qf_src, qf_ok ? 16 : 0);
               }
             }
           }
           qf_cp_async_commit();
         }
-        qf_cp_async_wait<1>();
-        __syncthreads();
         const int qf_buf_v_kb = (v_kb - qf_lo_v_kb) % 2;
         if (v_kb + 1 < qf_hi_v_kb) {
-          // transpose %v.i8 in shared memory: [64, 64] -> [64, 64], keys in the A fragment's k order
-          #pragma unroll
-          for (int qf_round = 0; qf_round < 2; ++qf_round) {
-            const int qf_b = threadIdx.x + qf_round * 128;
-            const int qf_c0 = (qf_b / 16) * 4, qf_d0 = (qf_b % 16) * 4;
-            const u32 qf_w0 = *reinterpret_cast<const u32*>(reinterpret_cast<const u8*>(reinterpret_cast<const i8*>(qf_smem + 15360 + qf_buf_v_kb * 5120)) + qf_c0 * 80 + qf_d0);
-            const u32 qf_w1 = *reinterpret_cast<const u32*>(reinterpret_cast<const u8*>(reinterpret_cast<const i8*>(qf_smem + 15360 + qf_buf_v_kb * 5120)) + (qf_c0 + 1) * 80 + qf_d0);
-            const u32 qf_w2 = *reinterpret_cast<const u32*>(reinterpret_cast<const u8*>(reinterpret_cast<const i8*>(qf_smem + 15360 + qf_buf_v_kb * 5120)) + (qf_c0 + 2) * 80 + qf_d0);
-            const u32 qf_w3 = *reinterpret_cast<const u32*>(reinterpret_cast<const u8*>(reinterpret_cast<const i8*>(qf_smem + 15360 + qf_buf_v_kb * 5120)) + (qf_c0 + 3) * 80 + qf_d0);
-            const u32 qf_t0 = __byte_perm(qf_w0, qf_w1, 0x5140), qf_t1 = __byte_perm(qf_w2, qf_w3, 0x5140);
-            const u32 qf_t2 = __byte_perm(qf_w0, qf_w1, 0x7362), qf_t3 = __byte_perm(qf_w2, qf_w3, 0x7362);
-            const u32 qf_o[4] = {__byte_perm(qf_t0, qf_t1, 0x5410), __byte_perm(qf_t0, qf_t1, 0x7632), __byte_perm(qf_t2, qf_t3, 0x5410), __byte_perm(qf_t2, qf_t3, 0x7632)};
-            // keys c0, c0+1 go to k slots 4t + 2h, +1 and keys c0+2, c0+3 to the next t (t = (c0 % 8) / 2, h = (c0 % 16) / 8)
-            const int qf_at = (qf_c0 / 16) * 16 + 4 * ((qf_c0 % 8) / 2) + ((qf_c0 % 16) / 8) * 2;
-            #pragma unroll
-            for (int qf_i = 0; qf_i < 4; ++qf_i) {
-              *reinterpret_cast<unsigned short*>(reinterpret_cast<u8*>(qf_smem + 25600) + (qf_d0 + qf_i) * 80 + qf_at) = (unsigned short)(qf_o[qf_i] & 0xffff);
-              *reinterpret_cast<unsigned short*>(reinterpret_cast<u8*>(qf_smem + 25600) + (qf_d0 + qf_i) * 80 + qf_at + 4) = (unsigned short)(qf_o[qf_i] / 65536);
-            }
-          }
-          __syncthreads();
         }
         else {
-          // transpose %v.i8 in shared memory: [64, 64] -> [64, 64], keys in the A fragment's k order
-          #pragma unroll
-          for (int qf_round = 0; qf_round < 2; ++qf_round) {
-            const int qf_b = threadIdx.x + qf_round * 128;
-            const int qf_c0 = (qf_b / 16) * 4, qf_d0 = (qf_b % 16) * 4;
-            const u32 qf_w0 = *reinterpret_cast<const u32*>(reinterpret_cast<const u8*>(reinterpret_cast<const i8*>(qf_smem + 15360 + qf_buf_v_kb * 5120)) + qf_c0 * 80 + qf_d0);
-            const u32 qf_w1 = *reinterpret_cast<const u32*>(reinterpret_cast<const u8*>(reinterpret_cast<const i8*>(qf_smem + 15360 + qf_buf_v_kb * 5120)) + (qf_c0 + 1) * 80 + qf_d0);
-            const u32 qf_w2 = *reinterpret_cast<const u32*>(reinterpret_cast<const u8*>(reinterpret_cast<const i8*>(qf_smem + 15360 + qf_buf_v_kb * 5120)) + (qf_c0 + 2) * 80 + qf_d0);
-            const u32 qf_w3 = *reinterpret_cast<const u32*>(reinterpret_cast<const u8*>(reinterpret_cast<const i8*>(qf_smem + 15360 + qf_buf_v_kb * 5120)) + (qf_c0 + 3) * 80 + qf_d0);
-            const u32 qf_t0 = __byte_perm(qf_w0, qf_w1, 0x5140), qf_t1 = __byte_perm(qf_w2, qf_w3, 0x5140);
-            const u32 qf_t2 = __byte_perm(qf_w0, qf_w1, 0x7362), qf_t3 = __byte_perm(qf_w2, qf_w3, 0x7362);
-            const u32 qf_o[4] = {__byte_perm(qf_t0, qf_t1, 0x5410), __byte_perm(qf_t0, qf_t1, 0x7632), __byte_perm(qf_t2, qf_t3, 0x5410), __byte_perm(qf_t2, qf_t3, 0x7632)};
-            // keys c0, c0+1 go to k slots 4t + 2h, +1 and keys c0+2, c0+3 to the next t (t = (c0 % 8) / 2, h = (c0 % 16) / 8)
-            const int qf_at = (qf_c0 / 16) * 16 + 4 * ((qf_c0 % 8) / 2) + ((qf_c0 % 16) / 8) * 2;
-            #pragma unroll
-            for (int qf_i = 0; qf_i < 4; ++qf_i) {
-              *reinterpret_cast<unsigned short*>(reinterpret_cast<u8*>(qf_smem + 25600) + (qf_d0 + qf_i) * 80 + qf_at) = (unsigned short)(qf_o[qf_i] & 0xffff);
-              *reinterpret_cast<unsigned short*>(reinterpret_cast<u8*>(qf_smem + 25600) + (qf_d0 + qf_i) * 80 + qf_at + 4) = (unsigned short)(qf_o[qf_i] / 65536);
-            }
-          }
-          __syncthreads();
         }
       }
     }

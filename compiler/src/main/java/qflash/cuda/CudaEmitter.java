@@ -59,7 +59,7 @@ public final class CudaEmitter {
 
     /** The emitted kernel and what launching it takes; {@code minBlocks}: the blocks per SM its registers are budgeted for ({@code __launch_bounds__}). */
     public record CudaKernel(String source, String entry, int threads, int smemBytes, int minBlocks, List<Arg> args,
-                             Map<String, Integer> fixedSymbols) {}
+                             Map<String, Integer> fixedSymbols, Set<String> keyMajor) {}
 
     private sealed interface CVal {}
 
@@ -73,7 +73,7 @@ public final class CudaEmitter {
      * A tile in shared memory: {@code ptr} is a typed pointer to row 0; rows are {@code stride} elements apart;
      * {@code buffered}: one of a loop's stages-deep buffers, refilled every iteration.
      */
-    private record Staged(String ptr, int stride, boolean buffered) implements CVal {}
+    private record Staged(String ptr, int stride, boolean buffered, boolean keyMajor) implements CVal {}
 
     private record Param(Kernel.Param param) implements CVal {}
 
@@ -136,8 +136,6 @@ public final class CudaEmitter {
 
         /** 32-bit registers per thread of the loop-carried tiles, and of the largest tensor-core product. */
         private int carriedWords, productWords;
-        /** Whether the loop body emitted so far read a staged (multi-buffered) tile after its last barrier. */
-        private boolean stagedReadSinceSync;
         /** The demanded vectors read inside a loop. */
         private final Set<Value> readInLoop = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
         /** Vectors read only after a loop that waits for copies (whose head's wait covers earlier ones), or read elsewhere too. */
@@ -151,6 +149,9 @@ public final class CudaEmitter {
         private final int bm, warps, stages, mt, threads, split;
         private final Map<Value, CVal> vals = new IdentityHashMap<>();
         private final Set<Value> feedsDot = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        /** Loads staged from a tensor the prologue writes key-major (see {@link KeyMajor}), and those tensors' names. */
+        private final Set<Value> keyMajorLoads = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        private final Set<String> keyMajorTensors = new HashSet<>();
         private final Map<Value, Op> defs = new IdentityHashMap<>();
         /** Padding tests {@code kb·BN + arange(BN) < N} of a key loop, each with the flag that says its step is full (see {@link #peel}). */
         private final Map<Value, String> trueInFullStep = new IdentityHashMap<>();
@@ -228,6 +229,7 @@ public final class CudaEmitter {
                     }
                 }
             });
+            keyMajor();
             // The inner op of a clamp that becomes one instruction is not computed on its own when the clamp is its only use.
             Map<Value, Integer> useCount = new IdentityHashMap<>();
             Kernel.forEachOp(k.body(), op -> op.operands().forEach(v -> useCount.merge(v, 1, Integer::sum)));
@@ -267,7 +269,7 @@ public final class CudaEmitter {
             Model.KernelSource src = new Model.KernelSource(
                     "kernel @" + k.name() + " for CUDA: schedule " + k.schedule() + ", " + fixed + ", from " + file,
                     defines, ModelWalker.prelude(), fn);
-            return new CudaKernel(new ModelWalker().render(src), entry, threads, smemBytes, (int) minBlocks, argList, Map.copyOf(fixed));
+            return new CudaKernel(new ModelWalker().render(src), entry, threads, smemBytes, (int) minBlocks, argList, Map.copyOf(fixed), Set.copyOf(keyMajorTensors));
         }
 
         /**
@@ -387,6 +389,10 @@ public final class CudaEmitter {
                 vals.put(r, new Uniform(name));
                 return;
             }
+            if (keyMajorLoads.contains(r)) {
+                stageKeyMajor(l);
+                return;
+            }
             if (feedsDot.contains(r)) {
                 stage(l);
                 return;
@@ -435,7 +441,82 @@ public final class CudaEmitter {
                     cols * es / 16, 16, into, stride * es, rs.tensor(), rs.base(), rs.stride(), rs.start(), rs.limit(), rs.uniformOk(),
                     Model.Spread.of("qf_c", rows * (cols * es / 16), threads));
             String ptr = "reinterpret_cast<const " + CExpr.ctype(e) + "*>(qf_smem + " + smemAt + (inLoop ? " + qf_buf_" + loop.var() + " * " + tileBytes : "") + ")";
-            vals.put(r, new Staged(ptr, stride, inLoop));
+            vals.put(r, new Staged(ptr, stride, inLoop, false));
+            issueCopy(l, st);
+        }
+
+        /**
+         * Which 8-bit tiles that are the right operand of a product with a register-held left one (V in P.V) are
+         * read from a key-major copy of their tensor (see {@link KeyMajor}) instead of being transposed in shared
+         * memory every step: those of a tensor the prologue computes (so its layout is the kernel's own: the
+         * prologue writes it so, a host-computed one is rearranged as it is uploaded) whose every load in the body
+         * is such a tile, a [keys, :] slice at {@code s + arange(n)} along the next-to-last axis, n a multiple of 16.
+         * On an H200 the transpose and its barrier were 12-14% of a ViT step (b = 64 and 256).
+         */
+        private void keyMajor() {
+            Map<Value, List<Op.Load>> loadsOf = new IdentityHashMap<>();
+            Set<Value> candidates = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+            Kernel.forEachOp(k.body(), op -> {
+                if (op instanceof Op.Load l) loadsOf.computeIfAbsent(l.tensor(), t -> new ArrayList<>()).add(l);
+                if (!(op instanceof Op.Dot d) || !(defs.get(d.b()) instanceof Op.Load l)) return;
+                boolean aInRegisters = !(defs.get(d.a()) instanceof Op.Load) && d.a().type().elem().bits == 8;
+                if (aInRegisters && keyMajorSlice(l)) candidates.add(l.result());
+            });
+            loadsOf.forEach((t, loads) -> {
+                if (loads.stream().allMatch(l -> candidates.contains(l.result()))) {
+                    loads.forEach(l -> keyMajorLoads.add(l.result()));
+                    keyMajorTensors.add(((Param) vals.get(t)).param().name());
+                }
+            });
+        }
+
+        /** A [n, :] tile of a derived i8 tensor at s + arange(n) along its next-to-last axis, n a multiple of 16. */
+        private boolean keyMajorSlice(Op.Load l) {
+            if (!(vals.get(l.tensor()) instanceof Param(Kernel.Param p)) || !p.derived() || p.value().type().elem() != Elem.I8) return false;
+            int rank = l.indices().size();
+            List<Dim> shape = l.result().type().shape();
+            if (rank < 2 || shape.size() != 2 || l.indices().getLast() != null || !shape.get(0).isConst() || shape.get(0).size() % 16 != 0) return false;
+            for (int d = 0; d < rank - 2; d++) {
+                if (l.indices().get(d) == null || !l.indices().get(d).tile().isScalar()) return false;
+            }
+            Value keys = l.indices().get(rank - 2);
+            return keys != null && !keys.tile().isScalar();
+        }
+
+        /**
+         * Stages a [keys, cols] tile of a key-major tensor as cols rows of keys (the transposed tile, keys in the
+         * A fragment's k order as the prologue stored them): 16-key chunks, a chunk from key N on zero-filled
+         * (keys from N to the next multiple of 16 are zeros in the tensor itself).
+         */
+        private void stageKeyMajor(Op.Load l) {
+            Value r = l.result();
+            List<Dim> dims = l.tensor().type().shape();
+            int rank = dims.size();
+            int keys = size(r.type().shape().get(0)), cols = size(r.type().shape().get(1));
+            String start = affineStart(l.indices().get(rank - 2));
+            if (start == null) throw new Unsupported(at(l) + ": a key-major tile's keys must be s + arange(n)");
+            String prefix = "0LL";
+            List<String> uniformOk = new ArrayList<>();
+            for (int d = 0; d < rank - 2; d++) {
+                String at = uniform(l.indices().get(d));
+                uniformOk.add("(unsigned)(" + at + ") < (unsigned)" + dimExpr(dims.get(d)));
+                prefix = d == 0 ? "(i64)(" + at + ")" : "(" + prefix + " * " + dimExpr(dims.get(d)) + " + (" + at + "))";
+            }
+            String tensor = tensorArg(l.tensor());
+            String limit = dimExpr(dims.get(rank - 2));
+            String padded = "((i64)(" + limit + " + 15) & ~15LL)";
+            String base = "(" + prefix + " * " + dimExpr(dims.get(rank - 1)) + ") * " + padded + " + (" + start + ")";
+            int stride = keys + 16;
+            int tileBytes = cols * stride;
+            boolean inLoop = loop != null;
+            int smemAt = smemBytes;
+            smemBytes += tileBytes * (inLoop ? stages : 1);
+            String into = "qf_smem + " + smemAt + (inLoop ? " + qf_sbuf * " + tileBytes : "");
+            Stmt st = new Model.StageKeyMajor("stage " + r + " = " + l.tensor() + "[...] in shared memory from its key-major copy: " + cols + " rows of " + keys
+                    + " keys in the A fragment's k order", keys / 16, into, stride, tensor, base, padded, start, limit,
+                    uniformOk.isEmpty() ? "true" : String.join(" && ", uniformOk), Model.Spread.of("qf_c", cols * (keys / 16), threads));
+            String ptr = "reinterpret_cast<const i8*>(qf_smem + " + smemAt + (inLoop ? " + qf_buf_" + loop.var() + " * " + tileBytes : "") + ")";
+            vals.put(r, new Staged(ptr, stride, inLoop, true));
             issueCopy(l, st);
         }
 
@@ -444,7 +525,7 @@ public final class CudaEmitter {
          * commit group of its own, with no wait: the next loop's first wait (all groups but the newest
          * stages - 1) covers it too, so Q's load overlaps the first K/V tiles' instead of preceding them.
          */
-        private void issueCopy(Op.Load l, Model.StageTile st) {
+        private void issueCopy(Op.Load l, Stmt st) {
             if (loop != null) {
                 loop.stage().add(st);
                 return;
@@ -539,11 +620,10 @@ public final class CudaEmitter {
             int kdim = size(d.a().type().shape().get(1));
             int kchunks = CExpr.roundUp(kdim, kw) / kw;
             List<String> loadA = new ArrayList<>();
-            boolean aRegs, aBuffered = false;
+            boolean aRegs;
             switch (vals.get(d.a())) {
                 case Staged s -> {
                     aRegs = false;
-                    aBuffered = s.buffered();
                     // Rows of 16 bytes at 16-byte offsets (row strides are multiples of 16): lanes 0-7 address
                     // rows g of a0, 8-15 rows g + 8 of a1, 16-23 and 24-31 the same rows 16 bytes on (a2, a3).
                     String row = "(qf_wrow + qf_mt * 16 + (qf_lane & 7) + ((qf_lane >> 3) & 1) * 8) * " + s.stride();
@@ -580,9 +660,16 @@ public final class CudaEmitter {
             }
             if (!(vals.get(bsrc) instanceof Staged s)) throw new Unsupported(at(d) + ": the right operand must be a loaded tile (or its transpose)");
             String bPtr = s.ptr();
-            boolean bBuffered = s.buffered();   // B read from a loop's buffer (not from a transposed copy)
             int kStride = transposed ? 1 : s.stride(), nStride = transposed ? s.stride() : 1;
             boolean permuted = aRegs && !half;   // the k order of the register-held A fragment
+            if (s.keyMajor()) {
+                // Staged as [cols, keys] with the keys already in the A fragment's k order: as a transposed tile.
+                if (!permuted || transposed) throw new IllegalStateException(at(d) + ": a key-major tile feeds only P.V with P in registers");
+                kStride = 1;
+                nStride = s.stride();
+                permuted = false;
+                transposed = true;
+            }
             if (!transposed) {
                 // k runs down the tile's rows (V): turn the tile once so that k runs along rows, in the A
                 // fragment's k order, and B fragments come by ldmatrix.
@@ -598,9 +685,7 @@ public final class CudaEmitter {
                 emit(d, new Model.TransposeTile("transpose " + bsrc + " in shared memory: [" + keys + ", " + cols + "] -> [" + cols + ", " + keys + "]"
                         + (permuted ? ", keys in the A fragment's k order" : ""), cols / per, src, s.stride(), dst, tStride, half, permuted,
                         Model.Spread.of("qf_b", keys / per * (cols / per), threads)));
-                stagedReadSinceSync = false;   // the transpose ends in a barrier
                 exchangePending = false;
-                bBuffered = false;
                 bPtr = "reinterpret_cast<const " + CExpr.ctype(be2) + "*>(qf_smem + " + at + ")";
                 kStride = 1;
                 nStride = tStride;
@@ -652,7 +737,6 @@ public final class CudaEmitter {
             String call = half ? "qf_mma_f16" : ae == Elem.U8 ? "qf_mma_u8s8" : "qf_mma_s8s8";
             out.add(new Model.Mma(r + " = dot(" + d.a() + ", " + d.b() + ") on tensor cores (" + call + ")", name,
                     layout.count(), mt, nt, kchunks, loadA, loadB, paired, call));
-            if (aBuffered || bBuffered) stagedReadSinceSync = true;   // read by the mma, after any transpose's barrier
             productWords = Math.max(productWords, layout.count());
             vals.put(r, new Reg(name, layout));
         }
@@ -792,8 +876,7 @@ public final class CudaEmitter {
             List<Stmt> outer = out;
             LoopFrame outerLoop = loop;
             out = new ArrayList<>();
-            boolean outerRead = stagedReadSinceSync, outerSplit = splitShared;
-            stagedReadSinceSync = false;   // the body starts after the head's barrier
+            boolean outerSplit = splitShared;
             splitShared = false;
             loop = new LoopFrame(var, new ArrayList<>());
             String full = "qf_full_" + var;
@@ -828,17 +911,24 @@ public final class CudaEmitter {
             List<Stmt> head = new ArrayList<>();
             String lo = "qf_lo_" + var, hi = "qf_hi_" + var;
             if (!stage.isEmpty()) {
-                // Tiles for iterations kb .. kb+stages-2 are in flight when iteration kb starts.
+                // Tiles for iterations kb .. kb+stages-2 are in flight when iteration kb starts. The head waits
+                // for kb's, then the barrier, then the prefetch of kb+stages-1 into the buffer kb-1 was read from:
+                // every warp has passed the barrier, so every warp is done with step kb-1 and no step needs a
+                // barrier of its own at its end. (Issuing the prefetch before the wait instead needs one there
+                // whenever the body reads a staged tile after its last barrier, as the P.V product reads V.)
+                // Shared memory written inside the body (a transposed tile, split warps' fragments) is likewise
+                // written after the head's barrier.
+                // With one stage the copy refills the buffer just read, so a barrier comes before it too.
                 for (int s = 0; s < stages - 1; s++) before.add(prefetch(var, lo + " + " + s, lo, hi, stage));
-                head.add(prefetch(var, var + " + " + (stages - 1), lo, hi, stage));
-                head.add(new Model.StageWait(stages - 1, true));
+                if (stages == 1) {
+                    head.add(new Model.Sync());
+                    head.add(prefetch(var, var, lo, hi, stage));
+                    head.add(new Model.StageWait(0, true));
+                } else {
+                    head.add(new Model.StageWait(stages - 2, true));
+                    head.add(prefetch(var, var + " + " + (stages - 1), lo, hi, stage));
+                }
                 head.add(new Model.ScalarDecl("int", "qf_buf_" + var, "(" + var + " - " + lo + ") % " + stages));
-                // No warp may overwrite a buffer (next iteration's prefetch) while another still reads it: a
-                // barrier ends the iteration unless one already came after the body's last read of a staged
-                // buffer (the V transpose ends in one). Shared memory written inside the body (the transposed
-                // tile) is written after the head's barrier, which every warp passes only once done with the
-                // previous iteration's reads.
-                if (stagedReadSinceSync) yield.add(new Model.Sync());
                 outerStagePending = false;   // the head's first wait and barrier cover tiles staged before the loop
             } else if (outerStagePending) {
                 before.addFirst(new Model.StageWait(0, true));
@@ -848,7 +938,6 @@ public final class CudaEmitter {
             // staged in the loop), one ends the step, so that no warp writes while another still reads.
             if (stage.isEmpty() && splitShared) yield.add(new Model.Sync());
             splitShared = outerSplit || splitShared;
-            stagedReadSinceSync = outerRead;
             Model.ForLoop whole = new Model.ForLoop("for " + body.args().getFirst() + " in [" + f.lo() + ", " + f.hi() + ")"
                     + (stage.isEmpty() ? "" : ", " + stages + "-stage cp.async pipeline"),
                     var, uniform(f.lo()), uniform(f.hi()), before, head, bodyStmts, yield);
@@ -1033,10 +1122,7 @@ public final class CudaEmitter {
                 case Reg r -> r.name() + "[" + regIndex(r, axes, ctx, v) + "]";
                 case Lazy(Op op) -> lazy(op, axes, ctx);
                 case Staged s -> throw new Unsupported(v + " lives in shared memory and can only feed a dot");
-                case StagedVector s -> {
-                    if (s.buffered()) stagedReadSinceSync = true;
-                    yield s.ptr() + "[" + pos(axes.getFirst(), ctx) + "]";
-                }
+                case StagedVector s -> s.ptr() + "[" + pos(axes.getFirst(), ctx) + "]";
                 case Param p -> throw new Unsupported(v + " is a whole tensor here");
             };
         }

@@ -87,6 +87,14 @@ public sealed interface Model {
                      String rowStride, String rowStart, String rowLimit, String uniformOk, Spread spread) implements Stmt {}
 
     /**
+     * A [keys, cols] tile of a key-major tensor (see {@code KeyMajor}) copied as {@code cols} rows of keys with
+     * 16-byte {@code cp.async} chunks: row c from {@code base} + c * {@code rowStride}, chunk j holding keys
+     * {@code keyStart} + 16j on, zero-filled from {@code keyLimit} on (or where {@code uniformOk} is false).
+     */
+    record StageKeyMajor(String comment, int chunksPerRow, String smem, int rowStrideBytes, String src, String base,
+                         String rowStride, String keyStart, String keyLimit, String uniformOk, Spread spread) implements Stmt {}
+
+    /**
      * {@code count} items spread over a block's {@code threads} threads, item {@code var} = thread + i *
      * threads for a constant {@code iters} rounds: the copy and transpose loops unroll with their
      * addresses known per thread, instead of looping on a bound the compiler cannot see through.

@@ -41,7 +41,10 @@ class CudaEmitterTest {
 
     /** The prologue kernel's source ({@code d} &lt; 0), or the body's. */
     static String source(Case c) {
-        if (c.d() < 0) return PrologueEmitter.emit(kernel(c.sample(), c.pipeline(), c.opts(), c.tunables()), Set.of("Q", "K", "V"), Map.of("D", 64)).source();
+        if (c.d() < 0) {
+            Kernel k = kernel(c.sample(), c.pipeline(), c.opts(), c.tunables());
+            return PrologueEmitter.emit(k, Set.of("Q", "K", "V"), Map.of("D", 64), CudaEmitter.emit(k, Map.of("D", 64), c.sample())).source();
+        }
         return c.halfOut() ? CudaEmitter.emit(kernel(c.sample(), c.pipeline(), c.opts(), c.tunables()), Map.of("D", c.d()), c.sample(), Set.of("O")).source()
                 : cuda(c.sample(), c.pipeline(), c.opts(), c.tunables(), c.d());
     }
@@ -105,7 +108,8 @@ class CudaEmitterTest {
         assertTrue(int8.contains("qf_mma_u8s8(&"), "int8's PV product is u8 x s8");
         assertTrue(int8.contains("qf_mma_s8s8(&"), "QK^T is s8 x s8");
         assertTrue(int8.contains("qf_cp_async16("), "K/V tiles are staged with cp.async");
-        assertTrue(int8.contains("qf_cp_async_wait<1>()"), "two stages: one tile in flight");
+        assertTrue(int8.contains("qf_cp_async_wait<0>();\n        __syncthreads();\n         {\n          const int qf_next = v_kb + 1;"),
+                "two stages: the head waits for its step's tiles, then the barrier, then issues the next step's copy");
         assertTrue(int8.contains("__shfl_xor_sync"), "row max and sum across the row group");
         assertTrue(int8.contains("qf_ldmatrix_x4(qf_a, ") && int8.contains("qf_ldmatrix_x4(qf_b, "), "fragments from shared memory by ldmatrix");
         assertFalse(int8.contains("_aligned[i] = qf_sat_i32("), "the clamped K-block multiplier makes the aligned score narrow by wrap");
@@ -116,8 +120,8 @@ class CudaEmitterTest {
         assertTrue(int8.contains("(u8)qf_clamp0((int)(v_p_q[i]), 255)"), "P saturated to u8 by one clamp instruction");
         assertFalse(int8.contains("v_80["), "the clamp's inner max is not computed on its own");
         assertTrue(int8.contains("qf_cp_async4(") && !int8.contains("p_align_m_arg[("), "the K-block multipliers are staged with their K tile, not read from global memory where used");
-        assertEquals(4, int8.split("__syncthreads\\(\\)", -1).length - 1,
-                "the loop head (which also waits for Q and V's scales), the V transpose (in each copy of the step), and one for V's scales when no key block ran: no barrier ends the iteration");
+        assertEquals(2, int8.split("__syncthreads\\(\\)", -1).length - 1,
+                "the loop head (which also waits for Q and V's scales) and one for V's scales when no key block ran: V needs no transpose, and no barrier ends the iteration");
         assertTrue(int8.contains("// stage %v.scale = %V.scale[...] in shared memory: 64 x f32, read after the loop"), "V's scales are copied with Q, not read from global memory in the epilogue");
         assertFalse(int8.contains("float v_v_scale["), "V's scales are read in the epilogue, not held through the loop");
         assertTrue(int8.contains("*reinterpret_cast<float2*>(&p_O["), "O stored two columns at a time");
@@ -130,7 +134,9 @@ class CudaEmitterTest {
         String fp16 = cuda("flash_attention.tile", "fp16", Map.of(), Map.of(), 64);
         assertTrue(fp16.contains("qf_mma_f16(&"), "fp16 runs on f16 tensor cores");
         String three = cuda("flash_attention.tile", "int8", Map.of(), Map.of("stages", 3L), 64);
-        assertTrue(three.contains("qf_cp_async_wait<2>()"), "three stages keep two tiles in flight");
+        assertTrue(three.contains("qf_cp_async_wait<1>()"), "three stages: the head waits for its step's tiles with the next step's still in flight");
+        String one = cuda("flash_attention.tile", "int8", Map.of(), Map.of("stages", 1L), 64);
+        assertTrue(one.contains("__syncthreads();\n         {\n          const int qf_next = v_kb;"), "one stage: a barrier before the copy refills the buffer just read");
     }
 
     @Test
@@ -274,8 +280,8 @@ class CudaEmitterTest {
         assertTrue(two.contains("(qf_wp * 32 + ((i / 4) % 4) * 8 + 2 * qf_t + i % 2)"), "a warp's columns start at its share");
         assertEquals(2 * 2, count(two, "meet their partial"), "row max and row sum meet across the warps, in both copies of the peeled step");
         assertEquals(2, count(two, "A fragments of %p8: this warp's 1 of 2 k chunks"), "P is exchanged once per step copy");
-        int exchange = two.indexOf("A fragments of %p8"), transpose = two.indexOf("transpose %v.i8", exchange), mma = two.indexOf("qf_mma_u8s8", transpose);
-        assertTrue(exchange > 0 && exchange < transpose && transpose < mma, "the exchange is written before the V transpose, whose barrier precedes the reads");
+        int exchange = two.indexOf("A fragments of %p8"), sync = two.indexOf("__syncthreads();", exchange), mma = two.indexOf("qf_mma_u8s8", sync);
+        assertTrue(exchange > 0 && exchange < sync && sync < mma, "the exchange is written, then a barrier, then the other warps' fragments are read");
     }
 
     @Test
@@ -297,13 +303,37 @@ class CudaEmitterTest {
                     assertTrue(whole.contains(own), own + " in the live warps' loop: " + what);
                     assertFalse(share.contains(own), own + " left out of the loop of a warp without stored rows: " + what);
                 }
-                for (String block : List.of("__syncthreads()", "qf_cp_async", "transpose %v.i8", "meet their partial", "qf_cp_async_wait")) {
+                for (String block : List.of("__syncthreads()", "qf_cp_async", "from its key-major copy", "meet their partial", "qf_cp_async_wait")) {
                     assertEquals(count(whole, block), count(share, block), block + ": both loops pass the same barriers and copies: " + what);
                 }
             }
         }
         String oneSlab = cuda("flash_attention.tile", "int8", Map.of(), Map.of("BLOCK_M", 16L, "BLOCK_N", 128L, "ksplit", 4L), 64);
         assertFalse(oneSlab.contains("qf_live"), "a block of one slab (4 warps sharing 16 rows) has no warp without rows: one loop");
+    }
+
+    @Test
+    void theIntegerPipelinesReadVKeyMajorAsThePrologueWritesIt() {
+        for (String pipeline : List.of("int8", "qflash")) {
+            Kernel k = kernel("flash_attention.tile", pipeline, Map.of(), Map.of());
+            CudaEmitter.CudaKernel body = CudaEmitter.emit(k, Map.of("D", 64), "flash_attention.tile");
+            assertEquals(Set.of("V.i8"), body.keyMajor(), pipeline + ": V, the right operand of P.V, and only V");
+            assertFalse(body.source().contains("transpose %v.i8"), pipeline + ": no V transpose in shared memory");
+            assertEquals(2 * 2, count(body.source(), "stage %v.i8 = %V.i8[...] in shared memory from its key-major copy: 64 rows of 64 keys"),
+                    pipeline + ": V copied as 64 rows (D) of 64 keys, before and in the loop, in both loops of the warp skip");
+            assertTrue(body.source().contains("(unsigned)(qf_mul_int(v_kb, 64) + qf_k * 16) < (unsigned)n_N"), pipeline + ": a 16-key chunk from N on is zero-filled");
+            PrologueEmitter.Program pro = PrologueEmitter.emit(k, Set.of(), Map.of("D", 64), body);
+            PrologueEmitter.Buffer v = pro.buffers().stream().filter(b -> b.name().equals(pro.derived().get("V.i8"))).findFirst().orElseThrow();
+            assertTrue(v.keyMajor(), pipeline + ": the prologue's V buffer is key-major");
+            assertArrayEquals(new int[] {2, 3, 64, 208}, v.allocated(d -> d.isConst() ? d.size() : Map.of("Z", 2, "H", 3, "N", 197, "D", 64).get(d.symbol())),
+                    pipeline + ": [Z, H, D, N rounded up to 16]");
+            assertTrue(pro.source().contains("quantize %V into its key-major copy") && pro.source().contains("*reinterpret_cast<u32*>(&b_V_q[(qf_head * 64 + qf_col + 3) * ((n_N + 15) & ~15) + qf_g16 * 16 + 4 * qf_t]) = __byte_perm(qf_t2, qf_t3, 0x7632);"),
+                    pipeline + ": V quantized 4 columns x 4 keys per thread, stored a word per column");
+            assertEquals(1, pro.buffers().stream().filter(PrologueEmitter.Buffer::keyMajor).count(), pipeline);
+        }
+        // fp16 reads V as the caller gives it (f16, no prologue): still transposed in shared memory
+        CudaEmitter.CudaKernel fp16 = CudaEmitter.emit(kernel("flash_attention.tile", "fp16", Map.of(), Map.of()), Map.of("D", 64), "flash_attention.tile");
+        assertEquals(Set.of(), fp16.keyMajor());
     }
 
     static boolean hasNvcc() {

@@ -83,7 +83,9 @@ public final class CompileCommand implements Callable<Integer> {
             case "cuda-prologue" -> {
                 Kernel k = Compiler.lower(kernel.tileIr(src, null), kernel.pipeline(), null);
                 if (!k.hasPrologue()) throw new UserError("the " + kernel.pipeline().name() + " pipeline leaves kernel @" + k.name() + " no prologue");
-                text.append(qflash.cuda.PrologueEmitter.emit(k, java.util.Set.of(), fixedDims()).source());
+                // The body decides which tensors the prologue writes key-major.
+                qflash.cuda.CudaEmitter.CudaKernel body = qflash.cuda.CudaEmitter.emit(k, fixedDims(), src.name());
+                text.append(qflash.cuda.PrologueEmitter.emit(k, java.util.Set.of(), fixedDims(), body).source());
             }
             case "ir-after-all" -> {
                 Kernel k = kernel.tileIr(src, null);

@@ -103,7 +103,7 @@ public final class CudaBackend implements AutoCloseable {
     /** As above; the body stores the float outputs named in {@code halfOutputs} as f16. */
     public Compiled compile(Kernel k, int d, String sourceFile, Set<String> halfInputs, Set<String> halfOutputs) {
         CudaEmitter.CudaKernel code = CudaEmitter.emit(k, Map.of("D", d), sourceFile, halfOutputs);
-        PrologueEmitter.Program pro = k.hasPrologue() ? PrologueEmitter.emit(k, halfInputs, Map.of("D", d)) : null;
+        PrologueEmitter.Program pro = k.hasPrologue() ? PrologueEmitter.emit(k, halfInputs, Map.of("D", d), code) : null;
         long t0 = System.nanoTime();
         byte[] cubin = cache.cubin(nvrtc, code.source(), sourceFile, device.arch(), NVRTC_OPTIONS);
         boolean hit = cache.lastHit();
@@ -132,8 +132,9 @@ public final class CudaBackend implements AutoCloseable {
         Map<String, String> sources = new LinkedHashMap<>();   // source -> name
         for (Kernel k : kernels) {
             try {
-                sources.putIfAbsent(CudaEmitter.emit(k, Map.of("D", d), sourceFile, halfOutputs).source(), sourceFile);
-                if (k.hasPrologue()) sources.putIfAbsent(PrologueEmitter.emit(k, halfInputs, Map.of("D", d)).source(), sourceFile + ".prologue");
+                CudaEmitter.CudaKernel body = CudaEmitter.emit(k, Map.of("D", d), sourceFile, halfOutputs);
+                sources.putIfAbsent(body.source(), sourceFile);
+                if (k.hasPrologue()) sources.putIfAbsent(PrologueEmitter.emit(k, halfInputs, Map.of("D", d), body).source(), sourceFile + ".prologue");
             } catch (CudaEmitter.Unsupported e) {
                 // compile() reports it
             }
@@ -187,9 +188,10 @@ public final class CudaBackend implements AutoCloseable {
             Map<String, DeviceTensor> buffers = new HashMap<>();
             if (pro != null) {
                 for (Map.Entry<String, DeviceTensor> t : tensors.entrySet()) checkPrologueSize(t.getKey(), t.getValue().shape());
-                for (PrologueEmitter.Buffer b : pro.buffers()) checkPrologueSize(b.name(), sizes(b.shape(), symbols));
+                for (PrologueEmitter.Buffer b : pro.buffers()) checkPrologueSize(b.name(), b.allocated(dim -> size(dim, symbols)));
                 for (PrologueEmitter.Buffer b : pro.buffers()) {
-                    DeviceTensor t = DeviceTensor.zeros(b.elem(), sizes(b.shape(), symbols));
+                    // Zeros: a key-major buffer's padding keys are never written and must read as 0.
+                    DeviceTensor t = DeviceTensor.zeros(b.elem(), b.allocated(dim -> size(dim, symbols)));
                     owned.add(t);
                     buffers.put(b.name(), t);
                 }
@@ -374,10 +376,8 @@ public final class CudaBackend implements AutoCloseable {
         }
     }
 
-    private static int[] sizes(List<qflash.ir.Dim> shape, Map<String, Integer> symbols) {
-        int[] s = new int[shape.size()];
-        for (int i = 0; i < s.length; i++) s[i] = shape.get(i).isConst() ? shape.get(i).size() : symbols.get(shape.get(i).symbol());
-        return s;
+    private static int size(qflash.ir.Dim d, Map<String, Integer> symbols) {
+        return d.isConst() ? d.size() : symbols.get(d.symbol());
     }
 
     /** The IR grid's extents as a CUDA grid: the last grid axis is blockIdx.x (as the emitter maps them). */
@@ -416,6 +416,7 @@ public final class CudaBackend implements AutoCloseable {
                 switch (a.kind()) {
                     case TENSOR -> {
                         Arr v = args.get(a.name());
+                        if (v != null && c.code().keyMajor().contains(a.name())) v = qflash.cuda.KeyMajor.of(v);   // as the GPU prologue writes it
                         if (v == null) {
                             ps.add(Pointer.to(new CUdeviceptr()));   // an absent optional tensor: nullptr, reads as 0
                         } else {
