@@ -302,79 +302,77 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
     const int qf_warp0 = (qf_bid * QF_THREADS + (int)threadIdx.x) & ~31;
     // %V.q = quantize %V into its key-major copy: sat(rne(x / s)), a thread per 4 columns of 4 keys
     #pragma unroll 4
-    for (int qf_w = qf_warp0; qf_w < (n_Z * n_H) * ((n_N + 127) >> 7) * 16 * 32; qf_w += qf_nthreads) {
+    for (int qf_w = qf_warp0; qf_w < (n_Z * n_H) * 16 * ((n_N + 15) >> 4) * 4; qf_w += qf_nthreads) {
       const int k = qf_w + qf_lane;
-      if (k < (n_Z * n_H) * ((n_N + 127) >> 7) * 16 * 32) {
-        const int qf_c4 = (k >> 5) % 16;
-        const int qf_rest = (k >> 5) / 16;
-        const int qf_head = qf_rest / ((n_N + 127) >> 7);
-        const int qf_g16 = (qf_rest % ((n_N + 127) >> 7)) * 8 + ((k & 31) >> 2);
+      if (k < (n_Z * n_H) * 16 * ((n_N + 15) >> 4) * 4) {
         const int qf_t = k & 3;
-        if (qf_g16 * 16 < n_N) {
-          const int qf_col = qf_c4 * 4;
-          const int qf_k0 = qf_head * n_N * 64 + qf_col;
-          float qf_s0 = 0.0f;
-           {
-            const int k = qf_k0 + 0;
-            qf_s0 = b_V_s_amax[0] == 0.0f ? 1.0f : b_V_s_amax[0] / (0x1.fcp6f);
-          }
-          float qf_s1 = 0.0f;
-           {
-            const int k = qf_k0 + 1;
-            qf_s1 = b_V_s_amax[0] == 0.0f ? 1.0f : b_V_s_amax[0] / (0x1.fcp6f);
-          }
-          float qf_s2 = 0.0f;
-           {
-            const int k = qf_k0 + 2;
-            qf_s2 = b_V_s_amax[0] == 0.0f ? 1.0f : b_V_s_amax[0] / (0x1.fcp6f);
-          }
-          float qf_s3 = 0.0f;
-           {
-            const int k = qf_k0 + 3;
-            qf_s3 = b_V_s_amax[0] == 0.0f ? 1.0f : b_V_s_amax[0] / (0x1.fcp6f);
-          }
-          const int qf_key0 = qf_g16 * 16 + 2 * qf_t + 0;
-          u32 qf_b0 = 0;
-          if (qf_key0 < n_N) {
-            const int qf_i0 = qf_k0 + qf_key0 * 64;
-            const uint2 qf_raw0 = *reinterpret_cast<const uint2*>(&p_V[qf_i0]);
-            qf_b0 = qf_pack4((i8)qf_sat_f2i_rne(qf_h2f((f16)(qf_raw0.x & 0xffffu)) / qf_s0, -128, 127), (i8)qf_sat_f2i_rne(qf_h2f((f16)(qf_raw0.x >> 16)) / qf_s1, -128, 127), (i8)qf_sat_f2i_rne(qf_h2f((f16)(qf_raw0.y & 0xffffu)) / qf_s2, -128, 127), (i8)qf_sat_f2i_rne(qf_h2f((f16)(qf_raw0.y >> 16)) / qf_s3, -128, 127));
-          }
-          const int qf_key1 = qf_g16 * 16 + 2 * qf_t + 1;
-          u32 qf_b1 = 0;
-          if (qf_key1 < n_N) {
-            const int qf_i1 = qf_k0 + qf_key1 * 64;
-            const uint2 qf_raw1 = *reinterpret_cast<const uint2*>(&p_V[qf_i1]);
-            qf_b1 = qf_pack4((i8)qf_sat_f2i_rne(qf_h2f((f16)(qf_raw1.x & 0xffffu)) / qf_s0, -128, 127), (i8)qf_sat_f2i_rne(qf_h2f((f16)(qf_raw1.x >> 16)) / qf_s1, -128, 127), (i8)qf_sat_f2i_rne(qf_h2f((f16)(qf_raw1.y & 0xffffu)) / qf_s2, -128, 127), (i8)qf_sat_f2i_rne(qf_h2f((f16)(qf_raw1.y >> 16)) / qf_s3, -128, 127));
-          }
-          const int qf_key2 = qf_g16 * 16 + 2 * qf_t + 8;
-          u32 qf_b2 = 0;
-          if (qf_key2 < n_N) {
-            const int qf_i2 = qf_k0 + qf_key2 * 64;
-            const uint2 qf_raw2 = *reinterpret_cast<const uint2*>(&p_V[qf_i2]);
-            qf_b2 = qf_pack4((i8)qf_sat_f2i_rne(qf_h2f((f16)(qf_raw2.x & 0xffffu)) / qf_s0, -128, 127), (i8)qf_sat_f2i_rne(qf_h2f((f16)(qf_raw2.x >> 16)) / qf_s1, -128, 127), (i8)qf_sat_f2i_rne(qf_h2f((f16)(qf_raw2.y & 0xffffu)) / qf_s2, -128, 127), (i8)qf_sat_f2i_rne(qf_h2f((f16)(qf_raw2.y >> 16)) / qf_s3, -128, 127));
-          }
-          const int qf_key3 = qf_g16 * 16 + 2 * qf_t + 9;
-          u32 qf_b3 = 0;
-          if (qf_key3 < n_N) {
-            const int qf_i3 = qf_k0 + qf_key3 * 64;
-            const uint2 qf_raw3 = *reinterpret_cast<const uint2*>(&p_V[qf_i3]);
-            qf_b3 = qf_pack4((i8)qf_sat_f2i_rne(qf_h2f((f16)(qf_raw3.x & 0xffffu)) / qf_s0, -128, 127), (i8)qf_sat_f2i_rne(qf_h2f((f16)(qf_raw3.x >> 16)) / qf_s1, -128, 127), (i8)qf_sat_f2i_rne(qf_h2f((f16)(qf_raw3.y & 0xffffu)) / qf_s2, -128, 127), (i8)qf_sat_f2i_rne(qf_h2f((f16)(qf_raw3.y >> 16)) / qf_s3, -128, 127));
-          }
-          const u32 qf_t0 = __byte_perm(qf_b0, qf_b1, 0x5140);
-          const u32 qf_t1 = __byte_perm(qf_b2, qf_b3, 0x5140);
-          const u32 qf_t2 = __byte_perm(qf_b0, qf_b1, 0x7362);
-          const u32 qf_t3 = __byte_perm(qf_b2, qf_b3, 0x7362);
-          *reinterpret_cast<u32*>(&b_V_q[(qf_head * 64 + qf_col + 0) * ((n_N + 15) & ~15) + qf_g16 * 16 + 4 * qf_t]) = __byte_perm(qf_t0, qf_t1, 0x5410);
-          *reinterpret_cast<u32*>(&b_V_q[(qf_head * 64 + qf_col + 1) * ((n_N + 15) & ~15) + qf_g16 * 16 + 4 * qf_t]) = __byte_perm(qf_t0, qf_t1, 0x7632);
-          *reinterpret_cast<u32*>(&b_V_q[(qf_head * 64 + qf_col + 2) * ((n_N + 15) & ~15) + qf_g16 * 16 + 4 * qf_t]) = __byte_perm(qf_t2, qf_t3, 0x5410);
-          *reinterpret_cast<u32*>(&b_V_q[(qf_head * 64 + qf_col + 3) * ((n_N + 15) & ~15) + qf_g16 * 16 + 4 * qf_t]) = __byte_perm(qf_t2, qf_t3, 0x7632);
+        const int qf_row4 = (k >> 2) / ((n_N + 15) >> 4);
+        const int qf_g16 = (k >> 2) - qf_row4 * ((n_N + 15) >> 4);
+        const int qf_c4 = qf_row4 % 16;
+        const int qf_head = qf_row4 / 16;
+        const int qf_col = qf_c4 * 4;
+        const int qf_k0 = qf_head * n_N * 64 + qf_col;
+        float qf_s0 = 0.0f;
+         {
+          const int k = qf_k0 + 0;
+          qf_s0 = b_V_s_amax[0] == 0.0f ? 1.0f : b_V_s_amax[0] / (0x1.fcp6f);
         }
+        float qf_s1 = 0.0f;
+         {
+          const int k = qf_k0 + 1;
+          qf_s1 = b_V_s_amax[0] == 0.0f ? 1.0f : b_V_s_amax[0] / (0x1.fcp6f);
+        }
+        float qf_s2 = 0.0f;
+         {
+          const int k = qf_k0 + 2;
+          qf_s2 = b_V_s_amax[0] == 0.0f ? 1.0f : b_V_s_amax[0] / (0x1.fcp6f);
+        }
+        float qf_s3 = 0.0f;
+         {
+          const int k = qf_k0 + 3;
+          qf_s3 = b_V_s_amax[0] == 0.0f ? 1.0f : b_V_s_amax[0] / (0x1.fcp6f);
+        }
+        const int qf_key0 = qf_g16 * 16 + 2 * qf_t + 0;
+        u32 qf_b0 = 0;
+        if (qf_key0 < n_N) {
+          const int qf_i0 = qf_k0 + qf_key0 * 64;
+          const uint2 qf_raw0 = *reinterpret_cast<const uint2*>(&p_V[qf_i0]);
+          qf_b0 = qf_pack4((i8)qf_sat_f2i_rne(qf_h2f((f16)(qf_raw0.x & 0xffffu)) / qf_s0, -128, 127), (i8)qf_sat_f2i_rne(qf_h2f((f16)(qf_raw0.x >> 16)) / qf_s1, -128, 127), (i8)qf_sat_f2i_rne(qf_h2f((f16)(qf_raw0.y & 0xffffu)) / qf_s2, -128, 127), (i8)qf_sat_f2i_rne(qf_h2f((f16)(qf_raw0.y >> 16)) / qf_s3, -128, 127));
+        }
+        const int qf_key1 = qf_g16 * 16 + 2 * qf_t + 1;
+        u32 qf_b1 = 0;
+        if (qf_key1 < n_N) {
+          const int qf_i1 = qf_k0 + qf_key1 * 64;
+          const uint2 qf_raw1 = *reinterpret_cast<const uint2*>(&p_V[qf_i1]);
+          qf_b1 = qf_pack4((i8)qf_sat_f2i_rne(qf_h2f((f16)(qf_raw1.x & 0xffffu)) / qf_s0, -128, 127), (i8)qf_sat_f2i_rne(qf_h2f((f16)(qf_raw1.x >> 16)) / qf_s1, -128, 127), (i8)qf_sat_f2i_rne(qf_h2f((f16)(qf_raw1.y & 0xffffu)) / qf_s2, -128, 127), (i8)qf_sat_f2i_rne(qf_h2f((f16)(qf_raw1.y >> 16)) / qf_s3, -128, 127));
+        }
+        const int qf_key2 = qf_g16 * 16 + 2 * qf_t + 8;
+        u32 qf_b2 = 0;
+        if (qf_key2 < n_N) {
+          const int qf_i2 = qf_k0 + qf_key2 * 64;
+          const uint2 qf_raw2 = *reinterpret_cast<const uint2*>(&p_V[qf_i2]);
+          qf_b2 = qf_pack4((i8)qf_sat_f2i_rne(qf_h2f((f16)(qf_raw2.x & 0xffffu)) / qf_s0, -128, 127), (i8)qf_sat_f2i_rne(qf_h2f((f16)(qf_raw2.x >> 16)) / qf_s1, -128, 127), (i8)qf_sat_f2i_rne(qf_h2f((f16)(qf_raw2.y & 0xffffu)) / qf_s2, -128, 127), (i8)qf_sat_f2i_rne(qf_h2f((f16)(qf_raw2.y >> 16)) / qf_s3, -128, 127));
+        }
+        const int qf_key3 = qf_g16 * 16 + 2 * qf_t + 9;
+        u32 qf_b3 = 0;
+        if (qf_key3 < n_N) {
+          const int qf_i3 = qf_k0 + qf_key3 * 64;
+          const uint2 qf_raw3 = *reinterpret_cast<const uint2*>(&p_V[qf_i3]);
+          qf_b3 = qf_pack4((i8)qf_sat_f2i_rne(qf_h2f((f16)(qf_raw3.x & 0xffffu)) / qf_s0, -128, 127), (i8)qf_sat_f2i_rne(qf_h2f((f16)(qf_raw3.x >> 16)) / qf_s1, -128, 127), (i8)qf_sat_f2i_rne(qf_h2f((f16)(qf_raw3.y & 0xffffu)) / qf_s2, -128, 127), (i8)qf_sat_f2i_rne(qf_h2f((f16)(qf_raw3.y >> 16)) / qf_s3, -128, 127));
+        }
+        const u32 qf_t0 = __byte_perm(qf_b0, qf_b1, 0x5140);
+        const u32 qf_t1 = __byte_perm(qf_b2, qf_b3, 0x5140);
+        const u32 qf_t2 = __byte_perm(qf_b0, qf_b1, 0x7362);
+        const u32 qf_t3 = __byte_perm(qf_b2, qf_b3, 0x7362);
+        *reinterpret_cast<u32*>(&b_V_q[(qf_head * 64 + qf_col + 0) * ((n_N + 15) & ~15) + qf_g16 * 16 + 4 * qf_t]) = __byte_perm(qf_t0, qf_t1, 0x5410);
+        *reinterpret_cast<u32*>(&b_V_q[(qf_head * 64 + qf_col + 1) * ((n_N + 15) & ~15) + qf_g16 * 16 + 4 * qf_t]) = __byte_perm(qf_t0, qf_t1, 0x7632);
+        *reinterpret_cast<u32*>(&b_V_q[(qf_head * 64 + qf_col + 2) * ((n_N + 15) & ~15) + qf_g16 * 16 + 4 * qf_t]) = __byte_perm(qf_t2, qf_t3, 0x5410);
+        *reinterpret_cast<u32*>(&b_V_q[(qf_head * 64 + qf_col + 3) * ((n_N + 15) & ~15) + qf_g16 * 16 + 4 * qf_t]) = __byte_perm(qf_t2, qf_t3, 0x7632);
       }
     }
   }
    {
-    const int qf_bid = qf_rotate((int)blockIdx.x, min((int)gridDim.x, (int)(((i64)((64 * n_Z * n_H * n_N)) * 1 + QF_THREADS - 1) / QF_THREADS)) + min((int)gridDim.x, (int)(((i64)(1) * 1 + QF_THREADS - 1) / QF_THREADS)) + min((int)gridDim.x, (int)(((i64)((64 * n_Z * n_H * n_N)) * 1 + QF_THREADS - 1) / QF_THREADS)) + min((int)gridDim.x, (int)(((i64)(1) * 1 + QF_THREADS - 1) / QF_THREADS)) + min((int)gridDim.x, (int)(((i64)((n_Z * n_H) * ((n_N + 127) >> 7) * 16 * 32) * 1 + QF_THREADS - 1) / QF_THREADS)));
+    const int qf_bid = qf_rotate((int)blockIdx.x, min((int)gridDim.x, (int)(((i64)((64 * n_Z * n_H * n_N)) * 1 + QF_THREADS - 1) / QF_THREADS)) + min((int)gridDim.x, (int)(((i64)(1) * 1 + QF_THREADS - 1) / QF_THREADS)) + min((int)gridDim.x, (int)(((i64)((64 * n_Z * n_H * n_N)) * 1 + QF_THREADS - 1) / QF_THREADS)) + min((int)gridDim.x, (int)(((i64)(1) * 1 + QF_THREADS - 1) / QF_THREADS)) + min((int)gridDim.x, (int)(((i64)((n_Z * n_H) * 16 * ((n_N + 15) >> 4) * 4) * 1 + QF_THREADS - 1) / QF_THREADS)));
     const int qf_warp0 = (qf_bid * QF_THREADS + (int)threadIdx.x) & ~31;
     // %V.s = amax / 127 of each group (1 where the group is all zeros)
     #pragma unroll 4

@@ -528,8 +528,10 @@ public final class PrologueEmitter {
      * A quantization written key-major (see {@link KeyMajor}): a thread per 4 columns × 4 keys, the keys a lane t
      * of P's fragment holds in k slots 4t..4t+3 of a 16-key group (2t, 2t+1, 8+2t, 9+2t). It reads the 4 keys'
      * 4 columns (a vector load each), quantizes them, turns the 4×4 bytes around with byte permutes and stores a
-     * 32-bit word per column; the 32 lanes of a warp take 8 consecutive groups, so each of its 4 stores writes
-     * 128 consecutive bytes of one row. Keys from N to the row's end get zeros. ({@code scale}: the scale of
+     * 32-bit word per column; consecutive lanes take consecutive groups of a row, so each of a warp's 4 stores
+     * writes 128 consecutive bytes (two or three runs where the warp passes the end of a row). Keys from N to
+     * the row's end get zeros. (Lanes of 128-key chunks of one row, the second form, left lanes idle where a
+     * row is shorter: the Swin prologue, N = 49, was 1.27x as long as with V's plain layout.) ({@code scale}: the scale of
      * element {@code k}, an expression in k. One byte store per element, the first form, made the int8
      * prologue 1.7x as long at A3 b = 256 on an H200: 0.31 -> 0.53 ms.)
      */
@@ -540,14 +542,15 @@ public final class PrologueEmitter {
         int r = shape.size();
         Integer d = constant(product(List.of(shape.get(r - 1))));
         if (d == null || d % 4 != 0 || qe.bits != 8) throw new CudaEmitter.Unsupported(q.q() + ": key-major needs 8-bit values and the head dim fixed, a multiple of 4");
-        String n = dim(shape.get(r - 2)), padded = "((" + n + " + 15) & ~15)", chunks = "((" + n + " + 127) >> 7)";
+        String n = dim(shape.get(r - 2)), padded = "((" + n + " + 15) & ~15)", groups = "((" + n + " + 15) >> 4)";
         String heads = r == 2 ? "1" : product(shape.subList(0, r - 2));
         List<Stmt> body = new ArrayList<>();
-        body.add(new Model.ScalarDecl("int", "qf_c4", "(k >> 5) % " + d / 4));
-        body.add(new Model.ScalarDecl("int", "qf_rest", "(k >> 5) / " + d / 4));
-        body.add(new Model.ScalarDecl("int", "qf_head", "qf_rest / " + chunks));
-        body.add(new Model.ScalarDecl("int", "qf_g16", "(qf_rest % " + chunks + ") * 8 + ((k & 31) >> 2)"));
+        // item k = ((head * D/4 + c4) * groups + g16) * 4 + t: lanes run along a row's groups, then to the next rows
         body.add(new Model.ScalarDecl("int", "qf_t", "k & 3"));
+        body.add(new Model.ScalarDecl("int", "qf_row4", "(k >> 2) / " + groups));
+        body.add(new Model.ScalarDecl("int", "qf_g16", "(k >> 2) - qf_row4 * " + groups));
+        body.add(new Model.ScalarDecl("int", "qf_c4", "qf_row4 % " + d / 4));
+        body.add(new Model.ScalarDecl("int", "qf_head", "qf_row4 / " + d / 4));
         List<Stmt> group = new ArrayList<>();
         group.add(new Model.ScalarDecl("int", "qf_col", "qf_c4 * 4"));
         group.add(new Model.ScalarDecl("int", "qf_k0", "qf_head * " + n + " * " + d + " + qf_col"));
@@ -579,9 +582,9 @@ public final class PrologueEmitter {
         for (int j = 0; j < 4; j++) {
             group.add(new Model.Assign("*reinterpret_cast<u32*>(&" + qb + "[(qf_head * " + d + " + qf_col + " + j + ") * " + padded + " + qf_g16 * 16 + 4 * qf_t])", words[j]));
         }
-        body.add(new Model.Block("if (qf_g16 * 16 < " + n + ")", group));
+        body.addAll(group);
         parts.add(new Part(q.q() + " = quantize " + x + " into its key-major copy: sat(rne(x / s)), a thread per 4 columns of 4 keys",
-                heads + " * " + chunks + " * " + d / 4 + " * 32", 1, true, body, List.of(qb)));
+                heads + " * " + d / 4 + " * " + groups + " * 4", 1, true, body, List.of(qb)));
     }
 
     private void quantize(Op.Quantize q) {
