@@ -113,6 +113,13 @@ __device__ __forceinline__ void qf_ldmatrix_x4(u32* r, const void* smem) {
   asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];" : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3]) : "r"(s));
 }
 
+// The same with each 8x8 matrix transposed: lane (g, t) receives elements (2t, g) and (2t + 1, g) of each, so
+// for a tile with k down its rows (f16 V) that is a k16 B fragment register.
+__device__ __forceinline__ void qf_ldmatrix_x4_trans(u32* r, const void* smem) {
+  u32 s = (u32)__cvta_generic_to_shared(smem);
+  asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0,%1,%2,%3}, [%4];" : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3]) : "r"(s));
+}
+
 extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float s_scale, int n_Z, int n_H, int n_N, f16* __restrict__ p_Q, f16* __restrict__ p_K, f16* __restrict__ p_V, float* __restrict__ p_O) {
   extern __shared__ __align__(16) unsigned char qf_smem[];
   const int qf_warp = threadIdx.x / 32, qf_lane = threadIdx.x & 31;
@@ -328,17 +335,6 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float s_
             v_63[i] = (v_acc_1[i] * v_alpha[((i / 32) * 2 + (i / 2) % 2)]);
             v_p_h[i] = qf_f2h((float)(v_p[i]));
           }
-          // transpose %v.h in shared memory: [64, 64] -> [64, 64]
-          #pragma unroll
-          for (int qf_round = 0; qf_round < 8; ++qf_round) {
-            const int qf_b = threadIdx.x + qf_round * 128;
-            const int qf_c0 = (qf_b / 32) * 2, qf_d0 = (qf_b % 32) * 2;
-            const u32 qf_w0 = *reinterpret_cast<const u32*>(reinterpret_cast<const f16*>(reinterpret_cast<const f16*>(qf_smem + 27648 + qf_buf_v_kb * 9216)) + qf_c0 * 72 + qf_d0);
-            const u32 qf_w1 = *reinterpret_cast<const u32*>(reinterpret_cast<const f16*>(reinterpret_cast<const f16*>(qf_smem + 27648 + qf_buf_v_kb * 9216)) + (qf_c0 + 1) * 72 + qf_d0);
-            *reinterpret_cast<u32*>(reinterpret_cast<f16*>(qf_smem + 46080) + qf_d0 * 72 + qf_c0) = __byte_perm(qf_w0, qf_w1, 0x5410);
-            *reinterpret_cast<u32*>(reinterpret_cast<f16*>(qf_smem + 46080) + (qf_d0 + 1) * 72 + qf_c0) = __byte_perm(qf_w0, qf_w1, 0x7632);
-          }
-          __syncthreads();
           float v_64[32];
           // %64 = dot(%p.h, %v.h) on tensor cores (qf_mma_f16)
           #pragma unroll
@@ -356,7 +352,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float s_
               #pragma unroll
               for (int qf_np = 0; qf_np < 8 / 2; ++qf_np) {
                 u32 qf_b[4];
-                qf_ldmatrix_x4(qf_b, &reinterpret_cast<const f16*>(qf_smem + 46080)[(qf_kc * 16 + ((qf_lane >> 3) & 1) * 8) * 1 + ((qf_np * 2 + (qf_lane >> 4)) * 8 + (qf_lane & 7)) * 72]);
+                qf_ldmatrix_x4_trans(qf_b, &reinterpret_cast<const f16*>(qf_smem + 27648 + qf_buf_v_kb * 9216)[(qf_kc * 16 + ((qf_lane >> 3) & 1) * 8 + (qf_lane & 7)) * 72 + (qf_np * 2 + (qf_lane >> 4)) * 8]);
                 qf_mma_f16(&v_64[(qf_mt * 8 + qf_np * 2) * 4], qf_a, qf_b[0], qf_b[1]);
                 qf_mma_f16(&v_64[(qf_mt * 8 + qf_np * 2 + 1) * 4], qf_a, qf_b[2], qf_b[3]);
               }
@@ -480,17 +476,6 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float s_
             v_63[i] = (v_acc_1[i] * v_alpha[((i / 32) * 2 + (i / 2) % 2)]);
             v_p_h[i] = qf_f2h((float)(v_p[i]));
           }
-          // transpose %v.h in shared memory: [64, 64] -> [64, 64]
-          #pragma unroll
-          for (int qf_round = 0; qf_round < 8; ++qf_round) {
-            const int qf_b = threadIdx.x + qf_round * 128;
-            const int qf_c0 = (qf_b / 32) * 2, qf_d0 = (qf_b % 32) * 2;
-            const u32 qf_w0 = *reinterpret_cast<const u32*>(reinterpret_cast<const f16*>(reinterpret_cast<const f16*>(qf_smem + 27648 + qf_buf_v_kb * 9216)) + qf_c0 * 72 + qf_d0);
-            const u32 qf_w1 = *reinterpret_cast<const u32*>(reinterpret_cast<const f16*>(reinterpret_cast<const f16*>(qf_smem + 27648 + qf_buf_v_kb * 9216)) + (qf_c0 + 1) * 72 + qf_d0);
-            *reinterpret_cast<u32*>(reinterpret_cast<f16*>(qf_smem + 46080) + qf_d0 * 72 + qf_c0) = __byte_perm(qf_w0, qf_w1, 0x5410);
-            *reinterpret_cast<u32*>(reinterpret_cast<f16*>(qf_smem + 46080) + (qf_d0 + 1) * 72 + qf_c0) = __byte_perm(qf_w0, qf_w1, 0x7632);
-          }
-          __syncthreads();
           float v_64[32];
           // %64 = dot(%p.h, %v.h) on tensor cores (qf_mma_f16)
           #pragma unroll
@@ -508,7 +493,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float s_
               #pragma unroll
               for (int qf_np = 0; qf_np < 8 / 2; ++qf_np) {
                 u32 qf_b[4];
-                qf_ldmatrix_x4(qf_b, &reinterpret_cast<const f16*>(qf_smem + 46080)[(qf_kc * 16 + ((qf_lane >> 3) & 1) * 8) * 1 + ((qf_np * 2 + (qf_lane >> 4)) * 8 + (qf_lane & 7)) * 72]);
+                qf_ldmatrix_x4_trans(qf_b, &reinterpret_cast<const f16*>(qf_smem + 27648 + qf_buf_v_kb * 9216)[(qf_kc * 16 + ((qf_lane >> 3) & 1) * 8 + (qf_lane & 7)) * 72 + (qf_np * 2 + (qf_lane >> 4)) * 8]);
                 qf_mma_f16(&v_64[(qf_mt * 8 + qf_np * 2) * 4], qf_a, qf_b[0], qf_b[1]);
                 qf_mma_f16(&v_64[(qf_mt * 8 + qf_np * 2 + 1) * 4], qf_a, qf_b[2], qf_b[3]);
               }
@@ -624,30 +609,8 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float s_
         }
         const int qf_buf_v_kb = (v_kb - qf_lo_v_kb) % 2;
         if (v_kb + 1 < qf_hi_v_kb) {
-          // transpose %v.h in shared memory: [64, 64] -> [64, 64]
-          #pragma unroll
-          for (int qf_round = 0; qf_round < 8; ++qf_round) {
-            const int qf_b = threadIdx.x + qf_round * 128;
-            const int qf_c0 = (qf_b / 32) * 2, qf_d0 = (qf_b % 32) * 2;
-            const u32 qf_w0 = *reinterpret_cast<const u32*>(reinterpret_cast<const f16*>(reinterpret_cast<const f16*>(qf_smem + 27648 + qf_buf_v_kb * 9216)) + qf_c0 * 72 + qf_d0);
-            const u32 qf_w1 = *reinterpret_cast<const u32*>(reinterpret_cast<const f16*>(reinterpret_cast<const f16*>(qf_smem + 27648 + qf_buf_v_kb * 9216)) + (qf_c0 + 1) * 72 + qf_d0);
-            *reinterpret_cast<u32*>(reinterpret_cast<f16*>(qf_smem + 46080) + qf_d0 * 72 + qf_c0) = __byte_perm(qf_w0, qf_w1, 0x5410);
-            *reinterpret_cast<u32*>(reinterpret_cast<f16*>(qf_smem + 46080) + (qf_d0 + 1) * 72 + qf_c0) = __byte_perm(qf_w0, qf_w1, 0x7632);
-          }
-          __syncthreads();
         }
         else {
-          // transpose %v.h in shared memory: [64, 64] -> [64, 64]
-          #pragma unroll
-          for (int qf_round = 0; qf_round < 8; ++qf_round) {
-            const int qf_b = threadIdx.x + qf_round * 128;
-            const int qf_c0 = (qf_b / 32) * 2, qf_d0 = (qf_b % 32) * 2;
-            const u32 qf_w0 = *reinterpret_cast<const u32*>(reinterpret_cast<const f16*>(reinterpret_cast<const f16*>(qf_smem + 27648 + qf_buf_v_kb * 9216)) + qf_c0 * 72 + qf_d0);
-            const u32 qf_w1 = *reinterpret_cast<const u32*>(reinterpret_cast<const f16*>(reinterpret_cast<const f16*>(qf_smem + 27648 + qf_buf_v_kb * 9216)) + (qf_c0 + 1) * 72 + qf_d0);
-            *reinterpret_cast<u32*>(reinterpret_cast<f16*>(qf_smem + 46080) + qf_d0 * 72 + qf_c0) = __byte_perm(qf_w0, qf_w1, 0x5410);
-            *reinterpret_cast<u32*>(reinterpret_cast<f16*>(qf_smem + 46080) + (qf_d0 + 1) * 72 + qf_c0) = __byte_perm(qf_w0, qf_w1, 0x7632);
-          }
-          __syncthreads();
         }
       }
     }

@@ -112,6 +112,13 @@ __device__ __forceinline__ void qf_ldmatrix_x4(u32* r, const void* smem) {
   asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];" : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3]) : "r"(s));
 }
 
+// The same with each 8x8 matrix transposed: lane (g, t) receives elements (2t, g) and (2t + 1, g) of each, so
+// for a tile with k down its rows (f16 V) that is a k16 B fragment register.
+__device__ __forceinline__ void qf_ldmatrix_x4_trans(u32* r, const void* smem) {
+  u32 s = (u32)__cvta_generic_to_shared(smem);
+  asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0,%1,%2,%3}, [%4];" : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3]) : "r"(s));
+}
+
 // Helpers of the prologue kernel.
 //
 // A barrier across the whole grid of a kernel whose blocks are all resident at once (the prologue

@@ -113,6 +113,13 @@ __device__ __forceinline__ void qf_ldmatrix_x4(u32* r, const void* smem) {
   asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];" : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3]) : "r"(s));
 }
 
+// The same with each 8x8 matrix transposed: lane (g, t) receives elements (2t, g) and (2t + 1, g) of each, so
+// for a tile with k down its rows (f16 V) that is a k16 B fragment register.
+__device__ __forceinline__ void qf_ldmatrix_x4_trans(u32* r, const void* smem) {
+  u32 s = (u32)__cvta_generic_to_shared(smem);
+  asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0,%1,%2,%3}, [%4];" : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3]) : "r"(s));
+}
+
 extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const int* __restrict__ r_exp_m_arg, const int* __restrict__ r_rs_arg, const int* __restrict__ r_req_m_arg, const i64* __restrict__ r_82_arg, int n_Z, int n_H, int n_N, i8* __restrict__ p_Q_i8, float* __restrict__ p_V_scale, i8* __restrict__ p_K_i8, i8* __restrict__ p_V_i8, float* __restrict__ p_O) {
   extern __shared__ __align__(16) unsigned char qf_smem[];
   const int qf_warp = threadIdx.x / 32, qf_lane = threadIdx.x & 31;

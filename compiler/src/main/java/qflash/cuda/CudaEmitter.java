@@ -670,7 +670,10 @@ public final class CudaEmitter {
                 permuted = false;
                 transposed = true;
             }
-            if (!transposed) {
+            // f16 k down the rows (fp16's V): ldmatrix's transposing form hands each lane the two consecutive k of
+            // its column that a k16 B register holds, straight from the tile as staged (no copy, no barrier).
+            boolean trans16 = !transposed && half && nt % 2 == 0;
+            if (!transposed && !trans16) {
                 // k runs down the tile's rows (V): turn the tile once so that k runs along rows, in the A
                 // fragment's k order, and B fragments come by ldmatrix.
                 Elem be2 = d.b().type().elem();
@@ -709,8 +712,12 @@ public final class CudaEmitter {
             }
             List<String> loadB = new ArrayList<>();
             boolean contiguous = transposed && !permuted;
-            boolean paired = contiguous && nt % 2 == 0;
-            if (paired) {
+            boolean paired = (contiguous || trans16) && nt % 2 == 0;
+            if (trans16) {
+                // Matrices 0 and 1: keys 0-7 and 8-15 of the chunk for n tile 2np (b0, b1); 2 and 3: the same for 2np + 1.
+                String kRow = "(qf_kc * 16 + ((qf_lane >> 3) & 1) * 8 + (qf_lane & 7))";
+                loadB.add("qf_ldmatrix_x4_trans(qf_b, &" + bPtr + "[" + kRow + " * " + s.stride() + " + " + part + "(qf_np * 2 + (qf_lane >> 4)) * 8]);");
+            } else if (paired) {
                 // B(k, n) rows of 16 bytes along k: one ldmatrix gives b0, b1 of n tiles 2np and 2np + 1 (lanes
                 // 0-7: tile 2np, first half of the k chunk; 8-15: its second half; 16-31: tile 2np + 1).
                 String nRow = "(" + part + "(qf_np * 2 + (qf_lane >> 4)) * 8 + (qf_lane & 7))";

@@ -331,9 +331,11 @@ class CudaEmitterTest {
                     pipeline + ": V quantized 4 columns x 4 keys per thread, stored a word per column");
             assertEquals(1, pro.buffers().stream().filter(PrologueEmitter.Buffer::keyMajor).count(), pipeline);
         }
-        // fp16 reads V as the caller gives it (f16, no prologue): still transposed in shared memory
+        // fp16 reads V as the caller gives it (f16, no prologue): ldmatrix's transposing form makes its B fragments
         CudaEmitter.CudaKernel fp16 = CudaEmitter.emit(kernel("flash_attention.tile", "fp16", Map.of(), Map.of()), Map.of("D", 64), "flash_attention.tile");
         assertEquals(Set.of(), fp16.keyMajor());
+        assertTrue(fp16.source().contains("qf_ldmatrix_x4_trans(qf_b, ") && !fp16.source().contains("transpose %v"), "no f16 transpose in shared memory");
+        assertEquals(1, count(liveOnly(fp16.source()), "__syncthreads()"), "fp16 too: one barrier per step, the loop head's");
     }
 
     static boolean hasNvcc() {
