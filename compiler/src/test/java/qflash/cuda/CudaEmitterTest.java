@@ -20,6 +20,8 @@ import org.junit.jupiter.api.Test;
 import qflash.Compiler;
 import qflash.TestFiles;
 import qflash.ir.Kernel;
+import qflash.ir.Op;
+import qflash.ir.Value;
 import qflash.pass.Pipeline;
 
 /**
@@ -336,6 +338,31 @@ class CudaEmitterTest {
         assertEquals(Set.of(), fp16.keyMajor());
         assertTrue(fp16.source().contains("qf_ldmatrix_x4_trans(qf_b, ") && !fp16.source().contains("transpose %v"), "no f16 transpose in shared memory");
         assertEquals(1, count(liveOnly(fp16.source()), "__syncthreads()"), "fp16 too: one barrier per step, the loop head's");
+    }
+
+    @Test
+    void anI8VTheCallerGivesIsStillTransposedInSharedMemory() throws Exception {
+        // The int8 kernel with V.i8 a plain input (as hand-written IR may have it): its layout is the caller's, so
+        // the body turns each V tile around in shared memory, permuting keys into the A fragment's k order.
+        Kernel k = kernel("flash_attention.tile", "int8", Map.of(), Map.of());
+        Kernel.Param v = k.param("V.i8");
+        Value yielded = k.derivedDefinitions().get(v.value());
+        List<Kernel.Param> params = new ArrayList<>();
+        for (Kernel.Param p : k.params()) params.add(p == v ? new Kernel.Param(p.value(), false, false, false, false) : p);
+        List<Op> ops = new ArrayList<>(k.prologue().ops());
+        Op.Yield y = (Op.Yield) ops.removeLast();
+        ops.add(new Op.Yield(y.values().stream().filter(x -> x != yielded).toList(), y.loc()));
+        Kernel given = k.withParams(params).withPrologue(new qflash.ir.Block(k.prologue().args(), ops));
+        CudaEmitter.CudaKernel body = CudaEmitter.emit(given, Map.of("D", 64), "flash_attention.tile");
+        assertEquals(Set.of(), body.keyMajor());
+        assertEquals(2, count(liveOnly(body.source()), "transpose %v.i8 in shared memory: [64, 64] -> [64, 64], keys in the A fragment's k order"), "in both copies of the step");
+        assertEquals(4, count(liveOnly(body.source()), "__syncthreads()"), "the loop head, the transpose in each copy of the step, and one for V's scales when no key block ran");
+        assumeTrue(hasNvcc(), "nvcc is not on the PATH: emitted CUDA is not compiled here");
+        Path cu = Files.createTempFile("qflash-given-v", ".cu");
+        Files.writeString(cu, body.source());
+        Process p = new ProcessBuilder("nvcc", "-cubin", "-arch=sm_90a", "-fmad=false", "-o", cu + ".cubin", cu.toString()).redirectErrorStream(true).start();
+        String log = new String(p.getInputStream().readAllBytes());
+        assertTrue(p.waitFor(300, TimeUnit.SECONDS) && p.exitValue() == 0, log);
     }
 
     static boolean hasNvcc() {
