@@ -530,10 +530,11 @@ public final class PrologueEmitter {
      * 4 columns (a vector load each), quantizes them, turns the 4×4 bytes around with byte permutes and stores a
      * 32-bit word per column; consecutive lanes take consecutive groups of a row, so each of a warp's 4 stores
      * writes 128 consecutive bytes (two or three runs where the warp passes the end of a row). Keys from N to
-     * the row's end get zeros. (Lanes of 128-key chunks of one row, the second form, left lanes idle where a
-     * row is shorter: the Swin prologue, N = 49, was 1.27x as long as with V's plain layout.) ({@code scale}: the scale of
-     * element {@code k}, an expression in k. One byte store per element, the first form, made the int8
-     * prologue 1.7x as long at A3 b = 256 on an H200: 0.31 -> 0.53 ms.)
+     * the row's end get zeros. {@code scale} is the scale of element {@code k}, a C expression in k.
+     *
+     * <p>Measured on an H200 and not kept: a byte store per element (the int8 prologue at A3 b = 256 0.31 ->
+     * 0.53 ms), and lanes over 128-key chunks of one row (idle where a row is shorter: at Swin's N = 49 the
+     * prologue 1.27x as long as with V's plain layout). This form: 1.02-1.15x as long (most at b = 1).
      */
     private void quantizeKeyMajor(Op.Quantize q, String scale) {
         Value x = q.x();
@@ -551,18 +552,17 @@ public final class PrologueEmitter {
         body.add(new Model.ScalarDecl("int", "qf_g16", "(k >> 2) - qf_row4 * " + groups));
         body.add(new Model.ScalarDecl("int", "qf_c4", "qf_row4 % " + d / 4));
         body.add(new Model.ScalarDecl("int", "qf_head", "qf_row4 / " + d / 4));
-        List<Stmt> group = new ArrayList<>();
-        group.add(new Model.ScalarDecl("int", "qf_col", "qf_c4 * 4"));
-        group.add(new Model.ScalarDecl("int", "qf_k0", "qf_head * " + n + " * " + d + " + qf_col"));
+                body.add(new Model.ScalarDecl("int", "qf_col", "qf_c4 * 4"));
+        body.add(new Model.ScalarDecl("int", "qf_k0", "qf_head * " + n + " * " + d + " + qf_col"));
         for (int j = 0; j < 4; j++) {
-            group.add(new Model.Var("float", "qf_s" + j, "0.0f"));
-            group.add(new Model.Block("", List.of(new Model.ScalarDecl("int", "k", "qf_k0 + " + j), new Model.Assign("qf_s" + j, scale))));
+            body.add(new Model.Var("float", "qf_s" + j, "0.0f"));
+            body.add(new Model.Block("", List.of(new Model.ScalarDecl("int", "k", "qf_k0 + " + j), new Model.Assign("qf_s" + j, scale))));
         }
         int[] keyOf = {0, 1, 8, 9};
         for (int i = 0; i < 4; i++) {
             String key = "qf_key" + i;
-            group.add(new Model.ScalarDecl("int", key, "qf_g16 * 16 + 2 * qf_t + " + keyOf[i]));
-            group.add(new Model.Var("u32", "qf_b" + i, "0"));
+            body.add(new Model.ScalarDecl("int", key, "qf_g16 * 16 + 2 * qf_t + " + keyOf[i]));
+            body.add(new Model.Var("u32", "qf_b" + i, "0"));
             VecRead v = readN(x, "qf_i" + i, 4, "qf_raw" + i);
             List<Stmt> load = new ArrayList<>();
             load.add(new Model.ScalarDecl("int", "qf_i" + i, "qf_k0 + " + key + " * " + d));
@@ -570,19 +570,18 @@ public final class PrologueEmitter {
             if (v != null) load.addAll(v.decls());
             for (int j = 0; j < 4; j++) bytes.add(quantized(qe, v != null ? v.elems().get(j) : read(x, "qf_i" + i + " + " + j), "qf_s" + j));
             load.add(new Model.Assign("qf_b" + i, "qf_pack4(" + String.join(", ", bytes) + ")"));
-            group.add(new Model.Block("if (" + key + " < " + n + ")", load));
+            body.add(new Model.Block("if (" + key + " < " + n + ")", load));
         }
         // b_i holds key i's 4 columns; column j's word holds byte j of b_0..b_3 (key i at byte i: slot 4t + i).
-        group.add(new Model.ScalarDecl("u32", "qf_t0", "__byte_perm(qf_b0, qf_b1, 0x5140)"));
-        group.add(new Model.ScalarDecl("u32", "qf_t1", "__byte_perm(qf_b2, qf_b3, 0x5140)"));
-        group.add(new Model.ScalarDecl("u32", "qf_t2", "__byte_perm(qf_b0, qf_b1, 0x7362)"));
-        group.add(new Model.ScalarDecl("u32", "qf_t3", "__byte_perm(qf_b2, qf_b3, 0x7362)"));
+        body.add(new Model.ScalarDecl("u32", "qf_t0", "__byte_perm(qf_b0, qf_b1, 0x5140)"));
+        body.add(new Model.ScalarDecl("u32", "qf_t1", "__byte_perm(qf_b2, qf_b3, 0x5140)"));
+        body.add(new Model.ScalarDecl("u32", "qf_t2", "__byte_perm(qf_b0, qf_b1, 0x7362)"));
+        body.add(new Model.ScalarDecl("u32", "qf_t3", "__byte_perm(qf_b2, qf_b3, 0x7362)"));
         String[] words = {"__byte_perm(qf_t0, qf_t1, 0x5410)", "__byte_perm(qf_t0, qf_t1, 0x7632)", "__byte_perm(qf_t2, qf_t3, 0x5410)", "__byte_perm(qf_t2, qf_t3, 0x7632)"};
         String qb = buffers.get(q.q()).name();
         for (int j = 0; j < 4; j++) {
-            group.add(new Model.Assign("*reinterpret_cast<u32*>(&" + qb + "[(qf_head * " + d + " + qf_col + " + j + ") * " + padded + " + qf_g16 * 16 + 4 * qf_t])", words[j]));
+            body.add(new Model.Assign("*reinterpret_cast<u32*>(&" + qb + "[(qf_head * " + d + " + qf_col + " + j + ") * " + padded + " + qf_g16 * 16 + 4 * qf_t])", words[j]));
         }
-        body.addAll(group);
         parts.add(new Part(q.q() + " = quantize " + x + " into its key-major copy: sat(rne(x / s)), a thread per 4 columns of 4 keys",
                 heads + " * " + d / 4 + " * " + groups + " * 4", 1, true, body, List.of(qb)));
     }
