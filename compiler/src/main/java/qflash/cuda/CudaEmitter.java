@@ -429,20 +429,41 @@ public final class CudaEmitter {
             if (cols * es % 16 != 0) throw new Unsupported(at(l) + ": rows of " + cols * es + " bytes; cp.async copies 16-byte chunks (head dims must be multiples of " + 16 / es + ")");
             int stride = CExpr.roundUp(cols, kw) + 16 / es;   // 16 bytes of padding spread a fragment's rows over the banks
             if (CExpr.roundUp(cols, kw) != cols) zeroSmem = true;  // k padding must read as 0
-            int tileBytes = rows * stride * es;
-            boolean inLoop = loop != null;
-            int buffers = inLoop ? stages : 1;
-            int smemAt = smemBytes;
-            smemBytes += tileBytes * buffers;
+            Slot slot = stageSlot(rows * stride * es);
             Rows rs = rowsOf(l);
             if (rs == null) throw new Unsupported(at(l) + ": a staged tile's rows must be s + arange(n) along one tensor axis");
-            String into = "qf_smem + " + smemAt + (inLoop ? " + qf_sbuf * " + tileBytes : "");
             Model.StageTile st = new Model.StageTile("stage " + r + " = " + l.tensor() + "[...] in shared memory: " + rows + " rows of " + cols + " x " + e.text,
-                    cols * es / 16, 16, into, stride * es, rs.tensor(), rs.base(), rs.stride(), rs.start(), rs.limit(), rs.uniformOk(),
+                    cols * es / 16, 16, slot.into(), stride * es, rs.tensor(), rs.base(), rs.stride(), rs.start(), rs.limit(), rs.uniformOk(),
                     Model.Spread.of("qf_c", rows * (cols * es / 16), threads));
-            String ptr = "reinterpret_cast<const " + CExpr.ctype(e) + "*>(qf_smem + " + smemAt + (inLoop ? " + qf_buf_" + loop.var() + " * " + tileBytes : "") + ")";
-            vals.put(r, new Staged(ptr, stride, inLoop, false));
+            vals.put(r, new Staged(slot.read(CExpr.ctype(e)), stride, slot.inLoop(), false));
             issueCopy(l, st);
+        }
+
+        /**
+         * Where a staged copy lives in shared memory: from {@code at}, {@code stages} buffers of {@code bytes} in a
+         * loop (the copy writes buffer {@code qf_sbuf}, the step reads {@code qf_buf_<loopVar>}), else one.
+         */
+        private record Slot(int at, int bytes, String loopVar) {
+            boolean inLoop() {
+                return loopVar != null;
+            }
+
+            /** Where the copy writes. */
+            String into() {
+                return "qf_smem + " + at + (inLoop() ? " + qf_sbuf * " + bytes : "");
+            }
+
+            /** A typed pointer to what the step reads. */
+            String read(String ctype) {
+                return "reinterpret_cast<const " + ctype + "*>(qf_smem + " + at + (inLoop() ? " + qf_buf_" + loopVar + " * " + bytes : "") + ")";
+            }
+        }
+
+        /** Allocates the shared memory of a staged copy of {@code bytes} per buffer (stages-deep inside a loop). */
+        private Slot stageSlot(int bytes) {
+            Slot slot = new Slot(smemBytes, bytes, loop == null ? null : loop.var());
+            smemBytes += bytes * (slot.inLoop() ? stages : 1);
+            return slot;
         }
 
         /**
@@ -507,16 +528,11 @@ public final class CudaEmitter {
             String padded = "((i64)(" + limit + " + 15) & ~15LL)";
             String base = "(" + prefix + " * " + dimExpr(dims.get(rank - 1)) + ") * " + padded + " + (" + start + ")";
             int stride = keys + 16;
-            int tileBytes = cols * stride;
-            boolean inLoop = loop != null;
-            int smemAt = smemBytes;
-            smemBytes += tileBytes * (inLoop ? stages : 1);
-            String into = "qf_smem + " + smemAt + (inLoop ? " + qf_sbuf * " + tileBytes : "");
+            Slot slot = stageSlot(cols * stride);
             Stmt st = new Model.StageKeyMajor("stage " + r + " = " + l.tensor() + "[...] in shared memory from its key-major copy: " + cols + " rows of " + keys
-                    + " keys in the A fragment's k order", keys / 16, into, stride, tensor, base, padded, start, limit,
+                    + " keys in the A fragment's k order", keys / 16, slot.into(), stride, tensor, base, padded, start, limit,
                     uniformOk.isEmpty() ? "true" : String.join(" && ", uniformOk), Model.Spread.of("qf_c", cols * (keys / 16), threads));
-            String ptr = "reinterpret_cast<const i8*>(qf_smem + " + smemAt + (inLoop ? " + qf_buf_" + loop.var() + " * " + tileBytes : "") + ")";
-            vals.put(r, new Staged(ptr, stride, inLoop, true));
+            vals.put(r, new Staged(slot.read("i8"), stride, slot.inLoop(), true));
             issueCopy(l, st);
         }
 
@@ -542,17 +558,15 @@ public final class CudaEmitter {
          */
         private void stageVector(Op.Load l) {
             Value r = l.result();
-            boolean inLoop = loop != null;
-            int n = size(r.type().shape().getFirst()), bytes = n * 4;
-            int smemAt = smemBytes;
-            smemBytes += bytes * (inLoop ? stages : 1);
+            int n = size(r.type().shape().getFirst());
+            Slot slot = stageSlot(n * 4);
             Rows rs = rowsOf(l);
-            Model.StageTile st = new Model.StageTile("stage " + r + " = " + l.tensor() + "[...] in shared memory: " + n + " x " + r.type().elem().text + (inLoop ? "" : ", read after the loop"),
-                    1, 4, "qf_smem + " + smemAt + (inLoop ? " + qf_sbuf * " + bytes : ""), 4, rs.tensor(), rs.base(), rs.stride(), rs.start(), rs.limit(), rs.uniformOk(),
+            Model.StageTile st = new Model.StageTile("stage " + r + " = " + l.tensor() + "[...] in shared memory: " + n + " x " + r.type().elem().text + (slot.inLoop() ? "" : ", read after the loop"),
+                    1, 4, slot.into(), 4, rs.tensor(), rs.base(), rs.stride(), rs.start(), rs.limit(), rs.uniformOk(),
                     Model.Spread.of("qf_c", n, threads));
-            vals.put(r, new StagedVector("reinterpret_cast<const " + CExpr.ctype(r.type().elem()) + "*>(qf_smem + " + smemAt + (inLoop ? " + qf_buf_" + loop.var() + " * " + bytes : "") + ")", inLoop));
+            vals.put(r, new StagedVector(slot.read(CExpr.ctype(r.type().elem())), slot.inLoop()));
             issueCopy(l, st);
-            if (!inLoop) outerVectorStaged = true;
+            if (!slot.inLoop()) outerVectorStaged = true;
         }
 
         /**

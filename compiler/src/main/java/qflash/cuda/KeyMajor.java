@@ -54,21 +54,4 @@ public final class KeyMajor {
         }
         return out;
     }
-
-    /** The logical tensor [..., N, D] back from its key-major copy {@code km} [..., D, N16]. */
-    public static Arr back(Arr km, int n) {
-        int r = km.shape.length;
-        int d = km.shape[r - 2], np = km.shape[r - 1];
-        int[] shape = km.shape.clone();
-        shape[r - 2] = n;
-        shape[r - 1] = d;
-        Arr out = new Arr(km.elem, shape);
-        int heads = np * d == 0 ? 0 : km.size() / (np * d);
-        for (int h = 0; h < heads; h++) {
-            for (int key = 0; key < n; key++) {
-                for (int c = 0; c < d; c++) out.i[(h * n + key) * d + c] = km.i[(h * d + c) * np + slot(key)];
-            }
-        }
-        return out;
-    }
 }

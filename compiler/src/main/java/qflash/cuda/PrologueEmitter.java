@@ -159,7 +159,7 @@ public final class PrologueEmitter {
         }
         List<Value> yields = k.prologue().terminator().values();
         for (Value y : yields) if (!isTensor(y)) buffer(y, y.type().elem());
-        markKeyMajor(ops, yields);
+        markKeyMajor(ops);
         bufferList.add(new Buffer(BARRIER, Elem.I32, List.of(Dim.of(2))));
         collectArgs();
 
@@ -506,12 +506,11 @@ public final class PrologueEmitter {
      * Marks the buffers of the derived tensors the body reads key-major. Each must be a quantization's result
      * (written by {@link #quantizeKeyMajor}) that no other prologue op reads.
      */
-    private void markKeyMajor(List<Op> ops, List<Value> yields) {
-        int d = 0;
+    private void markKeyMajor(List<Op> ops) {
+        Map<Value, Value> definitions = k.derivedDefinitions();
         for (Kernel.Param p : k.params()) {
-            if (!p.derived()) continue;
-            Value y = yields.get(d++);
-            if (!keyMajor.contains(p.name())) continue;
+            if (!p.derived() || !keyMajor.contains(p.name())) continue;
+            Value y = definitions.get(p.value());
             boolean quantized = ops.stream().anyMatch(op -> op instanceof Op.Quantize q && q.q() == y && runs(q) == null);
             boolean readHere = ops.stream().anyMatch(op -> !(op instanceof Op.Yield) && op.operands().contains(y));
             if (!quantized || readHere || y.type().rank() < 2) {
