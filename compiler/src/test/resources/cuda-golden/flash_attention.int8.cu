@@ -221,7 +221,9 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
               const int qf_c = threadIdx.x + qf_round * 128;
               const int qf_r = qf_c / 4, qf_k = qf_c % 4;
               const bool qf_ok = qf_uok && (unsigned)(qf_mul_int(v_kb, 64) + qf_k * 16) < (unsigned)n_N;
-              const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_V_i8 + (qf_ok ? qf_base + (i64)qf_r * ((i64)(n_N + 15) & ~15LL) + qf_k * 16 : 0));
+              // The address is formed whether or not the chunk is read (a source size of 0 reads no byte): selecting it
+              // against the tensor's start kept more registers live across the loop (ptxas: 8 bytes spilled at D = 32).
+              const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_V_i8 + qf_base + (i64)qf_r * ((i64)(n_N + 15) & ~15LL) + qf_k * 16);
               qf_cp_async16(qf_smem + 15616 + qf_sbuf * 5120 + qf_r * 80 + qf_k * 16, qf_src, qf_ok ? 16 : 0);
             }
           }
@@ -272,7 +274,9 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
                 const int qf_c = threadIdx.x + qf_round * 128;
                 const int qf_r = qf_c / 4, qf_k = qf_c % 4;
                 const bool qf_ok = qf_uok && (unsigned)(qf_mul_int(v_kb, 64) + qf_k * 16) < (unsigned)n_N;
-                const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_V_i8 + (qf_ok ? qf_base + (i64)qf_r * ((i64)(n_N + 15) & ~15LL) + qf_k * 16 : 0));
+                // The address is formed whether or not the chunk is read (a source size of 0 reads no byte): selecting it
+                // against the tensor's start kept more registers live across the loop (ptxas: 8 bytes spilled at D = 32).
+                const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_V_i8 + qf_base + (i64)qf_r * ((i64)(n_N + 15) & ~15LL) + qf_k * 16);
                 qf_cp_async16(qf_smem + 15616 + qf_sbuf * 5120 + qf_r * 80 + qf_k * 16, qf_src, qf_ok ? 16 : 0);
               }
             }
@@ -294,9 +298,10 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
           qf_cp_async_commit();
         }
         const int qf_buf_v_kb = (v_kb - qf_lo_v_kb) % 2;
-        // every key is below N in all steps but the last: the padding test is written only there
+        // every key is below N in all steps but the last: the padding test is written only there; the last computes only the 8-key tiles within its span, and the warp's last tile
         if (v_kb + 1 < qf_hi_v_kb) {
           const bool qf_full_v_kb = true;
+          const int qf_span_v_kb = 64;
           #line 26 "flash_attention.tile"
           int v_44_i32[32];
           // %44.i32 = dot(%q.i8, %43.i) on tensor cores (qf_mma_s8s8)
@@ -311,6 +316,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
               // B fragments of two n tiles at a time: qf_b = {b0, b1} of tile qf_np * 2, then of the next
               #pragma unroll
               for (int qf_np = 0; qf_np < 8 / 2; ++qf_np) {
+                if (!(qf_np * 16 < qf_span_v_kb)) continue;   // scores past N are masked
                 u32 qf_b[4];
                 qf_ldmatrix_x4(qf_b, &reinterpret_cast<const i8*>(qf_smem + 5376 + qf_buf_v_kb * 5120)[(qf_kc * 32 + ((qf_lane >> 3) & 1) * 16) * 1 + ((qf_np * 2 + (qf_lane >> 4)) * 8 + (qf_lane & 7)) * 80]);
                 qf_mma_s8s8(&v_44_i32[(qf_mt * 8 + qf_np * 2) * 4], qf_a, qf_b[0], qf_b[1]);
@@ -326,12 +332,14 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
           int v_s_i[32];
           #pragma unroll
           for (int i = 0; i < 32; ++i) {
-            v_22[i] = (i64)(v_44_i32[i]);
-            v_24[i] = qf_mul_wide((int)(v_22[i]), (int)((i64)(reinterpret_cast<const int*>(qf_smem + 25856 + qf_buf_v_kb * 256)[(((i / 4) % 8) * 8 + 2 * qf_t + i % 2)])));
-            v_28[i] = qf_add_i64(v_24[i], 32768LL);
-            v_33[i] = qf_shr_i64(v_28[i], 16LL);
-            v_44_i32_aligned[i] = (int)((i64)(v_33[i]));
-            v_s_i[i] = ((qf_full_v_kb || (qf_add_int(qf_mul_int(v_kb, 64), (((i / 4) % 8) * 8 + 2 * qf_t + i % 2)) < n_N)) ? v_44_i32_aligned[i] : -1048576);
+            if ((((i / 4) % 8) == 7 || ((i / 4) % 8) * 8 < qf_span_v_kb)) {
+              v_22[i] = (i64)(v_44_i32[i]);
+              v_24[i] = qf_mul_wide((int)(v_22[i]), (int)((i64)(reinterpret_cast<const int*>(qf_smem + 25856 + qf_buf_v_kb * 256)[(((i / 4) % 8) * 8 + 2 * qf_t + i % 2)])));
+              v_28[i] = qf_add_i64(v_24[i], 32768LL);
+              v_33[i] = qf_shr_i64(v_28[i], 16LL);
+              v_44_i32_aligned[i] = (int)((i64)(v_33[i]));
+              v_s_i[i] = ((qf_full_v_kb || (qf_add_int(qf_mul_int(v_kb, 64), (((i / 4) % 8) * 8 + 2 * qf_t + i % 2)) < n_N)) ? v_44_i32_aligned[i] : -1048576);
+            }
           }
           #line 27 "flash_attention.tile"
           int v_50_i[2];
@@ -342,8 +350,10 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
             #pragma unroll
             for (int c = 0; c < 16; ++c) {
               const int i = (r / 2) * 8 * 4 + (c / 2) * 4 + (r & 1) * 2 + (c & 1);
-              const int qf_x = v_s_i[i];
-              qf_a = (int)max(qf_a, qf_x);
+              if ((((i / 4) % 8) == 7 || ((i / 4) % 8) * 8 < qf_span_v_kb)) {
+                const int qf_x = v_s_i[i];
+                qf_a = (int)max(qf_a, qf_x);
+              }
             }
             // the four threads of a row group hold the row's other columns
             { int qf_x = __shfl_xor_sync(0xffffffffu, qf_a, 1); qf_a = (int)max(qf_a, qf_x); }
@@ -375,23 +385,28 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
           u8 v_p8[32];
           #pragma unroll
           for (int i = 0; i < 32; ++i) {
-            v_54_i[i] = qf_sub_int(v_s_i[i], v_m_new_i[((i / 32) * 2 + (i / 2) % 2)]);
-            v_54_i_clamped[i] = (int)max(v_54_i[i], v_exp_xmin_1[((i / 32) * 2 + (i / 2) % 2)]);
-            v_55[i] = qf_mul_int(v_54_i_clamped[i], v_exp_m_1[((i / 32) * 2 + (i / 2) % 2)]);
-            v_halvings[i] = (int)qf_shr_int(v_55[i], 24);
-            v_61[i] = qf_mul_int(v_halvings[i], v_rs_1[((i / 32) * 2 + (i / 2) % 2)]);
-            v_rem[i] = qf_add_int(v_54_i_clamped[i], v_61[i]);
-            v_72[i] = qf_mul_int(v_rem[i], v_poly_k2_1[((i / 32) * 2 + (i / 2) % 2)]);
-            v_73[i] = (int)qf_shr_int(v_72[i], 16);
-            v_74[i] = qf_add_int(22023, v_73[i]);
-            v_75[i] = qf_mul_int(v_rem[i], v_74[i]);
-            v_77[i] = (int)qf_shr_int(v_75[i], 15);
-            v_78[i] = qf_add_int(v_rs_1[((i / 32) * 2 + (i / 2) % 2)], v_77[i]);
-            v_p_i[i] = (int)(v_78[i] >> qf_clamp0(v_halvings[i], 31));
-            v_114[i] = qf_mul_int(v_p_i[i], v_req_m_1[((i / 32) * 2 + (i / 2) % 2)]);
-            v_116[i] = qf_add_int(v_114[i], 32768);
-            v_p_q[i] = (int)qf_shr_int(v_116[i], 16);
-            v_p8[i] = (u8)qf_clamp0((int)(v_p_q[i]), 255);
+            if ((((i / 4) % 8) == 7 || ((i / 4) % 8) * 8 < qf_span_v_kb)) {
+              v_54_i[i] = qf_sub_int(v_s_i[i], v_m_new_i[((i / 32) * 2 + (i / 2) % 2)]);
+              v_54_i_clamped[i] = (int)max(v_54_i[i], v_exp_xmin_1[((i / 32) * 2 + (i / 2) % 2)]);
+              v_55[i] = qf_mul_int(v_54_i_clamped[i], v_exp_m_1[((i / 32) * 2 + (i / 2) % 2)]);
+              v_halvings[i] = (int)qf_shr_int(v_55[i], 24);
+              v_61[i] = qf_mul_int(v_halvings[i], v_rs_1[((i / 32) * 2 + (i / 2) % 2)]);
+              v_rem[i] = qf_add_int(v_54_i_clamped[i], v_61[i]);
+              v_72[i] = qf_mul_int(v_rem[i], v_poly_k2_1[((i / 32) * 2 + (i / 2) % 2)]);
+              v_73[i] = (int)qf_shr_int(v_72[i], 16);
+              v_74[i] = qf_add_int(22023, v_73[i]);
+              v_75[i] = qf_mul_int(v_rem[i], v_74[i]);
+              v_77[i] = (int)qf_shr_int(v_75[i], 15);
+              v_78[i] = qf_add_int(v_rs_1[((i / 32) * 2 + (i / 2) % 2)], v_77[i]);
+              v_p_i[i] = (int)(v_78[i] >> qf_clamp0(v_halvings[i], 31));
+              v_114[i] = qf_mul_int(v_p_i[i], v_req_m_1[((i / 32) * 2 + (i / 2) % 2)]);
+              v_116[i] = qf_add_int(v_114[i], 32768);
+              v_p_q[i] = (int)qf_shr_int(v_116[i], 16);
+              v_p8[i] = (u8)qf_clamp0((int)(v_p_q[i]), 255);
+            }
+            else {
+              v_p8[i] = 0;
+            }
           }
           #line 29 "flash_attention.tile"
           int v_56_i[2];
@@ -432,8 +447,15 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
             #pragma unroll
             for (int c = 0; c < 16; ++c) {
               const int i = (r / 2) * 8 * 4 + (c / 2) * 4 + (r & 1) * 2 + (c & 1);
-              const int qf_x = v_p8[i];
-              qf_a = qf_add_int(qf_a, qf_x);
+              if ((((i / 4) % 8) == 7 || ((i / 4) % 8) * 8 < qf_span_v_kb)) {
+                const int qf_x = v_p8[i];
+                qf_a = qf_add_int(qf_a, qf_x);
+              }
+              else {   // past N: the warp's last tile holds the row's value
+                const int i = (r / 2) * 32 + 28 + (r & 1) * 2;
+                const int qf_x = v_p8[i];
+                qf_a = qf_add_int(qf_a, qf_x);
+              }
             }
             // the four threads of a row group hold the row's other columns
             { int qf_x = __shfl_xor_sync(0xffffffffu, qf_a, 1); qf_a = qf_add_int(qf_a, qf_x); }
@@ -447,6 +469,727 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
           for (int i = 0; i < 32; ++i) v_64_i32[i] = 0;
           #pragma unroll
           for (int qf_kc = 0; qf_kc < 2; ++qf_kc) {
+            if (!(qf_kc * 32 < qf_span_v_kb)) continue;   // keys past N: V's rows there are zero
+            #pragma unroll
+            for (int qf_mt = 0; qf_mt < 1; ++qf_mt) {
+              u32 qf_a[4];
+              qf_a[0] = qf_pack4(v_p8[qf_mt * 32 + qf_kc * 16 + 0], v_p8[qf_mt * 32 + qf_kc * 16 + 1], v_p8[qf_mt * 32 + qf_kc * 16 + 4], v_p8[qf_mt * 32 + qf_kc * 16 + 5]);
+              qf_a[1] = qf_pack4(v_p8[qf_mt * 32 + qf_kc * 16 + 2], v_p8[qf_mt * 32 + qf_kc * 16 + 3], v_p8[qf_mt * 32 + qf_kc * 16 + 6], v_p8[qf_mt * 32 + qf_kc * 16 + 7]);
+              qf_a[2] = qf_pack4(v_p8[qf_mt * 32 + qf_kc * 16 + 8], v_p8[qf_mt * 32 + qf_kc * 16 + 9], v_p8[qf_mt * 32 + qf_kc * 16 + 12], v_p8[qf_mt * 32 + qf_kc * 16 + 13]);
+              qf_a[3] = qf_pack4(v_p8[qf_mt * 32 + qf_kc * 16 + 10], v_p8[qf_mt * 32 + qf_kc * 16 + 11], v_p8[qf_mt * 32 + qf_kc * 16 + 14], v_p8[qf_mt * 32 + qf_kc * 16 + 15]);
+              // B fragments of two n tiles at a time: qf_b = {b0, b1} of tile qf_np * 2, then of the next
+              #pragma unroll
+              for (int qf_np = 0; qf_np < 8 / 2; ++qf_np) {
+                u32 qf_b[4];
+                qf_ldmatrix_x4(qf_b, &reinterpret_cast<const i8*>(qf_smem + 15616 + qf_buf_v_kb * 5120)[(qf_kc * 32 + ((qf_lane >> 3) & 1) * 16) * 1 + ((qf_np * 2 + (qf_lane >> 4)) * 8 + (qf_lane & 7)) * 80]);
+                qf_mma_u8s8(&v_64_i32[(qf_mt * 8 + qf_np * 2) * 4], qf_a, qf_b[0], qf_b[1]);
+                qf_mma_u8s8(&v_64_i32[(qf_mt * 8 + qf_np * 2 + 1) * 4], qf_a, qf_b[2], qf_b[3]);
+              }
+            }
+          }
+          #line 22 "flash_attention.tile"
+          i64 v_126[2];
+          i64 v_127[2];
+          i64 v_129[2];
+          int v_l_1_factor[2];
+          i64 v_130[2];
+          i64 v_131[2];
+          i64 v_133[2];
+          i64 v_135[2];
+          int v_l_1_kept[2];
+          int v_l_1_next[2];
+          #pragma unroll
+          for (int i = 0; i < 2; ++i) {
+            v_126[i] = (i64)(v_l_1_i[i]);
+            v_127[i] = (i64)(v_alpha_i[i]);
+            v_129[i] = qf_mul_i64(v_127[i], v_128_1[i]);
+            v_l_1_factor[i] = qf_sat_i32(v_129[i]);
+            v_130[i] = (i64)(v_l_1_factor[i]);
+            v_131[i] = qf_mul_wide((int)(v_126[i]), (int)(v_130[i]));
+            v_133[i] = qf_add_i64(v_131[i], 536870912LL);
+            v_135[i] = qf_shr_i64(v_133[i], 30LL);
+            v_l_1_kept[i] = (int)((i64)(v_135[i]));
+            v_l_1_next[i] = qf_add_int(v_l_1_kept[i], v_59_i[i]);
+          }
+          i64 v_140[32];
+          i64 v_145[32];
+          i64 v_147[32];
+          i64 v_149[32];
+          int v_acc_1_kept[32];
+          int v_acc_1_next[32];
+          #pragma unroll
+          for (int i = 0; i < 32; ++i) {
+            v_140[i] = (i64)(v_acc_1_i[i]);
+            v_145[i] = qf_mul_wide((int)(v_140[i]), (int)(v_130[((i / 32) * 2 + (i / 2) % 2)]));
+            v_147[i] = qf_add_i64(v_145[i], 536870912LL);
+            v_149[i] = qf_shr_i64(v_147[i], 30LL);
+            v_acc_1_kept[i] = (int)((i64)(v_149[i]));
+            v_acc_1_next[i] = qf_add_int(v_acc_1_kept[i], v_64_i32[i]);
+          }
+          #pragma unroll
+          for (int i = 0; i < 2; ++i) {
+            v_m_1_i[i] = v_m_new_i[i];
+          }
+          #pragma unroll
+          for (int i = 0; i < 2; ++i) {
+            v_l_1_i[i] = v_l_1_next[i];
+          }
+          #pragma unroll
+          for (int i = 0; i < 32; ++i) {
+            v_acc_1_i[i] = v_acc_1_next[i];
+          }
+        }
+        else if ((n_N - qf_mul_int(v_kb, 64)) <= 8) {
+          const bool qf_full_v_kb = false;
+          const int qf_span_v_kb = 8;
+          #line 26 "flash_attention.tile"
+          int v_44_i32[32];
+          // %44.i32 = dot(%q.i8, %43.i) on tensor cores (qf_mma_s8s8)
+          #pragma unroll
+          for (int i = 0; i < 32; ++i) v_44_i32[i] = 0;
+          #pragma unroll
+          for (int qf_kc = 0; qf_kc < 2; ++qf_kc) {
+            #pragma unroll
+            for (int qf_mt = 0; qf_mt < 1; ++qf_mt) {
+              u32 qf_a[4];
+              qf_ldmatrix_x4(qf_a, &reinterpret_cast<const i8*>(qf_smem + 0)[(qf_wrow + qf_mt * 16 + (qf_lane & 7) + ((qf_lane >> 3) & 1) * 8) * 80 + qf_kc * 32 + (qf_lane >> 4) * 16]);
+              // B fragments of two n tiles at a time: qf_b = {b0, b1} of tile qf_np * 2, then of the next
+              #pragma unroll
+              for (int qf_np = 0; qf_np < 8 / 2; ++qf_np) {
+                if (!(qf_np * 16 < qf_span_v_kb)) continue;   // scores past N are masked
+                u32 qf_b[4];
+                qf_ldmatrix_x4(qf_b, &reinterpret_cast<const i8*>(qf_smem + 5376 + qf_buf_v_kb * 5120)[(qf_kc * 32 + ((qf_lane >> 3) & 1) * 16) * 1 + ((qf_np * 2 + (qf_lane >> 4)) * 8 + (qf_lane & 7)) * 80]);
+                qf_mma_s8s8(&v_44_i32[(qf_mt * 8 + qf_np * 2) * 4], qf_a, qf_b[0], qf_b[1]);
+                qf_mma_s8s8(&v_44_i32[(qf_mt * 8 + qf_np * 2 + 1) * 4], qf_a, qf_b[2], qf_b[3]);
+              }
+            }
+          }
+          i64 v_22[32];
+          i64 v_24[32];
+          i64 v_28[32];
+          i64 v_33[32];
+          int v_44_i32_aligned[32];
+          int v_s_i[32];
+          #pragma unroll
+          for (int i = 0; i < 32; ++i) {
+            if ((((i / 4) % 8) == 7 || ((i / 4) % 8) * 8 < qf_span_v_kb)) {
+              v_22[i] = (i64)(v_44_i32[i]);
+              v_24[i] = qf_mul_wide((int)(v_22[i]), (int)((i64)(reinterpret_cast<const int*>(qf_smem + 25856 + qf_buf_v_kb * 256)[(((i / 4) % 8) * 8 + 2 * qf_t + i % 2)])));
+              v_28[i] = qf_add_i64(v_24[i], 32768LL);
+              v_33[i] = qf_shr_i64(v_28[i], 16LL);
+              v_44_i32_aligned[i] = (int)((i64)(v_33[i]));
+              v_s_i[i] = ((qf_full_v_kb || (qf_add_int(qf_mul_int(v_kb, 64), (((i / 4) % 8) * 8 + 2 * qf_t + i % 2)) < n_N)) ? v_44_i32_aligned[i] : -1048576);
+            }
+          }
+          #line 27 "flash_attention.tile"
+          int v_50_i[2];
+          // %50.i = reduce max %s.i [1]
+          #pragma unroll
+          for (int r = 0; r < 2; ++r) {
+            int qf_a = (-2147483647 - 1);
+            #pragma unroll
+            for (int c = 0; c < 16; ++c) {
+              const int i = (r / 2) * 8 * 4 + (c / 2) * 4 + (r & 1) * 2 + (c & 1);
+              if ((((i / 4) % 8) == 7 || ((i / 4) % 8) * 8 < qf_span_v_kb)) {
+                const int qf_x = v_s_i[i];
+                qf_a = (int)max(qf_a, qf_x);
+              }
+            }
+            // the four threads of a row group hold the row's other columns
+            { int qf_x = __shfl_xor_sync(0xffffffffu, qf_a, 1); qf_a = (int)max(qf_a, qf_x); }
+            { int qf_x = __shfl_xor_sync(0xffffffffu, qf_a, 2); qf_a = (int)max(qf_a, qf_x); }
+            v_50_i[r] = qf_a;
+          }
+          int v_m_new_i[2];
+          #pragma unroll
+          for (int i = 0; i < 2; ++i) {
+            v_m_new_i[i] = (int)max(v_m_1_i[i], v_50_i[i]);
+          }
+          #line 28 "flash_attention.tile"
+          int v_54_i[32];
+          int v_54_i_clamped[32];
+          int v_55[32];
+          int v_halvings[32];
+          int v_61[32];
+          int v_rem[32];
+          int v_72[32];
+          int v_73[32];
+          int v_74[32];
+          int v_75[32];
+          int v_77[32];
+          int v_78[32];
+          int v_p_i[32];
+          int v_114[32];
+          int v_116[32];
+          int v_p_q[32];
+          u8 v_p8[32];
+          #pragma unroll
+          for (int i = 0; i < 32; ++i) {
+            if ((((i / 4) % 8) == 7 || ((i / 4) % 8) * 8 < qf_span_v_kb)) {
+              v_54_i[i] = qf_sub_int(v_s_i[i], v_m_new_i[((i / 32) * 2 + (i / 2) % 2)]);
+              v_54_i_clamped[i] = (int)max(v_54_i[i], v_exp_xmin_1[((i / 32) * 2 + (i / 2) % 2)]);
+              v_55[i] = qf_mul_int(v_54_i_clamped[i], v_exp_m_1[((i / 32) * 2 + (i / 2) % 2)]);
+              v_halvings[i] = (int)qf_shr_int(v_55[i], 24);
+              v_61[i] = qf_mul_int(v_halvings[i], v_rs_1[((i / 32) * 2 + (i / 2) % 2)]);
+              v_rem[i] = qf_add_int(v_54_i_clamped[i], v_61[i]);
+              v_72[i] = qf_mul_int(v_rem[i], v_poly_k2_1[((i / 32) * 2 + (i / 2) % 2)]);
+              v_73[i] = (int)qf_shr_int(v_72[i], 16);
+              v_74[i] = qf_add_int(22023, v_73[i]);
+              v_75[i] = qf_mul_int(v_rem[i], v_74[i]);
+              v_77[i] = (int)qf_shr_int(v_75[i], 15);
+              v_78[i] = qf_add_int(v_rs_1[((i / 32) * 2 + (i / 2) % 2)], v_77[i]);
+              v_p_i[i] = (int)(v_78[i] >> qf_clamp0(v_halvings[i], 31));
+              v_114[i] = qf_mul_int(v_p_i[i], v_req_m_1[((i / 32) * 2 + (i / 2) % 2)]);
+              v_116[i] = qf_add_int(v_114[i], 32768);
+              v_p_q[i] = (int)qf_shr_int(v_116[i], 16);
+              v_p8[i] = (u8)qf_clamp0((int)(v_p_q[i]), 255);
+            }
+            else {
+              v_p8[i] = 0;
+            }
+          }
+          #line 29 "flash_attention.tile"
+          int v_56_i[2];
+          int v_56_i_clamped[2];
+          int v_92[2];
+          int v_halvings_1[2];
+          int v_94[2];
+          int v_rem_1[2];
+          int v_99[2];
+          int v_100[2];
+          int v_101[2];
+          int v_102[2];
+          int v_104[2];
+          int v_105[2];
+          int v_alpha_i[2];
+          #pragma unroll
+          for (int i = 0; i < 2; ++i) {
+            v_56_i[i] = qf_sub_int(v_m_1_i[i], v_m_new_i[i]);
+            v_56_i_clamped[i] = (int)max(v_56_i[i], v_exp_xmin_1[i]);
+            v_92[i] = qf_mul_int(v_56_i_clamped[i], v_exp_m_1[i]);
+            v_halvings_1[i] = (int)qf_shr_int(v_92[i], 24);
+            v_94[i] = qf_mul_int(v_halvings_1[i], v_rs_1[i]);
+            v_rem_1[i] = qf_add_int(v_56_i_clamped[i], v_94[i]);
+            v_99[i] = qf_mul_int(v_rem_1[i], v_poly_k2_1[i]);
+            v_100[i] = (int)qf_shr_int(v_99[i], 16);
+            v_101[i] = qf_add_int(22023, v_100[i]);
+            v_102[i] = qf_mul_int(v_rem_1[i], v_101[i]);
+            v_104[i] = (int)qf_shr_int(v_102[i], 15);
+            v_105[i] = qf_add_int(v_rs_1[i], v_104[i]);
+            v_alpha_i[i] = (int)(v_105[i] >> qf_clamp0(v_halvings_1[i], 31));
+          }
+          #line 30 "flash_attention.tile"
+          int v_59_i[2];
+          // %59.i = reduce sum %p8 [1]
+          #pragma unroll
+          for (int r = 0; r < 2; ++r) {
+            int qf_a = 0;
+            #pragma unroll
+            for (int c = 0; c < 16; ++c) {
+              const int i = (r / 2) * 8 * 4 + (c / 2) * 4 + (r & 1) * 2 + (c & 1);
+              if ((((i / 4) % 8) == 7 || ((i / 4) % 8) * 8 < qf_span_v_kb)) {
+                const int qf_x = v_p8[i];
+                qf_a = qf_add_int(qf_a, qf_x);
+              }
+              else {   // past N: the warp's last tile holds the row's value
+                const int i = (r / 2) * 32 + 28 + (r & 1) * 2;
+                const int qf_x = v_p8[i];
+                qf_a = qf_add_int(qf_a, qf_x);
+              }
+            }
+            // the four threads of a row group hold the row's other columns
+            { int qf_x = __shfl_xor_sync(0xffffffffu, qf_a, 1); qf_a = qf_add_int(qf_a, qf_x); }
+            { int qf_x = __shfl_xor_sync(0xffffffffu, qf_a, 2); qf_a = qf_add_int(qf_a, qf_x); }
+            v_59_i[r] = qf_a;
+          }
+          #line 31 "flash_attention.tile"
+          int v_64_i32[32];
+          // %64.i32 = dot(%p8, %v.i8) on tensor cores (qf_mma_u8s8)
+          #pragma unroll
+          for (int i = 0; i < 32; ++i) v_64_i32[i] = 0;
+          #pragma unroll
+          for (int qf_kc = 0; qf_kc < 2; ++qf_kc) {
+            if (!(qf_kc * 32 < qf_span_v_kb)) continue;   // keys past N: V's rows there are zero
+            #pragma unroll
+            for (int qf_mt = 0; qf_mt < 1; ++qf_mt) {
+              u32 qf_a[4];
+              qf_a[0] = qf_pack4(v_p8[qf_mt * 32 + qf_kc * 16 + 0], v_p8[qf_mt * 32 + qf_kc * 16 + 1], v_p8[qf_mt * 32 + qf_kc * 16 + 4], v_p8[qf_mt * 32 + qf_kc * 16 + 5]);
+              qf_a[1] = qf_pack4(v_p8[qf_mt * 32 + qf_kc * 16 + 2], v_p8[qf_mt * 32 + qf_kc * 16 + 3], v_p8[qf_mt * 32 + qf_kc * 16 + 6], v_p8[qf_mt * 32 + qf_kc * 16 + 7]);
+              qf_a[2] = qf_pack4(v_p8[qf_mt * 32 + qf_kc * 16 + 8], v_p8[qf_mt * 32 + qf_kc * 16 + 9], v_p8[qf_mt * 32 + qf_kc * 16 + 12], v_p8[qf_mt * 32 + qf_kc * 16 + 13]);
+              qf_a[3] = qf_pack4(v_p8[qf_mt * 32 + qf_kc * 16 + 10], v_p8[qf_mt * 32 + qf_kc * 16 + 11], v_p8[qf_mt * 32 + qf_kc * 16 + 14], v_p8[qf_mt * 32 + qf_kc * 16 + 15]);
+              // B fragments of two n tiles at a time: qf_b = {b0, b1} of tile qf_np * 2, then of the next
+              #pragma unroll
+              for (int qf_np = 0; qf_np < 8 / 2; ++qf_np) {
+                u32 qf_b[4];
+                qf_ldmatrix_x4(qf_b, &reinterpret_cast<const i8*>(qf_smem + 15616 + qf_buf_v_kb * 5120)[(qf_kc * 32 + ((qf_lane >> 3) & 1) * 16) * 1 + ((qf_np * 2 + (qf_lane >> 4)) * 8 + (qf_lane & 7)) * 80]);
+                qf_mma_u8s8(&v_64_i32[(qf_mt * 8 + qf_np * 2) * 4], qf_a, qf_b[0], qf_b[1]);
+                qf_mma_u8s8(&v_64_i32[(qf_mt * 8 + qf_np * 2 + 1) * 4], qf_a, qf_b[2], qf_b[3]);
+              }
+            }
+          }
+          #line 22 "flash_attention.tile"
+          i64 v_126[2];
+          i64 v_127[2];
+          i64 v_129[2];
+          int v_l_1_factor[2];
+          i64 v_130[2];
+          i64 v_131[2];
+          i64 v_133[2];
+          i64 v_135[2];
+          int v_l_1_kept[2];
+          int v_l_1_next[2];
+          #pragma unroll
+          for (int i = 0; i < 2; ++i) {
+            v_126[i] = (i64)(v_l_1_i[i]);
+            v_127[i] = (i64)(v_alpha_i[i]);
+            v_129[i] = qf_mul_i64(v_127[i], v_128_1[i]);
+            v_l_1_factor[i] = qf_sat_i32(v_129[i]);
+            v_130[i] = (i64)(v_l_1_factor[i]);
+            v_131[i] = qf_mul_wide((int)(v_126[i]), (int)(v_130[i]));
+            v_133[i] = qf_add_i64(v_131[i], 536870912LL);
+            v_135[i] = qf_shr_i64(v_133[i], 30LL);
+            v_l_1_kept[i] = (int)((i64)(v_135[i]));
+            v_l_1_next[i] = qf_add_int(v_l_1_kept[i], v_59_i[i]);
+          }
+          i64 v_140[32];
+          i64 v_145[32];
+          i64 v_147[32];
+          i64 v_149[32];
+          int v_acc_1_kept[32];
+          int v_acc_1_next[32];
+          #pragma unroll
+          for (int i = 0; i < 32; ++i) {
+            v_140[i] = (i64)(v_acc_1_i[i]);
+            v_145[i] = qf_mul_wide((int)(v_140[i]), (int)(v_130[((i / 32) * 2 + (i / 2) % 2)]));
+            v_147[i] = qf_add_i64(v_145[i], 536870912LL);
+            v_149[i] = qf_shr_i64(v_147[i], 30LL);
+            v_acc_1_kept[i] = (int)((i64)(v_149[i]));
+            v_acc_1_next[i] = qf_add_int(v_acc_1_kept[i], v_64_i32[i]);
+          }
+          #pragma unroll
+          for (int i = 0; i < 2; ++i) {
+            v_m_1_i[i] = v_m_new_i[i];
+          }
+          #pragma unroll
+          for (int i = 0; i < 2; ++i) {
+            v_l_1_i[i] = v_l_1_next[i];
+          }
+          #pragma unroll
+          for (int i = 0; i < 32; ++i) {
+            v_acc_1_i[i] = v_acc_1_next[i];
+          }
+        }
+        else if ((n_N - qf_mul_int(v_kb, 64)) <= 16) {
+          const bool qf_full_v_kb = false;
+          const int qf_span_v_kb = 16;
+          #line 26 "flash_attention.tile"
+          int v_44_i32[32];
+          // %44.i32 = dot(%q.i8, %43.i) on tensor cores (qf_mma_s8s8)
+          #pragma unroll
+          for (int i = 0; i < 32; ++i) v_44_i32[i] = 0;
+          #pragma unroll
+          for (int qf_kc = 0; qf_kc < 2; ++qf_kc) {
+            #pragma unroll
+            for (int qf_mt = 0; qf_mt < 1; ++qf_mt) {
+              u32 qf_a[4];
+              qf_ldmatrix_x4(qf_a, &reinterpret_cast<const i8*>(qf_smem + 0)[(qf_wrow + qf_mt * 16 + (qf_lane & 7) + ((qf_lane >> 3) & 1) * 8) * 80 + qf_kc * 32 + (qf_lane >> 4) * 16]);
+              // B fragments of two n tiles at a time: qf_b = {b0, b1} of tile qf_np * 2, then of the next
+              #pragma unroll
+              for (int qf_np = 0; qf_np < 8 / 2; ++qf_np) {
+                if (!(qf_np * 16 < qf_span_v_kb)) continue;   // scores past N are masked
+                u32 qf_b[4];
+                qf_ldmatrix_x4(qf_b, &reinterpret_cast<const i8*>(qf_smem + 5376 + qf_buf_v_kb * 5120)[(qf_kc * 32 + ((qf_lane >> 3) & 1) * 16) * 1 + ((qf_np * 2 + (qf_lane >> 4)) * 8 + (qf_lane & 7)) * 80]);
+                qf_mma_s8s8(&v_44_i32[(qf_mt * 8 + qf_np * 2) * 4], qf_a, qf_b[0], qf_b[1]);
+                qf_mma_s8s8(&v_44_i32[(qf_mt * 8 + qf_np * 2 + 1) * 4], qf_a, qf_b[2], qf_b[3]);
+              }
+            }
+          }
+          i64 v_22[32];
+          i64 v_24[32];
+          i64 v_28[32];
+          i64 v_33[32];
+          int v_44_i32_aligned[32];
+          int v_s_i[32];
+          #pragma unroll
+          for (int i = 0; i < 32; ++i) {
+            if ((((i / 4) % 8) == 7 || ((i / 4) % 8) * 8 < qf_span_v_kb)) {
+              v_22[i] = (i64)(v_44_i32[i]);
+              v_24[i] = qf_mul_wide((int)(v_22[i]), (int)((i64)(reinterpret_cast<const int*>(qf_smem + 25856 + qf_buf_v_kb * 256)[(((i / 4) % 8) * 8 + 2 * qf_t + i % 2)])));
+              v_28[i] = qf_add_i64(v_24[i], 32768LL);
+              v_33[i] = qf_shr_i64(v_28[i], 16LL);
+              v_44_i32_aligned[i] = (int)((i64)(v_33[i]));
+              v_s_i[i] = ((qf_full_v_kb || (qf_add_int(qf_mul_int(v_kb, 64), (((i / 4) % 8) * 8 + 2 * qf_t + i % 2)) < n_N)) ? v_44_i32_aligned[i] : -1048576);
+            }
+          }
+          #line 27 "flash_attention.tile"
+          int v_50_i[2];
+          // %50.i = reduce max %s.i [1]
+          #pragma unroll
+          for (int r = 0; r < 2; ++r) {
+            int qf_a = (-2147483647 - 1);
+            #pragma unroll
+            for (int c = 0; c < 16; ++c) {
+              const int i = (r / 2) * 8 * 4 + (c / 2) * 4 + (r & 1) * 2 + (c & 1);
+              if ((((i / 4) % 8) == 7 || ((i / 4) % 8) * 8 < qf_span_v_kb)) {
+                const int qf_x = v_s_i[i];
+                qf_a = (int)max(qf_a, qf_x);
+              }
+            }
+            // the four threads of a row group hold the row's other columns
+            { int qf_x = __shfl_xor_sync(0xffffffffu, qf_a, 1); qf_a = (int)max(qf_a, qf_x); }
+            { int qf_x = __shfl_xor_sync(0xffffffffu, qf_a, 2); qf_a = (int)max(qf_a, qf_x); }
+            v_50_i[r] = qf_a;
+          }
+          int v_m_new_i[2];
+          #pragma unroll
+          for (int i = 0; i < 2; ++i) {
+            v_m_new_i[i] = (int)max(v_m_1_i[i], v_50_i[i]);
+          }
+          #line 28 "flash_attention.tile"
+          int v_54_i[32];
+          int v_54_i_clamped[32];
+          int v_55[32];
+          int v_halvings[32];
+          int v_61[32];
+          int v_rem[32];
+          int v_72[32];
+          int v_73[32];
+          int v_74[32];
+          int v_75[32];
+          int v_77[32];
+          int v_78[32];
+          int v_p_i[32];
+          int v_114[32];
+          int v_116[32];
+          int v_p_q[32];
+          u8 v_p8[32];
+          #pragma unroll
+          for (int i = 0; i < 32; ++i) {
+            if ((((i / 4) % 8) == 7 || ((i / 4) % 8) * 8 < qf_span_v_kb)) {
+              v_54_i[i] = qf_sub_int(v_s_i[i], v_m_new_i[((i / 32) * 2 + (i / 2) % 2)]);
+              v_54_i_clamped[i] = (int)max(v_54_i[i], v_exp_xmin_1[((i / 32) * 2 + (i / 2) % 2)]);
+              v_55[i] = qf_mul_int(v_54_i_clamped[i], v_exp_m_1[((i / 32) * 2 + (i / 2) % 2)]);
+              v_halvings[i] = (int)qf_shr_int(v_55[i], 24);
+              v_61[i] = qf_mul_int(v_halvings[i], v_rs_1[((i / 32) * 2 + (i / 2) % 2)]);
+              v_rem[i] = qf_add_int(v_54_i_clamped[i], v_61[i]);
+              v_72[i] = qf_mul_int(v_rem[i], v_poly_k2_1[((i / 32) * 2 + (i / 2) % 2)]);
+              v_73[i] = (int)qf_shr_int(v_72[i], 16);
+              v_74[i] = qf_add_int(22023, v_73[i]);
+              v_75[i] = qf_mul_int(v_rem[i], v_74[i]);
+              v_77[i] = (int)qf_shr_int(v_75[i], 15);
+              v_78[i] = qf_add_int(v_rs_1[((i / 32) * 2 + (i / 2) % 2)], v_77[i]);
+              v_p_i[i] = (int)(v_78[i] >> qf_clamp0(v_halvings[i], 31));
+              v_114[i] = qf_mul_int(v_p_i[i], v_req_m_1[((i / 32) * 2 + (i / 2) % 2)]);
+              v_116[i] = qf_add_int(v_114[i], 32768);
+              v_p_q[i] = (int)qf_shr_int(v_116[i], 16);
+              v_p8[i] = (u8)qf_clamp0((int)(v_p_q[i]), 255);
+            }
+            else {
+              v_p8[i] = 0;
+            }
+          }
+          #line 29 "flash_attention.tile"
+          int v_56_i[2];
+          int v_56_i_clamped[2];
+          int v_92[2];
+          int v_halvings_1[2];
+          int v_94[2];
+          int v_rem_1[2];
+          int v_99[2];
+          int v_100[2];
+          int v_101[2];
+          int v_102[2];
+          int v_104[2];
+          int v_105[2];
+          int v_alpha_i[2];
+          #pragma unroll
+          for (int i = 0; i < 2; ++i) {
+            v_56_i[i] = qf_sub_int(v_m_1_i[i], v_m_new_i[i]);
+            v_56_i_clamped[i] = (int)max(v_56_i[i], v_exp_xmin_1[i]);
+            v_92[i] = qf_mul_int(v_56_i_clamped[i], v_exp_m_1[i]);
+            v_halvings_1[i] = (int)qf_shr_int(v_92[i], 24);
+            v_94[i] = qf_mul_int(v_halvings_1[i], v_rs_1[i]);
+            v_rem_1[i] = qf_add_int(v_56_i_clamped[i], v_94[i]);
+            v_99[i] = qf_mul_int(v_rem_1[i], v_poly_k2_1[i]);
+            v_100[i] = (int)qf_shr_int(v_99[i], 16);
+            v_101[i] = qf_add_int(22023, v_100[i]);
+            v_102[i] = qf_mul_int(v_rem_1[i], v_101[i]);
+            v_104[i] = (int)qf_shr_int(v_102[i], 15);
+            v_105[i] = qf_add_int(v_rs_1[i], v_104[i]);
+            v_alpha_i[i] = (int)(v_105[i] >> qf_clamp0(v_halvings_1[i], 31));
+          }
+          #line 30 "flash_attention.tile"
+          int v_59_i[2];
+          // %59.i = reduce sum %p8 [1]
+          #pragma unroll
+          for (int r = 0; r < 2; ++r) {
+            int qf_a = 0;
+            #pragma unroll
+            for (int c = 0; c < 16; ++c) {
+              const int i = (r / 2) * 8 * 4 + (c / 2) * 4 + (r & 1) * 2 + (c & 1);
+              if ((((i / 4) % 8) == 7 || ((i / 4) % 8) * 8 < qf_span_v_kb)) {
+                const int qf_x = v_p8[i];
+                qf_a = qf_add_int(qf_a, qf_x);
+              }
+              else {   // past N: the warp's last tile holds the row's value
+                const int i = (r / 2) * 32 + 28 + (r & 1) * 2;
+                const int qf_x = v_p8[i];
+                qf_a = qf_add_int(qf_a, qf_x);
+              }
+            }
+            // the four threads of a row group hold the row's other columns
+            { int qf_x = __shfl_xor_sync(0xffffffffu, qf_a, 1); qf_a = qf_add_int(qf_a, qf_x); }
+            { int qf_x = __shfl_xor_sync(0xffffffffu, qf_a, 2); qf_a = qf_add_int(qf_a, qf_x); }
+            v_59_i[r] = qf_a;
+          }
+          #line 31 "flash_attention.tile"
+          int v_64_i32[32];
+          // %64.i32 = dot(%p8, %v.i8) on tensor cores (qf_mma_u8s8)
+          #pragma unroll
+          for (int i = 0; i < 32; ++i) v_64_i32[i] = 0;
+          #pragma unroll
+          for (int qf_kc = 0; qf_kc < 2; ++qf_kc) {
+            if (!(qf_kc * 32 < qf_span_v_kb)) continue;   // keys past N: V's rows there are zero
+            #pragma unroll
+            for (int qf_mt = 0; qf_mt < 1; ++qf_mt) {
+              u32 qf_a[4];
+              qf_a[0] = qf_pack4(v_p8[qf_mt * 32 + qf_kc * 16 + 0], v_p8[qf_mt * 32 + qf_kc * 16 + 1], v_p8[qf_mt * 32 + qf_kc * 16 + 4], v_p8[qf_mt * 32 + qf_kc * 16 + 5]);
+              qf_a[1] = qf_pack4(v_p8[qf_mt * 32 + qf_kc * 16 + 2], v_p8[qf_mt * 32 + qf_kc * 16 + 3], v_p8[qf_mt * 32 + qf_kc * 16 + 6], v_p8[qf_mt * 32 + qf_kc * 16 + 7]);
+              qf_a[2] = qf_pack4(v_p8[qf_mt * 32 + qf_kc * 16 + 8], v_p8[qf_mt * 32 + qf_kc * 16 + 9], v_p8[qf_mt * 32 + qf_kc * 16 + 12], v_p8[qf_mt * 32 + qf_kc * 16 + 13]);
+              qf_a[3] = qf_pack4(v_p8[qf_mt * 32 + qf_kc * 16 + 10], v_p8[qf_mt * 32 + qf_kc * 16 + 11], v_p8[qf_mt * 32 + qf_kc * 16 + 14], v_p8[qf_mt * 32 + qf_kc * 16 + 15]);
+              // B fragments of two n tiles at a time: qf_b = {b0, b1} of tile qf_np * 2, then of the next
+              #pragma unroll
+              for (int qf_np = 0; qf_np < 8 / 2; ++qf_np) {
+                u32 qf_b[4];
+                qf_ldmatrix_x4(qf_b, &reinterpret_cast<const i8*>(qf_smem + 15616 + qf_buf_v_kb * 5120)[(qf_kc * 32 + ((qf_lane >> 3) & 1) * 16) * 1 + ((qf_np * 2 + (qf_lane >> 4)) * 8 + (qf_lane & 7)) * 80]);
+                qf_mma_u8s8(&v_64_i32[(qf_mt * 8 + qf_np * 2) * 4], qf_a, qf_b[0], qf_b[1]);
+                qf_mma_u8s8(&v_64_i32[(qf_mt * 8 + qf_np * 2 + 1) * 4], qf_a, qf_b[2], qf_b[3]);
+              }
+            }
+          }
+          #line 22 "flash_attention.tile"
+          i64 v_126[2];
+          i64 v_127[2];
+          i64 v_129[2];
+          int v_l_1_factor[2];
+          i64 v_130[2];
+          i64 v_131[2];
+          i64 v_133[2];
+          i64 v_135[2];
+          int v_l_1_kept[2];
+          int v_l_1_next[2];
+          #pragma unroll
+          for (int i = 0; i < 2; ++i) {
+            v_126[i] = (i64)(v_l_1_i[i]);
+            v_127[i] = (i64)(v_alpha_i[i]);
+            v_129[i] = qf_mul_i64(v_127[i], v_128_1[i]);
+            v_l_1_factor[i] = qf_sat_i32(v_129[i]);
+            v_130[i] = (i64)(v_l_1_factor[i]);
+            v_131[i] = qf_mul_wide((int)(v_126[i]), (int)(v_130[i]));
+            v_133[i] = qf_add_i64(v_131[i], 536870912LL);
+            v_135[i] = qf_shr_i64(v_133[i], 30LL);
+            v_l_1_kept[i] = (int)((i64)(v_135[i]));
+            v_l_1_next[i] = qf_add_int(v_l_1_kept[i], v_59_i[i]);
+          }
+          i64 v_140[32];
+          i64 v_145[32];
+          i64 v_147[32];
+          i64 v_149[32];
+          int v_acc_1_kept[32];
+          int v_acc_1_next[32];
+          #pragma unroll
+          for (int i = 0; i < 32; ++i) {
+            v_140[i] = (i64)(v_acc_1_i[i]);
+            v_145[i] = qf_mul_wide((int)(v_140[i]), (int)(v_130[((i / 32) * 2 + (i / 2) % 2)]));
+            v_147[i] = qf_add_i64(v_145[i], 536870912LL);
+            v_149[i] = qf_shr_i64(v_147[i], 30LL);
+            v_acc_1_kept[i] = (int)((i64)(v_149[i]));
+            v_acc_1_next[i] = qf_add_int(v_acc_1_kept[i], v_64_i32[i]);
+          }
+          #pragma unroll
+          for (int i = 0; i < 2; ++i) {
+            v_m_1_i[i] = v_m_new_i[i];
+          }
+          #pragma unroll
+          for (int i = 0; i < 2; ++i) {
+            v_l_1_i[i] = v_l_1_next[i];
+          }
+          #pragma unroll
+          for (int i = 0; i < 32; ++i) {
+            v_acc_1_i[i] = v_acc_1_next[i];
+          }
+        }
+        else if ((n_N - qf_mul_int(v_kb, 64)) <= 32) {
+          const bool qf_full_v_kb = false;
+          const int qf_span_v_kb = 32;
+          #line 26 "flash_attention.tile"
+          int v_44_i32[32];
+          // %44.i32 = dot(%q.i8, %43.i) on tensor cores (qf_mma_s8s8)
+          #pragma unroll
+          for (int i = 0; i < 32; ++i) v_44_i32[i] = 0;
+          #pragma unroll
+          for (int qf_kc = 0; qf_kc < 2; ++qf_kc) {
+            #pragma unroll
+            for (int qf_mt = 0; qf_mt < 1; ++qf_mt) {
+              u32 qf_a[4];
+              qf_ldmatrix_x4(qf_a, &reinterpret_cast<const i8*>(qf_smem + 0)[(qf_wrow + qf_mt * 16 + (qf_lane & 7) + ((qf_lane >> 3) & 1) * 8) * 80 + qf_kc * 32 + (qf_lane >> 4) * 16]);
+              // B fragments of two n tiles at a time: qf_b = {b0, b1} of tile qf_np * 2, then of the next
+              #pragma unroll
+              for (int qf_np = 0; qf_np < 8 / 2; ++qf_np) {
+                if (!(qf_np * 16 < qf_span_v_kb)) continue;   // scores past N are masked
+                u32 qf_b[4];
+                qf_ldmatrix_x4(qf_b, &reinterpret_cast<const i8*>(qf_smem + 5376 + qf_buf_v_kb * 5120)[(qf_kc * 32 + ((qf_lane >> 3) & 1) * 16) * 1 + ((qf_np * 2 + (qf_lane >> 4)) * 8 + (qf_lane & 7)) * 80]);
+                qf_mma_s8s8(&v_44_i32[(qf_mt * 8 + qf_np * 2) * 4], qf_a, qf_b[0], qf_b[1]);
+                qf_mma_s8s8(&v_44_i32[(qf_mt * 8 + qf_np * 2 + 1) * 4], qf_a, qf_b[2], qf_b[3]);
+              }
+            }
+          }
+          i64 v_22[32];
+          i64 v_24[32];
+          i64 v_28[32];
+          i64 v_33[32];
+          int v_44_i32_aligned[32];
+          int v_s_i[32];
+          #pragma unroll
+          for (int i = 0; i < 32; ++i) {
+            if ((((i / 4) % 8) == 7 || ((i / 4) % 8) * 8 < qf_span_v_kb)) {
+              v_22[i] = (i64)(v_44_i32[i]);
+              v_24[i] = qf_mul_wide((int)(v_22[i]), (int)((i64)(reinterpret_cast<const int*>(qf_smem + 25856 + qf_buf_v_kb * 256)[(((i / 4) % 8) * 8 + 2 * qf_t + i % 2)])));
+              v_28[i] = qf_add_i64(v_24[i], 32768LL);
+              v_33[i] = qf_shr_i64(v_28[i], 16LL);
+              v_44_i32_aligned[i] = (int)((i64)(v_33[i]));
+              v_s_i[i] = ((qf_full_v_kb || (qf_add_int(qf_mul_int(v_kb, 64), (((i / 4) % 8) * 8 + 2 * qf_t + i % 2)) < n_N)) ? v_44_i32_aligned[i] : -1048576);
+            }
+          }
+          #line 27 "flash_attention.tile"
+          int v_50_i[2];
+          // %50.i = reduce max %s.i [1]
+          #pragma unroll
+          for (int r = 0; r < 2; ++r) {
+            int qf_a = (-2147483647 - 1);
+            #pragma unroll
+            for (int c = 0; c < 16; ++c) {
+              const int i = (r / 2) * 8 * 4 + (c / 2) * 4 + (r & 1) * 2 + (c & 1);
+              if ((((i / 4) % 8) == 7 || ((i / 4) % 8) * 8 < qf_span_v_kb)) {
+                const int qf_x = v_s_i[i];
+                qf_a = (int)max(qf_a, qf_x);
+              }
+            }
+            // the four threads of a row group hold the row's other columns
+            { int qf_x = __shfl_xor_sync(0xffffffffu, qf_a, 1); qf_a = (int)max(qf_a, qf_x); }
+            { int qf_x = __shfl_xor_sync(0xffffffffu, qf_a, 2); qf_a = (int)max(qf_a, qf_x); }
+            v_50_i[r] = qf_a;
+          }
+          int v_m_new_i[2];
+          #pragma unroll
+          for (int i = 0; i < 2; ++i) {
+            v_m_new_i[i] = (int)max(v_m_1_i[i], v_50_i[i]);
+          }
+          #line 28 "flash_attention.tile"
+          int v_54_i[32];
+          int v_54_i_clamped[32];
+          int v_55[32];
+          int v_halvings[32];
+          int v_61[32];
+          int v_rem[32];
+          int v_72[32];
+          int v_73[32];
+          int v_74[32];
+          int v_75[32];
+          int v_77[32];
+          int v_78[32];
+          int v_p_i[32];
+          int v_114[32];
+          int v_116[32];
+          int v_p_q[32];
+          u8 v_p8[32];
+          #pragma unroll
+          for (int i = 0; i < 32; ++i) {
+            if ((((i / 4) % 8) == 7 || ((i / 4) % 8) * 8 < qf_span_v_kb)) {
+              v_54_i[i] = qf_sub_int(v_s_i[i], v_m_new_i[((i / 32) * 2 + (i / 2) % 2)]);
+              v_54_i_clamped[i] = (int)max(v_54_i[i], v_exp_xmin_1[((i / 32) * 2 + (i / 2) % 2)]);
+              v_55[i] = qf_mul_int(v_54_i_clamped[i], v_exp_m_1[((i / 32) * 2 + (i / 2) % 2)]);
+              v_halvings[i] = (int)qf_shr_int(v_55[i], 24);
+              v_61[i] = qf_mul_int(v_halvings[i], v_rs_1[((i / 32) * 2 + (i / 2) % 2)]);
+              v_rem[i] = qf_add_int(v_54_i_clamped[i], v_61[i]);
+              v_72[i] = qf_mul_int(v_rem[i], v_poly_k2_1[((i / 32) * 2 + (i / 2) % 2)]);
+              v_73[i] = (int)qf_shr_int(v_72[i], 16);
+              v_74[i] = qf_add_int(22023, v_73[i]);
+              v_75[i] = qf_mul_int(v_rem[i], v_74[i]);
+              v_77[i] = (int)qf_shr_int(v_75[i], 15);
+              v_78[i] = qf_add_int(v_rs_1[((i / 32) * 2 + (i / 2) % 2)], v_77[i]);
+              v_p_i[i] = (int)(v_78[i] >> qf_clamp0(v_halvings[i], 31));
+              v_114[i] = qf_mul_int(v_p_i[i], v_req_m_1[((i / 32) * 2 + (i / 2) % 2)]);
+              v_116[i] = qf_add_int(v_114[i], 32768);
+              v_p_q[i] = (int)qf_shr_int(v_116[i], 16);
+              v_p8[i] = (u8)qf_clamp0((int)(v_p_q[i]), 255);
+            }
+            else {
+              v_p8[i] = 0;
+            }
+          }
+          #line 29 "flash_attention.tile"
+          int v_56_i[2];
+          int v_56_i_clamped[2];
+          int v_92[2];
+          int v_halvings_1[2];
+          int v_94[2];
+          int v_rem_1[2];
+          int v_99[2];
+          int v_100[2];
+          int v_101[2];
+          int v_102[2];
+          int v_104[2];
+          int v_105[2];
+          int v_alpha_i[2];
+          #pragma unroll
+          for (int i = 0; i < 2; ++i) {
+            v_56_i[i] = qf_sub_int(v_m_1_i[i], v_m_new_i[i]);
+            v_56_i_clamped[i] = (int)max(v_56_i[i], v_exp_xmin_1[i]);
+            v_92[i] = qf_mul_int(v_56_i_clamped[i], v_exp_m_1[i]);
+            v_halvings_1[i] = (int)qf_shr_int(v_92[i], 24);
+            v_94[i] = qf_mul_int(v_halvings_1[i], v_rs_1[i]);
+            v_rem_1[i] = qf_add_int(v_56_i_clamped[i], v_94[i]);
+            v_99[i] = qf_mul_int(v_rem_1[i], v_poly_k2_1[i]);
+            v_100[i] = (int)qf_shr_int(v_99[i], 16);
+            v_101[i] = qf_add_int(22023, v_100[i]);
+            v_102[i] = qf_mul_int(v_rem_1[i], v_101[i]);
+            v_104[i] = (int)qf_shr_int(v_102[i], 15);
+            v_105[i] = qf_add_int(v_rs_1[i], v_104[i]);
+            v_alpha_i[i] = (int)(v_105[i] >> qf_clamp0(v_halvings_1[i], 31));
+          }
+          #line 30 "flash_attention.tile"
+          int v_59_i[2];
+          // %59.i = reduce sum %p8 [1]
+          #pragma unroll
+          for (int r = 0; r < 2; ++r) {
+            int qf_a = 0;
+            #pragma unroll
+            for (int c = 0; c < 16; ++c) {
+              const int i = (r / 2) * 8 * 4 + (c / 2) * 4 + (r & 1) * 2 + (c & 1);
+              if ((((i / 4) % 8) == 7 || ((i / 4) % 8) * 8 < qf_span_v_kb)) {
+                const int qf_x = v_p8[i];
+                qf_a = qf_add_int(qf_a, qf_x);
+              }
+              else {   // past N: the warp's last tile holds the row's value
+                const int i = (r / 2) * 32 + 28 + (r & 1) * 2;
+                const int qf_x = v_p8[i];
+                qf_a = qf_add_int(qf_a, qf_x);
+              }
+            }
+            // the four threads of a row group hold the row's other columns
+            { int qf_x = __shfl_xor_sync(0xffffffffu, qf_a, 1); qf_a = qf_add_int(qf_a, qf_x); }
+            { int qf_x = __shfl_xor_sync(0xffffffffu, qf_a, 2); qf_a = qf_add_int(qf_a, qf_x); }
+            v_59_i[r] = qf_a;
+          }
+          #line 31 "flash_attention.tile"
+          int v_64_i32[32];
+          // %64.i32 = dot(%p8, %v.i8) on tensor cores (qf_mma_u8s8)
+          #pragma unroll
+          for (int i = 0; i < 32; ++i) v_64_i32[i] = 0;
+          #pragma unroll
+          for (int qf_kc = 0; qf_kc < 2; ++qf_kc) {
+            if (!(qf_kc * 32 < qf_span_v_kb)) continue;   // keys past N: V's rows there are zero
             #pragma unroll
             for (int qf_mt = 0; qf_mt < 1; ++qf_mt) {
               u32 qf_a[4];
@@ -518,6 +1261,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
         }
         else {
           const bool qf_full_v_kb = false;
+          const int qf_span_v_kb = 64;
           #line 26 "flash_attention.tile"
           int v_44_i32[32];
           // %44.i32 = dot(%q.i8, %43.i) on tensor cores (qf_mma_s8s8)
@@ -532,6 +1276,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
               // B fragments of two n tiles at a time: qf_b = {b0, b1} of tile qf_np * 2, then of the next
               #pragma unroll
               for (int qf_np = 0; qf_np < 8 / 2; ++qf_np) {
+                if (!(qf_np * 16 < qf_span_v_kb)) continue;   // scores past N are masked
                 u32 qf_b[4];
                 qf_ldmatrix_x4(qf_b, &reinterpret_cast<const i8*>(qf_smem + 5376 + qf_buf_v_kb * 5120)[(qf_kc * 32 + ((qf_lane >> 3) & 1) * 16) * 1 + ((qf_np * 2 + (qf_lane >> 4)) * 8 + (qf_lane & 7)) * 80]);
                 qf_mma_s8s8(&v_44_i32[(qf_mt * 8 + qf_np * 2) * 4], qf_a, qf_b[0], qf_b[1]);
@@ -547,12 +1292,14 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
           int v_s_i[32];
           #pragma unroll
           for (int i = 0; i < 32; ++i) {
-            v_22[i] = (i64)(v_44_i32[i]);
-            v_24[i] = qf_mul_wide((int)(v_22[i]), (int)((i64)(reinterpret_cast<const int*>(qf_smem + 25856 + qf_buf_v_kb * 256)[(((i / 4) % 8) * 8 + 2 * qf_t + i % 2)])));
-            v_28[i] = qf_add_i64(v_24[i], 32768LL);
-            v_33[i] = qf_shr_i64(v_28[i], 16LL);
-            v_44_i32_aligned[i] = (int)((i64)(v_33[i]));
-            v_s_i[i] = ((qf_full_v_kb || (qf_add_int(qf_mul_int(v_kb, 64), (((i / 4) % 8) * 8 + 2 * qf_t + i % 2)) < n_N)) ? v_44_i32_aligned[i] : -1048576);
+            if ((((i / 4) % 8) == 7 || ((i / 4) % 8) * 8 < qf_span_v_kb)) {
+              v_22[i] = (i64)(v_44_i32[i]);
+              v_24[i] = qf_mul_wide((int)(v_22[i]), (int)((i64)(reinterpret_cast<const int*>(qf_smem + 25856 + qf_buf_v_kb * 256)[(((i / 4) % 8) * 8 + 2 * qf_t + i % 2)])));
+              v_28[i] = qf_add_i64(v_24[i], 32768LL);
+              v_33[i] = qf_shr_i64(v_28[i], 16LL);
+              v_44_i32_aligned[i] = (int)((i64)(v_33[i]));
+              v_s_i[i] = ((qf_full_v_kb || (qf_add_int(qf_mul_int(v_kb, 64), (((i / 4) % 8) * 8 + 2 * qf_t + i % 2)) < n_N)) ? v_44_i32_aligned[i] : -1048576);
+            }
           }
           #line 27 "flash_attention.tile"
           int v_50_i[2];
@@ -563,8 +1310,10 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
             #pragma unroll
             for (int c = 0; c < 16; ++c) {
               const int i = (r / 2) * 8 * 4 + (c / 2) * 4 + (r & 1) * 2 + (c & 1);
-              const int qf_x = v_s_i[i];
-              qf_a = (int)max(qf_a, qf_x);
+              if ((((i / 4) % 8) == 7 || ((i / 4) % 8) * 8 < qf_span_v_kb)) {
+                const int qf_x = v_s_i[i];
+                qf_a = (int)max(qf_a, qf_x);
+              }
             }
             // the four threads of a row group hold the row's other columns
             { int qf_x = __shfl_xor_sync(0xffffffffu, qf_a, 1); qf_a = (int)max(qf_a, qf_x); }
@@ -596,23 +1345,28 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
           u8 v_p8[32];
           #pragma unroll
           for (int i = 0; i < 32; ++i) {
-            v_54_i[i] = qf_sub_int(v_s_i[i], v_m_new_i[((i / 32) * 2 + (i / 2) % 2)]);
-            v_54_i_clamped[i] = (int)max(v_54_i[i], v_exp_xmin_1[((i / 32) * 2 + (i / 2) % 2)]);
-            v_55[i] = qf_mul_int(v_54_i_clamped[i], v_exp_m_1[((i / 32) * 2 + (i / 2) % 2)]);
-            v_halvings[i] = (int)qf_shr_int(v_55[i], 24);
-            v_61[i] = qf_mul_int(v_halvings[i], v_rs_1[((i / 32) * 2 + (i / 2) % 2)]);
-            v_rem[i] = qf_add_int(v_54_i_clamped[i], v_61[i]);
-            v_72[i] = qf_mul_int(v_rem[i], v_poly_k2_1[((i / 32) * 2 + (i / 2) % 2)]);
-            v_73[i] = (int)qf_shr_int(v_72[i], 16);
-            v_74[i] = qf_add_int(22023, v_73[i]);
-            v_75[i] = qf_mul_int(v_rem[i], v_74[i]);
-            v_77[i] = (int)qf_shr_int(v_75[i], 15);
-            v_78[i] = qf_add_int(v_rs_1[((i / 32) * 2 + (i / 2) % 2)], v_77[i]);
-            v_p_i[i] = (int)(v_78[i] >> qf_clamp0(v_halvings[i], 31));
-            v_114[i] = qf_mul_int(v_p_i[i], v_req_m_1[((i / 32) * 2 + (i / 2) % 2)]);
-            v_116[i] = qf_add_int(v_114[i], 32768);
-            v_p_q[i] = (int)qf_shr_int(v_116[i], 16);
-            v_p8[i] = (u8)qf_clamp0((int)(v_p_q[i]), 255);
+            if ((((i / 4) % 8) == 7 || ((i / 4) % 8) * 8 < qf_span_v_kb)) {
+              v_54_i[i] = qf_sub_int(v_s_i[i], v_m_new_i[((i / 32) * 2 + (i / 2) % 2)]);
+              v_54_i_clamped[i] = (int)max(v_54_i[i], v_exp_xmin_1[((i / 32) * 2 + (i / 2) % 2)]);
+              v_55[i] = qf_mul_int(v_54_i_clamped[i], v_exp_m_1[((i / 32) * 2 + (i / 2) % 2)]);
+              v_halvings[i] = (int)qf_shr_int(v_55[i], 24);
+              v_61[i] = qf_mul_int(v_halvings[i], v_rs_1[((i / 32) * 2 + (i / 2) % 2)]);
+              v_rem[i] = qf_add_int(v_54_i_clamped[i], v_61[i]);
+              v_72[i] = qf_mul_int(v_rem[i], v_poly_k2_1[((i / 32) * 2 + (i / 2) % 2)]);
+              v_73[i] = (int)qf_shr_int(v_72[i], 16);
+              v_74[i] = qf_add_int(22023, v_73[i]);
+              v_75[i] = qf_mul_int(v_rem[i], v_74[i]);
+              v_77[i] = (int)qf_shr_int(v_75[i], 15);
+              v_78[i] = qf_add_int(v_rs_1[((i / 32) * 2 + (i / 2) % 2)], v_77[i]);
+              v_p_i[i] = (int)(v_78[i] >> qf_clamp0(v_halvings[i], 31));
+              v_114[i] = qf_mul_int(v_p_i[i], v_req_m_1[((i / 32) * 2 + (i / 2) % 2)]);
+              v_116[i] = qf_add_int(v_114[i], 32768);
+              v_p_q[i] = (int)qf_shr_int(v_116[i], 16);
+              v_p8[i] = (u8)qf_clamp0((int)(v_p_q[i]), 255);
+            }
+            else {
+              v_p8[i] = 0;
+            }
           }
           #line 29 "flash_attention.tile"
           int v_56_i[2];
@@ -653,8 +1407,15 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
             #pragma unroll
             for (int c = 0; c < 16; ++c) {
               const int i = (r / 2) * 8 * 4 + (c / 2) * 4 + (r & 1) * 2 + (c & 1);
-              const int qf_x = v_p8[i];
-              qf_a = qf_add_int(qf_a, qf_x);
+              if ((((i / 4) % 8) == 7 || ((i / 4) % 8) * 8 < qf_span_v_kb)) {
+                const int qf_x = v_p8[i];
+                qf_a = qf_add_int(qf_a, qf_x);
+              }
+              else {   // past N: the warp's last tile holds the row's value
+                const int i = (r / 2) * 32 + 28 + (r & 1) * 2;
+                const int qf_x = v_p8[i];
+                qf_a = qf_add_int(qf_a, qf_x);
+              }
             }
             // the four threads of a row group hold the row's other columns
             { int qf_x = __shfl_xor_sync(0xffffffffu, qf_a, 1); qf_a = qf_add_int(qf_a, qf_x); }
@@ -668,6 +1429,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
           for (int i = 0; i < 32; ++i) v_64_i32[i] = 0;
           #pragma unroll
           for (int qf_kc = 0; qf_kc < 2; ++qf_kc) {
+            if (!(qf_kc * 32 < qf_span_v_kb)) continue;   // keys past N: V's rows there are zero
             #pragma unroll
             for (int qf_mt = 0; qf_mt < 1; ++qf_mt) {
               u32 qf_a[4];
@@ -783,7 +1545,9 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
               const int qf_c = threadIdx.x + qf_round * 128;
               const int qf_r = qf_c / 4, qf_k = qf_c % 4;
               const bool qf_ok = qf_uok && (unsigned)(qf_mul_int(v_kb, 64) + qf_k * 16) < (unsigned)n_N;
-              const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_V_i8 + (qf_ok ? qf_base + (i64)qf_r * ((i64)(n_N + 15) & ~15LL) + qf_k * 16 : 0));
+              // The address is formed whether or not the chunk is read (a source size of 0 reads no byte): selecting it
+              // against the tensor's start kept more registers live across the loop (ptxas: 8 bytes spilled at D = 32).
+              const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_V_i8 + qf_base + (i64)qf_r * ((i64)(n_N + 15) & ~15LL) + qf_k * 16);
               qf_cp_async16(qf_smem + 15616 + qf_sbuf * 5120 + qf_r * 80 + qf_k * 16, qf_src, qf_ok ? 16 : 0);
             }
           }
@@ -834,7 +1598,9 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
                 const int qf_c = threadIdx.x + qf_round * 128;
                 const int qf_r = qf_c / 4, qf_k = qf_c % 4;
                 const bool qf_ok = qf_uok && (unsigned)(qf_mul_int(v_kb, 64) + qf_k * 16) < (unsigned)n_N;
-                const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_V_i8 + (qf_ok ? qf_base + (i64)qf_r * ((i64)(n_N + 15) & ~15LL) + qf_k * 16 : 0));
+                // The address is formed whether or not the chunk is read (a source size of 0 reads no byte): selecting it
+                // against the tensor's start kept more registers live across the loop (ptxas: 8 bytes spilled at D = 32).
+                const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_V_i8 + qf_base + (i64)qf_r * ((i64)(n_N + 15) & ~15LL) + qf_k * 16);
                 qf_cp_async16(qf_smem + 15616 + qf_sbuf * 5120 + qf_r * 80 + qf_k * 16, qf_src, qf_ok ? 16 : 0);
               }
             }
@@ -857,6 +1623,12 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
         }
         const int qf_buf_v_kb = (v_kb - qf_lo_v_kb) % 2;
         if (v_kb + 1 < qf_hi_v_kb) {
+        }
+        else if ((n_N - qf_mul_int(v_kb, 64)) <= 8) {
+        }
+        else if ((n_N - qf_mul_int(v_kb, 64)) <= 16) {
+        }
+        else if ((n_N - qf_mul_int(v_kb, 64)) <= 32) {
         }
         else {
         }

@@ -356,7 +356,20 @@ public final class CudaEmitter {
                 openBody = new ArrayList<>();
             }
             out.add(new Model.ArrayDecl(CExpr.ctype(r.type().elem()), name, layout.count()));
-            openBody.add(new Model.Assign(name + "[i]", element.get()));
+            Model.Assign assign = new Model.Assign(name + "[i]", element.get());
+            if (deadTiles != null && deadTiles.guarded(r) && layout instanceof Layout.Frag f) {
+                String guard = tileOn(f);
+                Model.TileGuard g = !openBody.isEmpty() && openBody.getLast() instanceof Model.TileGuard t && t.guard().equals(guard) ? t : null;
+                if (g == null) {
+                    g = new Model.TileGuard(guard, new ArrayList<>(), new ArrayList<>());
+                    openBody.add(g);
+                }
+                g.body().add(assign);
+                // P's tiles past N meet V's zero rows in a k chunk that has keys below N: any value gives 0, zero is defined.
+                if (deadTiles.zeroed(r)) g.otherwise().add(new Model.Assign(name + "[i]", "0"));
+            } else {
+                openBody.add(assign);
+            }
             vals.put(r, new Reg(name, layout));
         }
 
@@ -756,8 +769,11 @@ public final class CudaEmitter {
             String name = fresh(r);
             emit(d, new Model.ArrayDecl(CExpr.ctype(ce), name, layout.count()));
             String call = half ? "qf_mma_f16" : ae == Elem.U8 ? "qf_mma_u8s8" : "qf_mma_s8s8";
+            String chunkOn = null, tileOn = null;
+            if (deadTiles != null && deadTiles.chunkSkip().contains(d)) chunkOn = "(" + inSpan("qf_kc * " + kw) + ")";
+            if (deadTiles != null && deadTiles.notNeeded().contains(r)) tileOn = "(" + inSpan(paired ? "qf_np * 16" : "qf_nt * 8") + ")";
             out.add(new Model.Mma(r + " = dot(" + d.a() + ", " + d.b() + ") on tensor cores (" + call + ")", name,
-                    layout.count(), mt, nt, kchunks, loadA, loadB, paired, call));
+                    layout.count(), mt, nt, kchunks, loadA, loadB, paired, call, chunkOn, tileOn));
             productWords = Math.max(productWords, layout.count());
             vals.put(r, new Reg(name, layout));
         }
@@ -817,7 +833,14 @@ public final class CudaEmitter {
             String name = fresh(rd.result());
             emit(rd, new Model.ArrayDecl(t, name, rows.count()));
             String element = expr(a, List.of(Axis.ROW, Axis.COL), Ctx.of(f));
-            out.add(new Model.RowReduce(name, t, rows.count(), 2 * f.nt(), f.nt(), init, element, acc, acc, rd.result() + " = reduce " + rd.kind().text() + " " + a + " [1]"));
+            String tileOn = null, standIn = null;
+            if (deadTiles != null && deadTiles.standIn().contains(rd)) {
+                tileOn = tileOn(f);
+                // A max reads the warp's last tile once; a sum adds its row's value in each skipped element's place.
+                if (rd.kind() == Op.RedKind.SUM) standIn = "(r / 2) * " + 4 * f.nt() + " + " + 4 * (f.nt() - 1) + " + (r & 1) * 2";
+            }
+            out.add(new Model.RowReduce(name, t, rows.count(), 2 * f.nt(), f.nt(), init, element, acc, acc, rd.result() + " = reduce " + rd.kind().text() + " " + a + " [1]",
+                    tileOn, standIn));
             if (split > 1) {
                 // Each warp reduced its share of the columns: the shares meet in shared memory and every warp of
                 // the slab combines them in column order (max in any order; integer sums wrap the same in any).
@@ -902,12 +925,21 @@ public final class CudaEmitter {
             loop = new LoopFrame(var, new ArrayList<>());
             String full = "qf_full_" + var;
             boolean peeled = false;
+            DeadKeyTiles.Plan outerPlan = deadTiles;
+            String outerFull = deadFull;
+            deadTiles = null;
             for (Op op : body.ops()) {
                 if (op instanceof Op.Cmp c && keysBelowN(c, body.args().getFirst(), f.hi())) {
                     trueInFullStep.put(c.result(), full);
+                    Value cols = c.a();
+                    while (defs.get(cols) instanceof Op.Broadcast b) cols = b.a();
+                    // The split warps' column parts are runtime values: their guards would not fold (see tileOn).
+                    deadTiles = peeled || split > 1 ? null : DeadKeyTiles.of(body, defs, c.result(), cols, arangeStart(cols), c.b(), size(cols.type().shape().getFirst()));
                     peeled = true;
                 }
             }
+            deadFull = "qf_span_" + var;
+            DeadKeyTiles.Plan plan = deadTiles;
             emitBlock(body);
             List<Stmt> yield = new ArrayList<>();
             List<Value> ys = body.terminator().values();
@@ -920,9 +952,11 @@ public final class CudaEmitter {
                 yield.add(new Model.ElementLoop(reg.layout().count(), List.of(new Model.Assign(reg.name() + "[i]", expr(ys.get(j), axesOf(reg.layout()), Ctx.of(reg.layout()))))));
             }
             close();
+            deadTiles = outerPlan;
+            deadFull = outerFull;
             List<Stmt> bodyStmts = out;
             if (peeled) {
-                bodyStmts = peel(full, var, bodyStmts, yield);
+                bodyStmts = peel(full, var, bodyStmts, yield, plan);
                 yield = new ArrayList<>();
             }
             List<Stmt> stage = loop.stage();
@@ -977,6 +1011,25 @@ public final class CudaEmitter {
             lastLine = -1;
         }
 
+        /** What the key loop being emitted skips past N in its last step (null: nothing), and the name of its span constant. */
+        private DeadKeyTiles.Plan deadTiles;
+        private String deadFull;
+
+        /**
+         * Whether element {@code i}'s 8-key tile of a [BLOCK_M, BLOCK_N] tile held in {@code f} is computed: in
+         * a full step every tile; in the last, the warp's last tile (the stand-in for those past N) and every
+         * tile with a key below N. The full-step flag comes first, so the full steps' guards fold away.
+         */
+        private String tileOn(Layout.Frag f) {
+            String j = "((i / 4) % " + f.nt() + ")";
+            return "(" + j + " == " + (f.nt() - 1) + " || " + inSpan(j + " * 8") + ")";
+        }
+
+        /** Whether the key at {@code offset} from the step's first is within the keys this copy of the step computes. */
+        private String inSpan(String offset) {
+            return offset + " < " + deadFull;
+        }
+
         /** Whether {@link #liveFlag} was decided, and the flag (null: every warp works). */
         private boolean liveDecided;
         private String live;
@@ -1028,18 +1081,35 @@ public final class CudaEmitter {
          * the flag a constant, so the compiler drops the test and its select from the full steps (two
          * instructions per score) and keeps them in the last; the element-wise yield goes into each copy
          * (it reads the copy's values).
+         *
+         * <p>With a {@link DeadKeyTiles} plan the last step is written once more for each narrower span of
+         * keys (BN/2, BN/4, BN/8, down to 8), taken when the keys below N fit it: each copy declares its span a
+         * constant, so its guards fold and it is straight-line code over the tiles it computes. (Guards that
+         * test N at run time, one branch per tile, made ptxas spill 216 bytes at D = 64, 64/64/4 warps.)
          */
-        private List<Stmt> peel(String flag, String var, List<Stmt> body, List<Stmt> yield) {
-            List<Stmt> fullStep = new ArrayList<>(), lastStep = new ArrayList<>();
-            fullStep.add(new Model.ScalarDecl("bool", flag, "true"));
-            lastStep.add(new Model.ScalarDecl("bool", flag, "false"));
-            for (List<Stmt> copy : List.of(fullStep, lastStep)) {
-                copy.addAll(body);
-                copy.addAll(yield);
+        private List<Stmt> peel(String flag, String var, List<Stmt> body, List<Stmt> yield, DeadKeyTiles.Plan plan) {
+            List<Stmt> steps = new ArrayList<>();
+            steps.add(new Model.Comment("every key is below N in all steps but the last: the padding test is written only there"
+                    + (plan == null ? "" : "; the last computes only the 8-key tiles within its span, and the warp's last tile")));
+            steps.add(new Model.Block("if (" + var + " + 1 < qf_hi_" + var + ")", step(flag, true, var, plan == null ? 0 : plan.keys(), body, yield)));
+            if (plan != null) {
+                String live = "(" + uniform(plan.n()) + " - " + uniform(plan.start()) + ")";
+                for (int span = Math.max(8, plan.keys() / 8); span < plan.keys(); span *= 2) {
+                    steps.add(new Model.Block("else if (" + live + " <= " + span + ")", step(flag, false, var, span, body, yield)));
+                }
             }
-            return List.of(new Model.Comment("every key is below N in all steps but the last: the padding test is written only there"),
-                    new Model.Block("if (" + var + " + 1 < qf_hi_" + var + ")", fullStep),
-                    new Model.Block("else", lastStep));
+            steps.add(new Model.Block("else", step(flag, false, var, plan == null ? 0 : plan.keys(), body, yield)));
+            return steps;
+        }
+
+        /** One copy of the step: its full-step flag and (span > 0) its span of keys, then the body and the yield. */
+        private List<Stmt> step(String flag, boolean full, String var, int span, List<Stmt> body, List<Stmt> yield) {
+            List<Stmt> copy = new ArrayList<>();
+            copy.add(new Model.ScalarDecl("bool", flag, Boolean.toString(full)));
+            if (span > 0) copy.add(new Model.ScalarDecl("int", "qf_span_" + var, Integer.toString(span)));
+            copy.addAll(body);
+            copy.addAll(yield);
+            return copy;
         }
 
         /**

@@ -75,7 +75,13 @@ public sealed interface Model {
 
     /** A row reduction over an accumulator-layout tile: per-thread columns, then the row group's four threads. */
     record RowReduce(String target, String type, int rows, int cols, int ntiles, String init, String element,
-                     String combineAcc, String combineShfl, String comment) implements Stmt {}
+                     String combineAcc, String combineShfl, String comment, String tileOn, String standIn) implements Stmt {}
+
+    /**
+     * Statements of an element loop run only where {@code guard} holds (the 8-key tiles of the last key
+     * step that are computed, see {@code DeadKeyTiles}); {@code otherwise} where it does not.
+     */
+    record TileGuard(String guard, List<Stmt> body, List<Stmt> otherwise) implements Stmt {}
 
     /** A tile copied from global to shared memory with {@code cp.async}, rows past the tensor zero-filled. */
     /**
@@ -124,10 +130,12 @@ public sealed interface Model {
 
     /**
      * A tensor-core product into an accumulator-layout tile; {@code loadA}/{@code loadB} fill the fragments
-     * ({@code pairedB}: each {@code loadB} round fills {@code qf_b[4]}, the fragments of two n tiles).
+     * ({@code pairedB}: each {@code loadB} round fills {@code qf_b[4]}, the fragments of two n tiles). Where
+     * set, {@code chunkOn} (of {@code qf_kc}) and {@code tileOn} (of {@code qf_np} or {@code qf_nt}) say which
+     * k chunks and n tiles are computed (the rest past N in a last key step, see {@code DeadKeyTiles}).
      */
     record Mma(String comment, String dst, int count, int mtiles, int ntiles, int kchunks,
-               List<String> loadA, List<String> loadB, boolean pairedB, String call) implements Stmt {}
+               List<String> loadA, List<String> loadB, boolean pairedB, String call, String chunkOn, String tileOn) implements Stmt {}
 
     /**
      * A warp's A fragments of its own k chunks written to shared memory for the warps that share its rows
