@@ -38,6 +38,8 @@ public final class Autotuner {
     private final Set<String> halfInputs, halfOutputs;
     private final Function<Map<String, Long>, Kernel> lower;
     private final Map<String, CudaBackend.Compiled> compiled = new HashMap<>();
+    /** Emitted by a tuning round for its precompile and not loaded yet: each schedule is emitted once. */
+    private final Map<String, CudaBackend.Emitted> emitted = new HashMap<>();
     private final Map<Map<String, Long>, Kernel> lowered = new HashMap<>();
 
     /**
@@ -77,7 +79,18 @@ public final class Autotuner {
 
     /** The kernel compiled (once per schedule and head dimension) for {@code config}. */
     public CudaBackend.Compiled compile(Map<String, Long> config, int d) {
-        return compiled.computeIfAbsent(config + "|" + d, x -> gpu.compile(lowered(config), d, sourceFile, halfInputs, halfOutputs));
+        String key = config + "|" + d;
+        CudaBackend.Compiled c = compiled.get(key);
+        if (c != null) return c;
+        CudaBackend.Emitted e = emitted.remove(key);   // emitted for a tuning round's precompile, or now
+        c = gpu.load(e != null ? e : emitted(config, d), sourceFile);
+        compiled.put(key, c);
+        return c;
+    }
+
+    /** The kernel under {@code config} emitted for head dimension {@code d}. */
+    private CudaBackend.Emitted emitted(Map<String, Long> config, int d) {
+        return CudaBackend.emit(lowered(config), d, sourceFile, halfInputs, halfOutputs);
     }
 
     /** The kernel under {@code config}, lowered once per schedule (a schedule the range proof rejects throws each time it is asked for). */
@@ -100,16 +113,18 @@ public final class Autotuner {
             if (hit != null) return hit;
         }
         // Compile the candidates side by side first; the loop below then loads them from the cache.
-        List<Kernel> candidates = new ArrayList<>();
+        List<CudaBackend.Emitted> candidates = new ArrayList<>();
         for (Map<String, Long> config : space) {
-            if (compiled.containsKey(config + "|" + d)) continue;
+            String key = config + "|" + d;
+            if (compiled.containsKey(key)) continue;
             try {
-                candidates.add(lowered(config));
-            } catch (RangeCheck.Overflow e) {
+                CudaBackend.Emitted e = emitted.computeIfAbsent(key, x -> emitted(config, d));
+                candidates.add(e);
+            } catch (RangeCheck.Overflow | CudaEmitter.Unsupported e) {
                 // reported by the loop below
             }
         }
-        gpu.precompile(candidates, d, sourceFile, halfInputs, halfOutputs, Runtime.getRuntime().availableProcessors());
+        gpu.precompile(candidates, sourceFile, Runtime.getRuntime().availableProcessors());
         List<Trial> trials = new ArrayList<>();
         Trial best = null;
         for (Map<String, Long> config : space) {

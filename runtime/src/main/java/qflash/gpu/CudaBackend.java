@@ -102,8 +102,22 @@ public final class CudaBackend implements AutoCloseable {
 
     /** As above; the body stores the float outputs named in {@code halfOutputs} as f16. */
     public Compiled compile(Kernel k, int d, String sourceFile, Set<String> halfInputs, Set<String> halfOutputs) {
+        return load(emit(k, d, sourceFile, halfInputs, halfOutputs), sourceFile);
+    }
+
+    /** A kernel emitted for one head dimension: the body's CUDA and, when the kernel has one, its prologue's. */
+    public record Emitted(Kernel kernel, CudaEmitter.CudaKernel code, PrologueEmitter.Program prologue) {}
+
+    /** Emits {@code k} for head dimension {@code d} (Java only: no NVRTC, no device work). */
+    public static Emitted emit(Kernel k, int d, String sourceFile, Set<String> halfInputs, Set<String> halfOutputs) {
         CudaEmitter.CudaKernel code = CudaEmitter.emit(k, Map.of("D", d), sourceFile, halfOutputs);
-        PrologueEmitter.Program pro = k.hasPrologue() ? PrologueEmitter.emit(k, halfInputs, Map.of("D", d), code) : null;
+        return new Emitted(k, code, k.hasPrologue() ? PrologueEmitter.emit(k, halfInputs, Map.of("D", d), code) : null);
+    }
+
+    /** Compiles (or finds in the cache) and loads an emitted kernel. */
+    public Compiled load(Emitted e, String sourceFile) {
+        CudaEmitter.CudaKernel code = e.code();
+        PrologueEmitter.Program pro = e.prologue();
         long t0 = System.nanoTime();
         byte[] cubin = cache.cubin(nvrtc, code.source(), sourceFile, device.arch(), NVRTC_OPTIONS);
         boolean hit = cache.lastHit();
@@ -119,25 +133,19 @@ public final class CudaBackend implements AutoCloseable {
             CUmodule m = device.module(proCubin);
             for (PrologueEmitter.Step s : pro.steps()) fns.add(device.function(m, s.entry()));
         }
-        return new Compiled(k, code, f, ms, hit, pro, fns);
+        return new Compiled(e.kernel(), code, f, ms, hit, pro, fns);
     }
 
     /**
-     * Puts the cubins of several kernels into the cache at once, NVRTC programs compiling side by side on
-     * up to {@code threads} threads (they are independent; a tuning round's candidates would otherwise
-     * compile one after another, seconds each); {@link #compile} then finds them there. Emission stays on
-     * the calling thread; a kernel the emitter refuses is left out (its compile says why).
+     * Puts the cubins of several emitted kernels into the cache at once, NVRTC programs compiling side by side
+     * on up to {@code threads} threads (they are independent; a tuning round's candidates would otherwise
+     * compile one after another, seconds each); {@link #load} then finds them there.
      */
-    public void precompile(List<Kernel> kernels, int d, String sourceFile, Set<String> halfInputs, Set<String> halfOutputs, int threads) {
+    public void precompile(List<Emitted> kernels, String sourceFile, int threads) {
         Map<String, String> sources = new LinkedHashMap<>();   // source -> name
-        for (Kernel k : kernels) {
-            try {
-                CudaEmitter.CudaKernel body = CudaEmitter.emit(k, Map.of("D", d), sourceFile, halfOutputs);
-                sources.putIfAbsent(body.source(), sourceFile);
-                if (k.hasPrologue()) sources.putIfAbsent(PrologueEmitter.emit(k, halfInputs, Map.of("D", d), body).source(), sourceFile + ".prologue");
-            } catch (CudaEmitter.Unsupported e) {
-                // compile() reports it
-            }
+        for (Emitted e : kernels) {
+            sources.putIfAbsent(e.code().source(), sourceFile);
+            if (e.prologue() != null) sources.putIfAbsent(e.prologue().source(), sourceFile + ".prologue");
         }
         java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(Math.max(1, Math.min(threads, sources.size())));
         try {
@@ -145,9 +153,9 @@ public final class CudaBackend implements AutoCloseable {
             sources.forEach((src, name) -> done.add(pool.submit(() -> cache.cubin(nvrtc, src, name, device.arch(), NVRTC_OPTIONS))));
             for (var f : done) {
                 try {
-                    f.get();   // every compile finishes here, so none still runs beside compile()'s own
+                    f.get();   // every compile finishes here, so none still runs beside load()'s own
                 } catch (java.util.concurrent.ExecutionException e) {
-                    // A compile error surfaces again, with its log, from compile() on the calling thread.
+                    // A compile error surfaces again, with its log, from load() on the calling thread.
                 }
             }
         } catch (InterruptedException e) {
