@@ -75,6 +75,20 @@ __device__ __forceinline__ f16 qf_f2h(float f) { f16 h; asm("cvt.rn.f16.f32 %0, 
 __device__ __forceinline__ float qf_inf() { return __int_as_float(0x7f800000); }
 
 __device__ __forceinline__ u32 qf_pack4(u32 a, u32 b, u32 c, u32 d) { return (a & 0xff) | (b & 0xff) << 8 | (c & 0xff) << 16 | (d & 0xff) << 24; }
+// Four 32-bit values saturated to 8 bits and packed, a in the low byte: cvt.pack.sat converts two and puts them
+// below the low half of its third operand, so two instructions do four clamps and the packing.
+__device__ __forceinline__ u32 qf_pack4_sat_u8(int a, int b, int c, int d) {
+  u32 hi, r;
+  asm("cvt.pack.sat.u8.s32.b32 %0, %1, %2, 0;" : "=r"(hi) : "r"(d), "r"(c));
+  asm("cvt.pack.sat.u8.s32.b32 %0, %1, %2, %3;" : "=r"(r) : "r"(b), "r"(a), "r"(hi));
+  return r;
+}
+__device__ __forceinline__ u32 qf_pack4_sat_s8(int a, int b, int c, int d) {
+  u32 hi, r;
+  asm("cvt.pack.sat.s8.s32.b32 %0, %1, %2, 0;" : "=r"(hi) : "r"(d), "r"(c));
+  asm("cvt.pack.sat.s8.s32.b32 %0, %1, %2, %3;" : "=r"(r) : "r"(b), "r"(a), "r"(hi));
+  return r;
+}
 __device__ __forceinline__ u32 qf_pack2(u32 a, u32 b) { return (a & 0xffff) | (b & 0xffff) << 16; }
 
 // One warp-wide tensor-core product, D = A B + D (PTX ISA, mma.sync.aligned.m16n8k32 / m16n8k16).
@@ -356,27 +370,31 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
           }
           #line 30 "flash_attention.tile"
           int v_59_i[2];
-          // %59.i = reduce sum %p8 [1]
+          int v_59_i_mma[4];
+          // %59.i = reduce sum %p8 [1] on tensor cores: P times ones
           #pragma unroll
-          for (int r = 0; r < 2; ++r) {
-            int qf_a = 0;
+          for (int i = 0; i < 4; ++i) v_59_i_mma[i] = 0;
+          #pragma unroll
+          for (int qf_kc = 0; qf_kc < 2; ++qf_kc) {
             #pragma unroll
-            for (int c = 0; c < 16; ++c) {
-              const int i = (r / 2) * 8 * 4 + (c / 2) * 4 + (r & 1) * 2 + (c & 1);
-              if ((((i / 4) % 8) == 7 || ((i / 4) % 8) * 8 < qf_span_v_kb)) {
-                const int qf_x = v_p8[i];
-                qf_a = qf_add_int(qf_a, qf_x);
-              }
-              else {   // past N: the warp's last tile holds the row's value
-                const int i = (r / 2) * 32 + 28 + (r & 1) * 2;
-                const int qf_x = v_p8[i];
-                qf_a = qf_add_int(qf_a, qf_x);
+            for (int qf_mt = 0; qf_mt < 1; ++qf_mt) {
+              u32 qf_a[4];
+              qf_a[0] = qf_pack4(v_p8[qf_mt * 32 + qf_kc * 16 + 0], v_p8[qf_mt * 32 + qf_kc * 16 + 1], v_p8[qf_mt * 32 + qf_kc * 16 + 4], v_p8[qf_mt * 32 + qf_kc * 16 + 5]);
+              qf_a[1] = qf_pack4(v_p8[qf_mt * 32 + qf_kc * 16 + 2], v_p8[qf_mt * 32 + qf_kc * 16 + 3], v_p8[qf_mt * 32 + qf_kc * 16 + 6], v_p8[qf_mt * 32 + qf_kc * 16 + 7]);
+              qf_a[2] = qf_pack4(v_p8[qf_mt * 32 + qf_kc * 16 + 8], v_p8[qf_mt * 32 + qf_kc * 16 + 9], v_p8[qf_mt * 32 + qf_kc * 16 + 12], v_p8[qf_mt * 32 + qf_kc * 16 + 13]);
+              qf_a[3] = qf_pack4(v_p8[qf_mt * 32 + qf_kc * 16 + 10], v_p8[qf_mt * 32 + qf_kc * 16 + 11], v_p8[qf_mt * 32 + qf_kc * 16 + 14], v_p8[qf_mt * 32 + qf_kc * 16 + 15]);
+              #pragma unroll
+              for (int qf_nt = 0; qf_nt < 1; ++qf_nt) {
+                u32 qf_b0, qf_b1;
+                qf_b0 = 0x01010101u;
+                qf_b1 = 0x01010101u;
+                qf_mma_s8s8(&v_59_i_mma[(qf_mt * 1 + qf_nt) * 4], qf_a, qf_b0, qf_b1);
               }
             }
-            // the four threads of a row group hold the row's other columns
-            { int qf_x = __shfl_xor_sync(0xffffffffu, qf_a, 1); qf_a = qf_add_int(qf_a, qf_x); }
-            { int qf_x = __shfl_xor_sync(0xffffffffu, qf_a, 2); qf_a = qf_add_int(qf_a, qf_x); }
-            v_59_i[r] = qf_a;
+          }
+          #pragma unroll
+          for (int i = 0; i < 2; ++i) {
+            v_59_i[i] = qf_add_int(v_59_i_mma[(i / 2) * 4 + (i % 2) * 2], qf_mul_int((7 - min(7, (qf_span_v_kb + 7) / 8)) * 8, (int)v_p8[(i / 2) * 32 + 28 + (i & 1) * 2]));
           }
           #line 31 "flash_attention.tile"
           int v_64_i32[32];
@@ -566,27 +584,31 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
           }
           #line 30 "flash_attention.tile"
           int v_59_i[2];
-          // %59.i = reduce sum %p8 [1]
+          int v_59_i_mma[4];
+          // %59.i = reduce sum %p8 [1] on tensor cores: P times ones
           #pragma unroll
-          for (int r = 0; r < 2; ++r) {
-            int qf_a = 0;
+          for (int i = 0; i < 4; ++i) v_59_i_mma[i] = 0;
+          #pragma unroll
+          for (int qf_kc = 0; qf_kc < 2; ++qf_kc) {
             #pragma unroll
-            for (int c = 0; c < 16; ++c) {
-              const int i = (r / 2) * 8 * 4 + (c / 2) * 4 + (r & 1) * 2 + (c & 1);
-              if ((((i / 4) % 8) == 7 || ((i / 4) % 8) * 8 < qf_span_v_kb)) {
-                const int qf_x = v_p8[i];
-                qf_a = qf_add_int(qf_a, qf_x);
-              }
-              else {   // past N: the warp's last tile holds the row's value
-                const int i = (r / 2) * 32 + 28 + (r & 1) * 2;
-                const int qf_x = v_p8[i];
-                qf_a = qf_add_int(qf_a, qf_x);
+            for (int qf_mt = 0; qf_mt < 1; ++qf_mt) {
+              u32 qf_a[4];
+              qf_a[0] = qf_pack4(v_p8[qf_mt * 32 + qf_kc * 16 + 0], v_p8[qf_mt * 32 + qf_kc * 16 + 1], v_p8[qf_mt * 32 + qf_kc * 16 + 4], v_p8[qf_mt * 32 + qf_kc * 16 + 5]);
+              qf_a[1] = qf_pack4(v_p8[qf_mt * 32 + qf_kc * 16 + 2], v_p8[qf_mt * 32 + qf_kc * 16 + 3], v_p8[qf_mt * 32 + qf_kc * 16 + 6], v_p8[qf_mt * 32 + qf_kc * 16 + 7]);
+              qf_a[2] = qf_pack4(v_p8[qf_mt * 32 + qf_kc * 16 + 8], v_p8[qf_mt * 32 + qf_kc * 16 + 9], v_p8[qf_mt * 32 + qf_kc * 16 + 12], v_p8[qf_mt * 32 + qf_kc * 16 + 13]);
+              qf_a[3] = qf_pack4(v_p8[qf_mt * 32 + qf_kc * 16 + 10], v_p8[qf_mt * 32 + qf_kc * 16 + 11], v_p8[qf_mt * 32 + qf_kc * 16 + 14], v_p8[qf_mt * 32 + qf_kc * 16 + 15]);
+              #pragma unroll
+              for (int qf_nt = 0; qf_nt < 1; ++qf_nt) {
+                u32 qf_b0, qf_b1;
+                qf_b0 = 0x01010101u;
+                qf_b1 = 0x01010101u;
+                qf_mma_s8s8(&v_59_i_mma[(qf_mt * 1 + qf_nt) * 4], qf_a, qf_b0, qf_b1);
               }
             }
-            // the four threads of a row group hold the row's other columns
-            { int qf_x = __shfl_xor_sync(0xffffffffu, qf_a, 1); qf_a = qf_add_int(qf_a, qf_x); }
-            { int qf_x = __shfl_xor_sync(0xffffffffu, qf_a, 2); qf_a = qf_add_int(qf_a, qf_x); }
-            v_59_i[r] = qf_a;
+          }
+          #pragma unroll
+          for (int i = 0; i < 2; ++i) {
+            v_59_i[i] = qf_add_int(v_59_i_mma[(i / 2) * 4 + (i % 2) * 2], qf_mul_int((7 - min(7, (qf_span_v_kb + 7) / 8)) * 8, (int)v_p8[(i / 2) * 32 + 28 + (i & 1) * 2]));
           }
           #line 31 "flash_attention.tile"
           int v_64_i32[32];
@@ -776,27 +798,31 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
           }
           #line 30 "flash_attention.tile"
           int v_59_i[2];
-          // %59.i = reduce sum %p8 [1]
+          int v_59_i_mma[4];
+          // %59.i = reduce sum %p8 [1] on tensor cores: P times ones
           #pragma unroll
-          for (int r = 0; r < 2; ++r) {
-            int qf_a = 0;
+          for (int i = 0; i < 4; ++i) v_59_i_mma[i] = 0;
+          #pragma unroll
+          for (int qf_kc = 0; qf_kc < 2; ++qf_kc) {
             #pragma unroll
-            for (int c = 0; c < 16; ++c) {
-              const int i = (r / 2) * 8 * 4 + (c / 2) * 4 + (r & 1) * 2 + (c & 1);
-              if ((((i / 4) % 8) == 7 || ((i / 4) % 8) * 8 < qf_span_v_kb)) {
-                const int qf_x = v_p8[i];
-                qf_a = qf_add_int(qf_a, qf_x);
-              }
-              else {   // past N: the warp's last tile holds the row's value
-                const int i = (r / 2) * 32 + 28 + (r & 1) * 2;
-                const int qf_x = v_p8[i];
-                qf_a = qf_add_int(qf_a, qf_x);
+            for (int qf_mt = 0; qf_mt < 1; ++qf_mt) {
+              u32 qf_a[4];
+              qf_a[0] = qf_pack4(v_p8[qf_mt * 32 + qf_kc * 16 + 0], v_p8[qf_mt * 32 + qf_kc * 16 + 1], v_p8[qf_mt * 32 + qf_kc * 16 + 4], v_p8[qf_mt * 32 + qf_kc * 16 + 5]);
+              qf_a[1] = qf_pack4(v_p8[qf_mt * 32 + qf_kc * 16 + 2], v_p8[qf_mt * 32 + qf_kc * 16 + 3], v_p8[qf_mt * 32 + qf_kc * 16 + 6], v_p8[qf_mt * 32 + qf_kc * 16 + 7]);
+              qf_a[2] = qf_pack4(v_p8[qf_mt * 32 + qf_kc * 16 + 8], v_p8[qf_mt * 32 + qf_kc * 16 + 9], v_p8[qf_mt * 32 + qf_kc * 16 + 12], v_p8[qf_mt * 32 + qf_kc * 16 + 13]);
+              qf_a[3] = qf_pack4(v_p8[qf_mt * 32 + qf_kc * 16 + 10], v_p8[qf_mt * 32 + qf_kc * 16 + 11], v_p8[qf_mt * 32 + qf_kc * 16 + 14], v_p8[qf_mt * 32 + qf_kc * 16 + 15]);
+              #pragma unroll
+              for (int qf_nt = 0; qf_nt < 1; ++qf_nt) {
+                u32 qf_b0, qf_b1;
+                qf_b0 = 0x01010101u;
+                qf_b1 = 0x01010101u;
+                qf_mma_s8s8(&v_59_i_mma[(qf_mt * 1 + qf_nt) * 4], qf_a, qf_b0, qf_b1);
               }
             }
-            // the four threads of a row group hold the row's other columns
-            { int qf_x = __shfl_xor_sync(0xffffffffu, qf_a, 1); qf_a = qf_add_int(qf_a, qf_x); }
-            { int qf_x = __shfl_xor_sync(0xffffffffu, qf_a, 2); qf_a = qf_add_int(qf_a, qf_x); }
-            v_59_i[r] = qf_a;
+          }
+          #pragma unroll
+          for (int i = 0; i < 2; ++i) {
+            v_59_i[i] = qf_add_int(v_59_i_mma[(i / 2) * 4 + (i % 2) * 2], qf_mul_int((7 - min(7, (qf_span_v_kb + 7) / 8)) * 8, (int)v_p8[(i / 2) * 32 + 28 + (i & 1) * 2]));
           }
           #line 31 "flash_attention.tile"
           int v_64_i32[32];
@@ -986,27 +1012,31 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
           }
           #line 30 "flash_attention.tile"
           int v_59_i[2];
-          // %59.i = reduce sum %p8 [1]
+          int v_59_i_mma[4];
+          // %59.i = reduce sum %p8 [1] on tensor cores: P times ones
           #pragma unroll
-          for (int r = 0; r < 2; ++r) {
-            int qf_a = 0;
+          for (int i = 0; i < 4; ++i) v_59_i_mma[i] = 0;
+          #pragma unroll
+          for (int qf_kc = 0; qf_kc < 2; ++qf_kc) {
             #pragma unroll
-            for (int c = 0; c < 16; ++c) {
-              const int i = (r / 2) * 8 * 4 + (c / 2) * 4 + (r & 1) * 2 + (c & 1);
-              if ((((i / 4) % 8) == 7 || ((i / 4) % 8) * 8 < qf_span_v_kb)) {
-                const int qf_x = v_p8[i];
-                qf_a = qf_add_int(qf_a, qf_x);
-              }
-              else {   // past N: the warp's last tile holds the row's value
-                const int i = (r / 2) * 32 + 28 + (r & 1) * 2;
-                const int qf_x = v_p8[i];
-                qf_a = qf_add_int(qf_a, qf_x);
+            for (int qf_mt = 0; qf_mt < 1; ++qf_mt) {
+              u32 qf_a[4];
+              qf_a[0] = qf_pack4(v_p8[qf_mt * 32 + qf_kc * 16 + 0], v_p8[qf_mt * 32 + qf_kc * 16 + 1], v_p8[qf_mt * 32 + qf_kc * 16 + 4], v_p8[qf_mt * 32 + qf_kc * 16 + 5]);
+              qf_a[1] = qf_pack4(v_p8[qf_mt * 32 + qf_kc * 16 + 2], v_p8[qf_mt * 32 + qf_kc * 16 + 3], v_p8[qf_mt * 32 + qf_kc * 16 + 6], v_p8[qf_mt * 32 + qf_kc * 16 + 7]);
+              qf_a[2] = qf_pack4(v_p8[qf_mt * 32 + qf_kc * 16 + 8], v_p8[qf_mt * 32 + qf_kc * 16 + 9], v_p8[qf_mt * 32 + qf_kc * 16 + 12], v_p8[qf_mt * 32 + qf_kc * 16 + 13]);
+              qf_a[3] = qf_pack4(v_p8[qf_mt * 32 + qf_kc * 16 + 10], v_p8[qf_mt * 32 + qf_kc * 16 + 11], v_p8[qf_mt * 32 + qf_kc * 16 + 14], v_p8[qf_mt * 32 + qf_kc * 16 + 15]);
+              #pragma unroll
+              for (int qf_nt = 0; qf_nt < 1; ++qf_nt) {
+                u32 qf_b0, qf_b1;
+                qf_b0 = 0x01010101u;
+                qf_b1 = 0x01010101u;
+                qf_mma_s8s8(&v_59_i_mma[(qf_mt * 1 + qf_nt) * 4], qf_a, qf_b0, qf_b1);
               }
             }
-            // the four threads of a row group hold the row's other columns
-            { int qf_x = __shfl_xor_sync(0xffffffffu, qf_a, 1); qf_a = qf_add_int(qf_a, qf_x); }
-            { int qf_x = __shfl_xor_sync(0xffffffffu, qf_a, 2); qf_a = qf_add_int(qf_a, qf_x); }
-            v_59_i[r] = qf_a;
+          }
+          #pragma unroll
+          for (int i = 0; i < 2; ++i) {
+            v_59_i[i] = qf_add_int(v_59_i_mma[(i / 2) * 4 + (i % 2) * 2], qf_mul_int((7 - min(7, (qf_span_v_kb + 7) / 8)) * 8, (int)v_p8[(i / 2) * 32 + 28 + (i & 1) * 2]));
           }
           #line 31 "flash_attention.tile"
           int v_64_i32[32];
@@ -1196,27 +1226,31 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
           }
           #line 30 "flash_attention.tile"
           int v_59_i[2];
-          // %59.i = reduce sum %p8 [1]
+          int v_59_i_mma[4];
+          // %59.i = reduce sum %p8 [1] on tensor cores: P times ones
           #pragma unroll
-          for (int r = 0; r < 2; ++r) {
-            int qf_a = 0;
+          for (int i = 0; i < 4; ++i) v_59_i_mma[i] = 0;
+          #pragma unroll
+          for (int qf_kc = 0; qf_kc < 2; ++qf_kc) {
             #pragma unroll
-            for (int c = 0; c < 16; ++c) {
-              const int i = (r / 2) * 8 * 4 + (c / 2) * 4 + (r & 1) * 2 + (c & 1);
-              if ((((i / 4) % 8) == 7 || ((i / 4) % 8) * 8 < qf_span_v_kb)) {
-                const int qf_x = v_p8[i];
-                qf_a = qf_add_int(qf_a, qf_x);
-              }
-              else {   // past N: the warp's last tile holds the row's value
-                const int i = (r / 2) * 32 + 28 + (r & 1) * 2;
-                const int qf_x = v_p8[i];
-                qf_a = qf_add_int(qf_a, qf_x);
+            for (int qf_mt = 0; qf_mt < 1; ++qf_mt) {
+              u32 qf_a[4];
+              qf_a[0] = qf_pack4(v_p8[qf_mt * 32 + qf_kc * 16 + 0], v_p8[qf_mt * 32 + qf_kc * 16 + 1], v_p8[qf_mt * 32 + qf_kc * 16 + 4], v_p8[qf_mt * 32 + qf_kc * 16 + 5]);
+              qf_a[1] = qf_pack4(v_p8[qf_mt * 32 + qf_kc * 16 + 2], v_p8[qf_mt * 32 + qf_kc * 16 + 3], v_p8[qf_mt * 32 + qf_kc * 16 + 6], v_p8[qf_mt * 32 + qf_kc * 16 + 7]);
+              qf_a[2] = qf_pack4(v_p8[qf_mt * 32 + qf_kc * 16 + 8], v_p8[qf_mt * 32 + qf_kc * 16 + 9], v_p8[qf_mt * 32 + qf_kc * 16 + 12], v_p8[qf_mt * 32 + qf_kc * 16 + 13]);
+              qf_a[3] = qf_pack4(v_p8[qf_mt * 32 + qf_kc * 16 + 10], v_p8[qf_mt * 32 + qf_kc * 16 + 11], v_p8[qf_mt * 32 + qf_kc * 16 + 14], v_p8[qf_mt * 32 + qf_kc * 16 + 15]);
+              #pragma unroll
+              for (int qf_nt = 0; qf_nt < 1; ++qf_nt) {
+                u32 qf_b0, qf_b1;
+                qf_b0 = 0x01010101u;
+                qf_b1 = 0x01010101u;
+                qf_mma_s8s8(&v_59_i_mma[(qf_mt * 1 + qf_nt) * 4], qf_a, qf_b0, qf_b1);
               }
             }
-            // the four threads of a row group hold the row's other columns
-            { int qf_x = __shfl_xor_sync(0xffffffffu, qf_a, 1); qf_a = qf_add_int(qf_a, qf_x); }
-            { int qf_x = __shfl_xor_sync(0xffffffffu, qf_a, 2); qf_a = qf_add_int(qf_a, qf_x); }
-            v_59_i[r] = qf_a;
+          }
+          #pragma unroll
+          for (int i = 0; i < 2; ++i) {
+            v_59_i[i] = qf_add_int(v_59_i_mma[(i / 2) * 4 + (i % 2) * 2], qf_mul_int((7 - min(7, (qf_span_v_kb + 7) / 8)) * 8, (int)v_p8[(i / 2) * 32 + 28 + (i & 1) * 2]));
           }
           #line 31 "flash_attention.tile"
           int v_64_i32[32];

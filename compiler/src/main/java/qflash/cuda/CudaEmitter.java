@@ -660,20 +660,7 @@ public final class CudaEmitter {
                     aRegs = true;
                     if (kdim % (kw * split) != 0) throw new Unsupported(at(d) + ": its k dimension is " + kdim + " (BLOCK_N); mma operands of " + ae.bits + " bits held in registers take k in multiples of " + kw
                             + (split > 1 ? " per warp (ksplit = " + split + ")" : ""));
-                    String b = "qf_mt * " + 4 * f.nt() + " + qf_kc * " + (half ? 8 : 16);
-                    if (half) {
-                        for (int j = 0; j < 4; j++) loadA.add("qf_a[" + j + "] = qf_pack2(" + p.name() + "[" + b + " + " + 2 * j + "], " + p.name() + "[" + b + " + " + (2 * j + 1) + "]);");
-                    } else {
-                        // The accumulator gives lane t columns {2t, 2t+1, 8+2t, 9+2t} (+16) of each 32-wide chunk;
-                        // the A operand wants k = 4t..4t+3 (+16). Using them as those k slots permutes k, and B's
-                        // rows follow the same permutation below, so the sum is unchanged.
-                        int[][] idx = {{0, 1, 4, 5}, {2, 3, 6, 7}, {8, 9, 12, 13}, {10, 11, 14, 15}};
-                        for (int j = 0; j < 4; j++) {
-                            List<String> bytes = new ArrayList<>();
-                            for (int x : idx[j]) bytes.add(p.name() + "[" + b + " + " + x + "]");
-                            loadA.add("qf_a[" + j + "] = qf_pack4(" + String.join(", ", bytes) + ");");
-                        }
-                    }
+                    loadA.addAll(packA(d.a(), p, f, half));
                     if (split > 1) loadA = exchangeA(d, kchunks, loadA);
                 }
                 default -> throw new Unsupported(at(d) + ": the left operand must be a loaded tile or a tile computed in registers");
@@ -813,6 +800,87 @@ public final class CudaEmitter {
             return loads;
         }
 
+        /**
+         * The statements that fill {@code qf_a[4]}, the A fragment of chunk {@code qf_kc} of slab {@code qf_mt}, from
+         * a tile {@code p} held in the accumulator layout {@code f} (16-bit or 8-bit elements).
+         */
+        private List<String> packA(Value v, Reg p, Layout.Frag f, boolean half) {
+            List<String> loadA = new ArrayList<>();
+            String b = "qf_mt * " + 4 * f.nt() + " + qf_kc * " + (half ? 8 : 16);
+            if (half) {
+                for (int j = 0; j < 4; j++) loadA.add("qf_a[" + j + "] = qf_pack2(" + p.name() + "[" + b + " + " + 2 * j + "], " + p.name() + "[" + b + " + " + (2 * j + 1) + "]);");
+                return loadA;
+            }
+            // The accumulator gives lane t columns {2t, 2t+1, 8+2t, 9+2t} (+16) of each 32-wide chunk;
+            // the A operand wants k = 4t..4t+3 (+16). Using them as those k slots permutes k, and B's
+            // rows follow the same permutation (see dot), so a product's sum is unchanged.
+            int[][] idx = {{0, 1, 4, 5}, {2, 3, 6, 7}, {8, 9, 12, 13}, {10, 11, 14, 15}};
+            Reg wide = saturatedFrom(v, p);
+            for (int j = 0; j < 4; j++) {
+                List<String> bytes = new ArrayList<>();
+                for (int x : idx[j]) {
+                    String at = b + " + " + x;
+                    if (wide == null) {
+                        bytes.add(p.name() + "[" + at + "]");
+                    } else {
+                        // The tiles a last step skips are zero in p (see DeadKeyTiles); the 32-bit source was not computed there.
+                        boolean skips = deadTiles != null && (deadTiles.guarded(v) || deadTiles.zeroed(v));
+                        bytes.add(skips ? "(" + tileOnAt(f, at) + " ? " + wide.name() + "[" + at + "] : 0)" : wide.name() + "[" + at + "]");
+                    }
+                }
+                String pack = wide == null ? "qf_pack4(" : v.type().elem() == Elem.U8 ? "qf_pack4_sat_u8(" : "qf_pack4_sat_s8(";
+                loadA.add("qf_a[" + j + "] = " + pack + String.join(", ", bytes) + ");");
+            }
+            return loadA;
+        }
+
+        /**
+         * The i32 register tile an 8-bit tile {@code v} (held as {@code p}) is the saturating conversion of, in the
+         * same layout, or null: packing the fragments from it with {@code cvt.pack.sat} (two bytes an instruction)
+         * does the clamp and the packing at once, where a clamp per element and byte inserts were about two
+         * instructions an element. The clamps are then dead unless something else reads the 8-bit tile.
+         */
+        private Reg saturatedFrom(Value v, Reg p) {
+            Elem e = v.type().elem();
+            if ((e != Elem.U8 && e != Elem.I8) || !(defs.get(v) instanceof Op.Convert c) || c.overflow() != Op.Overflow.SAT
+                    || c.a().type().elem() != Elem.I32) return null;
+            return vals.get(c.a()) instanceof Reg q && q.layout().equals(p.layout()) ? q : null;
+        }
+
+        /** {@link #tileOn} for the element at index expression {@code at} instead of {@code i}. */
+        private String tileOnAt(Layout.Frag f, String at) {
+            String j = "(((" + at + ") / 4) % " + f.nt() + ")";
+            return "(" + j + " == " + (f.nt() - 1) + " || " + inSpan(j + " * 8") + ")";
+        }
+
+        /**
+         * An integer row sum of an 8-bit tile held in registers (P), on tensor cores: P times a B fragment of ones
+         * gives every column of the product its row's sum, so lane (g, t) finds rows g and g + 8 in its first and
+         * third accumulator registers — one {@code mma} per 32 keys where the element loop took an add per element
+         * and the shuffles. The A fragments are packed as for P.V (the compiler computes them once). Integer sums
+         * are exact in any order (wrapping the same), so the bits are the element loop's. In a last key step the
+         * tiles past N are zero (P.V's chunk skipping zeroes them) and each skipped key adds the warp's last
+         * tile's value, as {@link DeadKeyTiles} has it. False (nothing emitted) where that form does not apply.
+         */
+        private boolean rowSumByMma(Op.Reduce rd, Layout.Frag f, String name, Layout.Rows rows, String standIn) {
+            Elem in = rd.a().type().elem();
+            if (rd.kind() != Op.RedKind.SUM || rd.result().type().elem() != Elem.I32 || (in != Elem.U8 && in != Elem.I8) || f.nt() % 4 != 0) return false;
+            if (!(vals.get(rd.a()) instanceof Reg p) || !(p.layout() instanceof Layout.Frag pf) || !pf.equals(f)) return false;
+            if (standIn != null && !deadTiles.zeroed(rd.a())) return false;
+            String sums = name + "_mma";
+            out.add(new Model.ArrayDecl("int", sums, 4 * mt));
+            out.add(new Model.Mma(rd.result() + " = reduce sum " + rd.a() + " [1] on tensor cores: P times ones", sums, 4 * mt, mt, 1, f.nt() / 4,
+                    packA(rd.a(), p, f, false), List.of("qf_b0 = 0x01010101u;", "qf_b1 = 0x01010101u;"), false, in == Elem.U8 ? "qf_mma_u8s8" : "qf_mma_s8s8", null, null));
+            String sum = sums + "[(i / 2) * 4 + (i % 2) * 2]";
+            if (standIn != null) {
+                int before = f.nt() - 1;   // the tiles before the warp's last: those past the span were skipped
+                String skipped = "(" + before + " - min(" + before + ", (" + deadFull + " + 7) / 8)) * 8";
+                sum = "qf_add_int(" + sum + ", qf_mul_int(" + skipped + ", (int)" + p.name() + "[(i / 2) * " + 4 * f.nt() + " + " + 4 * (f.nt() - 1) + " + (i & 1) * 2]))";
+            }
+            out.add(new Model.ElementLoop(rows.count(), List.of(new Model.Assign(name + "[i]", sum))));
+            return true;
+        }
+
         private void reduce(Op.Reduce rd) {
             Value a = rd.a();
             List<Dim> s = a.type().shape();
@@ -839,8 +907,10 @@ public final class CudaEmitter {
                 // A max reads the warp's last tile once; a sum adds its row's value in each skipped element's place.
                 if (rd.kind() == Op.RedKind.SUM) standIn = "(r / 2) * " + 4 * f.nt() + " + " + 4 * (f.nt() - 1) + " + (r & 1) * 2";
             }
-            out.add(new Model.RowReduce(name, t, rows.count(), 2 * f.nt(), f.nt(), init, element, acc, acc, rd.result() + " = reduce " + rd.kind().text() + " " + a + " [1]",
-                    tileOn, standIn));
+            if (!rowSumByMma(rd, f, name, rows, standIn)) {
+                out.add(new Model.RowReduce(name, t, rows.count(), 2 * f.nt(), f.nt(), init, element, acc, acc, rd.result() + " = reduce " + rd.kind().text() + " " + a + " [1]",
+                        tileOn, standIn));
+            }
             if (split > 1) {
                 // Each warp reduced its share of the columns: the shares meet in shared memory and every warp of
                 // the slab combines them in column order (max in any order; integer sums wrap the same in any).

@@ -143,6 +143,25 @@ class CudaEmitterTest {
     }
 
     @Test
+    void pIsPackedWithSaturationAndItsRowSumIsAProductWithOnes() {
+        String int8 = liveOnly(cuda("flash_attention.tile", "int8", Map.of(), Map.of(), 64));
+        assertTrue(int8.contains("qf_a[0] = qf_pack4_sat_u8("), "int8's u8 P: cvt.pack.sat from the 32-bit values");
+        assertFalse(int8.contains("qf_pack4(v_p8["), "no element of P is clamped and packed one by one");
+        assertTrue(int8.contains("qf_mma_u8s8(&v_59_i_mma[(qf_mt * 1 + qf_nt) * 4], qf_a, qf_b0, qf_b1);") && int8.contains("qf_b0 = 0x01010101u;"),
+                "the row sum of P: P times ones on tensor cores");
+        // qflash's P cast wraps: no saturating pack; its s8 P still sums on tensor cores.
+        String qflash = liveOnly(cuda("flash_attention.tile", "qflash", Map.of(), Map.of(), 64));
+        assertFalse(qflash.contains("] = qf_pack4_sat"), "a wrapping cast packs the 8-bit values as they are");
+        assertTrue(qflash.contains("on tensor cores: P times ones") && qflash.contains("qf_mma_s8s8(&v_59_i_mma["), "s8 P: s8 x s8 with ones");
+        assertTrue(cuda("flash_attention.tile", "qflash", Map.of("p-cast", "sat"), Map.of(), 64).contains("qf_pack4_sat_s8("), "a saturating s8 cast packs with cvt.pack.sat.s8");
+        // Split warps sum their own 32-key chunks so and meet as before.
+        String two = liveOnly(cuda("flash_attention.tile", "int8", Map.of(), Map.of("warps", 8L, "ksplit", 2L), 64));
+        assertTrue(two.contains("on tensor cores: P times ones") && two.contains("meet their partial sums"), "ksplit 2");
+        // fp16's row sum is a float sum: element by element.
+        assertFalse(cuda("flash_attention.tile", "fp16", Map.of(), Map.of(), 64).contains("P times ones"));
+    }
+
+    @Test
     void registersAreBudgetedForAsManyBlocksPerSmAsTheTilesAllowUnlessTheScheduleSays() {
         for (var e : Map.of(16, 6, 32, 5, 64, 4, 96, 3, 128, 3).entrySet()) {
             assertTrue(cuda("flash_attention.tile", "int8", Map.of(), Map.of(), e.getKey()).contains("__launch_bounds__(128, " + e.getValue() + ") qf_"),

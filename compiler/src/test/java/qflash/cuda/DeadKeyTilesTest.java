@@ -33,10 +33,14 @@ class DeadKeyTilesTest {
                 assertEquals(2, count(src, "const int qf_span_v_kb = 64;"), what);
                 assertEquals(5, count(src, "if (!(qf_np * 16 < qf_span_v_kb)) continue;   // scores past N are masked"), what + ": QK^T's n tiles past the span");
                 assertEquals(5, count(src, "if (!(qf_kc * 32 < qf_span_v_kb)) continue;   // keys past N: V's rows there are zero"), what + ": P.V's k chunks past the span");
-                assertTrue(count(src, "if ((((i / 4) % 8) == 7 || ((i / 4) % 8) * 8 < qf_span_v_kb)) {") >= 5 * 4, what + ": element loops and both row reductions, in every copy");
-                // P's tiles past the span are zero where a computed chunk reads them; the row sum adds the warp's last tile in their place.
+                assertTrue(count(src, "if ((((i / 4) % 8) == 7 || ((i / 4) % 8) * 8 < qf_span_v_kb)) {") >= 5 * 3, what + ": element loops and the row max, in every copy");
+                // P's tiles past the span are zero where a computed chunk reads them (packed as zero from the 32-bit
+                // values); the row sum, a product with ones, adds the warp's last tile once for each key skipped.
                 assertEquals(5, count(src, "else {\n              v_p8[i] = 0;\n            }"), what);
-                assertEquals(5, count(src, "const int i = (r / 2) * 32 + 28 + (r & 1) * 2;"), what);
+                assertEquals(5, count(src, "on tensor cores: P times ones"), what);
+                assertEquals(5, count(src, "qf_mul_int((7 - min(7, (qf_span_v_kb + 7) / 8)) * 8, (int)v_p8[(i / 2) * 32 + 28 + (i & 1) * 2])"), what);
+                assertTrue(count(src, "(((((qf_mt * 32 + qf_kc * 16 + 0) / 4) % 8) == 7 || (((qf_mt * 32 + qf_kc * 16 + 0) / 4) % 8) * 8 < qf_span_v_kb) ? v_p_q[") >= 5
+                        || !pipeline.equals("int8"), what + ": P packed from the 32-bit values, the skipped tiles as zero");
             }
         }
         // 128-key blocks: spans 16, 32, 64.
