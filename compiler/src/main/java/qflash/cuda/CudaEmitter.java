@@ -816,17 +816,14 @@ public final class CudaEmitter {
             // rows follow the same permutation (see dot), so a product's sum is unchanged.
             int[][] idx = {{0, 1, 4, 5}, {2, 3, 6, 7}, {8, 9, 12, 13}, {10, 11, 14, 15}};
             Reg wide = saturatedFrom(v, p);
+            // The tiles a last step skips are zero in p (see DeadKeyTiles); the 32-bit source was not computed there.
+            boolean skips = wide != null && deadTiles != null && (deadTiles.guarded(v) || deadTiles.zeroed(v));
             for (int j = 0; j < 4; j++) {
                 List<String> bytes = new ArrayList<>();
                 for (int x : idx[j]) {
                     String at = b + " + " + x;
-                    if (wide == null) {
-                        bytes.add(p.name() + "[" + at + "]");
-                    } else {
-                        // The tiles a last step skips are zero in p (see DeadKeyTiles); the 32-bit source was not computed there.
-                        boolean skips = deadTiles != null && (deadTiles.guarded(v) || deadTiles.zeroed(v));
-                        bytes.add(skips ? "(" + tileOnAt(f, at) + " ? " + wide.name() + "[" + at + "] : 0)" : wide.name() + "[" + at + "]");
-                    }
+                    if (wide == null) bytes.add(p.name() + "[" + at + "]");
+                    else bytes.add(skips ? "(" + tileOnAt(f, at) + " ? " + wide.name() + "[" + at + "] : 0)" : wide.name() + "[" + at + "]");
                 }
                 String pack = wide == null ? "qf_pack4(" : v.type().elem() == Elem.U8 ? "qf_pack4_sat_u8(" : "qf_pack4_sat_s8(";
                 loadA.add("qf_a[" + j + "] = " + pack + String.join(", ", bytes) + ");");
@@ -862,23 +859,28 @@ public final class CudaEmitter {
          * tiles past N are zero (P.V's chunk skipping zeroes them) and each skipped key adds the warp's last
          * tile's value, as {@link DeadKeyTiles} has it. False (nothing emitted) where that form does not apply.
          */
-        private boolean rowSumByMma(Op.Reduce rd, Layout.Frag f, String name, Layout.Rows rows, String standIn) {
+        private boolean rowSumByMma(Op.Reduce rd, Layout.Frag f, String name, Layout.Rows rows, boolean standIn) {
             Elem in = rd.a().type().elem();
             if (rd.kind() != Op.RedKind.SUM || rd.result().type().elem() != Elem.I32 || (in != Elem.U8 && in != Elem.I8) || f.nt() % 4 != 0) return false;
             if (!(vals.get(rd.a()) instanceof Reg p) || !(p.layout() instanceof Layout.Frag pf) || !pf.equals(f)) return false;
-            if (standIn != null && !deadTiles.zeroed(rd.a())) return false;
+            if (standIn && !deadTiles.zeroed(rd.a())) return false;
             String sums = name + "_mma";
             out.add(new Model.ArrayDecl("int", sums, 4 * mt));
             out.add(new Model.Mma(rd.result() + " = reduce sum " + rd.a() + " [1] on tensor cores: P times ones", sums, 4 * mt, mt, 1, f.nt() / 4,
                     packA(rd.a(), p, f, false), List.of("qf_b0 = 0x01010101u;", "qf_b1 = 0x01010101u;"), false, in == Elem.U8 ? "qf_mma_u8s8" : "qf_mma_s8s8", null, null));
             String sum = sums + "[(i / 2) * 4 + (i % 2) * 2]";
-            if (standIn != null) {
+            if (standIn) {
                 int before = f.nt() - 1;   // the tiles before the warp's last: those past the span were skipped
                 String skipped = "(" + before + " - min(" + before + ", (" + deadFull + " + 7) / 8)) * 8";
-                sum = "qf_add_int(" + sum + ", qf_mul_int(" + skipped + ", (int)" + p.name() + "[(i / 2) * " + 4 * f.nt() + " + " + 4 * (f.nt() - 1) + " + (i & 1) * 2]))";
+                sum = "qf_add_int(" + sum + ", qf_mul_int(" + skipped + ", (int)" + p.name() + "[" + standInIndex(f, "i") + "]))";
             }
             out.add(new Model.ElementLoop(rows.count(), List.of(new Model.Assign(name + "[i]", sum))));
             return true;
+        }
+
+        /** The index, in layout {@code f}, of row entry {@code r}'s element in the warp's last 8-key tile (DeadKeyTiles' stand-in). */
+        private static String standInIndex(Layout.Frag f, String r) {
+            return "(" + r + " / 2) * " + 4 * f.nt() + " + " + 4 * (f.nt() - 1) + " + (" + r + " & 1) * 2";
         }
 
         private void reduce(Op.Reduce rd) {
@@ -905,9 +907,9 @@ public final class CudaEmitter {
             if (deadTiles != null && deadTiles.standIn().contains(rd)) {
                 tileOn = tileOn(f);
                 // A max reads the warp's last tile once; a sum adds its row's value in each skipped element's place.
-                if (rd.kind() == Op.RedKind.SUM) standIn = "(r / 2) * " + 4 * f.nt() + " + " + 4 * (f.nt() - 1) + " + (r & 1) * 2";
+                if (rd.kind() == Op.RedKind.SUM) standIn = standInIndex(f, "r");
             }
-            if (!rowSumByMma(rd, f, name, rows, standIn)) {
+            if (!rowSumByMma(rd, f, name, rows, standIn != null)) {
                 out.add(new Model.RowReduce(name, t, rows.count(), 2 * f.nt(), f.nt(), init, element, acc, acc, rd.result() + " = reduce " + rd.kind().text() + " " + a + " [1]",
                         tileOn, standIn));
             }
