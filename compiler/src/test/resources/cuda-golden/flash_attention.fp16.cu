@@ -77,18 +77,15 @@ __device__ __forceinline__ float qf_inf() { return __int_as_float(0x7f800000); }
 __device__ __forceinline__ u32 qf_pack4(u32 a, u32 b, u32 c, u32 d) { return (a & 0xff) | (b & 0xff) << 8 | (c & 0xff) << 16 | (d & 0xff) << 24; }
 // Four 32-bit values saturated to 8 bits and packed, a in the low byte: cvt.pack.sat converts two and puts them
 // below the low half of its third operand, so two instructions do four clamps and the packing.
-__device__ __forceinline__ u32 qf_pack4_sat_u8(int a, int b, int c, int d) {
-  u32 hi, r;
-  asm("cvt.pack.sat.u8.s32.b32 %0, %1, %2, 0;" : "=r"(hi) : "r"(d), "r"(c));
-  asm("cvt.pack.sat.u8.s32.b32 %0, %1, %2, %3;" : "=r"(r) : "r"(b), "r"(a), "r"(hi));
-  return r;
-}
-__device__ __forceinline__ u32 qf_pack4_sat_s8(int a, int b, int c, int d) {
-  u32 hi, r;
-  asm("cvt.pack.sat.s8.s32.b32 %0, %1, %2, 0;" : "=r"(hi) : "r"(d), "r"(c));
-  asm("cvt.pack.sat.s8.s32.b32 %0, %1, %2, %3;" : "=r"(r) : "r"(b), "r"(a), "r"(hi));
-  return r;
-}
+#define QF_PACK4_SAT(T) \
+  __device__ __forceinline__ u32 qf_pack4_sat_##T(int a, int b, int c, int d) { \
+    u32 hi, r; \
+    asm("cvt.pack.sat." #T ".s32.b32 %0, %1, %2, 0;" : "=r"(hi) : "r"(d), "r"(c)); \
+    asm("cvt.pack.sat." #T ".s32.b32 %0, %1, %2, %3;" : "=r"(r) : "r"(b), "r"(a), "r"(hi)); \
+    return r; \
+  }
+QF_PACK4_SAT(u8)
+QF_PACK4_SAT(s8)
 __device__ __forceinline__ u32 qf_pack2(u32 a, u32 b) { return (a & 0xffff) | (b & 0xffff) << 16; }
 
 // One warp-wide tensor-core product, D = A B + D (PTX ISA, mma.sync.aligned.m16n8k32 / m16n8k16).
