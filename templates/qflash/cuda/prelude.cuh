@@ -25,6 +25,9 @@ __device__ __forceinline__ i64 qf_shl64(i64 a, i64 n) { return n >= 64 ? 0 : (i6
 __device__ __forceinline__ i64 qf_shr64(i64 a, i64 n) { return n >= 63 ? (a < 0 ? -1 : 0) : a >> n; }
 // Narrow types shift in 32 bits: counts from 32 on give 0 (left) or the sign (right), as in 64.
 __device__ __forceinline__ int qf_shr_int(int a, int n) { return n >= 0 ? a >> min(n, 31) : (n <= -32 ? 0 : (int)((u32)a << -n)); }
+// A count known to be >= 0 but maybe past 31: PTX's shr takes the count unsigned and saturates it at 32,
+// which gives the sign, as Arith.shr does. One instruction.
+__device__ __forceinline__ int qf_shr_nonneg(int a, int n) { int d; asm("shr.s32 %0, %1, %2;" : "=r"(d) : "r"(a), "r"(n)); return d; }
 __device__ __forceinline__ int qf_shl_int(int a, int n) { return n >= 0 ? (n >= 32 ? 0 : (int)((u32)a << n)) : a >> (n <= -31 ? 31 : -n); }
 __device__ __forceinline__ i64 qf_shl_i64(i64 a, i64 n) { return n < 0 ? (n == (i64)0x8000000000000000LL ? 0 : qf_shr64(a, -n)) : qf_shl64(a, n); }
 __device__ __forceinline__ i64 qf_shr_i64(i64 a, i64 n) { return n < 0 ? (n == (i64)0x8000000000000000LL ? 0 : qf_shl64(a, -n)) : qf_shr64(a, n); }

@@ -27,6 +27,9 @@ __device__ __forceinline__ i64 qf_shl64(i64 a, i64 n) { return n >= 64 ? 0 : (i6
 __device__ __forceinline__ i64 qf_shr64(i64 a, i64 n) { return n >= 63 ? (a < 0 ? -1 : 0) : a >> n; }
 // Narrow types shift in 32 bits: counts from 32 on give 0 (left) or the sign (right), as in 64.
 __device__ __forceinline__ int qf_shr_int(int a, int n) { return n >= 0 ? a >> min(n, 31) : (n <= -32 ? 0 : (int)((u32)a << -n)); }
+// A count known to be >= 0 but maybe past 31: PTX's shr takes the count unsigned and saturates it at 32,
+// which gives the sign, as Arith.shr does. One instruction.
+__device__ __forceinline__ int qf_shr_nonneg(int a, int n) { int d; asm("shr.s32 %0, %1, %2;" : "=r"(d) : "r"(a), "r"(n)); return d; }
 __device__ __forceinline__ int qf_shl_int(int a, int n) { return n >= 0 ? (n >= 32 ? 0 : (int)((u32)a << n)) : a >> (n <= -31 ? 31 : -n); }
 __device__ __forceinline__ i64 qf_shl_i64(i64 a, i64 n) { return n < 0 ? (n == (i64)0x8000000000000000LL ? 0 : qf_shr64(a, -n)) : qf_shl64(a, n); }
 __device__ __forceinline__ i64 qf_shr_i64(i64 a, i64 n) { return n < 0 ? (n == (i64)0x8000000000000000LL ? 0 : qf_shl64(a, -n)) : qf_shr64(a, n); }
@@ -131,7 +134,7 @@ __device__ __forceinline__ void qf_ldmatrix_x4_trans(u32* r, const void* smem) {
   asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0,%1,%2,%3}, [%4];" : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3]) : "r"(s));
 }
 
-extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z, int n_H, int n_N, i8* __restrict__ p_Q_i8, float* __restrict__ p_V_scale, int* __restrict__ p_rs_arg, int* __restrict__ p_exp_m_arg, int* __restrict__ p_exp_xmin_arg, int* __restrict__ p_poly_k2_arg, int* __restrict__ p_req_m_arg, i64* __restrict__ p_128_arg, i8* __restrict__ p_K_i8, i8* __restrict__ p_V_i8, int* __restrict__ p_align_m_arg, float* __restrict__ p_O) {
+extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z, int n_H, int n_N, i8* __restrict__ p_Q_i8, float* __restrict__ p_V_scale, int* __restrict__ p_rs_arg, int* __restrict__ p_exp_m_arg, int* __restrict__ p_exp_xmin_arg, int* __restrict__ p_poly_k2_arg, int* __restrict__ p_req_m_arg, i64* __restrict__ p_126_arg, i8* __restrict__ p_K_i8, i8* __restrict__ p_V_i8, int* __restrict__ p_align_m_arg, float* __restrict__ p_O) {
   extern __shared__ __align__(16) unsigned char qf_smem[];
   const int qf_warp = threadIdx.x / 32, qf_lane = threadIdx.x & 31;
   const int qf_g = qf_lane / 4, qf_t = qf_lane & 3;   // mma.sync fragment coordinates: row group, thread in group
@@ -173,7 +176,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
   int v_exp_xmin_1[2];
   int v_poly_k2_1[2];
   int v_req_m_1[2];
-  i64 v_128_1[2];
+  i64 v_126_1[2];
   #pragma unroll
   for (int i = 0; i < 2; ++i) {
     v_rs_1[i] = (p_rs_arg != nullptr && (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H && (unsigned)(qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))) < (unsigned)n_N ? p_rs_arg[(((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))))] : (int)0);
@@ -181,7 +184,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
     v_exp_xmin_1[i] = (p_exp_xmin_arg != nullptr && (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H && (unsigned)(qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))) < (unsigned)n_N ? p_exp_xmin_arg[(((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))))] : (int)0);
     v_poly_k2_1[i] = (p_poly_k2_arg != nullptr && (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H && (unsigned)(qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))) < (unsigned)n_N ? p_poly_k2_arg[(((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))))] : (int)0);
     v_req_m_1[i] = (p_req_m_arg != nullptr && (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H && (unsigned)(qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))) < (unsigned)n_N ? p_req_m_arg[(((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))))] : (int)0);
-    v_128_1[i] = (p_128_arg != nullptr && (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H && (unsigned)(qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))) < (unsigned)n_N ? p_128_arg[(((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))))] : (i64)0);
+    v_126_1[i] = (p_126_arg != nullptr && (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H && (unsigned)(qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))) < (unsigned)n_N ? p_126_arg[(((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))))] : (i64)0);
   }
   #line 22 "flash_attention.tile"
   int v_m_1_i[2];
@@ -380,18 +383,19 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
           int v_54_i[32];
           int v_54_i_clamped[32];
           int v_55[32];
-          int v_halvings[32];
           int v_61[32];
+          int v_halvings[32];
+          int v_69[32];
           int v_rem[32];
-          int v_72[32];
-          int v_73[32];
           int v_74[32];
           int v_75[32];
+          int v_76[32];
           int v_77[32];
-          int v_78[32];
+          int v_79[32];
+          int v_80[32];
           int v_p_i[32];
+          int v_112[32];
           int v_114[32];
-          int v_116[32];
           int v_p_q[32];
           u8 v_p8[32];
           #pragma unroll
@@ -400,19 +404,20 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
               v_54_i[i] = qf_sub_int(v_s_i[i], v_m_new_i[((i / 32) * 2 + (i / 2) % 2)]);
               v_54_i_clamped[i] = (int)max(v_54_i[i], v_exp_xmin_1[((i / 32) * 2 + (i / 2) % 2)]);
               v_55[i] = qf_mul_int(v_54_i_clamped[i], v_exp_m_1[((i / 32) * 2 + (i / 2) % 2)]);
-              v_halvings[i] = (int)qf_shr_int(v_55[i], 24);
-              v_61[i] = qf_mul_int(v_halvings[i], v_rs_1[((i / 32) * 2 + (i / 2) % 2)]);
-              v_rem[i] = qf_add_int(v_54_i_clamped[i], v_61[i]);
-              v_72[i] = qf_mul_int(v_rem[i], v_poly_k2_1[((i / 32) * 2 + (i / 2) % 2)]);
-              v_73[i] = (int)qf_shr_int(v_72[i], 16);
-              v_74[i] = qf_add_int(22023, v_73[i]);
-              v_75[i] = qf_mul_int(v_rem[i], v_74[i]);
-              v_77[i] = (int)qf_shr_int(v_75[i], 15);
-              v_78[i] = qf_add_int(v_rs_1[((i / 32) * 2 + (i / 2) % 2)], v_77[i]);
-              v_p_i[i] = (int)(v_78[i] >> qf_clamp0(v_halvings[i], 31));
-              v_114[i] = qf_mul_int(v_p_i[i], v_req_m_1[((i / 32) * 2 + (i / 2) % 2)]);
-              v_116[i] = qf_add_int(v_114[i], 32768);
-              v_p_q[i] = (int)qf_shr_int(v_116[i], 16);
+              v_61[i] = (int)qf_shr_int(v_55[i], 24);
+              v_halvings[i] = (int)(v_61[i] & 255);
+              v_69[i] = qf_mul_int(v_halvings[i], v_rs_1[((i / 32) * 2 + (i / 2) % 2)]);
+              v_rem[i] = qf_add_int(v_54_i_clamped[i], v_69[i]);
+              v_74[i] = qf_mul_int(v_rem[i], v_poly_k2_1[((i / 32) * 2 + (i / 2) % 2)]);
+              v_75[i] = (int)qf_shr_int(v_74[i], 16);
+              v_76[i] = qf_add_int(22023, v_75[i]);
+              v_77[i] = qf_mul_int(v_rem[i], v_76[i]);
+              v_79[i] = (int)qf_shr_int(v_77[i], 15);
+              v_80[i] = qf_add_int(v_rs_1[((i / 32) * 2 + (i / 2) % 2)], v_79[i]);
+              v_p_i[i] = qf_shr_nonneg(v_80[i], v_halvings[i]);
+              v_112[i] = qf_mul_int(v_p_i[i], v_req_m_1[((i / 32) * 2 + (i / 2) % 2)]);
+              v_114[i] = qf_add_int(v_112[i], 32768);
+              v_p_q[i] = (int)qf_shr_int(v_114[i], 16);
               v_p8[i] = (u8)qf_clamp0((int)(v_p_q[i]), 255);
             }
             else {
@@ -422,32 +427,34 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
           #line 29 "flash_attention.tile"
           int v_56_i[2];
           int v_56_i_clamped[2];
-          int v_92[2];
+          int v_91[2];
+          int v_93[2];
           int v_halvings_1[2];
-          int v_94[2];
+          int v_95[2];
           int v_rem_1[2];
-          int v_99[2];
           int v_100[2];
           int v_101[2];
           int v_102[2];
-          int v_104[2];
+          int v_103[2];
           int v_105[2];
+          int v_106[2];
           int v_alpha_i[2];
           #pragma unroll
           for (int i = 0; i < 2; ++i) {
             v_56_i[i] = qf_sub_int(v_m_1_i[i], v_m_new_i[i]);
             v_56_i_clamped[i] = (int)max(v_56_i[i], v_exp_xmin_1[i]);
-            v_92[i] = qf_mul_int(v_56_i_clamped[i], v_exp_m_1[i]);
-            v_halvings_1[i] = (int)qf_shr_int(v_92[i], 24);
-            v_94[i] = qf_mul_int(v_halvings_1[i], v_rs_1[i]);
-            v_rem_1[i] = qf_add_int(v_56_i_clamped[i], v_94[i]);
-            v_99[i] = qf_mul_int(v_rem_1[i], v_poly_k2_1[i]);
-            v_100[i] = (int)qf_shr_int(v_99[i], 16);
-            v_101[i] = qf_add_int(22023, v_100[i]);
-            v_102[i] = qf_mul_int(v_rem_1[i], v_101[i]);
-            v_104[i] = (int)qf_shr_int(v_102[i], 15);
-            v_105[i] = qf_add_int(v_rs_1[i], v_104[i]);
-            v_alpha_i[i] = (int)(v_105[i] >> qf_clamp0(v_halvings_1[i], 31));
+            v_91[i] = qf_mul_int(v_56_i_clamped[i], v_exp_m_1[i]);
+            v_93[i] = (int)qf_shr_int(v_91[i], 24);
+            v_halvings_1[i] = (int)(v_93[i] & 255);
+            v_95[i] = qf_mul_int(v_halvings_1[i], v_rs_1[i]);
+            v_rem_1[i] = qf_add_int(v_56_i_clamped[i], v_95[i]);
+            v_100[i] = qf_mul_int(v_rem_1[i], v_poly_k2_1[i]);
+            v_101[i] = (int)qf_shr_int(v_100[i], 16);
+            v_102[i] = qf_add_int(22023, v_101[i]);
+            v_103[i] = qf_mul_int(v_rem_1[i], v_102[i]);
+            v_105[i] = (int)qf_shr_int(v_103[i], 15);
+            v_106[i] = qf_add_int(v_rs_1[i], v_105[i]);
+            v_alpha_i[i] = qf_shr_nonneg(v_106[i], v_halvings_1[i]);
           }
           #line 30 "flash_attention.tile"
           int v_59_i[2];
@@ -503,42 +510,42 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
             }
           }
           #line 22 "flash_attention.tile"
-          i64 v_126[2];
+          i64 v_124[2];
+          i64 v_125[2];
           i64 v_127[2];
-          i64 v_129[2];
           int v_l_1_factor[2];
-          i64 v_130[2];
+          i64 v_128[2];
+          i64 v_129[2];
           i64 v_131[2];
           i64 v_133[2];
-          i64 v_135[2];
           int v_l_1_kept[2];
           int v_l_1_next[2];
           #pragma unroll
           for (int i = 0; i < 2; ++i) {
-            v_126[i] = (i64)(v_l_1_i[i]);
-            v_127[i] = (i64)(v_alpha_i[i]);
-            v_129[i] = qf_mul_i64(v_127[i], v_128_1[i]);
-            v_l_1_factor[i] = qf_sat_i32(v_129[i]);
-            v_130[i] = (i64)(v_l_1_factor[i]);
-            v_131[i] = qf_mul_wide((int)(v_126[i]), (int)(v_130[i]));
-            v_133[i] = qf_add_i64(v_131[i], 536870912LL);
-            v_135[i] = qf_shr_i64(v_133[i], 30LL);
-            v_l_1_kept[i] = (int)((i64)(v_135[i]));
+            v_124[i] = (i64)(v_l_1_i[i]);
+            v_125[i] = (i64)(v_alpha_i[i]);
+            v_127[i] = qf_mul_i64(v_125[i], v_126_1[i]);
+            v_l_1_factor[i] = qf_sat_i32(v_127[i]);
+            v_128[i] = (i64)(v_l_1_factor[i]);
+            v_129[i] = qf_mul_wide((int)(v_124[i]), (int)(v_128[i]));
+            v_131[i] = qf_add_i64(v_129[i], 536870912LL);
+            v_133[i] = qf_shr_i64(v_131[i], 30LL);
+            v_l_1_kept[i] = (int)((i64)(v_133[i]));
             v_l_1_next[i] = qf_add_int(v_l_1_kept[i], v_59_i[i]);
           }
-          i64 v_140[32];
+          i64 v_138[32];
+          i64 v_143[32];
           i64 v_145[32];
           i64 v_147[32];
-          i64 v_149[32];
           int v_acc_1_kept[32];
           int v_acc_1_next[32];
           #pragma unroll
           for (int i = 0; i < 32; ++i) {
-            v_140[i] = (i64)(v_acc_1_i[i]);
-            v_145[i] = qf_mul_wide((int)(v_140[i]), (int)(v_130[((i / 32) * 2 + (i / 2) % 2)]));
-            v_147[i] = qf_add_i64(v_145[i], 536870912LL);
-            v_149[i] = qf_shr_i64(v_147[i], 30LL);
-            v_acc_1_kept[i] = (int)((i64)(v_149[i]));
+            v_138[i] = (i64)(v_acc_1_i[i]);
+            v_143[i] = qf_mul_wide((int)(v_138[i]), (int)(v_128[((i / 32) * 2 + (i / 2) % 2)]));
+            v_145[i] = qf_add_i64(v_143[i], 536870912LL);
+            v_147[i] = qf_shr_i64(v_145[i], 30LL);
+            v_acc_1_kept[i] = (int)((i64)(v_147[i]));
             v_acc_1_next[i] = qf_add_int(v_acc_1_kept[i], v_64_i32[i]);
           }
           #pragma unroll
@@ -624,18 +631,19 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
           int v_54_i[32];
           int v_54_i_clamped[32];
           int v_55[32];
-          int v_halvings[32];
           int v_61[32];
+          int v_halvings[32];
+          int v_69[32];
           int v_rem[32];
-          int v_72[32];
-          int v_73[32];
           int v_74[32];
           int v_75[32];
+          int v_76[32];
           int v_77[32];
-          int v_78[32];
+          int v_79[32];
+          int v_80[32];
           int v_p_i[32];
+          int v_112[32];
           int v_114[32];
-          int v_116[32];
           int v_p_q[32];
           u8 v_p8[32];
           #pragma unroll
@@ -644,19 +652,20 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
               v_54_i[i] = qf_sub_int(v_s_i[i], v_m_new_i[((i / 32) * 2 + (i / 2) % 2)]);
               v_54_i_clamped[i] = (int)max(v_54_i[i], v_exp_xmin_1[((i / 32) * 2 + (i / 2) % 2)]);
               v_55[i] = qf_mul_int(v_54_i_clamped[i], v_exp_m_1[((i / 32) * 2 + (i / 2) % 2)]);
-              v_halvings[i] = (int)qf_shr_int(v_55[i], 24);
-              v_61[i] = qf_mul_int(v_halvings[i], v_rs_1[((i / 32) * 2 + (i / 2) % 2)]);
-              v_rem[i] = qf_add_int(v_54_i_clamped[i], v_61[i]);
-              v_72[i] = qf_mul_int(v_rem[i], v_poly_k2_1[((i / 32) * 2 + (i / 2) % 2)]);
-              v_73[i] = (int)qf_shr_int(v_72[i], 16);
-              v_74[i] = qf_add_int(22023, v_73[i]);
-              v_75[i] = qf_mul_int(v_rem[i], v_74[i]);
-              v_77[i] = (int)qf_shr_int(v_75[i], 15);
-              v_78[i] = qf_add_int(v_rs_1[((i / 32) * 2 + (i / 2) % 2)], v_77[i]);
-              v_p_i[i] = (int)(v_78[i] >> qf_clamp0(v_halvings[i], 31));
-              v_114[i] = qf_mul_int(v_p_i[i], v_req_m_1[((i / 32) * 2 + (i / 2) % 2)]);
-              v_116[i] = qf_add_int(v_114[i], 32768);
-              v_p_q[i] = (int)qf_shr_int(v_116[i], 16);
+              v_61[i] = (int)qf_shr_int(v_55[i], 24);
+              v_halvings[i] = (int)(v_61[i] & 255);
+              v_69[i] = qf_mul_int(v_halvings[i], v_rs_1[((i / 32) * 2 + (i / 2) % 2)]);
+              v_rem[i] = qf_add_int(v_54_i_clamped[i], v_69[i]);
+              v_74[i] = qf_mul_int(v_rem[i], v_poly_k2_1[((i / 32) * 2 + (i / 2) % 2)]);
+              v_75[i] = (int)qf_shr_int(v_74[i], 16);
+              v_76[i] = qf_add_int(22023, v_75[i]);
+              v_77[i] = qf_mul_int(v_rem[i], v_76[i]);
+              v_79[i] = (int)qf_shr_int(v_77[i], 15);
+              v_80[i] = qf_add_int(v_rs_1[((i / 32) * 2 + (i / 2) % 2)], v_79[i]);
+              v_p_i[i] = qf_shr_nonneg(v_80[i], v_halvings[i]);
+              v_112[i] = qf_mul_int(v_p_i[i], v_req_m_1[((i / 32) * 2 + (i / 2) % 2)]);
+              v_114[i] = qf_add_int(v_112[i], 32768);
+              v_p_q[i] = (int)qf_shr_int(v_114[i], 16);
               v_p8[i] = (u8)qf_clamp0((int)(v_p_q[i]), 255);
             }
             else {
@@ -666,32 +675,34 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
           #line 29 "flash_attention.tile"
           int v_56_i[2];
           int v_56_i_clamped[2];
-          int v_92[2];
+          int v_91[2];
+          int v_93[2];
           int v_halvings_1[2];
-          int v_94[2];
+          int v_95[2];
           int v_rem_1[2];
-          int v_99[2];
           int v_100[2];
           int v_101[2];
           int v_102[2];
-          int v_104[2];
+          int v_103[2];
           int v_105[2];
+          int v_106[2];
           int v_alpha_i[2];
           #pragma unroll
           for (int i = 0; i < 2; ++i) {
             v_56_i[i] = qf_sub_int(v_m_1_i[i], v_m_new_i[i]);
             v_56_i_clamped[i] = (int)max(v_56_i[i], v_exp_xmin_1[i]);
-            v_92[i] = qf_mul_int(v_56_i_clamped[i], v_exp_m_1[i]);
-            v_halvings_1[i] = (int)qf_shr_int(v_92[i], 24);
-            v_94[i] = qf_mul_int(v_halvings_1[i], v_rs_1[i]);
-            v_rem_1[i] = qf_add_int(v_56_i_clamped[i], v_94[i]);
-            v_99[i] = qf_mul_int(v_rem_1[i], v_poly_k2_1[i]);
-            v_100[i] = (int)qf_shr_int(v_99[i], 16);
-            v_101[i] = qf_add_int(22023, v_100[i]);
-            v_102[i] = qf_mul_int(v_rem_1[i], v_101[i]);
-            v_104[i] = (int)qf_shr_int(v_102[i], 15);
-            v_105[i] = qf_add_int(v_rs_1[i], v_104[i]);
-            v_alpha_i[i] = (int)(v_105[i] >> qf_clamp0(v_halvings_1[i], 31));
+            v_91[i] = qf_mul_int(v_56_i_clamped[i], v_exp_m_1[i]);
+            v_93[i] = (int)qf_shr_int(v_91[i], 24);
+            v_halvings_1[i] = (int)(v_93[i] & 255);
+            v_95[i] = qf_mul_int(v_halvings_1[i], v_rs_1[i]);
+            v_rem_1[i] = qf_add_int(v_56_i_clamped[i], v_95[i]);
+            v_100[i] = qf_mul_int(v_rem_1[i], v_poly_k2_1[i]);
+            v_101[i] = (int)qf_shr_int(v_100[i], 16);
+            v_102[i] = qf_add_int(22023, v_101[i]);
+            v_103[i] = qf_mul_int(v_rem_1[i], v_102[i]);
+            v_105[i] = (int)qf_shr_int(v_103[i], 15);
+            v_106[i] = qf_add_int(v_rs_1[i], v_105[i]);
+            v_alpha_i[i] = qf_shr_nonneg(v_106[i], v_halvings_1[i]);
           }
           #line 30 "flash_attention.tile"
           int v_59_i[2];
@@ -747,42 +758,42 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
             }
           }
           #line 22 "flash_attention.tile"
-          i64 v_126[2];
+          i64 v_124[2];
+          i64 v_125[2];
           i64 v_127[2];
-          i64 v_129[2];
           int v_l_1_factor[2];
-          i64 v_130[2];
+          i64 v_128[2];
+          i64 v_129[2];
           i64 v_131[2];
           i64 v_133[2];
-          i64 v_135[2];
           int v_l_1_kept[2];
           int v_l_1_next[2];
           #pragma unroll
           for (int i = 0; i < 2; ++i) {
-            v_126[i] = (i64)(v_l_1_i[i]);
-            v_127[i] = (i64)(v_alpha_i[i]);
-            v_129[i] = qf_mul_i64(v_127[i], v_128_1[i]);
-            v_l_1_factor[i] = qf_sat_i32(v_129[i]);
-            v_130[i] = (i64)(v_l_1_factor[i]);
-            v_131[i] = qf_mul_wide((int)(v_126[i]), (int)(v_130[i]));
-            v_133[i] = qf_add_i64(v_131[i], 536870912LL);
-            v_135[i] = qf_shr_i64(v_133[i], 30LL);
-            v_l_1_kept[i] = (int)((i64)(v_135[i]));
+            v_124[i] = (i64)(v_l_1_i[i]);
+            v_125[i] = (i64)(v_alpha_i[i]);
+            v_127[i] = qf_mul_i64(v_125[i], v_126_1[i]);
+            v_l_1_factor[i] = qf_sat_i32(v_127[i]);
+            v_128[i] = (i64)(v_l_1_factor[i]);
+            v_129[i] = qf_mul_wide((int)(v_124[i]), (int)(v_128[i]));
+            v_131[i] = qf_add_i64(v_129[i], 536870912LL);
+            v_133[i] = qf_shr_i64(v_131[i], 30LL);
+            v_l_1_kept[i] = (int)((i64)(v_133[i]));
             v_l_1_next[i] = qf_add_int(v_l_1_kept[i], v_59_i[i]);
           }
-          i64 v_140[32];
+          i64 v_138[32];
+          i64 v_143[32];
           i64 v_145[32];
           i64 v_147[32];
-          i64 v_149[32];
           int v_acc_1_kept[32];
           int v_acc_1_next[32];
           #pragma unroll
           for (int i = 0; i < 32; ++i) {
-            v_140[i] = (i64)(v_acc_1_i[i]);
-            v_145[i] = qf_mul_wide((int)(v_140[i]), (int)(v_130[((i / 32) * 2 + (i / 2) % 2)]));
-            v_147[i] = qf_add_i64(v_145[i], 536870912LL);
-            v_149[i] = qf_shr_i64(v_147[i], 30LL);
-            v_acc_1_kept[i] = (int)((i64)(v_149[i]));
+            v_138[i] = (i64)(v_acc_1_i[i]);
+            v_143[i] = qf_mul_wide((int)(v_138[i]), (int)(v_128[((i / 32) * 2 + (i / 2) % 2)]));
+            v_145[i] = qf_add_i64(v_143[i], 536870912LL);
+            v_147[i] = qf_shr_i64(v_145[i], 30LL);
+            v_acc_1_kept[i] = (int)((i64)(v_147[i]));
             v_acc_1_next[i] = qf_add_int(v_acc_1_kept[i], v_64_i32[i]);
           }
           #pragma unroll
@@ -868,18 +879,19 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
           int v_54_i[32];
           int v_54_i_clamped[32];
           int v_55[32];
-          int v_halvings[32];
           int v_61[32];
+          int v_halvings[32];
+          int v_69[32];
           int v_rem[32];
-          int v_72[32];
-          int v_73[32];
           int v_74[32];
           int v_75[32];
+          int v_76[32];
           int v_77[32];
-          int v_78[32];
+          int v_79[32];
+          int v_80[32];
           int v_p_i[32];
+          int v_112[32];
           int v_114[32];
-          int v_116[32];
           int v_p_q[32];
           u8 v_p8[32];
           #pragma unroll
@@ -888,19 +900,20 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
               v_54_i[i] = qf_sub_int(v_s_i[i], v_m_new_i[((i / 32) * 2 + (i / 2) % 2)]);
               v_54_i_clamped[i] = (int)max(v_54_i[i], v_exp_xmin_1[((i / 32) * 2 + (i / 2) % 2)]);
               v_55[i] = qf_mul_int(v_54_i_clamped[i], v_exp_m_1[((i / 32) * 2 + (i / 2) % 2)]);
-              v_halvings[i] = (int)qf_shr_int(v_55[i], 24);
-              v_61[i] = qf_mul_int(v_halvings[i], v_rs_1[((i / 32) * 2 + (i / 2) % 2)]);
-              v_rem[i] = qf_add_int(v_54_i_clamped[i], v_61[i]);
-              v_72[i] = qf_mul_int(v_rem[i], v_poly_k2_1[((i / 32) * 2 + (i / 2) % 2)]);
-              v_73[i] = (int)qf_shr_int(v_72[i], 16);
-              v_74[i] = qf_add_int(22023, v_73[i]);
-              v_75[i] = qf_mul_int(v_rem[i], v_74[i]);
-              v_77[i] = (int)qf_shr_int(v_75[i], 15);
-              v_78[i] = qf_add_int(v_rs_1[((i / 32) * 2 + (i / 2) % 2)], v_77[i]);
-              v_p_i[i] = (int)(v_78[i] >> qf_clamp0(v_halvings[i], 31));
-              v_114[i] = qf_mul_int(v_p_i[i], v_req_m_1[((i / 32) * 2 + (i / 2) % 2)]);
-              v_116[i] = qf_add_int(v_114[i], 32768);
-              v_p_q[i] = (int)qf_shr_int(v_116[i], 16);
+              v_61[i] = (int)qf_shr_int(v_55[i], 24);
+              v_halvings[i] = (int)(v_61[i] & 255);
+              v_69[i] = qf_mul_int(v_halvings[i], v_rs_1[((i / 32) * 2 + (i / 2) % 2)]);
+              v_rem[i] = qf_add_int(v_54_i_clamped[i], v_69[i]);
+              v_74[i] = qf_mul_int(v_rem[i], v_poly_k2_1[((i / 32) * 2 + (i / 2) % 2)]);
+              v_75[i] = (int)qf_shr_int(v_74[i], 16);
+              v_76[i] = qf_add_int(22023, v_75[i]);
+              v_77[i] = qf_mul_int(v_rem[i], v_76[i]);
+              v_79[i] = (int)qf_shr_int(v_77[i], 15);
+              v_80[i] = qf_add_int(v_rs_1[((i / 32) * 2 + (i / 2) % 2)], v_79[i]);
+              v_p_i[i] = qf_shr_nonneg(v_80[i], v_halvings[i]);
+              v_112[i] = qf_mul_int(v_p_i[i], v_req_m_1[((i / 32) * 2 + (i / 2) % 2)]);
+              v_114[i] = qf_add_int(v_112[i], 32768);
+              v_p_q[i] = (int)qf_shr_int(v_114[i], 16);
               v_p8[i] = (u8)qf_clamp0((int)(v_p_q[i]), 255);
             }
             else {
@@ -910,32 +923,34 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
           #line 29 "flash_attention.tile"
           int v_56_i[2];
           int v_56_i_clamped[2];
-          int v_92[2];
+          int v_91[2];
+          int v_93[2];
           int v_halvings_1[2];
-          int v_94[2];
+          int v_95[2];
           int v_rem_1[2];
-          int v_99[2];
           int v_100[2];
           int v_101[2];
           int v_102[2];
-          int v_104[2];
+          int v_103[2];
           int v_105[2];
+          int v_106[2];
           int v_alpha_i[2];
           #pragma unroll
           for (int i = 0; i < 2; ++i) {
             v_56_i[i] = qf_sub_int(v_m_1_i[i], v_m_new_i[i]);
             v_56_i_clamped[i] = (int)max(v_56_i[i], v_exp_xmin_1[i]);
-            v_92[i] = qf_mul_int(v_56_i_clamped[i], v_exp_m_1[i]);
-            v_halvings_1[i] = (int)qf_shr_int(v_92[i], 24);
-            v_94[i] = qf_mul_int(v_halvings_1[i], v_rs_1[i]);
-            v_rem_1[i] = qf_add_int(v_56_i_clamped[i], v_94[i]);
-            v_99[i] = qf_mul_int(v_rem_1[i], v_poly_k2_1[i]);
-            v_100[i] = (int)qf_shr_int(v_99[i], 16);
-            v_101[i] = qf_add_int(22023, v_100[i]);
-            v_102[i] = qf_mul_int(v_rem_1[i], v_101[i]);
-            v_104[i] = (int)qf_shr_int(v_102[i], 15);
-            v_105[i] = qf_add_int(v_rs_1[i], v_104[i]);
-            v_alpha_i[i] = (int)(v_105[i] >> qf_clamp0(v_halvings_1[i], 31));
+            v_91[i] = qf_mul_int(v_56_i_clamped[i], v_exp_m_1[i]);
+            v_93[i] = (int)qf_shr_int(v_91[i], 24);
+            v_halvings_1[i] = (int)(v_93[i] & 255);
+            v_95[i] = qf_mul_int(v_halvings_1[i], v_rs_1[i]);
+            v_rem_1[i] = qf_add_int(v_56_i_clamped[i], v_95[i]);
+            v_100[i] = qf_mul_int(v_rem_1[i], v_poly_k2_1[i]);
+            v_101[i] = (int)qf_shr_int(v_100[i], 16);
+            v_102[i] = qf_add_int(22023, v_101[i]);
+            v_103[i] = qf_mul_int(v_rem_1[i], v_102[i]);
+            v_105[i] = (int)qf_shr_int(v_103[i], 15);
+            v_106[i] = qf_add_int(v_rs_1[i], v_105[i]);
+            v_alpha_i[i] = qf_shr_nonneg(v_106[i], v_halvings_1[i]);
           }
           #line 30 "flash_attention.tile"
           int v_59_i[2];
@@ -991,42 +1006,42 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
             }
           }
           #line 22 "flash_attention.tile"
-          i64 v_126[2];
+          i64 v_124[2];
+          i64 v_125[2];
           i64 v_127[2];
-          i64 v_129[2];
           int v_l_1_factor[2];
-          i64 v_130[2];
+          i64 v_128[2];
+          i64 v_129[2];
           i64 v_131[2];
           i64 v_133[2];
-          i64 v_135[2];
           int v_l_1_kept[2];
           int v_l_1_next[2];
           #pragma unroll
           for (int i = 0; i < 2; ++i) {
-            v_126[i] = (i64)(v_l_1_i[i]);
-            v_127[i] = (i64)(v_alpha_i[i]);
-            v_129[i] = qf_mul_i64(v_127[i], v_128_1[i]);
-            v_l_1_factor[i] = qf_sat_i32(v_129[i]);
-            v_130[i] = (i64)(v_l_1_factor[i]);
-            v_131[i] = qf_mul_wide((int)(v_126[i]), (int)(v_130[i]));
-            v_133[i] = qf_add_i64(v_131[i], 536870912LL);
-            v_135[i] = qf_shr_i64(v_133[i], 30LL);
-            v_l_1_kept[i] = (int)((i64)(v_135[i]));
+            v_124[i] = (i64)(v_l_1_i[i]);
+            v_125[i] = (i64)(v_alpha_i[i]);
+            v_127[i] = qf_mul_i64(v_125[i], v_126_1[i]);
+            v_l_1_factor[i] = qf_sat_i32(v_127[i]);
+            v_128[i] = (i64)(v_l_1_factor[i]);
+            v_129[i] = qf_mul_wide((int)(v_124[i]), (int)(v_128[i]));
+            v_131[i] = qf_add_i64(v_129[i], 536870912LL);
+            v_133[i] = qf_shr_i64(v_131[i], 30LL);
+            v_l_1_kept[i] = (int)((i64)(v_133[i]));
             v_l_1_next[i] = qf_add_int(v_l_1_kept[i], v_59_i[i]);
           }
-          i64 v_140[32];
+          i64 v_138[32];
+          i64 v_143[32];
           i64 v_145[32];
           i64 v_147[32];
-          i64 v_149[32];
           int v_acc_1_kept[32];
           int v_acc_1_next[32];
           #pragma unroll
           for (int i = 0; i < 32; ++i) {
-            v_140[i] = (i64)(v_acc_1_i[i]);
-            v_145[i] = qf_mul_wide((int)(v_140[i]), (int)(v_130[((i / 32) * 2 + (i / 2) % 2)]));
-            v_147[i] = qf_add_i64(v_145[i], 536870912LL);
-            v_149[i] = qf_shr_i64(v_147[i], 30LL);
-            v_acc_1_kept[i] = (int)((i64)(v_149[i]));
+            v_138[i] = (i64)(v_acc_1_i[i]);
+            v_143[i] = qf_mul_wide((int)(v_138[i]), (int)(v_128[((i / 32) * 2 + (i / 2) % 2)]));
+            v_145[i] = qf_add_i64(v_143[i], 536870912LL);
+            v_147[i] = qf_shr_i64(v_145[i], 30LL);
+            v_acc_1_kept[i] = (int)((i64)(v_147[i]));
             v_acc_1_next[i] = qf_add_int(v_acc_1_kept[i], v_64_i32[i]);
           }
           #pragma unroll
@@ -1112,18 +1127,19 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
           int v_54_i[32];
           int v_54_i_clamped[32];
           int v_55[32];
-          int v_halvings[32];
           int v_61[32];
+          int v_halvings[32];
+          int v_69[32];
           int v_rem[32];
-          int v_72[32];
-          int v_73[32];
           int v_74[32];
           int v_75[32];
+          int v_76[32];
           int v_77[32];
-          int v_78[32];
+          int v_79[32];
+          int v_80[32];
           int v_p_i[32];
+          int v_112[32];
           int v_114[32];
-          int v_116[32];
           int v_p_q[32];
           u8 v_p8[32];
           #pragma unroll
@@ -1132,19 +1148,20 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
               v_54_i[i] = qf_sub_int(v_s_i[i], v_m_new_i[((i / 32) * 2 + (i / 2) % 2)]);
               v_54_i_clamped[i] = (int)max(v_54_i[i], v_exp_xmin_1[((i / 32) * 2 + (i / 2) % 2)]);
               v_55[i] = qf_mul_int(v_54_i_clamped[i], v_exp_m_1[((i / 32) * 2 + (i / 2) % 2)]);
-              v_halvings[i] = (int)qf_shr_int(v_55[i], 24);
-              v_61[i] = qf_mul_int(v_halvings[i], v_rs_1[((i / 32) * 2 + (i / 2) % 2)]);
-              v_rem[i] = qf_add_int(v_54_i_clamped[i], v_61[i]);
-              v_72[i] = qf_mul_int(v_rem[i], v_poly_k2_1[((i / 32) * 2 + (i / 2) % 2)]);
-              v_73[i] = (int)qf_shr_int(v_72[i], 16);
-              v_74[i] = qf_add_int(22023, v_73[i]);
-              v_75[i] = qf_mul_int(v_rem[i], v_74[i]);
-              v_77[i] = (int)qf_shr_int(v_75[i], 15);
-              v_78[i] = qf_add_int(v_rs_1[((i / 32) * 2 + (i / 2) % 2)], v_77[i]);
-              v_p_i[i] = (int)(v_78[i] >> qf_clamp0(v_halvings[i], 31));
-              v_114[i] = qf_mul_int(v_p_i[i], v_req_m_1[((i / 32) * 2 + (i / 2) % 2)]);
-              v_116[i] = qf_add_int(v_114[i], 32768);
-              v_p_q[i] = (int)qf_shr_int(v_116[i], 16);
+              v_61[i] = (int)qf_shr_int(v_55[i], 24);
+              v_halvings[i] = (int)(v_61[i] & 255);
+              v_69[i] = qf_mul_int(v_halvings[i], v_rs_1[((i / 32) * 2 + (i / 2) % 2)]);
+              v_rem[i] = qf_add_int(v_54_i_clamped[i], v_69[i]);
+              v_74[i] = qf_mul_int(v_rem[i], v_poly_k2_1[((i / 32) * 2 + (i / 2) % 2)]);
+              v_75[i] = (int)qf_shr_int(v_74[i], 16);
+              v_76[i] = qf_add_int(22023, v_75[i]);
+              v_77[i] = qf_mul_int(v_rem[i], v_76[i]);
+              v_79[i] = (int)qf_shr_int(v_77[i], 15);
+              v_80[i] = qf_add_int(v_rs_1[((i / 32) * 2 + (i / 2) % 2)], v_79[i]);
+              v_p_i[i] = qf_shr_nonneg(v_80[i], v_halvings[i]);
+              v_112[i] = qf_mul_int(v_p_i[i], v_req_m_1[((i / 32) * 2 + (i / 2) % 2)]);
+              v_114[i] = qf_add_int(v_112[i], 32768);
+              v_p_q[i] = (int)qf_shr_int(v_114[i], 16);
               v_p8[i] = (u8)qf_clamp0((int)(v_p_q[i]), 255);
             }
             else {
@@ -1154,32 +1171,34 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
           #line 29 "flash_attention.tile"
           int v_56_i[2];
           int v_56_i_clamped[2];
-          int v_92[2];
+          int v_91[2];
+          int v_93[2];
           int v_halvings_1[2];
-          int v_94[2];
+          int v_95[2];
           int v_rem_1[2];
-          int v_99[2];
           int v_100[2];
           int v_101[2];
           int v_102[2];
-          int v_104[2];
+          int v_103[2];
           int v_105[2];
+          int v_106[2];
           int v_alpha_i[2];
           #pragma unroll
           for (int i = 0; i < 2; ++i) {
             v_56_i[i] = qf_sub_int(v_m_1_i[i], v_m_new_i[i]);
             v_56_i_clamped[i] = (int)max(v_56_i[i], v_exp_xmin_1[i]);
-            v_92[i] = qf_mul_int(v_56_i_clamped[i], v_exp_m_1[i]);
-            v_halvings_1[i] = (int)qf_shr_int(v_92[i], 24);
-            v_94[i] = qf_mul_int(v_halvings_1[i], v_rs_1[i]);
-            v_rem_1[i] = qf_add_int(v_56_i_clamped[i], v_94[i]);
-            v_99[i] = qf_mul_int(v_rem_1[i], v_poly_k2_1[i]);
-            v_100[i] = (int)qf_shr_int(v_99[i], 16);
-            v_101[i] = qf_add_int(22023, v_100[i]);
-            v_102[i] = qf_mul_int(v_rem_1[i], v_101[i]);
-            v_104[i] = (int)qf_shr_int(v_102[i], 15);
-            v_105[i] = qf_add_int(v_rs_1[i], v_104[i]);
-            v_alpha_i[i] = (int)(v_105[i] >> qf_clamp0(v_halvings_1[i], 31));
+            v_91[i] = qf_mul_int(v_56_i_clamped[i], v_exp_m_1[i]);
+            v_93[i] = (int)qf_shr_int(v_91[i], 24);
+            v_halvings_1[i] = (int)(v_93[i] & 255);
+            v_95[i] = qf_mul_int(v_halvings_1[i], v_rs_1[i]);
+            v_rem_1[i] = qf_add_int(v_56_i_clamped[i], v_95[i]);
+            v_100[i] = qf_mul_int(v_rem_1[i], v_poly_k2_1[i]);
+            v_101[i] = (int)qf_shr_int(v_100[i], 16);
+            v_102[i] = qf_add_int(22023, v_101[i]);
+            v_103[i] = qf_mul_int(v_rem_1[i], v_102[i]);
+            v_105[i] = (int)qf_shr_int(v_103[i], 15);
+            v_106[i] = qf_add_int(v_rs_1[i], v_105[i]);
+            v_alpha_i[i] = qf_shr_nonneg(v_106[i], v_halvings_1[i]);
           }
           #line 30 "flash_attention.tile"
           int v_59_i[2];
@@ -1235,42 +1254,42 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
             }
           }
           #line 22 "flash_attention.tile"
-          i64 v_126[2];
+          i64 v_124[2];
+          i64 v_125[2];
           i64 v_127[2];
-          i64 v_129[2];
           int v_l_1_factor[2];
-          i64 v_130[2];
+          i64 v_128[2];
+          i64 v_129[2];
           i64 v_131[2];
           i64 v_133[2];
-          i64 v_135[2];
           int v_l_1_kept[2];
           int v_l_1_next[2];
           #pragma unroll
           for (int i = 0; i < 2; ++i) {
-            v_126[i] = (i64)(v_l_1_i[i]);
-            v_127[i] = (i64)(v_alpha_i[i]);
-            v_129[i] = qf_mul_i64(v_127[i], v_128_1[i]);
-            v_l_1_factor[i] = qf_sat_i32(v_129[i]);
-            v_130[i] = (i64)(v_l_1_factor[i]);
-            v_131[i] = qf_mul_wide((int)(v_126[i]), (int)(v_130[i]));
-            v_133[i] = qf_add_i64(v_131[i], 536870912LL);
-            v_135[i] = qf_shr_i64(v_133[i], 30LL);
-            v_l_1_kept[i] = (int)((i64)(v_135[i]));
+            v_124[i] = (i64)(v_l_1_i[i]);
+            v_125[i] = (i64)(v_alpha_i[i]);
+            v_127[i] = qf_mul_i64(v_125[i], v_126_1[i]);
+            v_l_1_factor[i] = qf_sat_i32(v_127[i]);
+            v_128[i] = (i64)(v_l_1_factor[i]);
+            v_129[i] = qf_mul_wide((int)(v_124[i]), (int)(v_128[i]));
+            v_131[i] = qf_add_i64(v_129[i], 536870912LL);
+            v_133[i] = qf_shr_i64(v_131[i], 30LL);
+            v_l_1_kept[i] = (int)((i64)(v_133[i]));
             v_l_1_next[i] = qf_add_int(v_l_1_kept[i], v_59_i[i]);
           }
-          i64 v_140[32];
+          i64 v_138[32];
+          i64 v_143[32];
           i64 v_145[32];
           i64 v_147[32];
-          i64 v_149[32];
           int v_acc_1_kept[32];
           int v_acc_1_next[32];
           #pragma unroll
           for (int i = 0; i < 32; ++i) {
-            v_140[i] = (i64)(v_acc_1_i[i]);
-            v_145[i] = qf_mul_wide((int)(v_140[i]), (int)(v_130[((i / 32) * 2 + (i / 2) % 2)]));
-            v_147[i] = qf_add_i64(v_145[i], 536870912LL);
-            v_149[i] = qf_shr_i64(v_147[i], 30LL);
-            v_acc_1_kept[i] = (int)((i64)(v_149[i]));
+            v_138[i] = (i64)(v_acc_1_i[i]);
+            v_143[i] = qf_mul_wide((int)(v_138[i]), (int)(v_128[((i / 32) * 2 + (i / 2) % 2)]));
+            v_145[i] = qf_add_i64(v_143[i], 536870912LL);
+            v_147[i] = qf_shr_i64(v_145[i], 30LL);
+            v_acc_1_kept[i] = (int)((i64)(v_147[i]));
             v_acc_1_next[i] = qf_add_int(v_acc_1_kept[i], v_64_i32[i]);
           }
           #pragma unroll
@@ -1356,18 +1375,19 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
           int v_54_i[32];
           int v_54_i_clamped[32];
           int v_55[32];
-          int v_halvings[32];
           int v_61[32];
+          int v_halvings[32];
+          int v_69[32];
           int v_rem[32];
-          int v_72[32];
-          int v_73[32];
           int v_74[32];
           int v_75[32];
+          int v_76[32];
           int v_77[32];
-          int v_78[32];
+          int v_79[32];
+          int v_80[32];
           int v_p_i[32];
+          int v_112[32];
           int v_114[32];
-          int v_116[32];
           int v_p_q[32];
           u8 v_p8[32];
           #pragma unroll
@@ -1376,19 +1396,20 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
               v_54_i[i] = qf_sub_int(v_s_i[i], v_m_new_i[((i / 32) * 2 + (i / 2) % 2)]);
               v_54_i_clamped[i] = (int)max(v_54_i[i], v_exp_xmin_1[((i / 32) * 2 + (i / 2) % 2)]);
               v_55[i] = qf_mul_int(v_54_i_clamped[i], v_exp_m_1[((i / 32) * 2 + (i / 2) % 2)]);
-              v_halvings[i] = (int)qf_shr_int(v_55[i], 24);
-              v_61[i] = qf_mul_int(v_halvings[i], v_rs_1[((i / 32) * 2 + (i / 2) % 2)]);
-              v_rem[i] = qf_add_int(v_54_i_clamped[i], v_61[i]);
-              v_72[i] = qf_mul_int(v_rem[i], v_poly_k2_1[((i / 32) * 2 + (i / 2) % 2)]);
-              v_73[i] = (int)qf_shr_int(v_72[i], 16);
-              v_74[i] = qf_add_int(22023, v_73[i]);
-              v_75[i] = qf_mul_int(v_rem[i], v_74[i]);
-              v_77[i] = (int)qf_shr_int(v_75[i], 15);
-              v_78[i] = qf_add_int(v_rs_1[((i / 32) * 2 + (i / 2) % 2)], v_77[i]);
-              v_p_i[i] = (int)(v_78[i] >> qf_clamp0(v_halvings[i], 31));
-              v_114[i] = qf_mul_int(v_p_i[i], v_req_m_1[((i / 32) * 2 + (i / 2) % 2)]);
-              v_116[i] = qf_add_int(v_114[i], 32768);
-              v_p_q[i] = (int)qf_shr_int(v_116[i], 16);
+              v_61[i] = (int)qf_shr_int(v_55[i], 24);
+              v_halvings[i] = (int)(v_61[i] & 255);
+              v_69[i] = qf_mul_int(v_halvings[i], v_rs_1[((i / 32) * 2 + (i / 2) % 2)]);
+              v_rem[i] = qf_add_int(v_54_i_clamped[i], v_69[i]);
+              v_74[i] = qf_mul_int(v_rem[i], v_poly_k2_1[((i / 32) * 2 + (i / 2) % 2)]);
+              v_75[i] = (int)qf_shr_int(v_74[i], 16);
+              v_76[i] = qf_add_int(22023, v_75[i]);
+              v_77[i] = qf_mul_int(v_rem[i], v_76[i]);
+              v_79[i] = (int)qf_shr_int(v_77[i], 15);
+              v_80[i] = qf_add_int(v_rs_1[((i / 32) * 2 + (i / 2) % 2)], v_79[i]);
+              v_p_i[i] = qf_shr_nonneg(v_80[i], v_halvings[i]);
+              v_112[i] = qf_mul_int(v_p_i[i], v_req_m_1[((i / 32) * 2 + (i / 2) % 2)]);
+              v_114[i] = qf_add_int(v_112[i], 32768);
+              v_p_q[i] = (int)qf_shr_int(v_114[i], 16);
               v_p8[i] = (u8)qf_clamp0((int)(v_p_q[i]), 255);
             }
             else {
@@ -1398,32 +1419,34 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
           #line 29 "flash_attention.tile"
           int v_56_i[2];
           int v_56_i_clamped[2];
-          int v_92[2];
+          int v_91[2];
+          int v_93[2];
           int v_halvings_1[2];
-          int v_94[2];
+          int v_95[2];
           int v_rem_1[2];
-          int v_99[2];
           int v_100[2];
           int v_101[2];
           int v_102[2];
-          int v_104[2];
+          int v_103[2];
           int v_105[2];
+          int v_106[2];
           int v_alpha_i[2];
           #pragma unroll
           for (int i = 0; i < 2; ++i) {
             v_56_i[i] = qf_sub_int(v_m_1_i[i], v_m_new_i[i]);
             v_56_i_clamped[i] = (int)max(v_56_i[i], v_exp_xmin_1[i]);
-            v_92[i] = qf_mul_int(v_56_i_clamped[i], v_exp_m_1[i]);
-            v_halvings_1[i] = (int)qf_shr_int(v_92[i], 24);
-            v_94[i] = qf_mul_int(v_halvings_1[i], v_rs_1[i]);
-            v_rem_1[i] = qf_add_int(v_56_i_clamped[i], v_94[i]);
-            v_99[i] = qf_mul_int(v_rem_1[i], v_poly_k2_1[i]);
-            v_100[i] = (int)qf_shr_int(v_99[i], 16);
-            v_101[i] = qf_add_int(22023, v_100[i]);
-            v_102[i] = qf_mul_int(v_rem_1[i], v_101[i]);
-            v_104[i] = (int)qf_shr_int(v_102[i], 15);
-            v_105[i] = qf_add_int(v_rs_1[i], v_104[i]);
-            v_alpha_i[i] = (int)(v_105[i] >> qf_clamp0(v_halvings_1[i], 31));
+            v_91[i] = qf_mul_int(v_56_i_clamped[i], v_exp_m_1[i]);
+            v_93[i] = (int)qf_shr_int(v_91[i], 24);
+            v_halvings_1[i] = (int)(v_93[i] & 255);
+            v_95[i] = qf_mul_int(v_halvings_1[i], v_rs_1[i]);
+            v_rem_1[i] = qf_add_int(v_56_i_clamped[i], v_95[i]);
+            v_100[i] = qf_mul_int(v_rem_1[i], v_poly_k2_1[i]);
+            v_101[i] = (int)qf_shr_int(v_100[i], 16);
+            v_102[i] = qf_add_int(22023, v_101[i]);
+            v_103[i] = qf_mul_int(v_rem_1[i], v_102[i]);
+            v_105[i] = (int)qf_shr_int(v_103[i], 15);
+            v_106[i] = qf_add_int(v_rs_1[i], v_105[i]);
+            v_alpha_i[i] = qf_shr_nonneg(v_106[i], v_halvings_1[i]);
           }
           #line 30 "flash_attention.tile"
           int v_59_i[2];
@@ -1479,42 +1502,42 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
             }
           }
           #line 22 "flash_attention.tile"
-          i64 v_126[2];
+          i64 v_124[2];
+          i64 v_125[2];
           i64 v_127[2];
-          i64 v_129[2];
           int v_l_1_factor[2];
-          i64 v_130[2];
+          i64 v_128[2];
+          i64 v_129[2];
           i64 v_131[2];
           i64 v_133[2];
-          i64 v_135[2];
           int v_l_1_kept[2];
           int v_l_1_next[2];
           #pragma unroll
           for (int i = 0; i < 2; ++i) {
-            v_126[i] = (i64)(v_l_1_i[i]);
-            v_127[i] = (i64)(v_alpha_i[i]);
-            v_129[i] = qf_mul_i64(v_127[i], v_128_1[i]);
-            v_l_1_factor[i] = qf_sat_i32(v_129[i]);
-            v_130[i] = (i64)(v_l_1_factor[i]);
-            v_131[i] = qf_mul_wide((int)(v_126[i]), (int)(v_130[i]));
-            v_133[i] = qf_add_i64(v_131[i], 536870912LL);
-            v_135[i] = qf_shr_i64(v_133[i], 30LL);
-            v_l_1_kept[i] = (int)((i64)(v_135[i]));
+            v_124[i] = (i64)(v_l_1_i[i]);
+            v_125[i] = (i64)(v_alpha_i[i]);
+            v_127[i] = qf_mul_i64(v_125[i], v_126_1[i]);
+            v_l_1_factor[i] = qf_sat_i32(v_127[i]);
+            v_128[i] = (i64)(v_l_1_factor[i]);
+            v_129[i] = qf_mul_wide((int)(v_124[i]), (int)(v_128[i]));
+            v_131[i] = qf_add_i64(v_129[i], 536870912LL);
+            v_133[i] = qf_shr_i64(v_131[i], 30LL);
+            v_l_1_kept[i] = (int)((i64)(v_133[i]));
             v_l_1_next[i] = qf_add_int(v_l_1_kept[i], v_59_i[i]);
           }
-          i64 v_140[32];
+          i64 v_138[32];
+          i64 v_143[32];
           i64 v_145[32];
           i64 v_147[32];
-          i64 v_149[32];
           int v_acc_1_kept[32];
           int v_acc_1_next[32];
           #pragma unroll
           for (int i = 0; i < 32; ++i) {
-            v_140[i] = (i64)(v_acc_1_i[i]);
-            v_145[i] = qf_mul_wide((int)(v_140[i]), (int)(v_130[((i / 32) * 2 + (i / 2) % 2)]));
-            v_147[i] = qf_add_i64(v_145[i], 536870912LL);
-            v_149[i] = qf_shr_i64(v_147[i], 30LL);
-            v_acc_1_kept[i] = (int)((i64)(v_149[i]));
+            v_138[i] = (i64)(v_acc_1_i[i]);
+            v_143[i] = qf_mul_wide((int)(v_138[i]), (int)(v_128[((i / 32) * 2 + (i / 2) % 2)]));
+            v_145[i] = qf_add_i64(v_143[i], 536870912LL);
+            v_147[i] = qf_shr_i64(v_145[i], 30LL);
+            v_acc_1_kept[i] = (int)((i64)(v_147[i]));
             v_acc_1_next[i] = qf_add_int(v_acc_1_kept[i], v_64_i32[i]);
           }
           #pragma unroll

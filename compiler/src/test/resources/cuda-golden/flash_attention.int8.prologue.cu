@@ -26,6 +26,9 @@ __device__ __forceinline__ i64 qf_shl64(i64 a, i64 n) { return n >= 64 ? 0 : (i6
 __device__ __forceinline__ i64 qf_shr64(i64 a, i64 n) { return n >= 63 ? (a < 0 ? -1 : 0) : a >> n; }
 // Narrow types shift in 32 bits: counts from 32 on give 0 (left) or the sign (right), as in 64.
 __device__ __forceinline__ int qf_shr_int(int a, int n) { return n >= 0 ? a >> min(n, 31) : (n <= -32 ? 0 : (int)((u32)a << -n)); }
+// A count known to be >= 0 but maybe past 31: PTX's shr takes the count unsigned and saturates it at 32,
+// which gives the sign, as Arith.shr does. One instruction.
+__device__ __forceinline__ int qf_shr_nonneg(int a, int n) { int d; asm("shr.s32 %0, %1, %2;" : "=r"(d) : "r"(a), "r"(n)); return d; }
 __device__ __forceinline__ int qf_shl_int(int a, int n) { return n >= 0 ? (n >= 32 ? 0 : (int)((u32)a << n)) : a >> (n <= -31 ? 31 : -n); }
 __device__ __forceinline__ i64 qf_shl_i64(i64 a, i64 n) { return n < 0 ? (n == (i64)0x8000000000000000LL ? 0 : qf_shr64(a, -n)) : qf_shl64(a, n); }
 __device__ __forceinline__ i64 qf_shr_i64(i64 a, i64 n) { return n < 0 ? (n == (i64)0x8000000000000000LL ? 0 : qf_shl64(a, -n)) : qf_shr64(a, n); }
@@ -171,7 +174,7 @@ __device__ __forceinline__ int qf_rotate(int b, int off) {
 }
 
 #define QF_THREADS 1024   // the block size this kernel is launched with: a constant, so that dividing by it is a shift
-extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restrict__ p_Q, f16* __restrict__ p_K, f16* __restrict__ p_V, float* __restrict__ p_O, float s_scale, i8* __restrict__ b_Q_q, float* __restrict__ b_Q_s, float* __restrict__ b_K_mean, i8* __restrict__ b_K_q, float* __restrict__ b_K_s, i8* __restrict__ b_V_q, float* __restrict__ b_V_s, float* __restrict__ b_K_scale_max_2, float* __restrict__ b_q_scale_pro, int* __restrict__ b_rs_pro, int* __restrict__ b_exp_m_pro, int* __restrict__ b_exp_xmin_pro, int* __restrict__ b_poly_k2_pro, int* __restrict__ b_req_m_pro, i64* __restrict__ b_128_pro, int* __restrict__ b_align_m_pro, int* __restrict__ b_qf_barrier, int n_D, int n_H, int n_N, int n_Z) {
+extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restrict__ p_Q, f16* __restrict__ p_K, f16* __restrict__ p_V, float* __restrict__ p_O, float s_scale, i8* __restrict__ b_Q_q, float* __restrict__ b_Q_s, float* __restrict__ b_K_mean, i8* __restrict__ b_K_q, float* __restrict__ b_K_s, i8* __restrict__ b_V_q, float* __restrict__ b_V_s, float* __restrict__ b_K_scale_max_2, float* __restrict__ b_q_scale_pro, int* __restrict__ b_rs_pro, int* __restrict__ b_exp_m_pro, int* __restrict__ b_exp_xmin_pro, int* __restrict__ b_poly_k2_pro, int* __restrict__ b_req_m_pro, i64* __restrict__ b_126_pro, int* __restrict__ b_align_m_pro, int* __restrict__ b_qf_barrier, int n_D, int n_H, int n_N, int n_Z) {
   const int qf_nthreads = gridDim.x * QF_THREADS, qf_lane = threadIdx.x & 31;   // each part sets qf_bid and qf_warp0
   // rows of a centred tensor staged by the block, and the means of its columns
   __shared__ float qf_slab[8192];
@@ -530,7 +533,7 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
    {
     const int qf_bid = (int)blockIdx.x;
     const int qf_warp0 = (qf_bid * QF_THREADS + (int)threadIdx.x) & ~31;
-    // %37.pro, %sm.pro, %inv_sm.pro, %rs.pro, %41.pro, %46.pro, %52.pro, %71.pro, %113.pro, %125.pro, %k.scale.pro, %13.pro, %16.pro, %exp_m.pro, %exp_xmin.pro, %poly_k2.pro, %req_m.pro, %realign_m.pro, %128.pro, %align_m.raw.pro, %19.pro, %align_m.pro (elementwise)
+    // %37.pro, %sm.pro, %inv_sm.pro, %rs.pro, %41.pro, %46.pro, %52.pro, %73.pro, %111.pro, %123.pro, %k.scale.pro, %13.pro, %16.pro, %exp_m.pro, %exp_xmin.pro, %poly_k2.pro, %req_m.pro, %realign_m.pro, %126.pro, %align_m.raw.pro, %19.pro, %align_m.pro (elementwise)
     #pragma unroll 4
     for (int qf_w = qf_warp0; qf_w < (n_Z * n_H * n_N); qf_w += qf_nthreads) {
       const int k = qf_w + qf_lane;
@@ -543,9 +546,9 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
         const float e_41_pro = (float)(e_rs_pro);
         const float e_46_pro = ((-0x1.0p24f) / e_41_pro);
         const float e_52_pro = ((-0x1.0p5f) / e_sm_pro);
-        const float e_71_pro = ((0x1.6068d6p28f) / e_41_pro);
-        const float e_113_pro = ((0x1.fep23f) / e_41_pro);
-        const float e_125_pro = ((0x1.0p30f) / e_41_pro);
+        const float e_73_pro = ((0x1.6068d6p28f) / e_41_pro);
+        const float e_111_pro = ((0x1.fep23f) / e_41_pro);
+        const float e_123_pro = ((0x1.0p30f) / e_41_pro);
         const float e_k_scale_pro = (float)(b_K_s[k]);
         const float e_13_pro = (e_k_scale_pro / b_K_scale_max_2[0]);
         const float e_16_pro = (e_13_pro * (0x1.0p16f));
@@ -553,13 +556,13 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
         b_exp_m_pro[k] = e_exp_m_pro;
         const int e_exp_xmin_pro = (int)qf_sat(qf_f2ll_rne(e_52_pro), -2147483648LL, 2147483647LL);
         b_exp_xmin_pro[k] = e_exp_xmin_pro;
-        const int e_poly_k2_pro = (int)qf_sat(qf_f2ll_rne(e_71_pro), -2147483648LL, 2147483647LL);
+        const int e_poly_k2_pro = (int)qf_sat(qf_f2ll_rne(e_73_pro), -2147483648LL, 2147483647LL);
         b_poly_k2_pro[k] = e_poly_k2_pro;
-        const int e_req_m_pro = (int)qf_sat(qf_f2ll_rne(e_113_pro), -2147483648LL, 2147483647LL);
+        const int e_req_m_pro = (int)qf_sat(qf_f2ll_rne(e_111_pro), -2147483648LL, 2147483647LL);
         b_req_m_pro[k] = e_req_m_pro;
-        const int e_realign_m_pro = (int)qf_sat(qf_f2ll_rne(e_125_pro), -2147483648LL, 2147483647LL);
-        const i64 e_128_pro = (i64)(e_realign_m_pro);
-        b_128_pro[k] = e_128_pro;
+        const int e_realign_m_pro = (int)qf_sat(qf_f2ll_rne(e_123_pro), -2147483648LL, 2147483647LL);
+        const i64 e_126_pro = (i64)(e_realign_m_pro);
+        b_126_pro[k] = e_126_pro;
         const int e_align_m_raw_pro = (int)qf_sat(qf_f2ll_rne(e_16_pro), -2147483648LL, 2147483647LL);
         const int e_19_pro = (int)max(e_align_m_raw_pro, 0);
         const int e_align_m_pro = (int)min(e_19_pro, 65536);

@@ -348,7 +348,8 @@ public final class RangeAnalysis {
             case SHL -> x.shl(y);
             case MIN -> x.min(y);
             case MAX -> x.max(y);
-            case AND, OR, XOR -> e == Elem.I1 ? Interval.of(0, 1) : Interval.type(e);
+            case AND -> e == Elem.I1 ? Interval.of(0, 1) : maskOf(x, y, e);
+            case OR, XOR -> e == Elem.I1 ? Interval.of(0, 1) : Interval.type(e);
             case DIV, FLOORDIV -> y.lo().signum() > 0
                     ? new Interval(x.lo().min(BigInteger.ZERO).divide(y.lo()).subtract(BigInteger.ONE), x.hi().max(BigInteger.ZERO).divide(y.lo()))
                     : x.neg().union(x);
@@ -356,6 +357,22 @@ public final class RangeAnalysis {
                     Math.max(Math.abs(y.lo().longValue()), Math.abs(y.hi().longValue())));
         };
         arith(b, r);
+    }
+
+    /**
+     * {@code a & b}: where one side is a low-bit mask 2^k - 1 and the other lies in [0, 2^k), that other side
+     * (shift-exp's masked halvings, which its case split on q keeps exact); else, with an operand that is never
+     * negative, at least 0 and at most that operand.
+     */
+    private static Interval maskOf(Interval a, Interval b, Elem e) {
+        for (Interval[] p : new Interval[][] {{a, b}, {b, a}}) {
+            Interval m = p[0], x = p[1];
+            boolean lowBits = m.isPoint() && m.lo().signum() > 0 && m.lo().add(BigInteger.ONE).bitCount() == 1;
+            if (lowBits && x.lo().signum() >= 0 && x.hi().compareTo(m.lo()) <= 0) return x;
+        }
+        BigInteger hi = null;
+        for (Interval v : List.of(a, b)) if (v.lo().signum() >= 0) hi = hi == null ? v.hi() : hi.min(v.hi());
+        return hi == null ? Interval.type(e) : new Interval(BigInteger.ZERO, hi);
     }
 
     /**

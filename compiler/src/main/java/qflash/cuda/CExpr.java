@@ -130,6 +130,11 @@ final class CExpr {
         };
     }
 
+    /** {@code a >> n} for an i32 {@code a} and a count {@code n >= 0} of any size (the prelude's {@code qf_shr_nonneg}). */
+    static String shrNonNegative(String a, String n) {
+        return "qf_shr_nonneg(" + a + ", " + n + ")";
+    }
+
     /** {@code x} clamped into [0, hi] (hi >= 0): one instruction where min and max would be two. */
     static String clamp0(String x, long hi) {
         return "qf_clamp0(" + x + ", " + hi + ")";

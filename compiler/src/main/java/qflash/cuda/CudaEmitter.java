@@ -328,7 +328,7 @@ public final class CudaEmitter {
                 List<String> a = new ArrayList<>();
                 for (Value v : op.operands()) a.add(uniform(v));
                 Clamp c = clamp0(op);
-                vals.put(r, new Uniform(c != null ? CExpr.clamp0(uniform(c.x()), (long) c.hi()) : CExpr.op(op, a, narrowOperands(op))));
+                vals.put(r, new Uniform(c != null ? CExpr.clamp0(uniform(c.x()), (long) c.hi()) : scalarC(op, a)));
                 return;
             }
             Layout layout = null;
@@ -1332,10 +1332,23 @@ public final class CudaEmitter {
         /** The C of one element of an elementwise op; a clamp into [0, hi] written as two ops becomes one. */
         private String element(Op op, List<Axis> axes, Ctx ctx) {
             String full = trueInFullStep.get(op.result());
-            if (full != null) return "(" + full + " || " + CExpr.op(op, operandsAt(op, axes, ctx), narrowOperands(op)) + ")";
+            if (full != null) return "(" + full + " || " + scalarC(op, operandsAt(op, axes, ctx)) + ")";
             Clamp c = clamp0(op);
             if (c != null) return CExpr.clamp0(c.x().tile().isScalar() ? uniform(c.x()) : expr(c.x(), axes, ctx), (long) c.hi());
-            return CExpr.op(op, operandsAt(op, axes, ctx), narrowOperands(op));
+            return scalarC(op, operandsAt(op, axes, ctx));
+        }
+
+        /**
+         * The C of one scalar op on operand expressions: {@link CExpr#op(Op, List, boolean)}, or, for a 32-bit
+         * right shift whose count is never negative by its own definition but may pass 31, the GPU's own
+         * shift, which saturates the count (one instruction where the IR's shift of any count is a branch).
+         */
+        private String scalarC(Op op, List<String> a) {
+            if (op instanceof Op.Binary b && b.kind() == Op.BinKind.SHR && b.result().type().elem() == Elem.I32
+                    && !countInWord(b.b()) && countNonNegative(b.b())) {
+                return CExpr.shrNonNegative(a.get(0), a.get(1));
+            }
+            return CExpr.op(op, a, narrowOperands(op));
         }
 
         /** {@code x} clamped into [lo, hi] by two ops with constant bounds: min(max(x, lo), hi) or max(min(x, hi), lo). */
@@ -1375,10 +1388,27 @@ public final class CudaEmitter {
             return op.operands().stream().allMatch(this::narrow);
         }
 
-        /** A count defined as a clamp into [lo, hi] with constants 0 <= lo, hi <= 31. */
+        /** A count defined as a clamp into [lo, hi] with constants 0 <= lo, hi <= 31, or as a mask by a constant in [0, 31]. */
         private boolean countInWord(Value v) {
             if (defs.get(v) instanceof Op.Broadcast b) return countInWord(b.a());
-            return clamp(defs.get(v), (lo, hi) -> lo >= 0 && hi <= 31) != null;
+            Double mask = maskConstant(v);
+            return mask != null && mask <= 31 || clamp(defs.get(v), (lo, hi) -> lo >= 0 && hi <= 31) != null;
+        }
+
+        /** A count that is never negative by its own definition: a mask by a constant >= 0 (shift-exp's halvings). */
+        private boolean countNonNegative(Value v) {
+            if (defs.get(v) instanceof Op.Broadcast b) return countNonNegative(b.a());
+            return maskConstant(v) != null;
+        }
+
+        /** c when {@code v} is defined as {@code x & c} with an integer constant c >= 0; else null. */
+        private Double maskConstant(Value v) {
+            if (!(defs.get(v) instanceof Op.Binary b) || b.kind() != Op.BinKind.AND || !b.result().type().elem().isInt) return null;
+            for (Value side : List.of(b.a(), b.b())) {
+                Double c = constant(side);
+                if (c != null && c >= 0) return c;
+            }
+            return null;
         }
 
         private Double constant(Value v) {

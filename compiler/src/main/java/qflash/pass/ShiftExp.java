@@ -82,7 +82,10 @@ public record ShiftExp(Variant variant, boolean clamp) implements Pass {
             Value xmin = e.toInt(e.bin(Op.BinKind.DIV, e.cnst(-32, Tile.scalar(rowF.elem())), sm, rowF, null), rowI, "exp_xmin");
             x = e.bin(Op.BinKind.MAX, x0, e.rows(xmin, t), t, x0.name() + ".clamped");
         }
-        Value q = e.bin(Op.BinKind.SHR, e.bin(Op.BinKind.MUL, x, expMT, t, null), e.cnst(bits, Tile.scalar(Elem.I32)), t, "halvings");
+        // Clamped, x * expM lies in [0, 2^29] by construction (|x| <= 32/sm, expM = -2^24/rs), so its top byte is
+        // the halvings count: masking it changes nothing there, and makes q >= 0 for all to see (below).
+        Value q = e.bin(Op.BinKind.SHR, e.bin(Op.BinKind.MUL, x, expMT, t, null), e.cnst(bits, Tile.scalar(Elem.I32)), t, clamp ? null : "halvings");
+        if (clamp) q = e.bin(Op.BinKind.AND, q, e.cnst(255, Tile.scalar(Elem.I32)), t, "halvings");
         Value r = e.bin(Op.BinKind.ADD, x, e.bin(Op.BinKind.MUL, q, rsT, t, null), t, "rem");
         Value frac = switch (variant) {
             case SHIFT -> e.bin(Op.BinKind.ADD, e.bin(Op.BinKind.SHR, r, one, t, null), rsT, t, null);
@@ -95,12 +98,10 @@ public record ShiftExp(Variant variant, boolean clamp) implements Pass {
                         e.cnst(15, Tile.scalar(Elem.I32)), t, null), t, null);
             }
         };
-        // Clamped, q is in [0, 32] by construction; shifting by min(q, 31) is the same for any i32 (both give
-        // the sign), and max(q, 0) only binds where x * expM overflowed. With the count in [0, 31] for all
-        // to see, a shift is one instruction on a GPU instead of a branch over both directions.
-        Value count = clamp ? e.bin(Op.BinKind.MIN, e.bin(Op.BinKind.MAX, q, e.cnst(0, Tile.scalar(Elem.I32)), t, null),
-                e.cnst(31, Tile.scalar(Elem.I32)), t, "halvings.count") : q;
-        Value p = e.bin(Op.BinKind.SHR, frac, count, t, u.result().name() + ".i");
+        // A shift by q >= 31 gives the sign, as the IR defines, so q itself is the count. With q >= 0 by its
+        // definition (the mask), a GPU shifts by it in one instruction (its shift saturates the count at 32),
+        // where a count of unknown sign needs a branch over both directions, or a clamp first.
+        Value p = e.bin(Op.BinKind.SHR, frac, q, t, u.result().name() + ".i");
         // Hand the integer on as p * (1/rs): the float value the exp2 used to give, up to the approximation.
         Value unit = e.bin(Op.BinKind.DIV, e.cnst(1, Tile.scalar(rowF.elem())), e.convert(rs, rowF), rowF, "exp_unit");
         Value unitT = unit.tile().isScalar() || unit.tile().shape().equals(t.shape()) ? unit : e.rows(unit, u.result().tile());
