@@ -30,7 +30,8 @@ import qflash.ir.Type.Tile;
  * does not clamp). Clamped, {@code |x| ≤ 32/sm}, which leaves room for 8 more bits in the multiplier, and
  * the halvings are counted in the unit the remainder uses: {@code expM = rne(-2^24 / rs)},
  * {@code q = (x * expM) >> 24} = floor(−x/rs) up to rounding, so {@code r} stays in (−rs, 0] (±1) and
- * nothing downstream can overflow, whatever sm is. QFlash instead takes {@code expM = rne(-sm * 2^16)}:
+ * nothing downstream can overflow, whatever sm is; x·expM ≤ 2^29, so q is written {@code ((x * expM) >> 24) & 255},
+ * the same value, which is never negative by its definition and so needs no clamp as a shift count. QFlash instead takes {@code expM = rne(-sm * 2^16)}:
  * its 16 bits put whole halvings wrong once sm is small (at sm = 10⁻⁴, expM = −7 stands for −6.55), and
  * counting halvings in sm while the remainder counts in rs lets r leave its range when rs·sm ≠ 1 —
  * the origin of the P-cast hazard. The clamped exponent's slope is 1/rs instead of sm: off by at most

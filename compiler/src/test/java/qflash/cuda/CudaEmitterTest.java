@@ -119,8 +119,8 @@ class CudaEmitterTest {
         // onlyTheLastKeyStepTestsForPadding and DeadKeyTilesTest), so per-step constructs count five times.
         assertEquals(5, int8.split("qf_mul_i64\\(", -1).length - 1, "one 64 x 64 product per row (a * M); the realignment of l and acc multiplies 32-bit values");
         assertEquals(15, int8.split("= qf_mul_wide\\(", -1).length - 1, "widening 32 x 32 products: the K-block alignment and the realignment of l and acc");
-        assertTrue(int8.contains("v_halvings[i] = (int)(") && int8.contains(" & 255);"), "the halvings count is the masked top byte");
-        assertTrue(int8.contains("qf_shr_nonneg(") && int8.contains(", v_halvings[i]);"), "a count that is never negative: the GPU's own shift, no clamp");
+        assertTrue(java.util.regex.Pattern.compile("v_halvings\\[i\\] = \\(int\\)\\(v_\\d+\\[i\\] & 255\\);").matcher(int8).find(), "the halvings count is the masked top byte");
+        assertTrue(java.util.regex.Pattern.compile("= qf_shr_nonneg\\(v_\\d+\\[i\\], v_halvings\\[i\\]\\);").matcher(int8).find(), "a count that is never negative: the GPU's own shift, no clamp");
         assertFalse(int8.contains("qf_clamp0(v_halvings"), "no clamp of the count left");
         assertTrue(int8.contains("(u8)qf_clamp0((int)(v_p_q[i]), 255)"), "P saturated to u8 by one clamp instruction");
         assertFalse(int8.contains("max(v_halvings"), "no max of the count computed on its own either");
