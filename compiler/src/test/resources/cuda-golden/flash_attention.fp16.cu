@@ -134,7 +134,7 @@ __device__ __forceinline__ void qf_ldmatrix_x4_trans(u32* r, const void* smem) {
   asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0,%1,%2,%3}, [%4];" : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3]) : "r"(s));
 }
 
-extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float s_scale, int n_Z, int n_H, int n_N, f16* __restrict__ p_Q, f16* __restrict__ p_K, f16* __restrict__ p_V, float* __restrict__ p_O) {
+extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float s_scale, int n_H, int n_N, f16* __restrict__ p_Q, int n_Z, f16* __restrict__ p_K, f16* __restrict__ p_V, float* __restrict__ p_O) {
   extern __shared__ __align__(16) unsigned char qf_smem[];
   const int qf_warp = threadIdx.x / 32, qf_lane = threadIdx.x & 31;
   const int qf_g = qf_lane / 4, qf_t = qf_lane & 3;   // mma.sync fragment coordinates: row group, thread in group
@@ -142,15 +142,15 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float s_
   #line 17 "flash_attention.tile"
   // stage %q.h = %Q[...] in shared memory: 64 rows of 64 x f16
   {
-    const i64 qf_base = ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_mul_int((int)blockIdx.x, 64))) * QF_D + (0));
-    const bool qf_uok = (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H;
+    const bool qf_uok = true;
+    const unsigned char* qf_tile = reinterpret_cast<const unsigned char*>(p_Q + ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (0)) * QF_D + (0)) + (i64)(qf_mul_int((int)blockIdx.x, 64)) * 1LL * QF_D);
     #pragma unroll
     for (int qf_round = 0; qf_round < 4; ++qf_round) {
       const int qf_c = threadIdx.x + qf_round * 128;
       const int qf_r = qf_c / 8, qf_k = qf_c % 8;
       const bool qf_ok = qf_uok && (unsigned)(qf_mul_int((int)blockIdx.x, 64) + qf_r) < (unsigned)n_N;
-      const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_Q + (qf_ok ? qf_base + (i64)qf_r * 1LL * QF_D : 0)) + qf_k * 16;
-      qf_cp_async16(qf_smem + 0 + qf_r * 144 + qf_k * 16, qf_src, qf_ok ? 16 : 0);
+      // The address is formed whether or not the row is read (a source size of 0 reads no byte).
+      qf_cp_async16(qf_smem + 0 + qf_r * 144 + qf_k * 16, qf_tile + (qf_r * (int)(1LL * QF_D) * 2 + qf_k * 16), qf_ok ? 16 : 0);
     }
   }
   qf_cp_async_commit();
@@ -183,28 +183,28 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float s_
           const int qf_sbuf = (v_kb - qf_lo_v_kb) % 2;
           // stage %k.h = %K[...] in shared memory: 64 rows of 64 x f16
           {
-            const i64 qf_base = ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_mul_int(v_kb, 64))) * QF_D + (0));
-            const bool qf_uok = (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H;
+            const bool qf_uok = true;
+            const unsigned char* qf_tile = reinterpret_cast<const unsigned char*>(p_K + ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (0)) * QF_D + (0)) + (i64)(qf_mul_int(v_kb, 64)) * 1LL * QF_D);
             #pragma unroll
             for (int qf_round = 0; qf_round < 4; ++qf_round) {
               const int qf_c = threadIdx.x + qf_round * 128;
               const int qf_r = qf_c / 8, qf_k = qf_c % 8;
               const bool qf_ok = qf_uok && (unsigned)(qf_mul_int(v_kb, 64) + qf_r) < (unsigned)n_N;
-              const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_K + (qf_ok ? qf_base + (i64)qf_r * 1LL * QF_D : 0)) + qf_k * 16;
-              qf_cp_async16(qf_smem + 9216 + qf_sbuf * 9216 + qf_r * 144 + qf_k * 16, qf_src, qf_ok ? 16 : 0);
+              // The address is formed whether or not the row is read (a source size of 0 reads no byte).
+              qf_cp_async16(qf_smem + 9216 + qf_sbuf * 9216 + qf_r * 144 + qf_k * 16, qf_tile + (qf_r * (int)(1LL * QF_D) * 2 + qf_k * 16), qf_ok ? 16 : 0);
             }
           }
           // stage %v.h = %V[...] in shared memory: 64 rows of 64 x f16
           {
-            const i64 qf_base = ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_mul_int(v_kb, 64))) * QF_D + (0));
-            const bool qf_uok = (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H;
+            const bool qf_uok = true;
+            const unsigned char* qf_tile = reinterpret_cast<const unsigned char*>(p_V + ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (0)) * QF_D + (0)) + (i64)(qf_mul_int(v_kb, 64)) * 1LL * QF_D);
             #pragma unroll
             for (int qf_round = 0; qf_round < 4; ++qf_round) {
               const int qf_c = threadIdx.x + qf_round * 128;
               const int qf_r = qf_c / 8, qf_k = qf_c % 8;
               const bool qf_ok = qf_uok && (unsigned)(qf_mul_int(v_kb, 64) + qf_r) < (unsigned)n_N;
-              const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_V + (qf_ok ? qf_base + (i64)qf_r * 1LL * QF_D : 0)) + qf_k * 16;
-              qf_cp_async16(qf_smem + 27648 + qf_sbuf * 9216 + qf_r * 144 + qf_k * 16, qf_src, qf_ok ? 16 : 0);
+              // The address is formed whether or not the row is read (a source size of 0 reads no byte).
+              qf_cp_async16(qf_smem + 27648 + qf_sbuf * 9216 + qf_r * 144 + qf_k * 16, qf_tile + (qf_r * (int)(1LL * QF_D) * 2 + qf_k * 16), qf_ok ? 16 : 0);
             }
           }
         }
@@ -220,28 +220,28 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float s_
             const int qf_sbuf = (v_kb - qf_lo_v_kb) % 2;
             // stage %k.h = %K[...] in shared memory: 64 rows of 64 x f16
             {
-              const i64 qf_base = ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_mul_int(v_kb, 64))) * QF_D + (0));
-              const bool qf_uok = (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H;
+              const bool qf_uok = true;
+              const unsigned char* qf_tile = reinterpret_cast<const unsigned char*>(p_K + ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (0)) * QF_D + (0)) + (i64)(qf_mul_int(v_kb, 64)) * 1LL * QF_D);
               #pragma unroll
               for (int qf_round = 0; qf_round < 4; ++qf_round) {
                 const int qf_c = threadIdx.x + qf_round * 128;
                 const int qf_r = qf_c / 8, qf_k = qf_c % 8;
                 const bool qf_ok = qf_uok && (unsigned)(qf_mul_int(v_kb, 64) + qf_r) < (unsigned)n_N;
-                const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_K + (qf_ok ? qf_base + (i64)qf_r * 1LL * QF_D : 0)) + qf_k * 16;
-                qf_cp_async16(qf_smem + 9216 + qf_sbuf * 9216 + qf_r * 144 + qf_k * 16, qf_src, qf_ok ? 16 : 0);
+                // The address is formed whether or not the row is read (a source size of 0 reads no byte).
+                qf_cp_async16(qf_smem + 9216 + qf_sbuf * 9216 + qf_r * 144 + qf_k * 16, qf_tile + (qf_r * (int)(1LL * QF_D) * 2 + qf_k * 16), qf_ok ? 16 : 0);
               }
             }
             // stage %v.h = %V[...] in shared memory: 64 rows of 64 x f16
             {
-              const i64 qf_base = ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_mul_int(v_kb, 64))) * QF_D + (0));
-              const bool qf_uok = (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H;
+              const bool qf_uok = true;
+              const unsigned char* qf_tile = reinterpret_cast<const unsigned char*>(p_V + ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (0)) * QF_D + (0)) + (i64)(qf_mul_int(v_kb, 64)) * 1LL * QF_D);
               #pragma unroll
               for (int qf_round = 0; qf_round < 4; ++qf_round) {
                 const int qf_c = threadIdx.x + qf_round * 128;
                 const int qf_r = qf_c / 8, qf_k = qf_c % 8;
                 const bool qf_ok = qf_uok && (unsigned)(qf_mul_int(v_kb, 64) + qf_r) < (unsigned)n_N;
-                const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_V + (qf_ok ? qf_base + (i64)qf_r * 1LL * QF_D : 0)) + qf_k * 16;
-                qf_cp_async16(qf_smem + 27648 + qf_sbuf * 9216 + qf_r * 144 + qf_k * 16, qf_src, qf_ok ? 16 : 0);
+                // The address is formed whether or not the row is read (a source size of 0 reads no byte).
+                qf_cp_async16(qf_smem + 27648 + qf_sbuf * 9216 + qf_r * 144 + qf_k * 16, qf_tile + (qf_r * (int)(1LL * QF_D) * 2 + qf_k * 16), qf_ok ? 16 : 0);
               }
             }
           }
@@ -557,28 +557,28 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float s_
           const int qf_sbuf = (v_kb - qf_lo_v_kb) % 2;
           // stage %k.h = %K[...] in shared memory: 64 rows of 64 x f16
           {
-            const i64 qf_base = ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_mul_int(v_kb, 64))) * QF_D + (0));
-            const bool qf_uok = (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H;
+            const bool qf_uok = true;
+            const unsigned char* qf_tile = reinterpret_cast<const unsigned char*>(p_K + ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (0)) * QF_D + (0)) + (i64)(qf_mul_int(v_kb, 64)) * 1LL * QF_D);
             #pragma unroll
             for (int qf_round = 0; qf_round < 4; ++qf_round) {
               const int qf_c = threadIdx.x + qf_round * 128;
               const int qf_r = qf_c / 8, qf_k = qf_c % 8;
               const bool qf_ok = qf_uok && (unsigned)(qf_mul_int(v_kb, 64) + qf_r) < (unsigned)n_N;
-              const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_K + (qf_ok ? qf_base + (i64)qf_r * 1LL * QF_D : 0)) + qf_k * 16;
-              qf_cp_async16(qf_smem + 9216 + qf_sbuf * 9216 + qf_r * 144 + qf_k * 16, qf_src, qf_ok ? 16 : 0);
+              // The address is formed whether or not the row is read (a source size of 0 reads no byte).
+              qf_cp_async16(qf_smem + 9216 + qf_sbuf * 9216 + qf_r * 144 + qf_k * 16, qf_tile + (qf_r * (int)(1LL * QF_D) * 2 + qf_k * 16), qf_ok ? 16 : 0);
             }
           }
           // stage %v.h = %V[...] in shared memory: 64 rows of 64 x f16
           {
-            const i64 qf_base = ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_mul_int(v_kb, 64))) * QF_D + (0));
-            const bool qf_uok = (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H;
+            const bool qf_uok = true;
+            const unsigned char* qf_tile = reinterpret_cast<const unsigned char*>(p_V + ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (0)) * QF_D + (0)) + (i64)(qf_mul_int(v_kb, 64)) * 1LL * QF_D);
             #pragma unroll
             for (int qf_round = 0; qf_round < 4; ++qf_round) {
               const int qf_c = threadIdx.x + qf_round * 128;
               const int qf_r = qf_c / 8, qf_k = qf_c % 8;
               const bool qf_ok = qf_uok && (unsigned)(qf_mul_int(v_kb, 64) + qf_r) < (unsigned)n_N;
-              const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_V + (qf_ok ? qf_base + (i64)qf_r * 1LL * QF_D : 0)) + qf_k * 16;
-              qf_cp_async16(qf_smem + 27648 + qf_sbuf * 9216 + qf_r * 144 + qf_k * 16, qf_src, qf_ok ? 16 : 0);
+              // The address is formed whether or not the row is read (a source size of 0 reads no byte).
+              qf_cp_async16(qf_smem + 27648 + qf_sbuf * 9216 + qf_r * 144 + qf_k * 16, qf_tile + (qf_r * (int)(1LL * QF_D) * 2 + qf_k * 16), qf_ok ? 16 : 0);
             }
           }
         }
@@ -594,28 +594,28 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float s_
             const int qf_sbuf = (v_kb - qf_lo_v_kb) % 2;
             // stage %k.h = %K[...] in shared memory: 64 rows of 64 x f16
             {
-              const i64 qf_base = ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_mul_int(v_kb, 64))) * QF_D + (0));
-              const bool qf_uok = (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H;
+              const bool qf_uok = true;
+              const unsigned char* qf_tile = reinterpret_cast<const unsigned char*>(p_K + ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (0)) * QF_D + (0)) + (i64)(qf_mul_int(v_kb, 64)) * 1LL * QF_D);
               #pragma unroll
               for (int qf_round = 0; qf_round < 4; ++qf_round) {
                 const int qf_c = threadIdx.x + qf_round * 128;
                 const int qf_r = qf_c / 8, qf_k = qf_c % 8;
                 const bool qf_ok = qf_uok && (unsigned)(qf_mul_int(v_kb, 64) + qf_r) < (unsigned)n_N;
-                const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_K + (qf_ok ? qf_base + (i64)qf_r * 1LL * QF_D : 0)) + qf_k * 16;
-                qf_cp_async16(qf_smem + 9216 + qf_sbuf * 9216 + qf_r * 144 + qf_k * 16, qf_src, qf_ok ? 16 : 0);
+                // The address is formed whether or not the row is read (a source size of 0 reads no byte).
+                qf_cp_async16(qf_smem + 9216 + qf_sbuf * 9216 + qf_r * 144 + qf_k * 16, qf_tile + (qf_r * (int)(1LL * QF_D) * 2 + qf_k * 16), qf_ok ? 16 : 0);
               }
             }
             // stage %v.h = %V[...] in shared memory: 64 rows of 64 x f16
             {
-              const i64 qf_base = ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_mul_int(v_kb, 64))) * QF_D + (0));
-              const bool qf_uok = (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H;
+              const bool qf_uok = true;
+              const unsigned char* qf_tile = reinterpret_cast<const unsigned char*>(p_V + ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (0)) * QF_D + (0)) + (i64)(qf_mul_int(v_kb, 64)) * 1LL * QF_D);
               #pragma unroll
               for (int qf_round = 0; qf_round < 4; ++qf_round) {
                 const int qf_c = threadIdx.x + qf_round * 128;
                 const int qf_r = qf_c / 8, qf_k = qf_c % 8;
                 const bool qf_ok = qf_uok && (unsigned)(qf_mul_int(v_kb, 64) + qf_r) < (unsigned)n_N;
-                const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_V + (qf_ok ? qf_base + (i64)qf_r * 1LL * QF_D : 0)) + qf_k * 16;
-                qf_cp_async16(qf_smem + 27648 + qf_sbuf * 9216 + qf_r * 144 + qf_k * 16, qf_src, qf_ok ? 16 : 0);
+                // The address is formed whether or not the row is read (a source size of 0 reads no byte).
+                qf_cp_async16(qf_smem + 27648 + qf_sbuf * 9216 + qf_r * 144 + qf_k * 16, qf_tile + (qf_r * (int)(1LL * QF_D) * 2 + qf_k * 16), qf_ok ? 16 : 0);
               }
             }
           }
@@ -640,6 +640,6 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float s_
     float qf_x0, qf_x1;
     { const int i = qf_i2; qf_x0 = v_68[i]; }
     { const int i = qf_i2 + 1; qf_x1 = v_68[i]; }
-    { const int i = qf_i2; if ((unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H && (unsigned)(qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 32) * 16 + qf_g + ((i / 2) % 2) * 8))) < (unsigned)n_N && (unsigned)((((i / 4) % 8) * 8 + 2 * qf_t + i % 2)) < (unsigned)QF_D) *reinterpret_cast<float2*>(&p_O[((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 32) * 16 + qf_g + ((i / 2) % 2) * 8)))) * QF_D + ((((i / 4) % 8) * 8 + 2 * qf_t + i % 2)))]) = make_float2(qf_x0, qf_x1); }
+    { const int i = qf_i2; if ((unsigned)(qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 32) * 16 + qf_g + ((i / 2) % 2) * 8))) < (unsigned)n_N && (unsigned)((((i / 4) % 8) * 8 + 2 * qf_t + i % 2)) < (unsigned)QF_D) *reinterpret_cast<float2*>(&p_O[((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 32) * 16 + qf_g + ((i / 2) % 2) * 8)))) * QF_D + ((((i / 4) % 8) * 8 + 2 * qf_t + i % 2)))]) = make_float2(qf_x0, qf_x1); }
   }
 }

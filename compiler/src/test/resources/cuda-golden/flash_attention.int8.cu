@@ -134,7 +134,7 @@ __device__ __forceinline__ void qf_ldmatrix_x4_trans(u32* r, const void* smem) {
   asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0,%1,%2,%3}, [%4];" : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3]) : "r"(s));
 }
 
-extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z, int n_H, int n_N, i8* __restrict__ p_Q_i8, float* __restrict__ p_V_scale, int* __restrict__ p_rs_arg, int* __restrict__ p_exp_m_arg, int* __restrict__ p_exp_xmin_arg, int* __restrict__ p_poly_k2_arg, int* __restrict__ p_req_m_arg, i64* __restrict__ p_126_arg, i8* __restrict__ p_K_i8, i8* __restrict__ p_V_i8, int* __restrict__ p_align_m_arg, float* __restrict__ p_O) {
+extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_H, int n_N, i8* __restrict__ p_Q_i8, int n_Z, float* __restrict__ p_V_scale, int* __restrict__ p_rs_arg, int* __restrict__ p_exp_m_arg, int* __restrict__ p_exp_xmin_arg, int* __restrict__ p_poly_k2_arg, int* __restrict__ p_req_m_arg, i64* __restrict__ p_126_arg, i8* __restrict__ p_K_i8, i8* __restrict__ p_V_i8, int* __restrict__ p_align_m_arg, float* __restrict__ p_O) {
   extern __shared__ __align__(16) unsigned char qf_smem[];
   const int qf_warp = threadIdx.x / 32, qf_lane = threadIdx.x & 31;
   const int qf_g = qf_lane / 4, qf_t = qf_lane & 3;   // mma.sync fragment coordinates: row group, thread in group
@@ -142,31 +142,31 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
   #line 17 "flash_attention.tile"
   // stage %q.i8 = %Q.i8[...] in shared memory: 64 rows of 64 x i8
   {
-    const i64 qf_base = ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_mul_int((int)blockIdx.x, 64))) * QF_D + (0));
-    const bool qf_uok = p_Q_i8 != nullptr && (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H;
+    const bool qf_uok = p_Q_i8 != nullptr;
+    const unsigned char* qf_tile = reinterpret_cast<const unsigned char*>(p_Q_i8 + ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (0)) * QF_D + (0)) + (i64)(qf_mul_int((int)blockIdx.x, 64)) * 1LL * QF_D);
     #pragma unroll
     for (int qf_round = 0; qf_round < 2; ++qf_round) {
       const int qf_c = threadIdx.x + qf_round * 128;
       const int qf_r = qf_c / 4, qf_k = qf_c % 4;
       const bool qf_ok = qf_uok && (unsigned)(qf_mul_int((int)blockIdx.x, 64) + qf_r) < (unsigned)n_N;
-      const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_Q_i8 + (qf_ok ? qf_base + (i64)qf_r * 1LL * QF_D : 0)) + qf_k * 16;
-      qf_cp_async16(qf_smem + 0 + qf_r * 80 + qf_k * 16, qf_src, qf_ok ? 16 : 0);
+      // The address is formed whether or not the row is read (a source size of 0 reads no byte).
+      qf_cp_async16(qf_smem + 0 + qf_r * 80 + qf_k * 16, qf_tile + (qf_r * (int)(1LL * QF_D) * 1 + qf_k * 16), qf_ok ? 16 : 0);
     }
   }
   qf_cp_async_commit();
   #line 25 "flash_attention.tile"
   // stage %v.scale = %V.scale[...] in shared memory: 64 x f32, read after the loop
   {
-    const i64 qf_base = (((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * QF_D + (0));
-    const bool qf_uok = p_V_scale != nullptr && (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H;
+    const bool qf_uok = p_V_scale != nullptr;
+    const unsigned char* qf_tile = reinterpret_cast<const unsigned char*>(p_V_scale + (((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * QF_D + (0)) + (i64)(0) * 1LL);
     #pragma unroll
     for (int qf_round = 0; qf_round < 1; ++qf_round) {
       const int qf_c = threadIdx.x + qf_round * 128;
       if (qf_c >= 64) break;
       const int qf_r = qf_c / 1, qf_k = qf_c % 1;
       const bool qf_ok = qf_uok && (unsigned)(0 + qf_r) < (unsigned)QF_D;
-      const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_V_scale + (qf_ok ? qf_base + (i64)qf_r * 1LL : 0)) + qf_k * 4;
-      qf_cp_async4(qf_smem + 5120 + qf_r * 4 + qf_k * 4, qf_src, qf_ok ? 4 : 0);
+      // The address is formed whether or not the row is read (a source size of 0 reads no byte).
+      qf_cp_async4(qf_smem + 5120 + qf_r * 4 + qf_k * 4, qf_tile + (qf_r * (int)(1LL) * 4 + qf_k * 4), qf_ok ? 4 : 0);
     }
   }
   qf_cp_async_commit();
@@ -179,12 +179,12 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
   i64 v_126_1[2];
   #pragma unroll
   for (int i = 0; i < 2; ++i) {
-    v_rs_1[i] = (p_rs_arg != nullptr && (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H && (unsigned)(qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))) < (unsigned)n_N ? p_rs_arg[(((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))))] : (int)0);
-    v_exp_m_1[i] = (p_exp_m_arg != nullptr && (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H && (unsigned)(qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))) < (unsigned)n_N ? p_exp_m_arg[(((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))))] : (int)0);
-    v_exp_xmin_1[i] = (p_exp_xmin_arg != nullptr && (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H && (unsigned)(qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))) < (unsigned)n_N ? p_exp_xmin_arg[(((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))))] : (int)0);
-    v_poly_k2_1[i] = (p_poly_k2_arg != nullptr && (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H && (unsigned)(qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))) < (unsigned)n_N ? p_poly_k2_arg[(((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))))] : (int)0);
-    v_req_m_1[i] = (p_req_m_arg != nullptr && (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H && (unsigned)(qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))) < (unsigned)n_N ? p_req_m_arg[(((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))))] : (int)0);
-    v_126_1[i] = (p_126_arg != nullptr && (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H && (unsigned)(qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))) < (unsigned)n_N ? p_126_arg[(((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))))] : (i64)0);
+    v_rs_1[i] = (p_rs_arg != nullptr && (unsigned)(qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))) < (unsigned)n_N ? p_rs_arg[(((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))))] : (int)0);
+    v_exp_m_1[i] = (p_exp_m_arg != nullptr && (unsigned)(qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))) < (unsigned)n_N ? p_exp_m_arg[(((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))))] : (int)0);
+    v_exp_xmin_1[i] = (p_exp_xmin_arg != nullptr && (unsigned)(qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))) < (unsigned)n_N ? p_exp_xmin_arg[(((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))))] : (int)0);
+    v_poly_k2_1[i] = (p_poly_k2_arg != nullptr && (unsigned)(qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))) < (unsigned)n_N ? p_poly_k2_arg[(((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))))] : (int)0);
+    v_req_m_1[i] = (p_req_m_arg != nullptr && (unsigned)(qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))) < (unsigned)n_N ? p_req_m_arg[(((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))))] : (int)0);
+    v_126_1[i] = (p_126_arg != nullptr && (unsigned)(qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))) < (unsigned)n_N ? p_126_arg[(((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))))] : (i64)0);
   }
   #line 22 "flash_attention.tile"
   int v_m_1_i[2];
@@ -215,21 +215,21 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
           const int qf_sbuf = (v_kb - qf_lo_v_kb) % 2;
           // stage %k.i8 = %K.i8[...] in shared memory: 64 rows of 64 x i8
           {
-            const i64 qf_base = ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_mul_int(v_kb, 64))) * QF_D + (0));
-            const bool qf_uok = p_K_i8 != nullptr && (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H;
+            const bool qf_uok = p_K_i8 != nullptr;
+            const unsigned char* qf_tile = reinterpret_cast<const unsigned char*>(p_K_i8 + ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (0)) * QF_D + (0)) + (i64)(qf_mul_int(v_kb, 64)) * 1LL * QF_D);
             #pragma unroll
             for (int qf_round = 0; qf_round < 2; ++qf_round) {
               const int qf_c = threadIdx.x + qf_round * 128;
               const int qf_r = qf_c / 4, qf_k = qf_c % 4;
               const bool qf_ok = qf_uok && (unsigned)(qf_mul_int(v_kb, 64) + qf_r) < (unsigned)n_N;
-              const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_K_i8 + (qf_ok ? qf_base + (i64)qf_r * 1LL * QF_D : 0)) + qf_k * 16;
-              qf_cp_async16(qf_smem + 5376 + qf_sbuf * 5120 + qf_r * 80 + qf_k * 16, qf_src, qf_ok ? 16 : 0);
+              // The address is formed whether or not the row is read (a source size of 0 reads no byte).
+              qf_cp_async16(qf_smem + 5376 + qf_sbuf * 5120 + qf_r * 80 + qf_k * 16, qf_tile + (qf_r * (int)(1LL * QF_D) * 1 + qf_k * 16), qf_ok ? 16 : 0);
             }
           }
           // stage %v.i8 = %V.i8[...] in shared memory from its key-major copy: 64 rows of 64 keys in the A fragment's k order
           {
-            const i64 qf_base = (((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * QF_D) * ((i64)(n_N + 15) & ~15LL) + (qf_mul_int(v_kb, 64));
-            const bool qf_uok = (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H;
+            const bool qf_uok = true;
+            const unsigned char* qf_tile = reinterpret_cast<const unsigned char*>(p_V_i8 + (((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * QF_D) * ((i64)(n_N + 15) & ~15LL) + (qf_mul_int(v_kb, 64)));
             #pragma unroll
             for (int qf_round = 0; qf_round < 2; ++qf_round) {
               const int qf_c = threadIdx.x + qf_round * 128;
@@ -237,22 +237,21 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
               const bool qf_ok = qf_uok && (unsigned)(qf_mul_int(v_kb, 64) + qf_k * 16) < (unsigned)n_N;
               // The address is formed whether or not the chunk is read (a source size of 0 reads no byte): selecting it
               // against the tensor's start kept more registers live across the loop (ptxas: 8 bytes spilled at D = 32).
-              const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_V_i8 + qf_base + (i64)qf_r * ((i64)(n_N + 15) & ~15LL) + qf_k * 16);
-              qf_cp_async16(qf_smem + 15616 + qf_sbuf * 5120 + qf_r * 80 + qf_k * 16, qf_src, qf_ok ? 16 : 0);
+              qf_cp_async16(qf_smem + 15616 + qf_sbuf * 5120 + qf_r * 80 + qf_k * 16, qf_tile + (qf_r * (int)((i64)(n_N + 15) & ~15LL) + qf_k * 16), qf_ok ? 16 : 0);
             }
           }
           // stage %align_m.1 = %align_m.arg[...] in shared memory: 64 x i32
           {
-            const i64 qf_base = (((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_mul_int(v_kb, 64)));
-            const bool qf_uok = p_align_m_arg != nullptr && (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H;
+            const bool qf_uok = p_align_m_arg != nullptr;
+            const unsigned char* qf_tile = reinterpret_cast<const unsigned char*>(p_align_m_arg + (((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (0)) + (i64)(qf_mul_int(v_kb, 64)) * 1LL);
             #pragma unroll
             for (int qf_round = 0; qf_round < 1; ++qf_round) {
               const int qf_c = threadIdx.x + qf_round * 128;
               if (qf_c >= 64) break;
               const int qf_r = qf_c / 1, qf_k = qf_c % 1;
               const bool qf_ok = qf_uok && (unsigned)(qf_mul_int(v_kb, 64) + qf_r) < (unsigned)n_N;
-              const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_align_m_arg + (qf_ok ? qf_base + (i64)qf_r * 1LL : 0)) + qf_k * 4;
-              qf_cp_async4(qf_smem + 25856 + qf_sbuf * 256 + qf_r * 4 + qf_k * 4, qf_src, qf_ok ? 4 : 0);
+              // The address is formed whether or not the row is read (a source size of 0 reads no byte).
+              qf_cp_async4(qf_smem + 25856 + qf_sbuf * 256 + qf_r * 4 + qf_k * 4, qf_tile + (qf_r * (int)(1LL) * 4 + qf_k * 4), qf_ok ? 4 : 0);
             }
           }
         }
@@ -268,21 +267,21 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
             const int qf_sbuf = (v_kb - qf_lo_v_kb) % 2;
             // stage %k.i8 = %K.i8[...] in shared memory: 64 rows of 64 x i8
             {
-              const i64 qf_base = ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_mul_int(v_kb, 64))) * QF_D + (0));
-              const bool qf_uok = p_K_i8 != nullptr && (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H;
+              const bool qf_uok = p_K_i8 != nullptr;
+              const unsigned char* qf_tile = reinterpret_cast<const unsigned char*>(p_K_i8 + ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (0)) * QF_D + (0)) + (i64)(qf_mul_int(v_kb, 64)) * 1LL * QF_D);
               #pragma unroll
               for (int qf_round = 0; qf_round < 2; ++qf_round) {
                 const int qf_c = threadIdx.x + qf_round * 128;
                 const int qf_r = qf_c / 4, qf_k = qf_c % 4;
                 const bool qf_ok = qf_uok && (unsigned)(qf_mul_int(v_kb, 64) + qf_r) < (unsigned)n_N;
-                const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_K_i8 + (qf_ok ? qf_base + (i64)qf_r * 1LL * QF_D : 0)) + qf_k * 16;
-                qf_cp_async16(qf_smem + 5376 + qf_sbuf * 5120 + qf_r * 80 + qf_k * 16, qf_src, qf_ok ? 16 : 0);
+                // The address is formed whether or not the row is read (a source size of 0 reads no byte).
+                qf_cp_async16(qf_smem + 5376 + qf_sbuf * 5120 + qf_r * 80 + qf_k * 16, qf_tile + (qf_r * (int)(1LL * QF_D) * 1 + qf_k * 16), qf_ok ? 16 : 0);
               }
             }
             // stage %v.i8 = %V.i8[...] in shared memory from its key-major copy: 64 rows of 64 keys in the A fragment's k order
             {
-              const i64 qf_base = (((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * QF_D) * ((i64)(n_N + 15) & ~15LL) + (qf_mul_int(v_kb, 64));
-              const bool qf_uok = (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H;
+              const bool qf_uok = true;
+              const unsigned char* qf_tile = reinterpret_cast<const unsigned char*>(p_V_i8 + (((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * QF_D) * ((i64)(n_N + 15) & ~15LL) + (qf_mul_int(v_kb, 64)));
               #pragma unroll
               for (int qf_round = 0; qf_round < 2; ++qf_round) {
                 const int qf_c = threadIdx.x + qf_round * 128;
@@ -290,22 +289,21 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
                 const bool qf_ok = qf_uok && (unsigned)(qf_mul_int(v_kb, 64) + qf_k * 16) < (unsigned)n_N;
                 // The address is formed whether or not the chunk is read (a source size of 0 reads no byte): selecting it
                 // against the tensor's start kept more registers live across the loop (ptxas: 8 bytes spilled at D = 32).
-                const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_V_i8 + qf_base + (i64)qf_r * ((i64)(n_N + 15) & ~15LL) + qf_k * 16);
-                qf_cp_async16(qf_smem + 15616 + qf_sbuf * 5120 + qf_r * 80 + qf_k * 16, qf_src, qf_ok ? 16 : 0);
+                qf_cp_async16(qf_smem + 15616 + qf_sbuf * 5120 + qf_r * 80 + qf_k * 16, qf_tile + (qf_r * (int)((i64)(n_N + 15) & ~15LL) + qf_k * 16), qf_ok ? 16 : 0);
               }
             }
             // stage %align_m.1 = %align_m.arg[...] in shared memory: 64 x i32
             {
-              const i64 qf_base = (((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_mul_int(v_kb, 64)));
-              const bool qf_uok = p_align_m_arg != nullptr && (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H;
+              const bool qf_uok = p_align_m_arg != nullptr;
+              const unsigned char* qf_tile = reinterpret_cast<const unsigned char*>(p_align_m_arg + (((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (0)) + (i64)(qf_mul_int(v_kb, 64)) * 1LL);
               #pragma unroll
               for (int qf_round = 0; qf_round < 1; ++qf_round) {
                 const int qf_c = threadIdx.x + qf_round * 128;
                 if (qf_c >= 64) break;
                 const int qf_r = qf_c / 1, qf_k = qf_c % 1;
                 const bool qf_ok = qf_uok && (unsigned)(qf_mul_int(v_kb, 64) + qf_r) < (unsigned)n_N;
-                const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_align_m_arg + (qf_ok ? qf_base + (i64)qf_r * 1LL : 0)) + qf_k * 4;
-                qf_cp_async4(qf_smem + 25856 + qf_sbuf * 256 + qf_r * 4 + qf_k * 4, qf_src, qf_ok ? 4 : 0);
+                // The address is formed whether or not the row is read (a source size of 0 reads no byte).
+                qf_cp_async4(qf_smem + 25856 + qf_sbuf * 256 + qf_r * 4 + qf_k * 4, qf_tile + (qf_r * (int)(1LL) * 4 + qf_k * 4), qf_ok ? 4 : 0);
               }
             }
           }
@@ -1579,21 +1577,21 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
           const int qf_sbuf = (v_kb - qf_lo_v_kb) % 2;
           // stage %k.i8 = %K.i8[...] in shared memory: 64 rows of 64 x i8
           {
-            const i64 qf_base = ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_mul_int(v_kb, 64))) * QF_D + (0));
-            const bool qf_uok = p_K_i8 != nullptr && (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H;
+            const bool qf_uok = p_K_i8 != nullptr;
+            const unsigned char* qf_tile = reinterpret_cast<const unsigned char*>(p_K_i8 + ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (0)) * QF_D + (0)) + (i64)(qf_mul_int(v_kb, 64)) * 1LL * QF_D);
             #pragma unroll
             for (int qf_round = 0; qf_round < 2; ++qf_round) {
               const int qf_c = threadIdx.x + qf_round * 128;
               const int qf_r = qf_c / 4, qf_k = qf_c % 4;
               const bool qf_ok = qf_uok && (unsigned)(qf_mul_int(v_kb, 64) + qf_r) < (unsigned)n_N;
-              const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_K_i8 + (qf_ok ? qf_base + (i64)qf_r * 1LL * QF_D : 0)) + qf_k * 16;
-              qf_cp_async16(qf_smem + 5376 + qf_sbuf * 5120 + qf_r * 80 + qf_k * 16, qf_src, qf_ok ? 16 : 0);
+              // The address is formed whether or not the row is read (a source size of 0 reads no byte).
+              qf_cp_async16(qf_smem + 5376 + qf_sbuf * 5120 + qf_r * 80 + qf_k * 16, qf_tile + (qf_r * (int)(1LL * QF_D) * 1 + qf_k * 16), qf_ok ? 16 : 0);
             }
           }
           // stage %v.i8 = %V.i8[...] in shared memory from its key-major copy: 64 rows of 64 keys in the A fragment's k order
           {
-            const i64 qf_base = (((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * QF_D) * ((i64)(n_N + 15) & ~15LL) + (qf_mul_int(v_kb, 64));
-            const bool qf_uok = (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H;
+            const bool qf_uok = true;
+            const unsigned char* qf_tile = reinterpret_cast<const unsigned char*>(p_V_i8 + (((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * QF_D) * ((i64)(n_N + 15) & ~15LL) + (qf_mul_int(v_kb, 64)));
             #pragma unroll
             for (int qf_round = 0; qf_round < 2; ++qf_round) {
               const int qf_c = threadIdx.x + qf_round * 128;
@@ -1601,22 +1599,21 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
               const bool qf_ok = qf_uok && (unsigned)(qf_mul_int(v_kb, 64) + qf_k * 16) < (unsigned)n_N;
               // The address is formed whether or not the chunk is read (a source size of 0 reads no byte): selecting it
               // against the tensor's start kept more registers live across the loop (ptxas: 8 bytes spilled at D = 32).
-              const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_V_i8 + qf_base + (i64)qf_r * ((i64)(n_N + 15) & ~15LL) + qf_k * 16);
-              qf_cp_async16(qf_smem + 15616 + qf_sbuf * 5120 + qf_r * 80 + qf_k * 16, qf_src, qf_ok ? 16 : 0);
+              qf_cp_async16(qf_smem + 15616 + qf_sbuf * 5120 + qf_r * 80 + qf_k * 16, qf_tile + (qf_r * (int)((i64)(n_N + 15) & ~15LL) + qf_k * 16), qf_ok ? 16 : 0);
             }
           }
           // stage %align_m.1 = %align_m.arg[...] in shared memory: 64 x i32
           {
-            const i64 qf_base = (((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_mul_int(v_kb, 64)));
-            const bool qf_uok = p_align_m_arg != nullptr && (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H;
+            const bool qf_uok = p_align_m_arg != nullptr;
+            const unsigned char* qf_tile = reinterpret_cast<const unsigned char*>(p_align_m_arg + (((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (0)) + (i64)(qf_mul_int(v_kb, 64)) * 1LL);
             #pragma unroll
             for (int qf_round = 0; qf_round < 1; ++qf_round) {
               const int qf_c = threadIdx.x + qf_round * 128;
               if (qf_c >= 64) break;
               const int qf_r = qf_c / 1, qf_k = qf_c % 1;
               const bool qf_ok = qf_uok && (unsigned)(qf_mul_int(v_kb, 64) + qf_r) < (unsigned)n_N;
-              const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_align_m_arg + (qf_ok ? qf_base + (i64)qf_r * 1LL : 0)) + qf_k * 4;
-              qf_cp_async4(qf_smem + 25856 + qf_sbuf * 256 + qf_r * 4 + qf_k * 4, qf_src, qf_ok ? 4 : 0);
+              // The address is formed whether or not the row is read (a source size of 0 reads no byte).
+              qf_cp_async4(qf_smem + 25856 + qf_sbuf * 256 + qf_r * 4 + qf_k * 4, qf_tile + (qf_r * (int)(1LL) * 4 + qf_k * 4), qf_ok ? 4 : 0);
             }
           }
         }
@@ -1632,21 +1629,21 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
             const int qf_sbuf = (v_kb - qf_lo_v_kb) % 2;
             // stage %k.i8 = %K.i8[...] in shared memory: 64 rows of 64 x i8
             {
-              const i64 qf_base = ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_mul_int(v_kb, 64))) * QF_D + (0));
-              const bool qf_uok = p_K_i8 != nullptr && (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H;
+              const bool qf_uok = p_K_i8 != nullptr;
+              const unsigned char* qf_tile = reinterpret_cast<const unsigned char*>(p_K_i8 + ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (0)) * QF_D + (0)) + (i64)(qf_mul_int(v_kb, 64)) * 1LL * QF_D);
               #pragma unroll
               for (int qf_round = 0; qf_round < 2; ++qf_round) {
                 const int qf_c = threadIdx.x + qf_round * 128;
                 const int qf_r = qf_c / 4, qf_k = qf_c % 4;
                 const bool qf_ok = qf_uok && (unsigned)(qf_mul_int(v_kb, 64) + qf_r) < (unsigned)n_N;
-                const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_K_i8 + (qf_ok ? qf_base + (i64)qf_r * 1LL * QF_D : 0)) + qf_k * 16;
-                qf_cp_async16(qf_smem + 5376 + qf_sbuf * 5120 + qf_r * 80 + qf_k * 16, qf_src, qf_ok ? 16 : 0);
+                // The address is formed whether or not the row is read (a source size of 0 reads no byte).
+                qf_cp_async16(qf_smem + 5376 + qf_sbuf * 5120 + qf_r * 80 + qf_k * 16, qf_tile + (qf_r * (int)(1LL * QF_D) * 1 + qf_k * 16), qf_ok ? 16 : 0);
               }
             }
             // stage %v.i8 = %V.i8[...] in shared memory from its key-major copy: 64 rows of 64 keys in the A fragment's k order
             {
-              const i64 qf_base = (((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * QF_D) * ((i64)(n_N + 15) & ~15LL) + (qf_mul_int(v_kb, 64));
-              const bool qf_uok = (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H;
+              const bool qf_uok = true;
+              const unsigned char* qf_tile = reinterpret_cast<const unsigned char*>(p_V_i8 + (((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * QF_D) * ((i64)(n_N + 15) & ~15LL) + (qf_mul_int(v_kb, 64)));
               #pragma unroll
               for (int qf_round = 0; qf_round < 2; ++qf_round) {
                 const int qf_c = threadIdx.x + qf_round * 128;
@@ -1654,22 +1651,21 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
                 const bool qf_ok = qf_uok && (unsigned)(qf_mul_int(v_kb, 64) + qf_k * 16) < (unsigned)n_N;
                 // The address is formed whether or not the chunk is read (a source size of 0 reads no byte): selecting it
                 // against the tensor's start kept more registers live across the loop (ptxas: 8 bytes spilled at D = 32).
-                const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_V_i8 + qf_base + (i64)qf_r * ((i64)(n_N + 15) & ~15LL) + qf_k * 16);
-                qf_cp_async16(qf_smem + 15616 + qf_sbuf * 5120 + qf_r * 80 + qf_k * 16, qf_src, qf_ok ? 16 : 0);
+                qf_cp_async16(qf_smem + 15616 + qf_sbuf * 5120 + qf_r * 80 + qf_k * 16, qf_tile + (qf_r * (int)((i64)(n_N + 15) & ~15LL) + qf_k * 16), qf_ok ? 16 : 0);
               }
             }
             // stage %align_m.1 = %align_m.arg[...] in shared memory: 64 x i32
             {
-              const i64 qf_base = (((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_mul_int(v_kb, 64)));
-              const bool qf_uok = p_align_m_arg != nullptr && (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H;
+              const bool qf_uok = p_align_m_arg != nullptr;
+              const unsigned char* qf_tile = reinterpret_cast<const unsigned char*>(p_align_m_arg + (((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (0)) + (i64)(qf_mul_int(v_kb, 64)) * 1LL);
               #pragma unroll
               for (int qf_round = 0; qf_round < 1; ++qf_round) {
                 const int qf_c = threadIdx.x + qf_round * 128;
                 if (qf_c >= 64) break;
                 const int qf_r = qf_c / 1, qf_k = qf_c % 1;
                 const bool qf_ok = qf_uok && (unsigned)(qf_mul_int(v_kb, 64) + qf_r) < (unsigned)n_N;
-                const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_align_m_arg + (qf_ok ? qf_base + (i64)qf_r * 1LL : 0)) + qf_k * 4;
-                qf_cp_async4(qf_smem + 25856 + qf_sbuf * 256 + qf_r * 4 + qf_k * 4, qf_src, qf_ok ? 4 : 0);
+                // The address is formed whether or not the row is read (a source size of 0 reads no byte).
+                qf_cp_async4(qf_smem + 25856 + qf_sbuf * 256 + qf_r * 4 + qf_k * 4, qf_tile + (qf_r * (int)(1LL) * 4 + qf_k * 4), qf_ok ? 4 : 0);
               }
             }
           }
@@ -1722,6 +1718,6 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_Z,
     float qf_x0, qf_x1;
     { const int i = qf_i2; qf_x0 = v_68[i]; }
     { const int i = qf_i2 + 1; qf_x1 = v_68[i]; }
-    { const int i = qf_i2; if ((unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H && (unsigned)(qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 32) * 16 + qf_g + ((i / 2) % 2) * 8))) < (unsigned)n_N && (unsigned)((((i / 4) % 8) * 8 + 2 * qf_t + i % 2)) < (unsigned)QF_D) *reinterpret_cast<float2*>(&p_O[((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 32) * 16 + qf_g + ((i / 2) % 2) * 8)))) * QF_D + ((((i / 4) % 8) * 8 + 2 * qf_t + i % 2)))]) = make_float2(qf_x0, qf_x1); }
+    { const int i = qf_i2; if ((unsigned)(qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 32) * 16 + qf_g + ((i / 2) % 2) * 8))) < (unsigned)n_N && (unsigned)((((i / 4) % 8) * 8 + 2 * qf_t + i % 2)) < (unsigned)QF_D) *reinterpret_cast<float2*>(&p_O[((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 32) * 16 + qf_g + ((i / 2) % 2) * 8)))) * QF_D + ((((i / 4) % 8) * 8 + 2 * qf_t + i % 2)))]) = make_float2(qf_x0, qf_x1); }
   }
 }

@@ -134,7 +134,7 @@ __device__ __forceinline__ void qf_ldmatrix_x4_trans(u32* r, const void* smem) {
   asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0,%1,%2,%3}, [%4];" : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3]) : "r"(s));
 }
 
-extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const int* __restrict__ r_exp_m_arg, const int* __restrict__ r_rs_arg, const int* __restrict__ r_req_m_arg, const i64* __restrict__ r_82_arg, int n_Z, int n_H, int n_N, i8* __restrict__ p_Q_i8, float* __restrict__ p_V_scale, i8* __restrict__ p_K_i8, i8* __restrict__ p_V_i8, float* __restrict__ p_O) {
+extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const int* __restrict__ r_exp_m_arg, const int* __restrict__ r_rs_arg, const int* __restrict__ r_req_m_arg, const i64* __restrict__ r_82_arg, int n_H, int n_N, i8* __restrict__ p_Q_i8, int n_Z, float* __restrict__ p_V_scale, i8* __restrict__ p_K_i8, i8* __restrict__ p_V_i8, float* __restrict__ p_O) {
   extern __shared__ __align__(16) unsigned char qf_smem[];
   const int qf_warp = threadIdx.x / 32, qf_lane = threadIdx.x & 31;
   const int qf_g = qf_lane / 4, qf_t = qf_lane & 3;   // mma.sync fragment coordinates: row group, thread in group
@@ -146,15 +146,15 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
   #line 17 "flash_attention.tile"
   // stage %q.i8 = %Q.i8[...] in shared memory: 64 rows of 64 x i8
   {
-    const i64 qf_base = ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_mul_int((int)blockIdx.x, 64))) * QF_D + (0));
-    const bool qf_uok = p_Q_i8 != nullptr && (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H;
+    const bool qf_uok = p_Q_i8 != nullptr;
+    const unsigned char* qf_tile = reinterpret_cast<const unsigned char*>(p_Q_i8 + ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (0)) * QF_D + (0)) + (i64)(qf_mul_int((int)blockIdx.x, 64)) * 1LL * QF_D);
     #pragma unroll
     for (int qf_round = 0; qf_round < 2; ++qf_round) {
       const int qf_c = threadIdx.x + qf_round * 128;
       const int qf_r = qf_c / 4, qf_k = qf_c % 4;
       const bool qf_ok = qf_uok && (unsigned)(qf_mul_int((int)blockIdx.x, 64) + qf_r) < (unsigned)n_N;
-      const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_Q_i8 + (qf_ok ? qf_base + (i64)qf_r * 1LL * QF_D : 0)) + qf_k * 16;
-      qf_cp_async16(qf_smem + 0 + qf_r * 80 + qf_k * 16, qf_src, qf_ok ? 16 : 0);
+      // The address is formed whether or not the row is read (a source size of 0 reads no byte).
+      qf_cp_async16(qf_smem + 0 + qf_r * 80 + qf_k * 16, qf_tile + (qf_r * (int)(1LL * QF_D) * 1 + qf_k * 16), qf_ok ? 16 : 0);
     }
   }
   qf_cp_async_commit();
@@ -189,21 +189,21 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
           const int qf_sbuf = (v_kb - qf_lo_v_kb) % 2;
           // stage %k.i8 = %K.i8[...] in shared memory: 64 rows of 64 x i8
           {
-            const i64 qf_base = ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_mul_int(v_kb, 64))) * QF_D + (0));
-            const bool qf_uok = p_K_i8 != nullptr && (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H;
+            const bool qf_uok = p_K_i8 != nullptr;
+            const unsigned char* qf_tile = reinterpret_cast<const unsigned char*>(p_K_i8 + ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (0)) * QF_D + (0)) + (i64)(qf_mul_int(v_kb, 64)) * 1LL * QF_D);
             #pragma unroll
             for (int qf_round = 0; qf_round < 2; ++qf_round) {
               const int qf_c = threadIdx.x + qf_round * 128;
               const int qf_r = qf_c / 4, qf_k = qf_c % 4;
               const bool qf_ok = qf_uok && (unsigned)(qf_mul_int(v_kb, 64) + qf_r) < (unsigned)n_N;
-              const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_K_i8 + (qf_ok ? qf_base + (i64)qf_r * 1LL * QF_D : 0)) + qf_k * 16;
-              qf_cp_async16(qf_smem + 5120 + qf_sbuf * 5120 + qf_r * 80 + qf_k * 16, qf_src, qf_ok ? 16 : 0);
+              // The address is formed whether or not the row is read (a source size of 0 reads no byte).
+              qf_cp_async16(qf_smem + 5120 + qf_sbuf * 5120 + qf_r * 80 + qf_k * 16, qf_tile + (qf_r * (int)(1LL * QF_D) * 1 + qf_k * 16), qf_ok ? 16 : 0);
             }
           }
           // stage %v.i8 = %V.i8[...] in shared memory from its key-major copy: 64 rows of 64 keys in the A fragment's k order
           {
-            const i64 qf_base = (((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * QF_D) * ((i64)(n_N + 15) & ~15LL) + (qf_mul_int(v_kb, 64));
-            const bool qf_uok = (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H;
+            const bool qf_uok = true;
+            const unsigned char* qf_tile = reinterpret_cast<const unsigned char*>(p_V_i8 + (((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * QF_D) * ((i64)(n_N + 15) & ~15LL) + (qf_mul_int(v_kb, 64)));
             #pragma unroll
             for (int qf_round = 0; qf_round < 2; ++qf_round) {
               const int qf_c = threadIdx.x + qf_round * 128;
@@ -211,8 +211,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
               const bool qf_ok = qf_uok && (unsigned)(qf_mul_int(v_kb, 64) + qf_k * 16) < (unsigned)n_N;
               // The address is formed whether or not the chunk is read (a source size of 0 reads no byte): selecting it
               // against the tensor's start kept more registers live across the loop (ptxas: 8 bytes spilled at D = 32).
-              const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_V_i8 + qf_base + (i64)qf_r * ((i64)(n_N + 15) & ~15LL) + qf_k * 16);
-              qf_cp_async16(qf_smem + 15360 + qf_sbuf * 5120 + qf_r * 80 + qf_k * 16, qf_src, qf_ok ? 16 : 0);
+              qf_cp_async16(qf_smem + 15360 + qf_sbuf * 5120 + qf_r * 80 + qf_k * 16, qf_tile + (qf_r * (int)((i64)(n_N + 15) & ~15LL) + qf_k * 16), qf_ok ? 16 : 0);
             }
           }
         }
@@ -228,21 +227,21 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
             const int qf_sbuf = (v_kb - qf_lo_v_kb) % 2;
             // stage %k.i8 = %K.i8[...] in shared memory: 64 rows of 64 x i8
             {
-              const i64 qf_base = ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_mul_int(v_kb, 64))) * QF_D + (0));
-              const bool qf_uok = p_K_i8 != nullptr && (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H;
+              const bool qf_uok = p_K_i8 != nullptr;
+              const unsigned char* qf_tile = reinterpret_cast<const unsigned char*>(p_K_i8 + ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (0)) * QF_D + (0)) + (i64)(qf_mul_int(v_kb, 64)) * 1LL * QF_D);
               #pragma unroll
               for (int qf_round = 0; qf_round < 2; ++qf_round) {
                 const int qf_c = threadIdx.x + qf_round * 128;
                 const int qf_r = qf_c / 4, qf_k = qf_c % 4;
                 const bool qf_ok = qf_uok && (unsigned)(qf_mul_int(v_kb, 64) + qf_r) < (unsigned)n_N;
-                const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_K_i8 + (qf_ok ? qf_base + (i64)qf_r * 1LL * QF_D : 0)) + qf_k * 16;
-                qf_cp_async16(qf_smem + 5120 + qf_sbuf * 5120 + qf_r * 80 + qf_k * 16, qf_src, qf_ok ? 16 : 0);
+                // The address is formed whether or not the row is read (a source size of 0 reads no byte).
+                qf_cp_async16(qf_smem + 5120 + qf_sbuf * 5120 + qf_r * 80 + qf_k * 16, qf_tile + (qf_r * (int)(1LL * QF_D) * 1 + qf_k * 16), qf_ok ? 16 : 0);
               }
             }
             // stage %v.i8 = %V.i8[...] in shared memory from its key-major copy: 64 rows of 64 keys in the A fragment's k order
             {
-              const i64 qf_base = (((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * QF_D) * ((i64)(n_N + 15) & ~15LL) + (qf_mul_int(v_kb, 64));
-              const bool qf_uok = (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H;
+              const bool qf_uok = true;
+              const unsigned char* qf_tile = reinterpret_cast<const unsigned char*>(p_V_i8 + (((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * QF_D) * ((i64)(n_N + 15) & ~15LL) + (qf_mul_int(v_kb, 64)));
               #pragma unroll
               for (int qf_round = 0; qf_round < 2; ++qf_round) {
                 const int qf_c = threadIdx.x + qf_round * 128;
@@ -250,8 +249,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
                 const bool qf_ok = qf_uok && (unsigned)(qf_mul_int(v_kb, 64) + qf_k * 16) < (unsigned)n_N;
                 // The address is formed whether or not the chunk is read (a source size of 0 reads no byte): selecting it
                 // against the tensor's start kept more registers live across the loop (ptxas: 8 bytes spilled at D = 32).
-                const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_V_i8 + qf_base + (i64)qf_r * ((i64)(n_N + 15) & ~15LL) + qf_k * 16);
-                qf_cp_async16(qf_smem + 15360 + qf_sbuf * 5120 + qf_r * 80 + qf_k * 16, qf_src, qf_ok ? 16 : 0);
+                qf_cp_async16(qf_smem + 15360 + qf_sbuf * 5120 + qf_r * 80 + qf_k * 16, qf_tile + (qf_r * (int)((i64)(n_N + 15) & ~15LL) + qf_k * 16), qf_ok ? 16 : 0);
               }
             }
           }
@@ -1355,21 +1353,21 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
           const int qf_sbuf = (v_kb - qf_lo_v_kb) % 2;
           // stage %k.i8 = %K.i8[...] in shared memory: 64 rows of 64 x i8
           {
-            const i64 qf_base = ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_mul_int(v_kb, 64))) * QF_D + (0));
-            const bool qf_uok = p_K_i8 != nullptr && (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H;
+            const bool qf_uok = p_K_i8 != nullptr;
+            const unsigned char* qf_tile = reinterpret_cast<const unsigned char*>(p_K_i8 + ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (0)) * QF_D + (0)) + (i64)(qf_mul_int(v_kb, 64)) * 1LL * QF_D);
             #pragma unroll
             for (int qf_round = 0; qf_round < 2; ++qf_round) {
               const int qf_c = threadIdx.x + qf_round * 128;
               const int qf_r = qf_c / 4, qf_k = qf_c % 4;
               const bool qf_ok = qf_uok && (unsigned)(qf_mul_int(v_kb, 64) + qf_r) < (unsigned)n_N;
-              const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_K_i8 + (qf_ok ? qf_base + (i64)qf_r * 1LL * QF_D : 0)) + qf_k * 16;
-              qf_cp_async16(qf_smem + 5120 + qf_sbuf * 5120 + qf_r * 80 + qf_k * 16, qf_src, qf_ok ? 16 : 0);
+              // The address is formed whether or not the row is read (a source size of 0 reads no byte).
+              qf_cp_async16(qf_smem + 5120 + qf_sbuf * 5120 + qf_r * 80 + qf_k * 16, qf_tile + (qf_r * (int)(1LL * QF_D) * 1 + qf_k * 16), qf_ok ? 16 : 0);
             }
           }
           // stage %v.i8 = %V.i8[...] in shared memory from its key-major copy: 64 rows of 64 keys in the A fragment's k order
           {
-            const i64 qf_base = (((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * QF_D) * ((i64)(n_N + 15) & ~15LL) + (qf_mul_int(v_kb, 64));
-            const bool qf_uok = (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H;
+            const bool qf_uok = true;
+            const unsigned char* qf_tile = reinterpret_cast<const unsigned char*>(p_V_i8 + (((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * QF_D) * ((i64)(n_N + 15) & ~15LL) + (qf_mul_int(v_kb, 64)));
             #pragma unroll
             for (int qf_round = 0; qf_round < 2; ++qf_round) {
               const int qf_c = threadIdx.x + qf_round * 128;
@@ -1377,8 +1375,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
               const bool qf_ok = qf_uok && (unsigned)(qf_mul_int(v_kb, 64) + qf_k * 16) < (unsigned)n_N;
               // The address is formed whether or not the chunk is read (a source size of 0 reads no byte): selecting it
               // against the tensor's start kept more registers live across the loop (ptxas: 8 bytes spilled at D = 32).
-              const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_V_i8 + qf_base + (i64)qf_r * ((i64)(n_N + 15) & ~15LL) + qf_k * 16);
-              qf_cp_async16(qf_smem + 15360 + qf_sbuf * 5120 + qf_r * 80 + qf_k * 16, qf_src, qf_ok ? 16 : 0);
+              qf_cp_async16(qf_smem + 15360 + qf_sbuf * 5120 + qf_r * 80 + qf_k * 16, qf_tile + (qf_r * (int)((i64)(n_N + 15) & ~15LL) + qf_k * 16), qf_ok ? 16 : 0);
             }
           }
         }
@@ -1394,21 +1391,21 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
             const int qf_sbuf = (v_kb - qf_lo_v_kb) % 2;
             // stage %k.i8 = %K.i8[...] in shared memory: 64 rows of 64 x i8
             {
-              const i64 qf_base = ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_mul_int(v_kb, 64))) * QF_D + (0));
-              const bool qf_uok = p_K_i8 != nullptr && (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H;
+              const bool qf_uok = p_K_i8 != nullptr;
+              const unsigned char* qf_tile = reinterpret_cast<const unsigned char*>(p_K_i8 + ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (0)) * QF_D + (0)) + (i64)(qf_mul_int(v_kb, 64)) * 1LL * QF_D);
               #pragma unroll
               for (int qf_round = 0; qf_round < 2; ++qf_round) {
                 const int qf_c = threadIdx.x + qf_round * 128;
                 const int qf_r = qf_c / 4, qf_k = qf_c % 4;
                 const bool qf_ok = qf_uok && (unsigned)(qf_mul_int(v_kb, 64) + qf_r) < (unsigned)n_N;
-                const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_K_i8 + (qf_ok ? qf_base + (i64)qf_r * 1LL * QF_D : 0)) + qf_k * 16;
-                qf_cp_async16(qf_smem + 5120 + qf_sbuf * 5120 + qf_r * 80 + qf_k * 16, qf_src, qf_ok ? 16 : 0);
+                // The address is formed whether or not the row is read (a source size of 0 reads no byte).
+                qf_cp_async16(qf_smem + 5120 + qf_sbuf * 5120 + qf_r * 80 + qf_k * 16, qf_tile + (qf_r * (int)(1LL * QF_D) * 1 + qf_k * 16), qf_ok ? 16 : 0);
               }
             }
             // stage %v.i8 = %V.i8[...] in shared memory from its key-major copy: 64 rows of 64 keys in the A fragment's k order
             {
-              const i64 qf_base = (((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * QF_D) * ((i64)(n_N + 15) & ~15LL) + (qf_mul_int(v_kb, 64));
-              const bool qf_uok = (unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H;
+              const bool qf_uok = true;
+              const unsigned char* qf_tile = reinterpret_cast<const unsigned char*>(p_V_i8 + (((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * QF_D) * ((i64)(n_N + 15) & ~15LL) + (qf_mul_int(v_kb, 64)));
               #pragma unroll
               for (int qf_round = 0; qf_round < 2; ++qf_round) {
                 const int qf_c = threadIdx.x + qf_round * 128;
@@ -1416,8 +1413,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
                 const bool qf_ok = qf_uok && (unsigned)(qf_mul_int(v_kb, 64) + qf_k * 16) < (unsigned)n_N;
                 // The address is formed whether or not the chunk is read (a source size of 0 reads no byte): selecting it
                 // against the tensor's start kept more registers live across the loop (ptxas: 8 bytes spilled at D = 32).
-                const unsigned char* qf_src = reinterpret_cast<const unsigned char*>(p_V_i8 + qf_base + (i64)qf_r * ((i64)(n_N + 15) & ~15LL) + qf_k * 16);
-                qf_cp_async16(qf_smem + 15360 + qf_sbuf * 5120 + qf_r * 80 + qf_k * 16, qf_src, qf_ok ? 16 : 0);
+                qf_cp_async16(qf_smem + 15360 + qf_sbuf * 5120 + qf_r * 80 + qf_k * 16, qf_tile + (qf_r * (int)((i64)(n_N + 15) & ~15LL) + qf_k * 16), qf_ok ? 16 : 0);
               }
             }
           }
@@ -1462,6 +1458,6 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
     float qf_x0, qf_x1;
     { const int i = qf_i2; qf_x0 = v_68[i]; }
     { const int i = qf_i2 + 1; qf_x1 = v_68[i]; }
-    { const int i = qf_i2; if ((unsigned)((int)blockIdx.z) < (unsigned)n_Z && (unsigned)((int)blockIdx.y) < (unsigned)n_H && (unsigned)(qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 32) * 16 + qf_g + ((i / 2) % 2) * 8))) < (unsigned)n_N && (unsigned)((((i / 4) % 8) * 8 + 2 * qf_t + i % 2)) < (unsigned)QF_D) *reinterpret_cast<float2*>(&p_O[((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 32) * 16 + qf_g + ((i / 2) % 2) * 8)))) * QF_D + ((((i / 4) % 8) * 8 + 2 * qf_t + i % 2)))]) = make_float2(qf_x0, qf_x1); }
+    { const int i = qf_i2; if ((unsigned)(qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 32) * 16 + qf_g + ((i / 2) % 2) * 8))) < (unsigned)n_N && (unsigned)((((i / 4) % 8) * 8 + 2 * qf_t + i % 2)) < (unsigned)QF_D) *reinterpret_cast<float2*>(&p_O[((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 32) * 16 + qf_g + ((i / 2) % 2) * 8)))) * QF_D + ((((i / 4) % 8) * 8 + 2 * qf_t + i % 2)))]) = make_float2(qf_x0, qf_x1); }
   }
 }

@@ -156,6 +156,7 @@ public final class CudaEmitter {
         /** Padding tests {@code kb·BN + arange(BN) < N} of a key loop, each with the flag that says its step is full (see {@link #peel}). */
         private final Map<Value, String> trueInFullStep = new IdentityHashMap<>();
         private final Set<Value> inClampOnly = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        private final Map<Value, String> exactAxis = new IdentityHashMap<>();   // grid variable -> the symbol its extent is
         private final Map<String, Arg> args = new LinkedHashMap<>();
         private final Set<String> usedNames = new HashSet<>();
         private List<Stmt> out = new ArrayList<>();
@@ -245,6 +246,7 @@ public final class CudaEmitter {
             int gr = body.args().size();
             if (gr > 3) throw new Unsupported("a grid of rank " + gr + " (CUDA grids have at most 3 axes)");
             for (int a = 0; a < gr; a++) vals.put(body.args().get(a), new Uniform(grid[gr - 1 - a]));
+            exactAxes();
             emitBlock(body);
             close();
             awaitOuterStage();   // no copy may be in flight when the block exits
@@ -446,7 +448,7 @@ public final class CudaEmitter {
             Rows rs = rowsOf(l);
             if (rs == null) throw new Unsupported(at(l) + ": a staged tile's rows must be s + arange(n) along one tensor axis");
             Model.StageTile st = new Model.StageTile("stage " + r + " = " + l.tensor() + "[...] in shared memory: " + rows + " rows of " + cols + " x " + e.text,
-                    cols * es / 16, 16, slot.into(), stride * es, rs.tensor(), rs.base(), rs.stride(), rs.start(), rs.limit(), rs.uniformOk(),
+                    cols * es / 16, 16, slot.into(), stride * es, rs.tensor(), rs.base(), rs.stride(), rs.strideBytes(es), rs.start(), rs.limit(), rs.uniformOk(),
                     Model.Spread.of("qf_c", rows * (cols * es / 16), threads));
             vals.put(r, new Staged(slot.read(CExpr.ctype(e)), stride, slot.inLoop(), false));
             issueCopy(l, st);
@@ -533,7 +535,8 @@ public final class CudaEmitter {
             List<String> uniformOk = new ArrayList<>();
             for (int d = 0; d < rank - 2; d++) {
                 String at = uniform(l.indices().get(d));
-                uniformOk.add("(unsigned)(" + at + ") < (unsigned)" + dimExpr(dims.get(d)));
+                String test = boundsTest(l.indices().get(d), at, dims.get(d));
+                if (test != null) uniformOk.add(test);
                 prefix = d == 0 ? "(i64)(" + at + ")" : "(" + prefix + " * " + dimExpr(dims.get(d)) + " + (" + at + "))";
             }
             String tensor = tensorArg(l.tensor());
@@ -575,7 +578,7 @@ public final class CudaEmitter {
             Slot slot = stageSlot(n * 4);
             Rows rs = rowsOf(l);
             Model.StageTile st = new Model.StageTile("stage " + r + " = " + l.tensor() + "[...] in shared memory: " + n + " x " + r.type().elem().text + (slot.inLoop() ? "" : ", read after the loop"),
-                    1, 4, slot.into(), 4, rs.tensor(), rs.base(), rs.stride(), rs.start(), rs.limit(), rs.uniformOk(),
+                    1, 4, slot.into(), 4, rs.tensor(), rs.base(), rs.stride(), rs.strideBytes(4), rs.start(), rs.limit(), rs.uniformOk(),
                     Model.Spread.of("qf_c", n, threads));
             vals.put(r, new StagedVector(slot.read(CExpr.ctype(r.type().elem())), slot.inLoop()));
             issueCopy(l, st);
@@ -584,10 +587,17 @@ public final class CudaEmitter {
 
         /**
          * Where a load's consecutive rows live: its one non-scalar index is s + arange (`n` rows of the tensor from
-         * row s), so a row's address is {@code base + row * stride} and only its bound ({@code start + row < limit})
-         * depends on the row; {@code uniformOk} checks the other indices. Null when the load has another form.
+         * row s), so row r's address is {@code base + (start + r) * stride}, {@code base} that of the tensor's row 0
+         * (it names no loop variable, so it is computed once, outside a loop: with the step's start folded into it,
+         * each step's copies redid its 64-bit products), and its bound is {@code start + r < limit};
+         * {@code uniformOk} checks the other indices. Null when the load has another form.
          */
-        private record Rows(String tensor, String base, String stride, String start, String limit, String uniformOk) {}
+        private record Rows(String tensor, String base, String stride, String start, String limit, String uniformOk) {
+            /** The row stride in bytes as an int expression (a tile's rows are few, so offsets within it fit). */
+            String strideBytes(int elementBytes) {
+                return "(int)(" + stride + ") * " + elementBytes;
+            }
+        }
 
         private Rows rowsOf(Op.Load l) {
             int rowAxis = -1;
@@ -608,8 +618,9 @@ public final class CudaEmitter {
             List<String> uniformOk = new ArrayList<>();
             for (int d = 0; d < dims.size(); d++) {
                 Value ix = l.indices().get(d);
-                String at = d == rowAxis ? start : ix == null ? "0" : uniform(ix);
-                if (d != rowAxis && ix != null) uniformOk.add("(unsigned)(" + at + ") < (unsigned)" + dimExpr(dims.get(d)));
+                String at = d == rowAxis ? "0" : ix == null ? "0" : uniform(ix);
+                String test = d != rowAxis && ix != null ? boundsTest(ix, at, dims.get(d)) : null;
+                if (test != null) uniformOk.add(test);
                 rowBase = d == 0 ? "(i64)(" + at + ")" : "(" + rowBase + " * " + dimExpr(dims.get(d)) + " + (" + at + "))";
             }
             String rowStride = "1LL";
@@ -617,6 +628,27 @@ public final class CudaEmitter {
             String tensor = tensorArg(l.tensor());
             if (isOptional(l.tensor())) uniformOk.addFirst(tensor + " != nullptr");
             return new Rows(tensor, rowBase, rowStride, start, dimExpr(dims.get(rowAxis)), uniformOk.isEmpty() ? "true" : String.join(" && ", uniformOk));
+        }
+
+        /**
+         * The grid variables whose extent is a shape symbol itself ({@code dim Z}): the launch has exactly
+         * that many blocks along the axis, so such a variable indexes an axis of that symbol in bounds, and
+         * a copy need not test it (the tests, rebuilt every key step, were a tenth of the copies' instructions).
+         */
+        private void exactAxes() {
+            Block grid = k.grid();
+            if (grid == null || !(grid.ops().getLast() instanceof Op.Yield y)) return;
+            Map<Value, Op> gridDefs = new IdentityHashMap<>();
+            for (Op op : grid.ops()) for (Value r : op.results()) gridDefs.put(r, op);
+            for (int a = 0; a < y.values().size() && a < k.body().args().size(); a++) {
+                if (gridDefs.get(y.values().get(a)) instanceof Op.DimOf d) exactAxis.put(k.body().args().get(a), d.symbol());
+            }
+        }
+
+        /** The bounds test of index {@code ix} of an axis of {@code dim}, or null where it always holds (see {@link #exactAxes}). */
+        private String boundsTest(Value ix, String at, Dim dim) {
+            if (!dim.isConst() && dim.symbol().equals(exactAxis.get(ix))) return null;
+            return "(unsigned)(" + at + ") < (unsigned)" + dimExpr(dim);
         }
 
         /** The scalar s of an index s + arange (or arange: 0), or null when the index has another form. */
@@ -1260,7 +1292,8 @@ public final class CudaEmitter {
                 else if (ix.tile().isScalar()) e = uniform(ix);
                 else e = expr(ix, List.of(axes.get(ra++)), ctx);
                 String n = dimExpr(dims.get(d));
-                conds.add("(unsigned)(" + e + ") < (unsigned)" + n);
+                String test = ix != null && ix.tile().isScalar() ? boundsTest(ix, e, dims.get(d)) : "(unsigned)(" + e + ") < (unsigned)" + n;
+                if (test != null) conds.add(test);
                 off = d == 0 ? "(i64)(" + e + ")" : "(" + off + " * " + n + " + (" + e + "))";
             }
             return new Parts(off, conds.isEmpty() ? "true" : String.join(" && ", conds));

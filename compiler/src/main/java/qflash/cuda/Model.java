@@ -83,14 +83,15 @@ public sealed interface Model {
      */
     record TileGuard(String guard, List<Stmt> body, List<Stmt> otherwise) implements Stmt {}
 
-    /** A tile copied from global to shared memory with {@code cp.async}, rows past the tensor zero-filled. */
     /**
-     * A tile copied from global to shared memory with {@code cp.async}: {@code rows} rows from row
-     * {@code rowStart} of the tensor ({@code rowBase} + r * {@code rowStride} elements), rows at or past
-     * {@code rowLimit} (or with {@code uniformOk} false) zero-filled.
+     * A tile copied from global to shared memory with {@code cp.async}: rows from row {@code rowStart} of the
+     * tensor (row r at {@code rowBase} + r * {@code rowStride} elements, {@code srcRowBytes} bytes apart), rows
+     * at or past {@code rowLimit} (or with {@code uniformOk} false) zero-filled. The tile's first row is
+     * addressed once and each chunk as a small offset from it: with every chunk's address formed in 64 bits
+     * from the tensor's start, the copies of a ViT key step were 106 instructions a warp, 13% of the step.
      */
     record StageTile(String comment, int chunksPerRow, int chunkBytes, String smem, int rowStrideBytes, String src, String rowBase,
-                     String rowStride, String rowStart, String rowLimit, String uniformOk, Spread spread) implements Stmt {}
+                     String rowStride, String srcRowBytes, String rowStart, String rowLimit, String uniformOk, Spread spread) implements Stmt {}
 
     /**
      * A [keys, cols] tile of a key-major tensor (see {@code KeyMajor}) copied as {@code cols} rows of keys with
