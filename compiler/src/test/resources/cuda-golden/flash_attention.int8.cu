@@ -142,7 +142,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_H,
   #line 17 "flash_attention.tile"
   // stage %q.i8 = %Q.i8[...] in shared memory: 64 rows of 64 x i8
   {
-    const bool qf_uok = p_Q_i8 != nullptr;
+    const bool qf_uok = true;
     const unsigned char* qf_tile = reinterpret_cast<const unsigned char*>(p_Q_i8 + ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (0)) * QF_D + (0)) + (i64)(qf_mul_int((int)blockIdx.x, 64)) * 1LL * QF_D);
     #pragma unroll
     for (int qf_round = 0; qf_round < 2; ++qf_round) {
@@ -157,7 +157,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_H,
   #line 25 "flash_attention.tile"
   // stage %v.scale = %V.scale[...] in shared memory: 64 x f32, read after the loop
   {
-    const bool qf_uok = p_V_scale != nullptr;
+    const bool qf_uok = true;
     const unsigned char* qf_tile = reinterpret_cast<const unsigned char*>(p_V_scale + (((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * QF_D + (0)) + (i64)(0) * 1LL);
     #pragma unroll
     for (int qf_round = 0; qf_round < 1; ++qf_round) {
@@ -179,12 +179,12 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_H,
   i64 v_126_1[2];
   #pragma unroll
   for (int i = 0; i < 2; ++i) {
-    v_rs_1[i] = (p_rs_arg != nullptr && (unsigned)(qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))) < (unsigned)n_N ? p_rs_arg[(((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))))] : (int)0);
-    v_exp_m_1[i] = (p_exp_m_arg != nullptr && (unsigned)(qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))) < (unsigned)n_N ? p_exp_m_arg[(((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))))] : (int)0);
-    v_exp_xmin_1[i] = (p_exp_xmin_arg != nullptr && (unsigned)(qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))) < (unsigned)n_N ? p_exp_xmin_arg[(((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))))] : (int)0);
-    v_poly_k2_1[i] = (p_poly_k2_arg != nullptr && (unsigned)(qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))) < (unsigned)n_N ? p_poly_k2_arg[(((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))))] : (int)0);
-    v_req_m_1[i] = (p_req_m_arg != nullptr && (unsigned)(qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))) < (unsigned)n_N ? p_req_m_arg[(((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))))] : (int)0);
-    v_126_1[i] = (p_126_arg != nullptr && (unsigned)(qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))) < (unsigned)n_N ? p_126_arg[(((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))))] : (i64)0);
+    v_rs_1[i] = ((unsigned)(qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))) < (unsigned)n_N ? p_rs_arg[(((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))))] : (int)0);
+    v_exp_m_1[i] = ((unsigned)(qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))) < (unsigned)n_N ? p_exp_m_arg[(((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))))] : (int)0);
+    v_exp_xmin_1[i] = ((unsigned)(qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))) < (unsigned)n_N ? p_exp_xmin_arg[(((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))))] : (int)0);
+    v_poly_k2_1[i] = ((unsigned)(qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))) < (unsigned)n_N ? p_poly_k2_arg[(((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))))] : (int)0);
+    v_req_m_1[i] = ((unsigned)(qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))) < (unsigned)n_N ? p_req_m_arg[(((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))))] : (int)0);
+    v_126_1[i] = ((unsigned)(qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))) < (unsigned)n_N ? p_126_arg[(((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))))] : (i64)0);
   }
   #line 22 "flash_attention.tile"
   int v_m_1_i[2];
@@ -215,7 +215,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_H,
           const int qf_sbuf = (v_kb - qf_lo_v_kb) % 2;
           // stage %k.i8 = %K.i8[...] in shared memory: 64 rows of 64 x i8
           {
-            const bool qf_uok = p_K_i8 != nullptr;
+            const bool qf_uok = true;
             const unsigned char* qf_tile = reinterpret_cast<const unsigned char*>(p_K_i8 + ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (0)) * QF_D + (0)) + (i64)(qf_mul_int(v_kb, 64)) * 1LL * QF_D);
             #pragma unroll
             for (int qf_round = 0; qf_round < 2; ++qf_round) {
@@ -242,7 +242,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_H,
           }
           // stage %align_m.1 = %align_m.arg[...] in shared memory: 64 x i32
           {
-            const bool qf_uok = p_align_m_arg != nullptr;
+            const bool qf_uok = true;
             const unsigned char* qf_tile = reinterpret_cast<const unsigned char*>(p_align_m_arg + (((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (0)) + (i64)(qf_mul_int(v_kb, 64)) * 1LL);
             #pragma unroll
             for (int qf_round = 0; qf_round < 1; ++qf_round) {
@@ -267,7 +267,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_H,
             const int qf_sbuf = (v_kb - qf_lo_v_kb) % 2;
             // stage %k.i8 = %K.i8[...] in shared memory: 64 rows of 64 x i8
             {
-              const bool qf_uok = p_K_i8 != nullptr;
+              const bool qf_uok = true;
               const unsigned char* qf_tile = reinterpret_cast<const unsigned char*>(p_K_i8 + ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (0)) * QF_D + (0)) + (i64)(qf_mul_int(v_kb, 64)) * 1LL * QF_D);
               #pragma unroll
               for (int qf_round = 0; qf_round < 2; ++qf_round) {
@@ -294,7 +294,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_H,
             }
             // stage %align_m.1 = %align_m.arg[...] in shared memory: 64 x i32
             {
-              const bool qf_uok = p_align_m_arg != nullptr;
+              const bool qf_uok = true;
               const unsigned char* qf_tile = reinterpret_cast<const unsigned char*>(p_align_m_arg + (((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (0)) + (i64)(qf_mul_int(v_kb, 64)) * 1LL);
               #pragma unroll
               for (int qf_round = 0; qf_round < 1; ++qf_round) {
@@ -1577,7 +1577,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_H,
           const int qf_sbuf = (v_kb - qf_lo_v_kb) % 2;
           // stage %k.i8 = %K.i8[...] in shared memory: 64 rows of 64 x i8
           {
-            const bool qf_uok = p_K_i8 != nullptr;
+            const bool qf_uok = true;
             const unsigned char* qf_tile = reinterpret_cast<const unsigned char*>(p_K_i8 + ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (0)) * QF_D + (0)) + (i64)(qf_mul_int(v_kb, 64)) * 1LL * QF_D);
             #pragma unroll
             for (int qf_round = 0; qf_round < 2; ++qf_round) {
@@ -1604,7 +1604,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_H,
           }
           // stage %align_m.1 = %align_m.arg[...] in shared memory: 64 x i32
           {
-            const bool qf_uok = p_align_m_arg != nullptr;
+            const bool qf_uok = true;
             const unsigned char* qf_tile = reinterpret_cast<const unsigned char*>(p_align_m_arg + (((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (0)) + (i64)(qf_mul_int(v_kb, 64)) * 1LL);
             #pragma unroll
             for (int qf_round = 0; qf_round < 1; ++qf_round) {
@@ -1629,7 +1629,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_H,
             const int qf_sbuf = (v_kb - qf_lo_v_kb) % 2;
             // stage %k.i8 = %K.i8[...] in shared memory: 64 rows of 64 x i8
             {
-              const bool qf_uok = p_K_i8 != nullptr;
+              const bool qf_uok = true;
               const unsigned char* qf_tile = reinterpret_cast<const unsigned char*>(p_K_i8 + ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (0)) * QF_D + (0)) + (i64)(qf_mul_int(v_kb, 64)) * 1LL * QF_D);
               #pragma unroll
               for (int qf_round = 0; qf_round < 2; ++qf_round) {
@@ -1656,7 +1656,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_H,
             }
             // stage %align_m.1 = %align_m.arg[...] in shared memory: 64 x i32
             {
-              const bool qf_uok = p_align_m_arg != nullptr;
+              const bool qf_uok = true;
               const unsigned char* qf_tile = reinterpret_cast<const unsigned char*>(p_align_m_arg + (((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (0)) + (i64)(qf_mul_int(v_kb, 64)) * 1LL);
               #pragma unroll
               for (int qf_round = 0; qf_round < 1; ++qf_round) {

@@ -146,7 +146,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
   #line 17 "flash_attention.tile"
   // stage %q.i8 = %Q.i8[...] in shared memory: 64 rows of 64 x i8
   {
-    const bool qf_uok = p_Q_i8 != nullptr;
+    const bool qf_uok = true;
     const unsigned char* qf_tile = reinterpret_cast<const unsigned char*>(p_Q_i8 + ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (0)) * QF_D + (0)) + (i64)(qf_mul_int((int)blockIdx.x, 64)) * 1LL * QF_D);
     #pragma unroll
     for (int qf_round = 0; qf_round < 2; ++qf_round) {
@@ -159,7 +159,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
   }
   qf_cp_async_commit();
   #line 25 "flash_attention.tile"
-  const float v_v_scale = (p_V_scale != nullptr && true ? p_V_scale[0LL] : (float)0);
+  const float v_v_scale = (true ? p_V_scale[0LL] : (float)0);
   #line 22 "flash_attention.tile"
   int v_m_1_i[2];
   int v_l_1_i[2];
@@ -189,7 +189,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
           const int qf_sbuf = (v_kb - qf_lo_v_kb) % 2;
           // stage %k.i8 = %K.i8[...] in shared memory: 64 rows of 64 x i8
           {
-            const bool qf_uok = p_K_i8 != nullptr;
+            const bool qf_uok = true;
             const unsigned char* qf_tile = reinterpret_cast<const unsigned char*>(p_K_i8 + ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (0)) * QF_D + (0)) + (i64)(qf_mul_int(v_kb, 64)) * 1LL * QF_D);
             #pragma unroll
             for (int qf_round = 0; qf_round < 2; ++qf_round) {
@@ -227,7 +227,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
             const int qf_sbuf = (v_kb - qf_lo_v_kb) % 2;
             // stage %k.i8 = %K.i8[...] in shared memory: 64 rows of 64 x i8
             {
-              const bool qf_uok = p_K_i8 != nullptr;
+              const bool qf_uok = true;
               const unsigned char* qf_tile = reinterpret_cast<const unsigned char*>(p_K_i8 + ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (0)) * QF_D + (0)) + (i64)(qf_mul_int(v_kb, 64)) * 1LL * QF_D);
               #pragma unroll
               for (int qf_round = 0; qf_round < 2; ++qf_round) {
@@ -1353,7 +1353,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
           const int qf_sbuf = (v_kb - qf_lo_v_kb) % 2;
           // stage %k.i8 = %K.i8[...] in shared memory: 64 rows of 64 x i8
           {
-            const bool qf_uok = p_K_i8 != nullptr;
+            const bool qf_uok = true;
             const unsigned char* qf_tile = reinterpret_cast<const unsigned char*>(p_K_i8 + ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (0)) * QF_D + (0)) + (i64)(qf_mul_int(v_kb, 64)) * 1LL * QF_D);
             #pragma unroll
             for (int qf_round = 0; qf_round < 2; ++qf_round) {
@@ -1391,7 +1391,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
             const int qf_sbuf = (v_kb - qf_lo_v_kb) % 2;
             // stage %k.i8 = %K.i8[...] in shared memory: 64 rows of 64 x i8
             {
-              const bool qf_uok = p_K_i8 != nullptr;
+              const bool qf_uok = true;
               const unsigned char* qf_tile = reinterpret_cast<const unsigned char*>(p_K_i8 + ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (0)) * QF_D + (0)) + (i64)(qf_mul_int(v_kb, 64)) * 1LL * QF_D);
               #pragma unroll
               for (int qf_round = 0; qf_round < 2; ++qf_round) {

@@ -1305,8 +1305,14 @@ public final class CudaEmitter {
             return "(" + cond + " ? " + t + "[" + p.offset() + "] : (" + CExpr.ctype(l.result().type().elem()) + ")0)";
         }
 
+        /**
+         * Whether a tensor may be absent (a null pointer that reads as 0): an optional parameter. A derived
+         * one is always there (the prologue writes it; a launch of the body alone refuses to go without it),
+         * so its reads are not tested: the tests of the per-row launch constants, each a uniform branch
+         * around its load, were ~170 of the ~440 instructions before a ViT block's key loop.
+         */
         private boolean isOptional(Value tensor) {
-            return vals.get(tensor) instanceof Param(Kernel.Param p) && (p.optional() || p.derived());
+            return vals.get(tensor) instanceof Param(Kernel.Param p) && p.optional();
         }
 
         /** Element of {@code v} at the position {@code axes} names in {@code ctx}. */

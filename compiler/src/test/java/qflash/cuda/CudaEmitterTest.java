@@ -339,6 +339,22 @@ class CudaEmitterTest {
     }
 
     @Test
+    void copiesAddressTheTilesFirstRowOnceAndTestOnlyWhatCanBeOutOfBounds() {
+        String src = cuda("flash_attention.tile", "int8", Map.of(), Map.of(), 64);
+        // K's tile: its first row's address from the step's start, each chunk a small int offset from it, no select of the address
+        assertTrue(src.contains("const unsigned char* qf_tile = reinterpret_cast<const unsigned char*>(p_K_i8 + ((((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (0)) * QF_D + (0)) + (i64)(qf_mul_int(v_kb, 64)) * 1LL * QF_D);"), "K's first row");
+        assertTrue(src.contains("qf_tile + (qf_r * (int)(1LL * QF_D) * 1 + qf_k * 16), qf_ok ? 16 : 0);"), "a chunk is an offset from the first row");
+        assertFalse(src.contains("qf_ok ? qf_base"), "no address is selected against the tensor's start");
+        // z and h are grid variables over exactly Z and H: never tested; the rows (past N in the last step) are
+        assertFalse(src.contains("(unsigned)((int)blockIdx.z) < (unsigned)n_Z") || src.contains("(unsigned)((int)blockIdx.y) < (unsigned)n_H"), "grid axes are in bounds by the launch");
+        assertTrue(src.contains("const bool qf_ok = qf_uok && (unsigned)(qf_mul_int(v_kb, 64) + qf_r) < (unsigned)n_N;"), "rows are tested against N");
+        // derived tensors (the prologue's) are read unguarded; an optional one (the bias) still reads as 0 when absent
+        assertFalse(src.contains("p_rs_arg != nullptr") || src.contains("p_K_i8 != nullptr"), "derived tensors are always there");
+        String bias = cuda("flash_attention_bias.tile", "fp16", Map.of(), Map.of(), 32);   // fp16 reads the caller's bias itself
+        assertTrue(bias.contains("p_bias != nullptr"), "an absent bias reads as 0");
+    }
+
+    @Test
     void theIntegerPipelinesReadVKeyMajorAsThePrologueWritesIt() {
         for (String pipeline : List.of("int8", "qflash")) {
             Kernel k = kernel("flash_attention.tile", pipeline, Map.of(), Map.of());

@@ -426,6 +426,11 @@ public final class CudaBackend implements AutoCloseable {
                         Arr v = args.get(a.name());
                         if (v != null && c.code().keyMajor().contains(a.name())) v = qflash.cuda.KeyMajor.of(v);   // as the GPU prologue writes it
                         if (v == null) {
+                            Kernel.Param p = c.kernel().param(a.name());
+                            if (p != null && p.derived()) {
+                                // The body reads a derived tensor unguarded (it always exists where the prologue runs).
+                                throw new qflash.host.UserError("tensor " + a.name() + " is computed by the prologue: a launch of the body alone must be given it");
+                            }
                             ps.add(Pointer.to(new CUdeviceptr()));   // an absent optional tensor: nullptr, reads as 0
                         } else {
                             DeviceTensor t = DeviceTensor.upload(v);
