@@ -1307,7 +1307,7 @@ public final class CudaEmitter {
 
         /**
          * Whether a tensor may be absent (a null pointer that reads as 0): an optional parameter. A derived
-         * one is always there (the prologue writes it; a launch of the body alone refuses to go without it),
+         * one is always there (the GPU prologue writes it; a launch of the body alone binds the interpreter's),
          * so its reads are not tested: the tests of the per-row launch constants, each a uniform branch
          * around its load, were ~170 of the ~440 instructions before a ViT block's key loop.
          */

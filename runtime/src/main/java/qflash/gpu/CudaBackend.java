@@ -428,8 +428,8 @@ public final class CudaBackend implements AutoCloseable {
                         if (v == null) {
                             Kernel.Param p = c.kernel().param(a.name());
                             if (p != null && p.derived()) {
-                                // The body reads a derived tensor unguarded (it always exists where the prologue runs).
-                                throw new qflash.host.UserError("tensor " + a.name() + " is computed by the prologue: a launch of the body alone must be given it");
+                                // bind() computes every derived tensor, and the body reads them unguarded.
+                                throw new IllegalStateException("no " + a.name() + " for the body: a derived tensor must be bound");
                             }
                             ps.add(Pointer.to(new CUdeviceptr()));   // an absent optional tensor: nullptr, reads as 0
                         } else {
