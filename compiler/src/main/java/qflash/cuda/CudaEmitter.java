@@ -587,10 +587,10 @@ public final class CudaEmitter {
 
         /**
          * Where a load's consecutive rows live: its one non-scalar index is s + arange (`n` rows of the tensor from
-         * row s), so row r's address is {@code base + (start + r) * stride}, {@code base} that of the tensor's row 0
-         * (it names no loop variable, so it is computed once, outside a loop: with the step's start folded into it,
-         * each step's copies redid its 64-bit products), and its bound is {@code start + r < limit};
-         * {@code uniformOk} checks the other indices. Null when the load has another form.
+         * row s), so row r's address is {@code base + (start + r) * stride}, {@code base} that of the slice's row 0
+         * (the other indices only: with a key step's start folded into it, ptxas rebuilt the whole 64-bit product
+         * in every step), and its bound is {@code start + r < limit}; {@code uniformOk} checks the other indices.
+         * Null when the load has another form.
          */
         private record Rows(String tensor, String base, String stride, String start, String limit, String uniformOk) {
             /** The row stride in bytes as an int expression (a tile's rows are few, so offsets within it fit). */
