@@ -535,8 +535,7 @@ public final class CudaEmitter {
             List<String> uniformOk = new ArrayList<>();
             for (int d = 0; d < rank - 2; d++) {
                 String at = uniform(l.indices().get(d));
-                String test = boundsTest(l.indices().get(d), at, dims.get(d));
-                if (test != null) uniformOk.add(test);
+                testBounds(uniformOk, l.indices().get(d), at, dims.get(d));
                 prefix = d == 0 ? "(i64)(" + at + ")" : "(" + prefix + " * " + dimExpr(dims.get(d)) + " + (" + at + "))";
             }
             String tensor = tensorArg(l.tensor());
@@ -619,8 +618,7 @@ public final class CudaEmitter {
             for (int d = 0; d < dims.size(); d++) {
                 Value ix = l.indices().get(d);
                 String at = d == rowAxis ? "0" : ix == null ? "0" : uniform(ix);
-                String test = d != rowAxis && ix != null ? boundsTest(ix, at, dims.get(d)) : null;
-                if (test != null) uniformOk.add(test);
+                if (d != rowAxis && ix != null) testBounds(uniformOk, ix, at, dims.get(d));
                 rowBase = d == 0 ? "(i64)(" + at + ")" : "(" + rowBase + " * " + dimExpr(dims.get(d)) + " + (" + at + "))";
             }
             String rowStride = "1LL";
@@ -632,8 +630,8 @@ public final class CudaEmitter {
 
         /**
          * The grid variables whose extent is a shape symbol itself ({@code dim Z}): the launch has exactly
-         * that many blocks along the axis, so such a variable indexes an axis of that symbol in bounds, and
-         * a copy need not test it (the tests, rebuilt every key step, were a tenth of the copies' instructions).
+         * that many blocks along the axis, so such a variable indexes an axis of that symbol in bounds, and no
+         * access tests it (in the copies, the tests rebuilt every key step were a tenth of their instructions).
          */
         private void exactAxes() {
             Block grid = k.grid();
@@ -645,10 +643,10 @@ public final class CudaEmitter {
             }
         }
 
-        /** The bounds test of index {@code ix} of an axis of {@code dim}, or null where it always holds (see {@link #exactAxes}). */
-        private String boundsTest(Value ix, String at, Dim dim) {
-            if (!dim.isConst() && dim.symbol().equals(exactAxis.get(ix))) return null;
-            return "(unsigned)(" + at + ") < (unsigned)" + dimExpr(dim);
+        /** Adds to {@code conds} the bounds test of index {@code ix} (at {@code at}) of an axis of {@code dim}, unless it always holds (see {@link #exactAxes}). */
+        private void testBounds(List<String> conds, Value ix, String at, Dim dim) {
+            if (ix != null && !dim.isConst() && dim.symbol().equals(exactAxis.get(ix))) return;
+            conds.add("(unsigned)(" + at + ") < (unsigned)" + dimExpr(dim));
         }
 
         /** The scalar s of an index s + arange (or arange: 0), or null when the index has another form. */
@@ -1292,8 +1290,7 @@ public final class CudaEmitter {
                 else if (ix.tile().isScalar()) e = uniform(ix);
                 else e = expr(ix, List.of(axes.get(ra++)), ctx);
                 String n = dimExpr(dims.get(d));
-                String test = ix != null && ix.tile().isScalar() ? boundsTest(ix, e, dims.get(d)) : "(unsigned)(" + e + ") < (unsigned)" + n;
-                if (test != null) conds.add(test);
+                testBounds(conds, ix, e, dims.get(d));
                 off = d == 0 ? "(i64)(" + e + ")" : "(" + off + " * " + n + " + (" + e + "))";
             }
             return new Parts(off, conds.isEmpty() ? "true" : String.join(" && ", conds));
