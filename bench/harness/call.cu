@@ -19,6 +19,7 @@
 typedef void* DevPtr;
 static void* NULLPTR = 0;   // an absent optional tensor
 #include CALL_INC
+#include "time_call.cuh"
 static std::vector<char> slurp(const char* p) { FILE* f = fopen(p, "rb"); if (!f) { printf("no %s\n", p); exit(1); } std::vector<char> b; char t[65536]; size_t n; while ((n = fread(t, 1, sizeof t, f)) > 0) b.insert(b.end(), t, t + n); fclose(f); return b; }
 int main(int argc, char** argv) {
   int sms; CK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, 0));
@@ -35,19 +36,5 @@ int main(int argc, char** argv) {
   cudaStream_t s; CK(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking));
   auto launchPro = [&] { CK(cudaLaunchKernel((const void*)fp, dim3(sms), dim3(1024), pro.data(), 0, s)); };
   auto launchBody = [&] { CK(cudaLaunchKernel((const void*)fb, dim3(GRID[0], GRID[1], GRID[2]), dim3(BODY_THREADS), bod.data(), BODY_SMEM, s)); };
-  auto graphOf = [&](auto fn, int times) { cudaGraph_t g; cudaGraphExec_t e; CK(cudaStreamBeginCapture(s, cudaStreamCaptureModeThreadLocal)); for (int i = 0; i < times; ++i) fn(); CK(cudaStreamEndCapture(s, &g)); CK(cudaGraphInstantiate(&e, g, 0)); return e; };
-  cudaGraphExec_t call = graphOf([&] { launchPro(); launchBody(); }, 1);
-  std::vector<double> t;
-  for (int i = 0; i < 3300; ++i) {
-    auto t0 = std::chrono::steady_clock::now();
-    CK(cudaGraphLaunch(call, s)); CK(cudaStreamSynchronize(s));
-    if (i >= 300) t.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
-  }
-  std::sort(t.begin(), t.end());
-  auto evt = [&](cudaGraphExec_t e) { cudaEvent_t a, b; cudaEventCreate(&a); cudaEventCreate(&b); std::vector<float> v; for (int r = 0; r < 60; ++r) { cudaEventRecord(a, s); CK(cudaGraphLaunch(e, s)); cudaEventRecord(b, s); cudaEventSynchronize(b); float ms; cudaEventElapsedTime(&ms, a, b); if (r >= 10) v.push_back(ms * 1000 / 20); } std::sort(v.begin(), v.end()); return v[v.size() / 2]; };
-  double tp = evt(graphOf(launchPro, 20)), tb = evt(graphOf(launchBody, 20));
-  // output hash (the body's f16 output) to compare variants that must agree
-  std::vector<unsigned short> o(INPUT_ELEMS); CK(cudaMemcpy(o.data(), buf[IDX_O], o.size() * 2, cudaMemcpyDeviceToHost));
-  unsigned long long hh = 1469598103934665603ULL; for (auto x : o) { hh ^= x; hh *= 1099511628211ULL; }
-  printf("%-14s call median %.2f us (p10 %.2f p90 %.2f)  prologue %.2f us  body %.2f us  hash %016llx\n", argv[3], t[t.size() / 2], t[t.size() / 10], t[t.size() * 9 / 10], tp, tb, hh);
+  qf_time_call(launchPro, launchBody, s, buf[IDX_O], INPUT_ELEMS, argv[3]);
 }
