@@ -15,7 +15,7 @@ BM=${tune[BLOCK_M]:-64}; KB=${tune[BLOCK_N]:-64}   # the K block of the int8 qua
 "${JAVA_HOME:-/usr}"/bin/java -cp "$root/runtime/target/qflash-runtime.jar:$root/runtime/target/lib/*" \
   "$root/bench/harness/GenCall.java" "$root/samples/flash_attention.tile" "$out" $Z $H $N $D "$@"
 sed -n '1,/Helpers of the prologue kernel/p' "$out/pro.cu" > "$out/headpro.cu"
-printf '#define QF_PT %s\n#define QF_KB %s\n#define QF_D %s\n#define QF_B %s\n#include "%s"\n' $PT $KB $D $B "$here/${HEADPRO:-headpro.cuh}" >> "$out/headpro.cu"
+printf '#define QF_PT %s\n#define QF_KB %s\n#define QF_D %s\n#define QF_B %s\n#include "%s"\n' $PT $KB $D $B "$here/headpro.cuh" >> "$out/headpro.cu"
 # the body's i64 launch constant is named after its IR value; the preamble writes it under that name
 r=$(grep -o 'i64\* __restrict__ p_[0-9]*_arg' "$out/body.cu" | head -1 | sed 's/.*p_\([0-9]*\)_arg/\1/')
 sed "s/p_128_arg/p_${r}_arg/g" "$here/pre.cuh" > "$out/pre.cuh"
