@@ -41,6 +41,7 @@ public class GenCall {
         Set<String> names = new LinkedHashSet<>();
         for (var b : pro.buffers()) names.add(b.name());
         names.addAll(List.of("Q", "K", "V", "O"));
+        for (var e : sc.entrySet()) s.append("const double ARG_" + e.getKey().replaceAll("\\W", "_") + " = " + e.getValue() + ";   // a scalar argument as bound\n");
         s.append("const char* NAMES[] = {");
         for (String n : names) s.append("\"" + n + "\", ");
         s.append("};\nconst int NBUF = " + names.size() + ";\n");

@@ -1,7 +1,42 @@
-// Times one call the way the runtime makes it, for call.cu and headmode/protocall.cu: a CUDA graph of the
-// prologue and the body, launched and waited for from the host (median of 3000 after 300), each kernel alone
-// (CUDA events around graphs of 20 back-to-back launches, median of 50), then a hash of the f16 output.
+// What call.cu and headmode/protocall.cu share: the includes, the call's buffers (CALL_INC, written by
+// GenCall.java, is included here) with random f16 inputs, loading a cubin's kernel, and timing one call the way
+// the runtime makes it: a CUDA graph of the prologue and the body, launched and waited for from the host (median
+// of 3000 after 300), each kernel alone (CUDA events around graphs of 20 back-to-back launches, median of 50),
+// then a hash of the f16 output.
 #pragma once
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+#include <chrono>
+#include <algorithm>
+#include <cuda_runtime.h>
+#include <cuda_fp16.h>
+#define CK(x) do { cudaError_t qf_e = (x); if (qf_e != cudaSuccess) { printf("%s: %s\n", #x, cudaGetErrorString(qf_e)); exit(1); } } while (0)
+typedef void* DevPtr;
+static void* NULLPTR = 0;   // an absent optional tensor
+#include CALL_INC
+
+// Kernel `entry` of the cubin at `path`.
+static cudaKernel_t qf_kernel(const char* path, const char* entry) {
+  FILE* f = fopen(path, "rb");
+  if (!f) { printf("no %s\n", path); exit(1); }
+  std::vector<char> b; char t[65536]; size_t n;
+  while ((n = fread(t, 1, sizeof t, f)) > 0) b.insert(b.end(), t, t + n);
+  fclose(f);
+  cudaLibrary_t lib; CK(cudaLibraryLoadData(&lib, b.data(), 0, 0, 0, 0, 0, 0));
+  cudaKernel_t k; CK(cudaLibraryGetKernel(&k, lib, entry));
+  return k;
+}
+
+// Every buffer of the call, zeroed as the runtime zeroes them, with Q, K and V uniform in [-4, 4] (seed 1).
+static void qf_buffers(DevPtr* buf) {
+  for (int i = 0; i < NBUF; ++i) { CK(cudaMalloc(&buf[i], BIG)); CK(cudaMemset(buf[i], 0, BIG)); }
+  std::vector<__half> h(INPUT_ELEMS);
+  srand(1);
+  for (int t : {IDX_Q, IDX_K, IDX_V}) { for (auto& x : h) x = __float2half((rand() / (float)RAND_MAX) * 8.0f - 4.0f); CK(cudaMemcpy(buf[t], h.data(), h.size() * 2, cudaMemcpyHostToDevice)); }
+}
+
 template <class Pro, class Body>
 void qf_time_call(Pro launchPro, Body launchBody, cudaStream_t s, const void* out, long long elems, const char* label) {
   auto graphOf = [&](auto fn, int times) { cudaGraph_t g; cudaGraphExec_t e; CK(cudaStreamBeginCapture(s, cudaStreamCaptureModeThreadLocal)); for (int i = 0; i < times; ++i) fn(); CK(cudaStreamEndCapture(s, &g)); CK(cudaGraphInstantiate(&e, g, 0)); return e; };
