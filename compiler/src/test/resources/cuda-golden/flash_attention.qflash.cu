@@ -1,4 +1,4 @@
-// kernel @flash_attention for CUDA: schedule {BLOCK_M=64, BLOCK_N=64, warps=4, stages=2, ksplit=1}, {D=64}, from flash_attention.tile
+// kernel @flash_attention for CUDA: schedule {BLOCK_M=64, BLOCK_N=64, warps=4, stages=2, ksplit=1, pro_blocks=0}, {D=64}, from flash_attention.tile
 #define QF_D 64
 // qflash device prelude: the IR's scalar semantics in CUDA C (mirrors qflash.interp.Arith) and the
 // tensor-core and cp.async primitives the kernels are built from. Included verbatim in every kernel.
@@ -143,7 +143,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
   const int s_rs_arg = *r_rs_arg;
   const int s_req_m_arg = *r_req_m_arg;
   const i64 s_82_arg = *r_82_arg;
-  #line 17 "flash_attention.tile"
+  #line 18 "flash_attention.tile"
   // stage %q.i8 = %Q.i8[...] in shared memory: 64 rows of 64 x i8
   {
     const bool qf_uok = true;
@@ -158,9 +158,9 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
     }
   }
   qf_cp_async_commit();
-  #line 25 "flash_attention.tile"
+  #line 26 "flash_attention.tile"
   const float v_v_scale = (true ? p_V_scale[0LL] : (float)0);
-  #line 22 "flash_attention.tile"
+  #line 23 "flash_attention.tile"
   int v_m_1_i[2];
   int v_l_1_i[2];
   int v_acc_1_i[32];
@@ -260,7 +260,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
         if (v_kb + 1 < qf_hi_v_kb) {
           const bool qf_full_v_kb = true;
           const int qf_span_v_kb = 64;
-          #line 26 "flash_attention.tile"
+          #line 27 "flash_attention.tile"
           int v_44_i32[32];
           // %44.i32 = dot(%q.i8, %43.i) on tensor cores (qf_mma_s8s8)
           #pragma unroll
@@ -289,7 +289,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
               v_s_i[i] = ((qf_full_v_kb || (qf_add_int(qf_mul_int(v_kb, 64), (((i / 4) % 8) * 8 + 2 * qf_t + i % 2)) < n_N)) ? v_44_i32[i] : -1048576);
             }
           }
-          #line 27 "flash_attention.tile"
+          #line 28 "flash_attention.tile"
           int v_50_i[2];
           // %50.i = reduce max %s.i [1]
           #pragma unroll
@@ -313,7 +313,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
           for (int i = 0; i < 2; ++i) {
             v_m_new_i[i] = (int)max(v_m_1_i[i], v_50_i[i]);
           }
-          #line 28 "flash_attention.tile"
+          #line 29 "flash_attention.tile"
           int v_54_i[32];
           int v_22[32];
           int v_halvings[32];
@@ -346,7 +346,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
               v_p8[i] = 0;
             }
           }
-          #line 29 "flash_attention.tile"
+          #line 30 "flash_attention.tile"
           int v_56_i[2];
           int v_41[2];
           int v_halvings_1[2];
@@ -366,7 +366,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
             v_51[i] = qf_add_int(v_49[i], s_rs_arg);
             v_alpha_i[i] = (int)qf_shr_int(v_51[i], v_halvings_1[i]);
           }
-          #line 30 "flash_attention.tile"
+          #line 31 "flash_attention.tile"
           int v_59_i[2];
           int v_59_i_mma[4];
           // %59.i = reduce sum %p8 [1] on tensor cores: P times ones
@@ -394,7 +394,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
           for (int i = 0; i < 2; ++i) {
             v_59_i[i] = qf_add_int(v_59_i_mma[(i / 2) * 4 + (i % 2) * 2], qf_mul_int((7 - min(7, (qf_span_v_kb + 7) / 8)) * 8, (int)v_p8[(i / 2) * 32 + 28 + (i & 1) * 2]));
           }
-          #line 31 "flash_attention.tile"
+          #line 32 "flash_attention.tile"
           int v_64_i32[32];
           // %64.i32 = dot(%p8, %v.i8) on tensor cores (qf_mma_s8s8)
           #pragma unroll
@@ -419,7 +419,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
               }
             }
           }
-          #line 22 "flash_attention.tile"
+          #line 23 "flash_attention.tile"
           i64 v_80[2];
           i64 v_81[2];
           i64 v_83[2];
@@ -474,7 +474,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
         else if ((n_N - qf_mul_int(v_kb, 64)) <= 8) {
           const bool qf_full_v_kb = false;
           const int qf_span_v_kb = 8;
-          #line 26 "flash_attention.tile"
+          #line 27 "flash_attention.tile"
           int v_44_i32[32];
           // %44.i32 = dot(%q.i8, %43.i) on tensor cores (qf_mma_s8s8)
           #pragma unroll
@@ -503,7 +503,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
               v_s_i[i] = ((qf_full_v_kb || (qf_add_int(qf_mul_int(v_kb, 64), (((i / 4) % 8) * 8 + 2 * qf_t + i % 2)) < n_N)) ? v_44_i32[i] : -1048576);
             }
           }
-          #line 27 "flash_attention.tile"
+          #line 28 "flash_attention.tile"
           int v_50_i[2];
           // %50.i = reduce max %s.i [1]
           #pragma unroll
@@ -527,7 +527,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
           for (int i = 0; i < 2; ++i) {
             v_m_new_i[i] = (int)max(v_m_1_i[i], v_50_i[i]);
           }
-          #line 28 "flash_attention.tile"
+          #line 29 "flash_attention.tile"
           int v_54_i[32];
           int v_22[32];
           int v_halvings[32];
@@ -560,7 +560,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
               v_p8[i] = 0;
             }
           }
-          #line 29 "flash_attention.tile"
+          #line 30 "flash_attention.tile"
           int v_56_i[2];
           int v_41[2];
           int v_halvings_1[2];
@@ -580,7 +580,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
             v_51[i] = qf_add_int(v_49[i], s_rs_arg);
             v_alpha_i[i] = (int)qf_shr_int(v_51[i], v_halvings_1[i]);
           }
-          #line 30 "flash_attention.tile"
+          #line 31 "flash_attention.tile"
           int v_59_i[2];
           int v_59_i_mma[4];
           // %59.i = reduce sum %p8 [1] on tensor cores: P times ones
@@ -608,7 +608,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
           for (int i = 0; i < 2; ++i) {
             v_59_i[i] = qf_add_int(v_59_i_mma[(i / 2) * 4 + (i % 2) * 2], qf_mul_int((7 - min(7, (qf_span_v_kb + 7) / 8)) * 8, (int)v_p8[(i / 2) * 32 + 28 + (i & 1) * 2]));
           }
-          #line 31 "flash_attention.tile"
+          #line 32 "flash_attention.tile"
           int v_64_i32[32];
           // %64.i32 = dot(%p8, %v.i8) on tensor cores (qf_mma_s8s8)
           #pragma unroll
@@ -633,7 +633,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
               }
             }
           }
-          #line 22 "flash_attention.tile"
+          #line 23 "flash_attention.tile"
           i64 v_80[2];
           i64 v_81[2];
           i64 v_83[2];
@@ -688,7 +688,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
         else if ((n_N - qf_mul_int(v_kb, 64)) <= 16) {
           const bool qf_full_v_kb = false;
           const int qf_span_v_kb = 16;
-          #line 26 "flash_attention.tile"
+          #line 27 "flash_attention.tile"
           int v_44_i32[32];
           // %44.i32 = dot(%q.i8, %43.i) on tensor cores (qf_mma_s8s8)
           #pragma unroll
@@ -717,7 +717,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
               v_s_i[i] = ((qf_full_v_kb || (qf_add_int(qf_mul_int(v_kb, 64), (((i / 4) % 8) * 8 + 2 * qf_t + i % 2)) < n_N)) ? v_44_i32[i] : -1048576);
             }
           }
-          #line 27 "flash_attention.tile"
+          #line 28 "flash_attention.tile"
           int v_50_i[2];
           // %50.i = reduce max %s.i [1]
           #pragma unroll
@@ -741,7 +741,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
           for (int i = 0; i < 2; ++i) {
             v_m_new_i[i] = (int)max(v_m_1_i[i], v_50_i[i]);
           }
-          #line 28 "flash_attention.tile"
+          #line 29 "flash_attention.tile"
           int v_54_i[32];
           int v_22[32];
           int v_halvings[32];
@@ -774,7 +774,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
               v_p8[i] = 0;
             }
           }
-          #line 29 "flash_attention.tile"
+          #line 30 "flash_attention.tile"
           int v_56_i[2];
           int v_41[2];
           int v_halvings_1[2];
@@ -794,7 +794,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
             v_51[i] = qf_add_int(v_49[i], s_rs_arg);
             v_alpha_i[i] = (int)qf_shr_int(v_51[i], v_halvings_1[i]);
           }
-          #line 30 "flash_attention.tile"
+          #line 31 "flash_attention.tile"
           int v_59_i[2];
           int v_59_i_mma[4];
           // %59.i = reduce sum %p8 [1] on tensor cores: P times ones
@@ -822,7 +822,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
           for (int i = 0; i < 2; ++i) {
             v_59_i[i] = qf_add_int(v_59_i_mma[(i / 2) * 4 + (i % 2) * 2], qf_mul_int((7 - min(7, (qf_span_v_kb + 7) / 8)) * 8, (int)v_p8[(i / 2) * 32 + 28 + (i & 1) * 2]));
           }
-          #line 31 "flash_attention.tile"
+          #line 32 "flash_attention.tile"
           int v_64_i32[32];
           // %64.i32 = dot(%p8, %v.i8) on tensor cores (qf_mma_s8s8)
           #pragma unroll
@@ -847,7 +847,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
               }
             }
           }
-          #line 22 "flash_attention.tile"
+          #line 23 "flash_attention.tile"
           i64 v_80[2];
           i64 v_81[2];
           i64 v_83[2];
@@ -902,7 +902,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
         else if ((n_N - qf_mul_int(v_kb, 64)) <= 32) {
           const bool qf_full_v_kb = false;
           const int qf_span_v_kb = 32;
-          #line 26 "flash_attention.tile"
+          #line 27 "flash_attention.tile"
           int v_44_i32[32];
           // %44.i32 = dot(%q.i8, %43.i) on tensor cores (qf_mma_s8s8)
           #pragma unroll
@@ -931,7 +931,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
               v_s_i[i] = ((qf_full_v_kb || (qf_add_int(qf_mul_int(v_kb, 64), (((i / 4) % 8) * 8 + 2 * qf_t + i % 2)) < n_N)) ? v_44_i32[i] : -1048576);
             }
           }
-          #line 27 "flash_attention.tile"
+          #line 28 "flash_attention.tile"
           int v_50_i[2];
           // %50.i = reduce max %s.i [1]
           #pragma unroll
@@ -955,7 +955,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
           for (int i = 0; i < 2; ++i) {
             v_m_new_i[i] = (int)max(v_m_1_i[i], v_50_i[i]);
           }
-          #line 28 "flash_attention.tile"
+          #line 29 "flash_attention.tile"
           int v_54_i[32];
           int v_22[32];
           int v_halvings[32];
@@ -988,7 +988,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
               v_p8[i] = 0;
             }
           }
-          #line 29 "flash_attention.tile"
+          #line 30 "flash_attention.tile"
           int v_56_i[2];
           int v_41[2];
           int v_halvings_1[2];
@@ -1008,7 +1008,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
             v_51[i] = qf_add_int(v_49[i], s_rs_arg);
             v_alpha_i[i] = (int)qf_shr_int(v_51[i], v_halvings_1[i]);
           }
-          #line 30 "flash_attention.tile"
+          #line 31 "flash_attention.tile"
           int v_59_i[2];
           int v_59_i_mma[4];
           // %59.i = reduce sum %p8 [1] on tensor cores: P times ones
@@ -1036,7 +1036,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
           for (int i = 0; i < 2; ++i) {
             v_59_i[i] = qf_add_int(v_59_i_mma[(i / 2) * 4 + (i % 2) * 2], qf_mul_int((7 - min(7, (qf_span_v_kb + 7) / 8)) * 8, (int)v_p8[(i / 2) * 32 + 28 + (i & 1) * 2]));
           }
-          #line 31 "flash_attention.tile"
+          #line 32 "flash_attention.tile"
           int v_64_i32[32];
           // %64.i32 = dot(%p8, %v.i8) on tensor cores (qf_mma_s8s8)
           #pragma unroll
@@ -1061,7 +1061,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
               }
             }
           }
-          #line 22 "flash_attention.tile"
+          #line 23 "flash_attention.tile"
           i64 v_80[2];
           i64 v_81[2];
           i64 v_83[2];
@@ -1116,7 +1116,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
         else {
           const bool qf_full_v_kb = false;
           const int qf_span_v_kb = 64;
-          #line 26 "flash_attention.tile"
+          #line 27 "flash_attention.tile"
           int v_44_i32[32];
           // %44.i32 = dot(%q.i8, %43.i) on tensor cores (qf_mma_s8s8)
           #pragma unroll
@@ -1145,7 +1145,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
               v_s_i[i] = ((qf_full_v_kb || (qf_add_int(qf_mul_int(v_kb, 64), (((i / 4) % 8) * 8 + 2 * qf_t + i % 2)) < n_N)) ? v_44_i32[i] : -1048576);
             }
           }
-          #line 27 "flash_attention.tile"
+          #line 28 "flash_attention.tile"
           int v_50_i[2];
           // %50.i = reduce max %s.i [1]
           #pragma unroll
@@ -1169,7 +1169,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
           for (int i = 0; i < 2; ++i) {
             v_m_new_i[i] = (int)max(v_m_1_i[i], v_50_i[i]);
           }
-          #line 28 "flash_attention.tile"
+          #line 29 "flash_attention.tile"
           int v_54_i[32];
           int v_22[32];
           int v_halvings[32];
@@ -1202,7 +1202,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
               v_p8[i] = 0;
             }
           }
-          #line 29 "flash_attention.tile"
+          #line 30 "flash_attention.tile"
           int v_56_i[2];
           int v_41[2];
           int v_halvings_1[2];
@@ -1222,7 +1222,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
             v_51[i] = qf_add_int(v_49[i], s_rs_arg);
             v_alpha_i[i] = (int)qf_shr_int(v_51[i], v_halvings_1[i]);
           }
-          #line 30 "flash_attention.tile"
+          #line 31 "flash_attention.tile"
           int v_59_i[2];
           int v_59_i_mma[4];
           // %59.i = reduce sum %p8 [1] on tensor cores: P times ones
@@ -1250,7 +1250,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
           for (int i = 0; i < 2; ++i) {
             v_59_i[i] = qf_add_int(v_59_i_mma[(i / 2) * 4 + (i % 2) * 2], qf_mul_int((7 - min(7, (qf_span_v_kb + 7) / 8)) * 8, (int)v_p8[(i / 2) * 32 + 28 + (i & 1) * 2]));
           }
-          #line 31 "flash_attention.tile"
+          #line 32 "flash_attention.tile"
           int v_64_i32[32];
           // %64.i32 = dot(%p8, %v.i8) on tensor cores (qf_mma_s8s8)
           #pragma unroll
@@ -1275,7 +1275,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
               }
             }
           }
-          #line 22 "flash_attention.tile"
+          #line 23 "flash_attention.tile"
           i64 v_80[2];
           i64 v_81[2];
           i64 v_83[2];
@@ -1433,7 +1433,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
       }
     }
   }
-  #line 22 "flash_attention.tile"
+  #line 23 "flash_attention.tile"
   float v_l_2_f[2];
   #pragma unroll
   for (int i = 0; i < 2; ++i) {
@@ -1452,7 +1452,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
     v_107[i] = (float)(v_out8[i]);
     v_68[i] = (v_107[i] * v_v_scale);
   }
-  #line 34 "flash_attention.tile"
+  #line 35 "flash_attention.tile"
   #pragma unroll
   for (int qf_i2 = 0; qf_i2 < 32; qf_i2 += 2) {
     float qf_x0, qf_x1;

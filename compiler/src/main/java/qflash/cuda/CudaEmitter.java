@@ -208,9 +208,25 @@ public final class CudaEmitter {
                 vals.put(p.value(), p.isTensor() ? new Param(p) : new Uniform(CExpr.scalarName(p.name())));
                 if (!p.isTensor()) scalars.put(p.value(), p);
             }
+            if (HeadPrologue.blocks(k) > 0) {
+                // The per-head prologue leaves the scalars over all heads and what follows them to the body.
+                HeadPrologue.Preamble pre = HeadPrologue.preamble(k, fixed, bm, threads);
+                out.addAll(pre.body());
+                for (Arg a : pre.args()) {
+                    args.putIfAbsent(switch (a.kind()) {
+                        case TENSOR -> "t:";
+                        case SYMBOL -> "n:";
+                        case SCALAR, SCALAR_REF -> "s:";
+                    } + a.name(), a);
+                }
+            }
+            Map<Value, Value> definitions = k.derivedDefinitions();
             Kernel.forEachOp(k.body(), op -> {
                 for (Value v : op.operands()) {
                     Kernel.Param p = scalars.get(v);
+                    if (p != null && p.derived() && HeadPrologue.blocks(k) > 0 && !(definitions.get(p.value()).type() instanceof qflash.ir.Type.Tensor)) {
+                        throw new Unsupported(HeadPrologue.TUNABLE + " > 0: the body reads the scalar " + p.name() + ", which the per-head prologue does not write");
+                    }
                     if (p != null && !args.containsKey("s:" + p.name())) {
                         args.put("s:" + p.name(), new Arg(p.derived() ? Arg.Kind.SCALAR_REF : Arg.Kind.SCALAR, p.name(), p.value().type().elem()));
                         if (p.derived()) {

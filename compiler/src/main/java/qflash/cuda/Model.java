@@ -27,6 +27,12 @@ public sealed interface Model {
     record GridKernel(String name, List<String> params, int threads, List<Stmt> body) implements Model {}
 
     /**
+     * The per-head prologue ({@code HeadPrologue}): blocks of {@code threads} that each take one head's share
+     * of the work and wait for no other block; {@code qf_dyn} is its dynamic shared memory.
+     */
+    record HeadKernel(String name, List<String> params, int threads, List<Stmt> body) implements Model {}
+
+    /**
      * Work over {@code count} elements spread over the whole grid: each warp takes 32 consecutive
      * elements at a time, {@code k} is the thread's element. With {@code guarded} the body runs only for
      * k below the count; without, every lane runs it (a warp-wide body that checks k itself).

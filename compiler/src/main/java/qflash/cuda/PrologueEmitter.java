@@ -71,7 +71,38 @@ public final class PrologueEmitter {
      * scalar parameters, then the buffers (by buffer name), then the shape symbols. {@code derived} maps
      * each derived parameter of the kernel to the buffer that holds it after the steps ran.
      */
-    public record Program(String source, List<Step> steps, List<Buffer> buffers, List<Arg> args, Map<String, String> derived) {}
+    public record Program(String source, List<Step> steps, List<Buffer> buffers, List<Arg> args, Map<String, String> derived, Launch launch) {}
+
+    /**
+     * How the prologue kernel is launched. {@code blocksPerHead} 0: one block of {@code threads} per SM, all
+     * resident (the grid-wide form and its barriers). Else {@code blocksPerHead} blocks for each element of
+     * {@code heads} (the per-head form, {@link HeadPrologue}), each with {@code smemFloats(size)} floats of
+     * dynamic shared memory: the product of {@code slab} plus that of {@code extra}.
+     */
+    public record Launch(int threads, int blocksPerHead, List<Dim> heads, List<Dim> slab, List<Dim> extra) {
+        /** The grid-wide form. */
+        static Launch grid() {
+            return new Launch(THREADS, 0, List.of(), List.of(), List.of());
+        }
+
+        public boolean perHead() {
+            return blocksPerHead > 0;
+        }
+
+        public long blocks(java.util.function.ToIntFunction<Dim> size) {
+            return blocksPerHead * product(heads, size);
+        }
+
+        public long smemBytes(java.util.function.ToIntFunction<Dim> size) {
+            return perHead() ? 4 * (product(slab, size) + product(extra, size)) : 0;
+        }
+
+        private static long product(List<Dim> dims, java.util.function.ToIntFunction<Dim> size) {
+            long p = 1;
+            for (Dim d : dims) p *= size.applyAsInt(d);
+            return p;
+        }
+    }
 
     /**
      * Emits {@code k}'s prologue. {@code halfInputs} names float tensor parameters that the caller
@@ -92,6 +123,7 @@ public final class PrologueEmitter {
      */
     public static Program emit(Kernel k, Set<String> halfInputs, Map<String, Integer> fixed, Set<String> keyMajor) {
         Verifier.verifyLowered(k);
+        if (HeadPrologue.blocks(k) > 0) return HeadPrologue.program(k, halfInputs, fixed, keyMajor);
         return new PrologueEmitter(k, halfInputs, fixed, keyMajor).run();
     }
 
@@ -240,7 +272,7 @@ public final class PrologueEmitter {
         String entry = "qf_prologue";
         String src = w.render(new Model.KernelSource("prologue of kernel @" + k.name() + ": one launch, " + what, List.of(),
                 ModelWalker.prelude() + ModelWalker.gridSync(), new Model.GridKernel(entry, params, THREADS, body)));
-        return new Program(src, List.of(new Step(entry, what)), bufferList, new ArrayList<>(args.values()), derived);
+        return new Program(src, List.of(new Step(entry, what)), bufferList, new ArrayList<>(args.values()), derived, Launch.grid());
     }
 
     /**
@@ -932,7 +964,7 @@ public final class PrologueEmitter {
      * int8 prologue's largest K scale: max over N, then H, then Z): first reduction -> chain length.
      * One grid-wide max replaces them, since a max is the same in any order.
      */
-    private static Map<Op.Reduce, Integer> maxChains(List<Op> ops, List<Value> yields) {
+    static Map<Op.Reduce, Integer> maxChains(List<Op> ops, List<Value> yields) {
         Map<Value, Integer> uses = new IdentityHashMap<>();
         for (Op op : ops) for (Value v : op.operands()) uses.merge(v, 1, Integer::sum);
         for (Value v : yields) uses.merge(v, 1, Integer::sum);
@@ -1002,30 +1034,30 @@ public final class PrologueEmitter {
     }
 
     /** Combines {@code var} across the 32 lanes of a warp ({@code combine} of it and another lane's). */
-    private static Stmt warpFold(String var, Function<String, String> combine) {
+    static Stmt warpFold(String var, Function<String, String> combine) {
         return new Model.Block("for (int qf_s = 16; qf_s > 0; qf_s /= 2)",
                 List.of(new Model.Assign(var, combine.apply("__shfl_xor_sync(0xffffffffu, " + var + ", qf_s)"))));
     }
 
     /** The bits of |x| as an int: they order like |x|, so an int max is the float max (NaN above all). */
-    private static String absBits(String x) {
+    static String absBits(String x) {
         return "__float_as_int(fabsf(" + x + "))";
     }
 
     /** A group's scale from its amax: amax / qmax, 1 where the group is all zeros. */
-    private static String scaleOf(Elem qe, String amax) {
+    static String scaleOf(Elem qe, String amax) {
         return amax + " == 0.0f ? 1.0f : " + amax + " / " + CExpr.literal(Elem.F32, qe.max());
     }
 
     /** {@code x} quantized with scale {@code s}: sat(rne(x / s)) in {@code qe}. */
-    private static String quantized(Elem qe, String x, String s) {
+    static String quantized(Elem qe, String x, String s) {
         if (qe.isInt && qe.bits <= 16) {
             return "(" + CExpr.ctype(qe) + ")qf_sat_f2i_rne(" + x + " / " + s + ", " + (long) qe.min() + ", " + (long) qe.max() + ")";
         }
         return "(" + CExpr.ctype(qe) + ")qf_sat(qf_f2ll_rne(" + x + " / " + s + "), " + qe.min() + "LL, " + qe.max() + "LL)";
     }
 
-    private static boolean pointOp(Op op) {
+    static boolean pointOp(Op op) {
         return op instanceof Op.Unary || op instanceof Op.Binary || op instanceof Op.Convert || op instanceof Op.Cmp || op instanceof Op.Select;
     }
 

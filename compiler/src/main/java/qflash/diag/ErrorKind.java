@@ -27,7 +27,7 @@ public enum ErrorKind {
     SHAPE_SYMBOL_CASE("shape symbol '%s' must be upper case (A-Z, digits, '_'), so IR types stay unambiguous"),
     TUNABLE_DEFAULT_NOT_CANDIDATE("default %d of tunable '%s' is not one of its candidates %s"),
     TUNABLE_DUPLICATE_CANDIDATE("candidate %d of tunable '%s' is listed twice"),
-    TUNABLE_NOT_POSITIVE("candidates of tunable '%s' must be positive, got %d"),
+    TUNABLE_NOT_POSITIVE("candidates of tunable '%s' must be positive, got %d (0 only for a tunable the code does not name)"),
     GRID_ARITY("grid has %d program ids but %d extents"),
     GRID_TOO_MANY_AXES("a grid has at most 3 axes, got %d"),
     SCALAR_DEFAULT_NOT_CONSTANT("%s may only use shape symbols, tunables and constants, not '%s'"),

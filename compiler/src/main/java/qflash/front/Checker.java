@@ -96,7 +96,10 @@ public final class Checker {
         for (Tunable t : p.tunables()) {
             Set<Long> seen = new HashSet<>();
             for (long c : t.candidates()) {
-                if (c < 1) throw error(ErrorKind.TUNABLE_NOT_POSITIVE, t.name().pos(), t.name().name(), c);
+                // 0 is allowed for a tunable the kernel's code never names (a switch of the backend, such as
+                // pro_blocks); a name in the code must be positive (see name()).
+                if (c < 0) throw error(ErrorKind.TUNABLE_NOT_POSITIVE, t.name().pos(), t.name().name(), c);
+                if (c == 0) zeroCandidate.put(t.name().name(), t.name().pos());
                 if (!seen.add(c)) throw error(ErrorKind.TUNABLE_DUPLICATE_CANDIDATE, t.name().pos(), c, t.name().name());
             }
             if (!t.candidates().contains(t.dflt())) {
@@ -173,6 +176,9 @@ public final class Checker {
         if (old != null) throw error(ErrorKind.DUPLICATE_NAME, name.pos(), name.name(), old.pos() == Pos.UNKNOWN ? "(built in)" : old.pos());
         scopes.getLast().put(name.name(), e);
     }
+
+    /** Tunables with 0 among their candidates: where each is declared. */
+    private final java.util.Map<String, Pos> zeroCandidate = new java.util.HashMap<>();
 
     private Entry lookup(String name) {
         for (int i = scopes.size() - 1; i >= 0; i--) {
@@ -348,7 +354,11 @@ public final class Checker {
         }
         return switch (e.role()) {
             case TENSOR -> throw error(ErrorKind.KIND_MISMATCH, n.pos(), "tensor '" + n.name() + "' is read with load " + n.name() + "[...]");
-            case TUNABLE -> DType.constant(tunables.get(n.name()));
+            case TUNABLE -> {
+                Pos zero = zeroCandidate.get(n.name());
+                if (zero != null) throw error(ErrorKind.TUNABLE_NOT_POSITIVE, zero, n.name(), 0);
+                yield DType.constant(tunables.get(n.name()));
+            }
             default -> e.type();
         };
     }

@@ -355,6 +355,36 @@ class CudaEmitterTest {
     }
 
     @Test
+    void thePerHeadPrologueWaitsForNoOtherBlockAndTheBodyFoldsItsPartials() {
+        Kernel k = kernel("flash_attention.tile", "int8", Map.of(), Map.of("pro_blocks", 2L));
+        CudaEmitter.CudaKernel body = CudaEmitter.emit(k, Map.of("D", 64), "flash_attention.tile");
+        PrologueEmitter.Program pro = PrologueEmitter.emit(k, Set.of("Q", "K", "V"), Map.of("D", 64), body);
+        // K and V staged, 2 blocks each per head; Q shared by the head's 4 blocks; no grid barrier
+        assertEquals(new PrologueEmitter.Launch(256, 4, List.of(qflash.ir.Dim.sym("Z"), qflash.ir.Dim.sym("H")), List.of(qflash.ir.Dim.sym("N"), qflash.ir.Dim.sym("D")),
+                List.of(qflash.ir.Dim.sym("N"))), pro.launch());
+        assertFalse(pro.source().contains("qf_grid_sync("), "no grid barrier");
+        assertEquals(3 + 2, count(pro.source(), "__syncthreads();"), "block barriers only: K staged, its means, its group scales; V staged, its column scales");
+        // K's largest scale is over all heads: each head writes a partial, every body block folds them
+        String partial = "b_K_scale_max_2_part";
+        assertTrue(pro.source().contains(partial + "[qf_head] = qf_p"), "the head's partial");
+        assertFalse(pro.derived().containsKey("K.scale.ref"), "the scalar over all heads is in no buffer");
+        assertTrue(body.args().stream().anyMatch(a -> a.name().equals(partial)), "the body takes the partials");
+        String src = liveOnly(body.source());
+        assertTrue(src.contains("qf_pre_K_scale_max_2 = fmaxf(qf_pre_K_scale_max_2, p_" + partial + "[i])"), "the fold");
+        // row constants for the block's rows, key constants for the whole head, then a barrier before the body reads them
+        assertTrue(src.contains("the block's rows: [rs.arg, exp_m.arg, exp_xmin.arg, poly_k2.arg, req_m.arg, 126.arg]"), src.substring(0, 3000));
+        assertTrue(src.contains("every token of the head: [align_m.arg]"));
+        assertTrue(src.indexOf("p_align_m_arg[k] = e_align_m_pro;") < src.indexOf("__syncthreads();"));
+        // the grid-wide form is unchanged by the tunable's presence
+        Kernel grid = kernel("flash_attention.tile", "int8", Map.of(), Map.of("pro_blocks", 0L));
+        assertFalse(PrologueEmitter.emit(grid, Set.of(), Map.of("D", 64)).launch().perHead());
+        // groups over all heads (qflash's per-tensor scales) have no per-head form: said, not emitted
+        CudaEmitter.Unsupported e = assertThrows(CudaEmitter.Unsupported.class,
+                () -> PrologueEmitter.emit(kernel("flash_attention.tile", "qflash", Map.of(), Map.of("pro_blocks", 2L)), Set.of(), Map.of("D", 64)));
+        assertTrue(e.getMessage().contains("pro_blocks > 0") && e.getMessage().contains("span heads"), e.getMessage());
+    }
+
+    @Test
     void theIntegerPipelinesReadVKeyMajorAsThePrologueWritesIt() {
         for (String pipeline : List.of("int8", "qflash")) {
             Kernel k = kernel("flash_attention.tile", pipeline, Map.of(), Map.of());
@@ -448,6 +478,17 @@ class CudaEmitterTest {
                 cases.add(new Case(s, p, Map.of(), Map.of(), -1));
                 cases.add(new Case(s, p, Map.of(), Map.of(), 64, true));   // the body of a whole call: f16 out
             }
+        }
+        // the per-head prologue (pro_blocks > 0) and the bodies that fold its partials, for every option it takes
+        for (String s : TestFiles.SAMPLES) {
+            for (long b : new long[] {1, 4}) {
+                cases.add(new Case(s, "int8", Map.of(), Map.of("pro_blocks", b), -1));
+                cases.add(new Case(s, "int8", Map.of(), Map.of("pro_blocks", b), b == 1 ? 32 : 128, true));
+            }
+        }
+        for (Map<String, String> o : List.of(Map.of("smooth-k", "false"), Map.of("exp", "shift"), Map.of("p", "s8"), Map.of("out", "int8"))) {
+            cases.add(new Case("flash_attention_bias.tile", "int8", o, Map.of("pro_blocks", 2L), -1));
+            cases.add(new Case("flash_attention.tile", "int8", o, Map.of("pro_blocks", 2L, "warps", 8L, "ksplit", 2L), 80));
         }
         // the ends of the head-dim range the issue names (16..256) and 96, for the causal sample
         for (int d : new int[] {16, 96, 256}) {

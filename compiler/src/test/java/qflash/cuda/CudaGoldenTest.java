@@ -30,6 +30,14 @@ class CudaGoldenTest {
         check("flash_attention." + pipeline + ".prologue.cu", CudaEmitterTest.source(new CudaEmitterTest.Case("flash_attention.tile", pipeline, Map.of(), Map.of(), -1)));
     }
 
+    /** The per-head form (pro_blocks = 2): its prologue kernel and the body with its preamble. */
+    @org.junit.jupiter.api.Test
+    void perHeadPrologueAndPreambleAreTheCheckedOnes() throws IOException {
+        Map<String, Long> heads = Map.of("pro_blocks", 2L);
+        check("flash_attention.int8.heads.prologue.cu", CudaEmitterTest.source(new CudaEmitterTest.Case("flash_attention.tile", "int8", Map.of(), heads, -1)));
+        check("flash_attention.int8.heads.cu", CudaEmitterTest.cuda("flash_attention.tile", "int8", Map.of(), heads, 64));
+    }
+
     private static void check(String name, String cu) throws IOException {
         if (Boolean.getBoolean("golden.update")) {
             Files.writeString(Path.of(System.getProperty("user.dir")).resolve("src/test/resources/cuda-golden").resolve(name), cu);

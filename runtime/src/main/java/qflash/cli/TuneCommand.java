@@ -71,7 +71,8 @@ public final class TuneCommand implements Callable<Integer> {
                             skipped.computeIfAbsent(t.skipped(), x -> new java.util.ArrayList<>()).add(t.config());
                             continue;
                         }
-                        out.printf(Locale.ROOT, "  %-48s %.4f ms%s%n", Autotuner.describe(t.config()), t.kernelMs(), t.config().equals(r.best()) ? "  <- best" : "");
+                        out.printf(Locale.ROOT, "  %-48s %.4f ms%s%s%n", Autotuner.describe(t.config()), t.kernelMs(),
+                                Double.isNaN(t.callMs()) ? "" : String.format(Locale.ROOT, ", call %.4f ms", t.callMs()), t.config().equals(r.best()) ? "  <- best" : "");
                     }
                     printRefused(out, "skipped", skipped);
                     out.printf(Locale.ROOT, "  best: %s, %.4f ms%s%n", Autotuner.describe(r.best()), r.bestMs(), r.cached() ? " (remembered; --retune measures again)" : "");

@@ -22,13 +22,18 @@ import qflash.pass.RangeCheck;
  * Block sizes chosen by measurement. A kernel's {@code tunable}s span a space of schedules; for one shape
  * the tuner lowers the kernel under each (those the caller pins stay fixed), skips the ones the CUDA
  * emitter cannot lay out (it says why), compiles the rest and times the body on the caller's device
- * tensors, and keeps the fastest. The best schedule per kernel, shape, device and compiler is remembered
+ * tensors, and keeps the fastest. A space that varies {@link #PROLOGUE} (the prologue's form) is searched in two
+ * rounds: the body's schedules at its first form by body time, then each form of the fastest by whole-call
+ * time (the form changes the prologue, and the body only by its preamble). The best schedule per kernel, shape, device and compiler is remembered
  * in a small file cache beside the cubins ({@code tune/} under the cubin cache's directory), so a second
  * run of the same shape costs no measurements; like the cubin cache, an unreadable entry only costs a retune.
  */
 public final class Autotuner {
-    /** One schedule tried: its tunables and its median body time in ms, or (time NaN) why it was not timed. */
-    public record Trial(Map<String, Long> config, double kernelMs, String skipped) {}
+    /**
+     * One schedule tried: its tunables and its median body time in ms (and, for the prologue forms, of a whole
+     * call; else NaN), or (times NaN) why it was not timed.
+     */
+    public record Trial(Map<String, Long> config, double kernelMs, double callMs, String skipped) {}
 
     /** The fastest schedule and its time; {@code trials} in search order (empty when {@code cached}). */
     public record Result(Map<String, Long> best, double bestMs, List<Trial> trials, boolean cached) {}
@@ -112,9 +117,51 @@ public final class Autotuner {
             Result hit = read(entry, space);
             if (hit != null) return hit;
         }
-        // Compile the candidates side by side first; the loop below then loads them from the cache.
+        // The body's schedule by body time, at the space's first prologue form; then the prologue forms
+        // (pro_blocks: grid-wide or per head) of that schedule by the time of a whole call, which is what they change.
+        List<Long> pro = space.stream().map(c -> c.get(PROLOGUE)).filter(java.util.Objects::nonNull).distinct().sorted().toList();
+        List<Map<String, Long>> bodySpace = pro.size() < 2 ? space : space.stream().filter(c -> pro.get(0).equals(c.get(PROLOGUE))).toList();
+        List<Trial> trials = new ArrayList<>();
+        Trial best = null;
+        for (Trial t : round(bodySpace, d, tensors, scalars, warmup, reps, false)) {
+            trials.add(t);
+            if (t.skipped() == null && (best == null || t.kernelMs() < best.kernelMs())) best = t;
+        }
+        if (best == null) {
+            throw new CudaEmitter.Unsupported("no schedule of the space can be emitted: " + trials.get(0).skipped());
+        }
+        if (pro.size() > 1) {
+            Map<String, Long> body = best.config();
+            List<Map<String, Long>> forms = space.stream().filter(c -> sameBut(c, body, PROLOGUE)).toList();
+            trials.remove(best);   // timed again below, as a whole call
+            best = null;
+            for (Trial t : round(forms, d, tensors, scalars, warmup, reps, true)) {
+                trials.add(t);
+                if (t.skipped() == null && (best == null || t.callMs() < best.callMs())) best = t;
+            }
+            if (best == null) throw new CudaEmitter.Unsupported("no prologue form of " + describe(body) + " runs: " + trials.getLast().skipped());
+        }
+        write(entry, best);
+        return new Result(best.config(), best.kernelMs(), trials, false);
+    }
+
+    /** The schedule tunable that picks the prologue's form (see {@code HeadPrologue}): tuned on whole calls. */
+    public static final String PROLOGUE = "pro_blocks";
+
+    private static boolean sameBut(Map<String, Long> a, Map<String, Long> b, String key) {
+        Map<String, Long> x = new HashMap<>(a), y = new HashMap<>(b);
+        x.remove(key);
+        y.remove(key);
+        return x.equals(y);
+    }
+
+    /**
+     * Each schedule of {@code configs} compiled (side by side first, then loaded from the cache) and timed:
+     * the body alone, and with {@code calls} also whole calls (prologue and body from the host).
+     */
+    private List<Trial> round(List<Map<String, Long>> configs, int d, Map<String, DeviceTensor> tensors, Map<String, Double> scalars, int warmup, int reps, boolean calls) {
         List<CudaBackend.Emitted> candidates = new ArrayList<>();
-        for (Map<String, Long> config : space) {
+        for (Map<String, Long> config : configs) {
             String key = config + "|" + d;
             if (compiled.containsKey(key)) continue;
             try {
@@ -126,26 +173,22 @@ public final class Autotuner {
         }
         gpu.precompile(candidates, sourceFile, Runtime.getRuntime().availableProcessors());
         List<Trial> trials = new ArrayList<>();
-        Trial best = null;
-        for (Map<String, Long> config : space) {
+        for (Map<String, Long> config : configs) {
             CudaBackend.Compiled c;
             try {
                 c = compile(config, d);
             } catch (CudaEmitter.Unsupported | RangeCheck.Overflow e) {   // a schedule the backend or the range proof rejects
-                trials.add(new Trial(config, Double.NaN, e.getMessage()));
+                trials.add(new Trial(config, Double.NaN, Double.NaN, e.getMessage()));
                 continue;
             }
             try (CudaBackend.Call call = gpu.new Call(c, tensors, scalars)) {
-                Trial t = new Trial(config, call.medianKernelMillis(warmup, reps), null);
-                trials.add(t);
-                if (best == null || t.kernelMs() < best.kernelMs()) best = t;
+                double body = call.medianKernelMillis(warmup, reps);
+                trials.add(new Trial(config, body, calls ? call.medianCallMillis(warmup, reps) : Double.NaN, null));
+            } catch (qflash.host.UserError e) {   // a form this shape cannot take (a head too large for shared memory)
+                trials.add(new Trial(config, Double.NaN, Double.NaN, e.getMessage()));
             }
         }
-        if (best == null) {
-            throw new CudaEmitter.Unsupported("no schedule of the space can be emitted: " + trials.get(0).skipped());
-        }
-        write(entry, best);
-        return new Result(best.config(), best.kernelMs(), trials, false);
+        return trials;
     }
 
     /** Space, kernel, shape, device and NVRTC: what a remembered choice is valid for. */

@@ -175,7 +175,8 @@ public final class CudaBackend implements AutoCloseable {
         private final List<DeviceTensor> owned = new ArrayList<>();
         private final Pointer proParams, bodyParams;
         private final int[] grid;
-        private final int proBlocks;
+        /** The prologue's launch: blocks, threads per block, dynamic shared memory (bytes). */
+        private final int proBlocks, proThreads, proSmem;
 
         public Call(Compiled c, Map<String, DeviceTensor> tensors, Map<String, Double> scalars) {
             this.c = c;
@@ -209,7 +210,26 @@ public final class CudaBackend implements AutoCloseable {
                 for (Arg a : pro.args()) pp.add(argPointer(a, tensors, buffers, scalarValues, symbols, null));
             }
             proParams = Pointer.to(pp.toArray(Pointer[]::new));
-            proBlocks = pro == null ? 0 : device.multiprocessors();
+            PrologueEmitter.Launch launch = pro == null ? null : pro.launch();
+            if (launch == null || !launch.perHead()) {
+                proBlocks = pro == null ? 0 : device.multiprocessors();
+                proThreads = PrologueEmitter.THREADS;
+                proSmem = 0;
+            } else {
+                // The per-head form: blocks per head, each staging one head of a tensor in shared memory.
+                long blocks = launch.blocks(dim -> size(dim, symbols)), smem = launch.smemBytes(dim -> size(dim, symbols));
+                if (smem > device.sharedPerBlock()) {
+                    throw new qflash.host.UserError("pro_blocks > 0 stages one head (" + String.join(" x ", launch.slab().stream().map(dim -> Integer.toString(size(dim, symbols))).toList())
+                            + " floats) in shared memory: " + smem + " bytes, more than the " + device.sharedPerBlock() + " a block of this GPU may have; use pro_blocks = 0");
+                }
+                if (blocks > Integer.MAX_VALUE) throw new qflash.host.UserError("pro_blocks > 0: " + blocks + " prologue blocks are too many for one launch; use pro_blocks = 0");
+                proBlocks = (int) blocks;
+                proThreads = launch.threads();
+                proSmem = (int) smem;
+                for (CUfunction f : c.prologueFns()) {
+                    if (proSmem > 48 * 1024) cuFuncSetAttribute(f, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, proSmem);
+                }
+            }
             List<Pointer> bp = new ArrayList<>();
             for (Arg a : c.code().args()) bp.add(argPointer(a, tensors, buffers, scalarValues, symbols, pro == null ? Map.of() : pro.derived()));
             bodyParams = Pointer.to(bp.toArray(Pointer[]::new));
@@ -278,12 +298,13 @@ public final class CudaBackend implements AutoCloseable {
         }
 
         /**
-         * The prologue on {@code stream}: one block per SM, so that every block is resident at once (its
-         * phases wait for each other at grid barriers).
+         * The prologue on {@code stream}: in the grid-wide form one block per SM, so that every block is
+         * resident at once (its phases wait for each other at grid barriers); in the per-head form its blocks per head.
          */
         private void launchPrologue(CUstream stream) {
+            if (proBlocks == 0) return;
             for (CUfunction f : c.prologueFns()) {
-                cuLaunchKernel(f, proBlocks, 1, 1, PrologueEmitter.THREADS, 1, 1, 0, stream, proParams, null);
+                cuLaunchKernel(f, proBlocks, 1, 1, proThreads, 1, 1, proSmem, stream, proParams, null);
             }
         }
 
@@ -306,7 +327,7 @@ public final class CudaBackend implements AutoCloseable {
                 issue();
                 cuStreamSynchronize(stream);
             } catch (RuntimeException e) {
-                throw new IllegalStateException("CUDA error in a call of " + c.code().entry() + " (prologue " + proBlocks + "x" + PrologueEmitter.THREADS + ", body grid "
+                throw new IllegalStateException("CUDA error in a call of " + c.code().entry() + " (prologue " + proBlocks + "x" + proThreads + (proSmem > 0 ? " with " + proSmem + " B shared" : "") + ", body grid "
                         + grid[0] + "x" + grid[1] + "x" + grid[2] + ", block " + c.code().threads() + ", " + c.code().smemBytes() + " B shared): " + e.getMessage(), e);
             }
         }
@@ -419,6 +440,10 @@ public final class CudaBackend implements AutoCloseable {
 
         private Launch(Compiled c, Map<String, Arr> args, Map<String, Integer> symbols) {
             this.c = c;
+            if (c.prologue() != null && c.prologue().launch().perHead()) {
+                // Its body folds the heads' partial maxima, which only the GPU prologue writes.
+                throw new qflash.host.UserError("pro_blocks > 0: the body reads the per-head prologue's partials; run the whole call on the GPU (a Call), or use pro_blocks = 0");
+            }
             List<Pointer> ps = new ArrayList<>();
             for (Arg a : c.code().args()) {
                 switch (a.kind()) {

@@ -19,7 +19,7 @@ public final class CudaDevice implements AutoCloseable {
     private final CUdevice device = new CUdevice();
     private final CUcontext context = new CUcontext();
     private final String name;
-    private final int major, minor, multiprocessors;
+    private final int major, minor, multiprocessors, sharedPerBlock;
 
     /** No usable GPU or driver: the caller prints one line and exits 3. */
     public static final class Unavailable extends RuntimeException {
@@ -40,6 +40,8 @@ public final class CudaDevice implements AutoCloseable {
         minor = v[0];
         cuDeviceGetAttribute(v, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT, device);
         multiprocessors = v[0];
+        cuDeviceGetAttribute(v, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN, device);
+        sharedPerBlock = v[0];
         cuCtxCreate(context, 0, device);
     }
 
@@ -62,6 +64,11 @@ public final class CudaDevice implements AutoCloseable {
 
     public String name() {
         return name;
+    }
+
+    /** The most shared memory one block may ask for (bytes, with the opt-in attribute set). */
+    public int sharedPerBlock() {
+        return sharedPerBlock;
     }
 
     /** The number of SMs (the prologue launches one block on each). */

@@ -184,6 +184,34 @@ class CudaBitExactTest {
                 }
             }
         }
+        runCalls(calls, "with the prologue on the GPU");
+    }
+
+    /**
+     * The per-head prologue (pro_blocks > 0: blocks per head, no grid barrier, the body folding the heads'
+     * partials): the same bits, at b = 1 and past it, at every block count tried, for each option it takes.
+     */
+    @Test
+    void perHeadPrologueCallsEqualTheInterpreterBitForBit() throws Exception {
+        List<WholeCall> calls = new ArrayList<>();
+        List<Shape> shapes = List.of(Workload.named("A1").shape(1), Workload.named("A4").shape(1), Workload.named("A7").shape(2), new Shape(1, 2, 1000, 32),
+                new Shape(2, 3, 7, 80), new Shape(1, 1, 1, 32), new Shape(1, 2, 64, 128));
+        for (String s : SAMPLES) {
+            for (Shape sh : shapes) {
+                List<Map<String, String>> options = s.equals(SAMPLES.get(0)) ? List.of(Map.of(), Map.of("smooth-k", "false"), Map.of("exp", "shift"), Map.of("p", "s8")) : List.of(Map.of());
+                for (Map<String, String> opts : options) {
+                    for (long b : new long[] {1, 2, 4, 16}) {
+                        int n = calls.size();
+                        calls.add(new WholeCall(new Case(s, "int8", opts, Map.of("pro_blocks", b), sh, Inputs.Model.GAUSS_OUTLIER), n % 3 != 2, n % 2 == 1, sh.n() * 5L + n));
+                    }
+                }
+            }
+        }
+        runCalls(calls, "with the per-head prologue on the GPU");
+    }
+
+    /** Each whole call on the GPU against the interpreter, element by element. */
+    private static void runCalls(List<WholeCall> calls, String what) {
         // Compile in parallel first, as runAll does: one at a time, a cold cubin cache made this test alone take minutes.
         Map<WholeCall, CudaBackend.Compiled> comp = new ConcurrentHashMap<>();
         calls.parallelStream().forEach(call -> {
@@ -223,7 +251,7 @@ class CudaBitExactTest {
                 dev.values().forEach(DeviceTensor::close);
             }
         }
-        System.out.printf("bit-exact with the prologue on the GPU (f16 or f32 inputs, %d of them f32; f32 or f16 output): %d cases, %d output elements, all equal%n", f32In, calls.size(), elements);
+        System.out.printf("bit-exact %s (f16 or f32 inputs, %d of them f32; f32 or f16 output): %d cases, %d output elements, all equal%n", what, f32In, calls.size(), elements);
     }
 
     private static double[] values(Inputs in, String t) {

@@ -1,0 +1,614 @@
+package qflash.cuda;
+
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+import qflash.cuda.CudaEmitter.Arg;
+import qflash.cuda.Model.Stmt;
+import qflash.cuda.PrologueEmitter.Buffer;
+import qflash.ir.Dim;
+import qflash.ir.Elem;
+import qflash.ir.Kernel;
+import qflash.ir.Op;
+import qflash.ir.Value;
+
+/**
+ * The prologue of a small batch: the schedule's {@code pro_blocks} > 0. The grid-wide prologue
+ * ({@link PrologueEmitter}) spreads every part over all SMs and needs two grid barriers; at b = 1 those
+ * phases were 12-20 µs of a 20-30 µs call on an H200, most of it waiting. Here each (z, h) head gets its
+ * own blocks and no block waits for another:
+ * <ul>
+ * <li>A <em>staged</em> input (one whose quantization needs more than one token: K centred and quantized per
+ * token block, V per channel) gets {@code pro_blocks} blocks per head. Each stages the head in shared memory
+ * as f32 and computes the head's statistics itself (column means summed in increasing token order, as the
+ * interpreter does; column and group maxima), then quantizes its share of the tokens. The statistics are
+ * computed {@code pro_blocks} times over; walking one head in shared memory is cheaper than a barrier.</li>
+ * <li>A <em>light</em> input (Q per token) is shared by all the head's blocks, a warp per token, on the warps
+ * the column statistics leave idle.</li>
+ * <li>A chain of max reductions down to a scalar (K's largest scale) is the one value over all heads: each head
+ * writes its partial, and every block of the body folds the partials itself (a max: any order gives the same).</li>
+ * <li>The elementwise ops after that scalar (the launch constants) move into the body: {@link #preamble} emits
+ * them before its loop, for the block's rows or for every key of its head, stored where the body loads them.</li>
+ * </ul>
+ * A call is still two launches, and the numbers are the grid-wide prologue's bit for bit (the same f32 operations
+ * in the same order). The form is the one timed in {@code bench/harness/headmode} (session 19): at A7 b = 1 a call
+ * of 19.3 µs became 12.8-13.6 µs. It needs each head's tensor in shared memory (N x D floats) and quantization
+ * groups inside one head; other kernels keep {@code pro_blocks = 0}, and this class says why.
+ */
+final class HeadPrologue {
+    /** Threads per block of the per-head prologue. */
+    static final int THREADS = 256;
+    private static final int WARPS = THREADS / 32;
+
+    /** The schedule tunable: prologue blocks per head for each staged input (0: the grid-wide prologue). */
+    static final String TUNABLE = "pro_blocks";
+
+    /** The tunable's value in {@code k}'s schedule (0 where the schedule does not declare it). */
+    static int blocks(Kernel k) {
+        long b = k.schedule().getOrDefault(TUNABLE, 0L);
+        if (b < 0 || b > 64) throw new CudaEmitter.Unsupported(TUNABLE + " = " + b + ": between 0 (the grid-wide prologue) and 64 blocks per head");
+        return (int) b;
+    }
+
+    /** One input tensor of the prologue and what is done with it per head. */
+    private static final class Track {
+        final Kernel.Param input;
+        Op.Center center;
+        Op.Quantize runs, columns;
+        int groupTokens = 1;   // tokens per group of the run quantization (its block size, or 1 per token)
+        Op.Reduce chainFirst, chainLast;
+
+        Track(Kernel.Param input) {
+            this.input = input;
+        }
+
+        /** Whether the quantization needs more than one token at a time (so the head is staged). */
+        boolean staged() {
+            return center != null || columns != null || groupTokens > 1 || chainFirst != null;
+        }
+    }
+
+    private final Kernel k;
+    private final Map<String, Integer> fixed;
+    private final List<Value> yields;
+    private final Map<Value, Track> trackOf = new IdentityHashMap<>();   // an input, a centred or quantized value -> its track
+    private final List<Track> tracks = new ArrayList<>();
+    /** Scalars over all heads (a max chain's result), each with the buffer of its per-head partials. */
+    private final Map<Value, String> partials = new IdentityHashMap<>();
+    /** The tensor elementwise ops, in order: the body computes them (see {@link #preamble}). */
+    private final List<Op> pointOps = new ArrayList<>();
+    /** Scalars as C: parameters, constants, scalar ops over them; the over-all-heads ones are the body's. */
+    private final Map<Value, String> scalars = new IdentityHashMap<>();
+    private final Dim z, h, n, d;
+
+    private HeadPrologue(Kernel k, Map<String, Integer> fixed) {
+        this.k = k;
+        this.fixed = fixed;
+        this.yields = k.prologue().terminator().values();
+        Map<Value, Kernel.Param> inputs = new IdentityHashMap<>();
+        for (Kernel.Param p : k.params()) {
+            if (p.derived()) continue;
+            if (p.isTensor()) inputs.put(p.value(), p);
+            else scalars.put(p.value(), CExpr.scalarName(p.name()));
+        }
+        List<Op> ops = k.prologue().ops();
+        Map<Op.Reduce, Integer> chains = PrologueEmitter.maxChains(ops, yields);
+        List<Dim> shape = null;
+        for (int i = 0; i < ops.size(); i++) {
+            Op op = ops.get(i);
+            switch (op) {
+                case Op.Yield y -> { }
+                case Op.Center c -> {
+                    shape = headShape(c.x(), shape);
+                    if (c.axis() != 2) refuse(op, "a centring along another axis than the tokens");
+                    Track t = track(c.x(), inputs, op);
+                    if (t.center != null || t.columns != null) refuse(op, "a second column statistic of " + t.input.name());
+                    t.center = c;
+                    trackOf.put(c.centred(), t);
+                    if (yields.contains(c.centred())) refuse(op, "the centred tensor is yielded (only its quantization may read it)");
+                }
+                case Op.Quantize q -> {
+                    shape = headShape(q.x(), shape);
+                    Track t = track(q.x(), inputs, op);
+                    boolean centred = t.center != null && q.x() == t.center.centred();
+                    if (q.shared().equals(List.of(3)) && (q.blockAxis() < 0 || q.blockAxis() == 2)) {
+                        if (t.runs != null) refuse(op, "a second run quantization of " + t.input.name());
+                        t.runs = q;
+                        t.groupTokens = q.blockAxis() < 0 ? 1 : q.blockSize();
+                    } else if (q.shared().equals(List.of(2)) && q.blockAxis() < 0 && !centred) {
+                        if (t.columns != null || t.center != null) refuse(op, "a second column statistic of " + t.input.name());
+                        t.columns = q;
+                    } else {
+                        refuse(op, "its groups span heads, or are not a token, a block of tokens or a channel of one head");
+                    }
+                    trackOf.put(q.q(), t);
+                    trackOf.put(q.scale(), t);
+                }
+                case Op.Reduce r when chains.containsKey(r) -> {
+                    int len = chains.get(r);
+                    Track t = trackOf.get(r.a());
+                    if (t == null || t.runs == null || r.a() != t.runs.scale() || t.chainFirst != null) refuse(op, "a max over all heads of something but one run quantization's scales");
+                    t.chainFirst = r;
+                    t.chainLast = (Op.Reduce) ops.get(i + len - 1);
+                    partials.put(t.chainLast.result(), "b_" + CExpr.ident(t.chainLast.result().name()) + "_part");
+                    i += len - 1;
+                }
+                case Op.Load l when l.result().tile().isScalar() && l.indices().isEmpty() && partials.containsKey(l.tensor()) ->
+                        scalars.put(l.result(), "qf_pre_" + CExpr.ident(l.tensor().name()));
+                default -> {
+                    boolean tensor = op.results().size() == 1 && op.result().type() instanceof qflash.ir.Type.Tensor;
+                    if (tensor && PrologueEmitter.pointOp(op)) {
+                        pointOps.add(op);
+                    } else if (!tensor && (PrologueEmitter.pointOp(op) || op instanceof Op.Const)) {
+                        List<String> a = new ArrayList<>();
+                        for (Value v : op.operands()) {
+                            String s = scalars.get(v);
+                            if (s == null) refuse(op, "a scalar computed from a tensor");
+                            a.add(s);
+                        }
+                        scalars.put(op.result(), op instanceof Op.Const c ? CExpr.literal(c.result().type().elem(), c.value()) : CExpr.op(op, a));
+                    } else {
+                        refuse(op, "no per-head form");
+                    }
+                }
+            }
+        }
+        if (shape == null) throw new CudaEmitter.Unsupported(TUNABLE + " > 0: the prologue quantizes nothing");
+        z = shape.get(0);
+        h = shape.get(1);
+        n = shape.get(2);
+        d = shape.get(3);
+        Integer dv = constant(d);
+        if (dv == null || dv % 8 != 0 || dv > THREADS) {
+            throw new CudaEmitter.Unsupported(TUNABLE + " > 0 needs the head dim fixed, a multiple of 8 and at most " + THREADS);
+        }
+        for (Op op : pointOps) {
+            for (Value v : op.operands()) {
+                if (trackOf.containsKey(v) && !yields.contains(v)) refuse(op, "an elementwise op reads " + v + ", which the prologue does not yield");
+            }
+            if (!op.result().type().shape().equals(List.of(z, h, n))) refuse(op, "an elementwise op over another shape than [Z, H, N]");
+        }
+        for (Op op : ops) {   // the per-head parts must not need what the body computes
+            if ((op instanceof Op.Quantize || op instanceof Op.Center || op instanceof Op.Reduce) && op.operands().stream().anyMatch(v -> pointOps.stream().anyMatch(p -> p.result() == v))) {
+                refuse(op, "a quantization reads an elementwise op's result");
+            }
+        }
+        for (Value y : yields) {
+            if (!(y.type() instanceof qflash.ir.Type.Tensor) && !partials.containsKey(y)) {
+                throw new CudaEmitter.Unsupported(TUNABLE + " > 0: the prologue yields the scalar " + y + ", which has no per-head form");
+            }
+        }
+        List<Op> grid = k.grid().ops();
+        List<Value> g = k.grid().terminator().values();
+        if (g.size() != 3 || !dimOf(grid, g.get(0), z) || !dimOf(grid, g.get(1), h)) {
+            throw new CudaEmitter.Unsupported(TUNABLE + " > 0 needs the grid (Z, H, row blocks), as the prologue's tensors [Z, H, N, D]");
+        }
+    }
+
+    private static boolean dimOf(List<Op> ops, Value v, Dim d) {
+        return ops.stream().anyMatch(op -> op instanceof Op.DimOf o && o.result() == v && !d.isConst() && o.symbol().equals(d.symbol()));
+    }
+
+    private Track track(Value x, Map<Value, Kernel.Param> inputs, Op op) {
+        Track t = trackOf.get(x);
+        if (t != null) return t;
+        Kernel.Param p = inputs.get(x);
+        if (p == null) refuse(op, "its input is neither a tensor parameter nor its centred copy");
+        t = new Track(p);
+        tracks.add(t);
+        trackOf.put(x, t);
+        return t;
+    }
+
+    private List<Dim> headShape(Value x, List<Dim> shape) {
+        List<Dim> s = x.type().shape();
+        if (s.size() != 4) throw new CudaEmitter.Unsupported(TUNABLE + " > 0 needs [Z, H, N, D] tensors, not " + x + " " + x.type());
+        if (shape != null && !shape.equals(s)) throw new CudaEmitter.Unsupported(TUNABLE + " > 0 needs every quantized tensor of one shape");
+        return s;
+    }
+
+    private static void refuse(Op op, String why) {
+        throw new CudaEmitter.Unsupported(TUNABLE + " > 0 (the per-head prologue): " + CudaEmitter.at(op) + ": " + why);
+    }
+
+    private static Integer constant(String c) {
+        try {
+            return Integer.valueOf(c);
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    private Integer constant(Dim x) {
+        return x.isConst() ? Integer.valueOf(x.size()) : fixed.get(x.symbol());
+    }
+
+    /** A dim as C: its size where known at compile time, else its symbol argument. */
+    private String dim(Dim x) {
+        Integer v = constant(x);
+        return v != null ? v.toString() : CExpr.symbolName(x.symbol());
+    }
+
+    private List<Track> staged() {
+        return tracks.stream().filter(Track::staged).toList();
+    }
+
+    private List<Track> light() {
+        return tracks.stream().filter(t -> !t.staged()).toList();
+    }
+
+    // ------------------------------------------------------------ the prologue kernel
+
+    /** The per-head prologue of {@code k} ({@code pro_blocks} > 0), its derived tensors in the {@link KeyMajor} layout where {@code keyMajor} names them. */
+    static PrologueEmitter.Program program(Kernel k, Set<String> halfInputs, Map<String, Integer> fixed, Set<String> keyMajor) {
+        return new HeadPrologue(k, fixed).emit(halfInputs, keyMajor, blocks(k));
+    }
+
+    private PrologueEmitter.Program emit(Set<String> halfInputs, Set<String> keyMajor, int perTrack) {
+        Map<Value, Buffer> buffers = new IdentityHashMap<>();
+        List<Buffer> bufferList = new ArrayList<>();
+        Map<Value, String> derivedName = new IdentityHashMap<>();
+        Map<Value, Value> definitions = k.derivedDefinitions();
+        for (Kernel.Param p : k.params()) if (p.derived()) derivedName.put(definitions.get(p.value()), p.name());
+        for (Value y : yields) {
+            if (partials.containsKey(y) || buffers.containsKey(y)) continue;
+            Buffer b = new Buffer("b_" + CExpr.ident(y.name()), y.type().elem(), y.type().shape(), keyMajor.contains(derivedName.get(y)));
+            if (b.keyMajor() && !(trackOf.get(y) instanceof Track t && t.columns != null && t.columns.q() == y)) {
+                throw new CudaEmitter.Unsupported(derivedName.get(y) + ": only a channel quantization's result is written key-major by the per-head prologue");
+            }
+            buffers.put(y, b);
+            bufferList.add(b);
+        }
+        partials.values().forEach(name -> bufferList.add(new Buffer(name, Elem.F32, List.of(z, h))));
+
+        Map<String, Arg> args = new LinkedHashMap<>();
+        for (Kernel.Param p : k.params()) {
+            if (p.derived() || !p.isTensor()) continue;
+            if (tracks.stream().noneMatch(t -> t.input == p)) continue;
+            args.put("t:" + p.name(), new Arg(Arg.Kind.TENSOR, p.name(), halfInputs.contains(p.name()) ? Elem.F16 : p.value().type().elem()));
+        }
+        Set<String> bodyWrites = new java.util.HashSet<>();   // the preamble's outputs: allocated here, written by the body
+        for (Op op : pointOps) if (buffers.containsKey(op.result())) bodyWrites.add(buffers.get(op.result()).name());
+        for (Buffer b : bufferList) if (!bodyWrites.contains(b.name())) args.put("b:" + b.name(), new Arg(Arg.Kind.TENSOR, b.name(), b.elem()));
+        if (!n.isConst() && constant(n) == null) args.put("n:" + n.symbol(), new Arg(Arg.Kind.SYMBOL, n.symbol(), Elem.I32));
+        List<String> params = new ArrayList<>();
+        for (Arg a : args.values()) {
+            params.add(a.kind() == Arg.Kind.SYMBOL ? "int " + CExpr.symbolName(a.name())
+                    : CExpr.ctype(a.elem()) + "* __restrict__ " + (a.name().startsWith("b_") ? a.name() : CExpr.tensorName(a.name())));
+        }
+
+        List<Track> staged = staged(), light = light();
+        int tracksPerHead = Math.max(1, staged.size()), perHead = tracksPerHead * perTrack;
+        String nn = dim(n), dd = dim(d);
+        int dv = constant(d);
+        List<Stmt> body = new ArrayList<>();
+        body.add(new Model.ScalarDecl("int", "qf_head", "(int)blockIdx.x / " + perHead));
+        body.add(new Model.Comment(tracksPerHead + " x " + perTrack + " blocks per head: qf_track is the staged tensor, qf_sub the block's share of it"));
+        body.add(new Model.ScalarDecl("int", "qf_part", "(int)blockIdx.x % " + perHead));
+        body.add(new Model.ScalarDecl("int", "qf_track", "qf_part / " + perTrack));
+        body.add(new Model.ScalarDecl("int", "qf_sub", "qf_part % " + perTrack));
+        body.add(new Model.ScalarDecl("int", "qf_len", nn + " * " + dd));
+        body.add(new Model.ScalarDecl("int", "qf_base", "qf_head * qf_len"));
+        body.add(new Model.Comment("the tokens this block quantizes: its share of the head"));
+        body.add(new Model.ScalarDecl("int", "qf_per", "(" + nn + " + " + (perTrack - 1) + ") / " + perTrack));
+        body.add(new Model.ScalarDecl("int", "qf_t0", "min(" + nn + ", qf_sub * qf_per)"));
+        body.add(new Model.ScalarDecl("int", "qf_t1", "min(" + nn + ", qf_t0 + qf_per)"));
+        // Warps past the column threads take the light inputs' tokens while those threads walk their columns.
+        int w0 = (dv + 31) / 32;
+        boolean fused = w0 < WARPS && !staged.isEmpty();
+        List<Stmt> lightWork = lightWork(light, buffers, halfInputs, fused ? "qf_part * " + (WARPS - w0) + " + qf_warp - " + w0 : "qf_part * " + WARPS + " + qf_warp",
+                fused ? perHead * (WARPS - w0) : perHead * WARPS);
+        if (!staged.isEmpty()) {
+            body.add(new Model.ArrayDecl("__shared__ float", "qf_col", dv));
+            body.add(new Model.Comment("the column statistic, and the run quantization's group scales after the staged head"));
+            body.add(new Model.Var("float*", "qf_gs", "qf_dyn + qf_len"));
+        }
+        for (int ti = 0; ti < staged.size(); ti++) {
+            Track t = staged.get(ti);
+            body.add(new Model.Block((ti == 0 ? "if" : "else if") + " (qf_track == " + ti + ")",
+                    stagedTrack(t, buffers, halfInputs, fused ? lightWork : List.of(), w0, perTrack)));
+        }
+        if (!fused && !light.isEmpty()) body.addAll(lightWork);
+        String what = (staged.isEmpty() ? "" : staged.stream().map(t -> t.input.name()).toList() + " staged, " + perTrack + " block" + (perTrack == 1 ? "" : "s") + " each per head")
+                + (light.isEmpty() ? "" : (staged.isEmpty() ? "" : "; ") + light.stream().map(t -> t.input.name()).toList() + " a warp per token");
+        String entry = "qf_prologue";
+        String src = new ModelWalker().render(new Model.KernelSource("per-head prologue of kernel @" + k.name() + " (" + TUNABLE + " = " + perTrack + "): " + what,
+                List.of(), ModelWalker.prelude(), new Model.HeadKernel(entry, params, THREADS, body)));
+
+        Map<String, String> derived = new LinkedHashMap<>();
+        for (Kernel.Param p : k.params()) {
+            if (!p.derived()) continue;
+            Buffer b = buffers.get(definitions.get(p.value()));
+            if (b != null) derived.put(p.name(), b.name());   // a scalar over all heads has none: the body folds the partials
+        }
+        for (Op op : pointOps) {   // what the body's preamble writes: allocated with the rest
+            if (yields.contains(op.result()) && !buffers.containsKey(op.result())) throw new IllegalStateException("no buffer for " + op.result());
+        }
+        return new PrologueEmitter.Program(src, List.of(new PrologueEmitter.Step(entry, what)), bufferList, new ArrayList<>(args.values()), derived,
+                new PrologueEmitter.Launch(THREADS, perHead, List.of(z, h), List.of(n, d), List.of(n)));
+    }
+
+    /** Element {@code i} of an input as f32 (f16 widened: exact). */
+    private static String read(Kernel.Param p, Set<String> halfInputs, String i) {
+        String r = CExpr.tensorName(p.name()) + "[" + i + "]";
+        return halfInputs.contains(p.name()) ? "qf_h2f(" + r + ")" : r;
+    }
+
+    /**
+     * One staged input's work in a block: stage the head, its column statistic (means or channel scales; the
+     * light inputs' tokens on the other warps meanwhile), its group scales and their max over the head, then
+     * the block's share of the quantized tensor and its scales.
+     */
+    private List<Stmt> stagedTrack(Track t, Map<Value, Buffer> buffers, Set<String> halfInputs, List<Stmt> lightWork, int w0, int perTrack) {
+        String nn = dim(n), dd = dim(d);
+        List<Stmt> s = new ArrayList<>();
+        s.add(new Model.Comment(t.input.name() + ": staged as f32, its statistics computed by each of its " + perTrack + " block" + (perTrack == 1 ? "" : "s") + " of the head"));
+        List<Stmt> stage = new ArrayList<>();
+        if (halfInputs.contains(t.input.name())) {
+            stage.add(new Model.ScalarDecl("uint4", "qf_v", "*reinterpret_cast<const uint4*>(&" + CExpr.tensorName(t.input.name()) + "[qf_base + i])"));
+            stage.add(new Model.ScalarDecl("u32", "qf_w[4]", "{qf_v.x, qf_v.y, qf_v.z, qf_v.w}"));
+            stage.add(new Model.Line("#pragma unroll"));
+            stage.add(new Model.Block("for (int u = 0; u < 4; ++u)", List.of(
+                    new Model.Assign("qf_dyn[i + 2 * u]", "qf_h2f((f16)(qf_w[u] & 0xffffu))"),
+                    new Model.Assign("qf_dyn[i + 2 * u + 1]", "qf_h2f((f16)(qf_w[u] >> 16))"))));
+        } else {
+            for (int u = 0; u < 2; u++) {
+                stage.add(new Model.Assign("*reinterpret_cast<float4*>(&qf_dyn[i + " + 4 * u + "])", "*reinterpret_cast<const float4*>(&" + CExpr.tensorName(t.input.name()) + "[qf_base + i + " + 4 * u + "])"));
+            }
+        }
+        s.add(new Model.Line("#pragma unroll 4"));
+        s.add(new Model.Block("for (int i = threadIdx.x * 8; i < qf_len; i += QF_THREADS * 8)", stage));
+        s.add(new Model.Sync());
+        List<Stmt> column = new ArrayList<>();
+        column.add(new Model.ScalarDecl("int", "c", "threadIdx.x"));
+        if (t.center != null) {
+            column.add(new Model.Var("float", "qf_sum", "0.0f"));
+            column.add(new Model.Line("#pragma unroll 8"));
+            column.add(new Model.Block("for (int r = 0; r < " + nn + "; ++r)", List.of(new Model.Assign("qf_sum", "qf_sum + qf_dyn[r * " + dd + " + c]"))));
+            column.add(new Model.Assign("qf_col[c]", "qf_sum / (float)" + nn));
+            Buffer mb = buffers.get(t.center.mean());
+            if (mb != null) column.add(new Model.ExprStmt("if (qf_sub == 0) " + mb.name() + "[qf_head * " + dd + " + c] = qf_col[c]"));
+        } else if (t.columns != null) {
+            Elem qe = t.columns.q().type().elem();
+            column.add(new Model.Var("int", "qf_m", "0"));
+            column.add(new Model.Line("#pragma unroll 8"));
+            column.add(new Model.Block("for (int r = 0; r < " + nn + "; ++r)", List.of(new Model.Assign("qf_m", "max(qf_m, " + PrologueEmitter.absBits("qf_dyn[r * " + dd + " + c]") + ")"))));
+            column.add(new Model.Assign("qf_col[c]", PrologueEmitter.scaleOf(qe, "__int_as_float(qf_m)")));
+            column.add(new Model.ExprStmt("if (qf_sub == 0) " + buffers.get(t.columns.scale()).name() + "[qf_head * " + dd + " + c] = qf_col[c]"));
+        }
+        s.add(new Model.Block("if ((int)threadIdx.x < " + dd + ")", column));
+        if (!lightWork.isEmpty()) s.add(new Model.Block("else if (qf_warp >= " + w0 + ")", lightWork));
+        s.add(new Model.Sync());
+        String x = t.center != null ? "(qf_dyn[i] - qf_col[i % " + dd + "])" : "qf_dyn[i]";
+        if (t.runs != null) {
+            Elem qe = t.runs.q().type().elem();
+            int bs = t.groupTokens;
+            String groups = bs == 1 ? nn : "(" + nn + " + " + (bs - 1) + ") / " + bs;
+            s.add(new Model.Comment(t.runs.q() + ", " + t.runs.scale() + ": a warp per group of " + bs + " token" + (bs == 1 ? "" : "s") + ", the scales of all the head's groups"));
+            s.add(new Model.ScalarDecl("int", "qf_groups", groups));
+            s.add(new Model.Block("for (int g = qf_warp; g < qf_groups; g += " + WARPS + ")", List.of(
+                    new Model.Var("int", "qf_m", "0"),
+                    new Model.Block("for (int i = g * " + bs + " * " + dd + " + qf_lane; i < min(" + nn + ", (g + 1) * " + bs + ") * " + dd + "; i += 32)",
+                            List.of(new Model.Assign("qf_m", "max(qf_m, " + PrologueEmitter.absBits(x) + ")"))),
+                    PrologueEmitter.warpFold("qf_m", o -> "max(qf_m, " + o + ")"),
+                    new Model.ExprStmt("if (qf_lane == 0) qf_gs[g] = " + PrologueEmitter.scaleOf(qe, "__int_as_float(qf_m)")))));
+            s.add(new Model.Sync());
+            if (t.chainFirst != null) {
+                s.add(new Model.Comment(t.chainLast.result() + " over all heads: this head's partial, the max of its group scales (each token has its group's)"));
+                s.add(new Model.Block("if (qf_sub == 0 && qf_warp == 0)", List.of(
+                        new Model.Var("float", "qf_p", "-qf_inf()"),
+                        new Model.Block("for (int g = qf_lane; g < qf_groups; g += 32)", List.of(new Model.Assign("qf_p", "fmaxf(qf_p, qf_gs[g])"))),
+                        PrologueEmitter.warpFold("qf_p", o -> "fmaxf(qf_p, " + o + ")"),
+                        new Model.ExprStmt("if (qf_lane == 0) " + partials.get(t.chainLast.result()) + "[qf_head] = qf_p"))));
+            }
+            List<String> q4 = new ArrayList<>();
+            for (int u = 0; u < 4; u++) q4.add(PrologueEmitter.quantized(qe, x.replace("[i]", "[i + " + u + "]").replace("[i % ", "[(i + " + u + ") % "), "qf_s"));
+            s.add(new Model.Block("for (int i = qf_t0 * " + dd + " + threadIdx.x * 4; i < qf_t1 * " + dd + "; i += QF_THREADS * 4)", List.of(
+                    new Model.ScalarDecl("float", "qf_s", "qf_gs[(i / " + dd + ") / " + bs + "]"),
+                    new Model.Assign("*reinterpret_cast<u32*>(&" + buffers.get(t.runs.q()).name() + "[qf_base + i])", "qf_pack4(" + String.join(", ", q4) + ")"))));
+            s.add(new Model.Block("for (int i = qf_t0 + threadIdx.x; i < qf_t1; i += QF_THREADS)", List.of(
+                    new Model.Assign(buffers.get(t.runs.scale()).name() + "[qf_head * " + nn + " + i]", "qf_gs[i / " + bs + "]"))));
+        }
+        if (t.columns != null) {
+            Elem qe = t.columns.q().type().elem();
+            Buffer qb = buffers.get(t.columns.q());
+            if (qb.keyMajor()) {
+                // A word per (column, 4 keys) as KeyMajor lays them out: keys 2t, 2t+1, 2t+8, 2t+9 of a 16-key group
+                // at bytes 0-3; padding keys are 0. The words of the head are shared among the blocks.
+                s.add(new Model.Comment(t.columns.q() + ": quantized into its key-major copy, this block's share of the head's words"));
+                s.add(new Model.ScalarDecl("int", "qf_npad", "(" + nn + " + 15) & ~15"));
+                s.add(new Model.ScalarDecl("int", "qf_words", dd + " * (qf_npad / 4)"));
+                s.add(new Model.ScalarDecl("int", "qf_wper", "(qf_words + " + (perTrack - 1) + ") / " + perTrack));
+                s.add(new Model.ScalarDecl("int", "qf_w1", "min(qf_words, (qf_sub + 1) * qf_wper)"));
+                List<Stmt> word = new ArrayList<>();
+                word.add(new Model.ScalarDecl("int", "c", "w / (qf_npad / 4)"));
+                word.add(new Model.ScalarDecl("int", "qf_p4", "w % (qf_npad / 4)"));
+                word.add(new Model.ScalarDecl("int", "qf_g16", "qf_p4 / 4"));
+                word.add(new Model.ScalarDecl("int", "qf_t", "qf_p4 % 4"));
+                int[] keyOf = {0, 1, 8, 9};
+                List<String> bytes = new ArrayList<>();
+                for (int j = 0; j < 4; j++) {
+                    word.add(new Model.ScalarDecl("int", "qf_key" + j, "qf_g16 * 16 + 2 * qf_t + " + keyOf[j]));
+                    bytes.add("qf_key" + j + " < " + nn + " ? " + PrologueEmitter.quantized(qe, "qf_dyn[qf_key" + j + " * " + dd + " + c]", "qf_col[c]") + " : 0");
+                }
+                word.add(new Model.Assign("*reinterpret_cast<u32*>(&" + qb.name() + "[(qf_head * " + dd + " + c) * qf_npad + qf_g16 * 16 + 4 * qf_t])", "qf_pack4(" + String.join(", ", bytes) + ")"));
+                s.add(new Model.Block("for (int w = qf_sub * qf_wper + threadIdx.x; w < qf_w1; w += QF_THREADS)", word));
+            } else {
+                s.add(new Model.Comment(t.columns.q() + ": this block's share of the head's tokens"));
+                s.add(new Model.Block("for (int i = qf_t0 * " + dd + " + threadIdx.x; i < qf_t1 * " + dd + "; i += QF_THREADS)", List.of(
+                        new Model.Assign(qb.name() + "[qf_base + i]", PrologueEmitter.quantized(qe, "qf_dyn[i]", "qf_col[i % " + dd + "]")))));
+            }
+        }
+        return s;
+    }
+
+    /** The light inputs (quantized per token from global memory): warp {@code first} of the head's warps, then every {@code stride}-th. */
+    private List<Stmt> lightWork(List<Track> light, Map<Value, Buffer> buffers, Set<String> halfInputs, String first, int stride) {
+        String nn = dim(n), dd = dim(d);
+        int dv = constant(d), per = (dv + 31) / 32;
+        List<Stmt> s = new ArrayList<>();
+        for (Track t : light) {
+            Elem qe = t.runs.q().type().elem();
+            Buffer qb = buffers.get(t.runs.q()), sb = buffers.get(t.runs.scale());
+            List<Stmt> token = new ArrayList<>();
+            token.add(new Model.ScalarDecl("int", "qf_o", "qf_base + t * " + dd));
+            token.add(new Model.ArrayDecl("float", "qf_x", per));
+            token.add(new Model.Var("int", "qf_m", "0"));
+            token.add(new Model.Line("#pragma unroll"));
+            token.add(new Model.Block("for (int u = 0; u < " + per + "; ++u)", List.of(
+                    new Model.ScalarDecl("int", "j", "qf_lane + 32 * u"),
+                    new Model.Assign("qf_x[u]", dv % 32 == 0 ? read(t.input, halfInputs, "qf_o + j") : "j < " + dd + " ? " + read(t.input, halfInputs, "qf_o + j") + " : 0.0f"),
+                    new Model.Assign("qf_m", "max(qf_m, " + PrologueEmitter.absBits("qf_x[u]") + ")"))));
+            token.add(PrologueEmitter.warpFold("qf_m", o -> "max(qf_m, " + o + ")"));
+            token.add(new Model.ScalarDecl("float", "qf_s", PrologueEmitter.scaleOf(qe, "__int_as_float(qf_m)")));
+            token.add(new Model.Line("#pragma unroll"));
+            token.add(new Model.Block("for (int u = 0; u < " + per + "; ++u)", List.of(
+                    new Model.ScalarDecl("int", "j", "qf_lane + 32 * u"),
+                    new Model.ExprStmt((dv % 32 == 0 ? "" : "if (j < " + dd + ") ") + qb.name() + "[qf_o + j] = " + PrologueEmitter.quantized(qe, "qf_x[u]", "qf_s")))));
+            token.add(new Model.ExprStmt("if (qf_lane == 0) " + sb.name() + "[qf_head * " + nn + " + t] = qf_s"));
+            s.add(new Model.Comment(t.runs.q() + ", " + t.runs.scale() + " = quantize " + t.input.name() + " per token: a warp per token, the head's tokens shared by its blocks"));
+            s.add(new Model.Block("for (int t = " + first + "; t < " + nn + "; t += " + stride + ")", token));
+        }
+        return s;
+    }
+
+    // ------------------------------------------------------------ the body's preamble
+
+    /** What the body runs before its loop under {@code pro_blocks} > 0, and the arguments it takes for that. */
+    record Preamble(List<Stmt> body, List<Arg> args) {}
+
+    /**
+     * The scalars over all heads (folded from the heads' partials) and the elementwise ops after them,
+     * computed by every block of the body for its (z, h) head: an output the body loads only at its block's
+     * rows (a row constant) for those rows, any other (a key's constant) for all N tokens of the head, then a
+     * block barrier. Blocks of one head store the same key constants: equal values, so which store lands
+     * last does not matter. {@code blockM} and {@code threads} are the body's.
+     */
+    static Preamble preamble(Kernel k, Map<String, Integer> fixed, int blockM, int threads) {
+        return new HeadPrologue(k, fixed).preamble(blockM, threads);
+    }
+
+    private Preamble preamble(int blockM, int threads) {
+        Map<String, Arg> args = new LinkedHashMap<>();
+        Map<Value, Kernel.Param> derivedOf = new IdentityHashMap<>();
+        Map<Value, Value> definitions = k.derivedDefinitions();
+        for (Kernel.Param p : k.params()) if (p.derived()) derivedOf.putIfAbsent(definitions.get(p.value()), p);
+        String nn = dim(n);
+        List<Stmt> s = new ArrayList<>();
+        s.add(new Model.Comment(TUNABLE + " > 0: the scalars over all heads and the launch constants of this block's head, computed here"));
+        s.add(new Model.ScalarDecl("int", "qf_pre_head", "(int)blockIdx.z * " + dim(h) + " + (int)blockIdx.y"));
+        s.add(new Model.ScalarDecl("int", "qf_pre_lane", "threadIdx.x & 31"));
+        partials.forEach((v, buffer) -> {
+            String var = "qf_pre_" + CExpr.ident(v.name());
+            args.put("b:" + buffer, new Arg(Arg.Kind.TENSOR, buffer, Elem.F32));
+            s.add(new Model.Var("float", var, "-qf_inf()"));
+            s.add(new Model.Block("for (int i = qf_pre_lane; i < " + dim(z) + " * " + dim(h) + "; i += 32)", List.of(new Model.Assign(var, "fmaxf(" + var + ", " + CExpr.tensorName(buffer) + "[i])"))));
+            s.add(PrologueEmitter.warpFold(var, o -> "fmaxf(" + var + ", " + o + ")"));
+        });
+        // The outputs by range: only the block's rows where every load of the output is at the block's rows.
+        List<Op> rows = new ArrayList<>(), all = new ArrayList<>();
+        for (Op op : pointOps) {
+            Kernel.Param p = derivedOf.get(op.result());
+            if (p == null || !yields.contains(op.result())) continue;
+            (loadedAtRows(p, blockM) ? rows : all).add(op);
+        }
+        for (List<Op> outs : List.of(rows, all)) {
+            if (outs.isEmpty()) continue;
+            boolean atRows = outs == rows;
+            List<Stmt> loop = new ArrayList<>();
+            loop.add(new Model.ScalarDecl("int", "k", "qf_pre_head * " + nn + " + qf_pre_n"));
+            Map<Value, String> local = new IdentityHashMap<>();
+            for (Op op : slice(outs)) {
+                List<String> a = new ArrayList<>();
+                for (Value v : op.operands()) {
+                    if (local.containsKey(v)) a.add(local.get(v));
+                    else if (scalars.containsKey(v)) a.add(scalars.get(v));
+                    else {
+                        Kernel.Param p = derivedOf.get(v);
+                        if (p == null || !v.type().shape().equals(op.result().type().shape())) throw new CudaEmitter.Unsupported(TUNABLE + " > 0: the body cannot read " + v);
+                        args.putIfAbsent("t:" + p.name(), new Arg(Arg.Kind.TENSOR, p.name(), v.type().elem()));
+                        a.add(CExpr.tensorName(p.name()) + "[k]");
+                    }
+                }
+                String name = "e_" + CExpr.ident(op.result().name());
+                loop.add(new Model.ScalarDecl(CExpr.ctype(op.result().type().elem()), name, CExpr.op(op, a)));
+                local.put(op.result(), name);
+                if (outs.contains(op)) {
+                    Kernel.Param p = derivedOf.get(op.result());
+                    args.putIfAbsent("t:" + p.name(), new Arg(Arg.Kind.TENSOR, p.name(), op.result().type().elem()));
+                    loop.add(new Model.Assign(CExpr.tensorName(p.name()) + "[k]", name));
+                }
+            }
+            String lo = atRows ? "(int)blockIdx.x * " + blockM : "0", hi = atRows ? "min(" + nn + ", ((int)blockIdx.x + 1) * " + blockM + ")" : nn;
+            s.add(new Model.Comment((atRows ? "the block's rows: " : "every token of the head: ") + outs.stream().map(op -> derivedOf.get(op.result()).name()).toList()));
+            s.add(new Model.Block("for (int qf_pre_n = " + lo + " + (int)threadIdx.x; qf_pre_n < " + hi + "; qf_pre_n += " + threads + ")", loop));
+        }
+        s.add(new Model.Sync());
+        // Every scalar parameter and shape symbol the statements name is an argument.
+        String text = new ModelWalker().render(new Model.Block("", s));
+        for (Kernel.Param p : k.params()) {
+            if (!p.derived() && !p.isTensor() && Pattern.compile("\\b" + CExpr.scalarName(p.name()) + "\\b").matcher(text).find()) {
+                args.put("s:" + p.name(), new Arg(Arg.Kind.SCALAR, p.name(), p.value().type().elem()));
+            }
+        }
+        Set<String> syms = new TreeSet<>();
+        for (Dim x : List.of(z, h, n)) if (!x.isConst() && constant(x) == null) syms.add(x.symbol());
+        for (String sym : syms) args.put("n:" + sym, new Arg(Arg.Kind.SYMBOL, sym, Elem.I32));
+        return new Preamble(List.of(new Model.Block("", s)), new ArrayList<>(args.values()));
+    }
+
+    /** The elementwise ops that {@code outs} need, in order. */
+    private List<Op> slice(List<Op> outs) {
+        Set<Value> need = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        outs.forEach(op -> need.add(op.result()));
+        List<Op> keep = new ArrayList<>();
+        for (int i = pointOps.size() - 1; i >= 0; i--) {
+            Op op = pointOps.get(i);
+            if (!need.contains(op.result())) continue;
+            keep.add(0, op);
+            need.addAll(op.operands());
+        }
+        return keep;
+    }
+
+    /**
+     * Whether every load of {@code p} in the body is outside its loops, at [z, h, rows] with rows = the
+     * grid's row block times {@code blockM} plus arange(blockM): the body then reads only its block's rows.
+     */
+    private boolean loadedAtRows(Kernel.Param p, int blockM) {
+        List<Value> args = k.body().args();
+        Map<Value, Op> defs = new IdentityHashMap<>();
+        Kernel.forEachOp(k.body(), op -> op.results().forEach(r -> defs.put(r, op)));
+        boolean[] ok = {true};
+        Kernel.forEachOp(k.body(), op -> {
+            if (op instanceof Op.Load l && l.tensor() == p.value() && !k.body().ops().contains(op)) ok[0] = false;
+        });
+        for (Op op : k.body().ops()) {
+            if (!(op instanceof Op.Load l) || l.tensor() != p.value()) continue;
+            List<Value> ix = l.indices();
+            ok[0] &= ix.size() == 3 && ix.get(0) == args.get(0) && ix.get(1) == args.get(1) && rowsOfBlock(defs, ix.get(2), args.get(2), blockM);
+        }
+        return ok[0];
+    }
+
+    private static boolean rowsOfBlock(Map<Value, Op> defs, Value rows, Value mb, int blockM) {
+        if (!(defs.get(rows) instanceof Op.Binary add) || add.kind() != Op.BinKind.ADD) return false;
+        for (Value[] pair : List.of(new Value[] {add.a(), add.b()}, new Value[] {add.b(), add.a()})) {
+            if (defs.get(pair[0]) instanceof Op.Binary mul && mul.kind() == Op.BinKind.MUL && defs.get(pair[1]) instanceof Op.Arange ar
+                    && ar.result().type().shape().equals(List.of(Dim.of(blockM)))) {
+                boolean scaled = (mul.a() == mb && isConst(defs, mul.b(), blockM)) || (mul.b() == mb && isConst(defs, mul.a(), blockM));
+                if (scaled) return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean isConst(Map<Value, Op> defs, Value v, long c) {
+        return defs.get(v) instanceof Op.Const k && k.value() == c;
+    }
+}
