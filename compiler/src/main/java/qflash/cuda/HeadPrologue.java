@@ -80,8 +80,13 @@ final class HeadPrologue {
     private final List<Track> tracks = new ArrayList<>();
     /** Scalars over all heads (a max chain's result), each with the buffer of its per-head partials. */
     private final Map<Value, String> partials = new IdentityHashMap<>();
-    /** The tensor elementwise ops, in order: the body computes them (see {@link #preamble}). */
+    /**
+     * The tensor elementwise ops that read a quantization's result or a scalar over all heads, in order: the
+     * body computes them (see {@link #preamble}).
+     */
     private final List<Op> pointOps = new ArrayList<>();
+    /** The other tensor elementwise ops (of the inputs alone: the bias's constants): the prologue's blocks share them. */
+    private final List<Op> inputOps = new ArrayList<>();
     /** Scalars as C: parameters, constants, scalar ops over them; the over-all-heads ones are the body's. */
     private final Map<Value, String> scalars = new IdentityHashMap<>();
     private final Dim z, h, n, d;
@@ -143,7 +148,9 @@ final class HeadPrologue {
                 default -> {
                     boolean tensor = op.results().size() == 1 && op.result().type() instanceof qflash.ir.Type.Tensor;
                     if (tensor && PrologueEmitter.pointOp(op)) {
-                        pointOps.add(op);
+                        boolean ofInputs = op.operands().stream().allMatch(v -> inputs.containsKey(v) || inputOps.stream().anyMatch(o -> o.result() == v)
+                                || (scalars.containsKey(v) && !scalars.get(v).contains("qf_pre_")));
+                        (ofInputs ? inputOps : pointOps).add(op);
                     } else if (!tensor && (PrologueEmitter.pointOp(op) || op instanceof Op.Const)) {
                         List<String> a = new ArrayList<>();
                         for (Value v : op.operands()) {
@@ -274,11 +281,28 @@ final class HeadPrologue {
         }
         Set<String> bodyWrites = new java.util.HashSet<>();   // the preamble's outputs: allocated here, written by the body
         for (Op op : pointOps) if (buffers.containsKey(op.result())) bodyWrites.add(buffers.get(op.result()).name());
+        for (Op op : inputOps) {
+            for (Value v : op.operands()) {
+                Kernel.Param p = k.params().stream().filter(q -> q.value() == v && q.isTensor()).findFirst().orElse(null);
+                if (p != null) args.putIfAbsent("t:" + p.name(), new Arg(Arg.Kind.TENSOR, p.name(), halfInputs.contains(p.name()) ? Elem.F16 : p.value().type().elem()));
+            }
+        }
         for (Buffer b : bufferList) if (!bodyWrites.contains(b.name())) args.put("b:" + b.name(), new Arg(Arg.Kind.TENSOR, b.name(), b.elem()));
+        List<Stmt> shared = inputWork(buffers, halfInputs);
+        String sharedText = new ModelWalker().render(new Model.Block("", shared));
+        for (Kernel.Param p : k.params()) {
+            if (!p.derived() && !p.isTensor() && Pattern.compile("\\b" + CExpr.scalarName(p.name()) + "\\b").matcher(sharedText).find()) {
+                args.put("s:" + p.name(), new Arg(Arg.Kind.SCALAR, p.name(), p.value().type().elem()));
+            }
+        }
+        for (Dim x : inputOps.stream().flatMap(op -> op.result().type().shape().stream()).toList()) {
+            if (!x.isConst() && constant(x) == null) args.putIfAbsent("n:" + x.symbol(), new Arg(Arg.Kind.SYMBOL, x.symbol(), Elem.I32));
+        }
         if (!n.isConst() && constant(n) == null) args.put("n:" + n.symbol(), new Arg(Arg.Kind.SYMBOL, n.symbol(), Elem.I32));
         List<String> params = new ArrayList<>();
         for (Arg a : args.values()) {
             params.add(a.kind() == Arg.Kind.SYMBOL ? "int " + CExpr.symbolName(a.name())
+                    : a.kind() == Arg.Kind.SCALAR ? CExpr.ctype(a.elem()) + " " + CExpr.scalarName(a.name())
                     : CExpr.ctype(a.elem()) + "* __restrict__ " + (a.name().startsWith("b_") ? a.name() : CExpr.tensorName(a.name())));
         }
 
@@ -298,6 +322,7 @@ final class HeadPrologue {
         body.add(new Model.ScalarDecl("int", "qf_per", "(" + nn + " + " + (perTrack - 1) + ") / " + perTrack));
         body.add(new Model.ScalarDecl("int", "qf_t0", "min(" + nn + ", qf_sub * qf_per)"));
         body.add(new Model.ScalarDecl("int", "qf_t1", "min(" + nn + ", qf_t0 + qf_per)"));
+        body.addAll(shared);
         // Warps past the column threads take the light inputs' tokens while those threads walk their columns.
         int w0 = (dv + 31) / 32;
         boolean fused = w0 < WARPS && !staged.isEmpty();
@@ -331,6 +356,51 @@ final class HeadPrologue {
         }
         return new PrologueEmitter.Program(src, List.of(new PrologueEmitter.Step(entry, what)), bufferList, new ArrayList<>(args.values()), derived,
                 new PrologueEmitter.Launch(THREADS, perHead, List.of(z, h), List.of(n, d), List.of(n)));
+    }
+
+    /**
+     * The elementwise ops of the inputs alone, spread over all the prologue's blocks before their heads' work
+     * (they read only parameters, so nothing waits for them): one loop per run of ops of one shape, a result
+     * kept in a register where only its run reads it, else stored.
+     */
+    private List<Stmt> inputWork(Map<Value, Buffer> buffers, Set<String> halfInputs) {
+        List<Stmt> s = new ArrayList<>();
+        Map<Value, Kernel.Param> params = new IdentityHashMap<>();
+        for (Kernel.Param p : k.params()) if (p.isTensor() && !p.derived()) params.put(p.value(), p);
+        int i = 0;
+        while (i < inputOps.size()) {
+            List<Dim> shape = inputOps.get(i).result().type().shape();
+            List<Stmt> loop = new ArrayList<>();
+            Map<Value, String> local = new IdentityHashMap<>();
+            List<String> what = new ArrayList<>();
+            for (; i < inputOps.size() && inputOps.get(i).result().type().shape().equals(shape); i++) {
+                Op op = inputOps.get(i);
+                List<String> a = new ArrayList<>();
+                for (Value v : op.operands()) {
+                    if (local.containsKey(v)) a.add(local.get(v));
+                    else if (params.containsKey(v) && v.type().shape().equals(shape)) a.add(read(params.get(v), halfInputs, "k"));
+                    else if (scalars.containsKey(v)) a.add(scalars.get(v));
+                    else throw new CudaEmitter.Unsupported(TUNABLE + " > 0: " + CudaEmitter.at(op) + " reads " + v + ", of another loop or shape");
+                }
+                String name = "e_" + CExpr.ident(op.result().name());
+                loop.add(new Model.ScalarDecl(CExpr.ctype(op.result().type().elem()), name, CExpr.op(op, a)));
+                local.put(op.result(), name);
+                Buffer b = buffers.get(op.result());
+                if (b != null) loop.add(new Model.Assign(b.name() + "[k]", name));
+                what.add(op.result().toString());
+            }
+            String count = String.join(" * ", shape.stream().map(this::dim).toList());
+            s.add(new Model.Comment(String.join(", ", what) + " (elementwise, of the inputs alone): spread over all the blocks"));
+            s.add(new Model.Block("for (int k = (int)blockIdx.x * QF_THREADS + (int)threadIdx.x; k < " + count + "; k += (int)gridDim.x * QF_THREADS)", loop));
+        }
+        for (Op op : pointOps) {
+            for (Value v : op.operands()) {
+                if (inputOps.stream().anyMatch(o -> o.result() == v) && !yields.contains(v)) {
+                    throw new CudaEmitter.Unsupported(TUNABLE + " > 0: " + CudaEmitter.at(op) + " reads " + v + ", which the prologue does not keep");
+                }
+            }
+        }
+        return s;
     }
 
     /** Element {@code i} of an input as f32 (f16 widened: exact). */

@@ -132,7 +132,7 @@ class CudaEmitterTest {
         assertTrue(int8.contains("*reinterpret_cast<float2*>(&p_O["), "O stored two columns at a time");
         String half = CudaEmitter.emit(kernel("flash_attention.tile", "int8", Map.of(), Map.of()), Map.of("D", 64), "flash_attention.tile", Set.of("O")).source();
         assertTrue(half.contains("*reinterpret_cast<u32*>(&p_O[") && half.contains("qf_pack2(qf_x0, qf_x1)"), "f16 O stored two columns at a time");
-        assertTrue(int8.contains("#line 25 \"flash_attention.tile\""), "the score line of the DSL");
+        assertTrue(int8.contains("#line 26 \"flash_attention.tile\""), "the score line of the DSL");
         assertFalse(int8.contains("float v_s"), "scores stay integer");
         String qflash = cuda("flash_attention.tile", "qflash", Map.of(), Map.of(), 64);
         assertFalse(qflash.contains("qf_mma_u8s8(&"), "qflash's P is s8");

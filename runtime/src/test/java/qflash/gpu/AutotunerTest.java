@@ -47,15 +47,15 @@ class AutotunerTest {
     void theSpaceIsEveryAssignmentOfTheCandidatesWithPinsHeld() throws Exception {
         Ast.Program p = Compiler.parse(sample());
         List<Map<String, Long>> all = Autotuner.space(p.tunables(), Map.of());
-        assertEquals(4 * 4 * 2 * 3 * 3, all.size());
+        assertEquals(4 * 4 * 2 * 3 * 3 * 6, all.size());
         assertEquals(all.size(), new HashSet<>(all).size(), "no schedule twice");
-        assertEquals(List.of("BLOCK_M", "BLOCK_N", "warps", "stages", "ksplit"), new ArrayList<>(all.get(0).keySet()), "declaration order");
-        assertEquals(Map.of("BLOCK_M", 16L, "BLOCK_N", 16L, "warps", 4L, "stages", 1L, "ksplit", 1L), all.get(0));
-        assertEquals(Map.of("BLOCK_M", 16L, "BLOCK_N", 16L, "warps", 4L, "stages", 1L, "ksplit", 2L), all.get(1), "the last tunable varies fastest");
-        List<Map<String, Long>> pinned = Autotuner.space(p.tunables(), Map.of("stages", 2L, "warps", 4L, "ksplit", 1L));
+        assertEquals(List.of("BLOCK_M", "BLOCK_N", "warps", "stages", "ksplit", "pro_blocks"), new ArrayList<>(all.get(0).keySet()), "declaration order");
+        assertEquals(Map.of("BLOCK_M", 16L, "BLOCK_N", 16L, "warps", 4L, "stages", 1L, "ksplit", 1L, "pro_blocks", 0L), all.get(0));
+        assertEquals(Map.of("BLOCK_M", 16L, "BLOCK_N", 16L, "warps", 4L, "stages", 1L, "ksplit", 1L, "pro_blocks", 1L), all.get(1), "the last tunable varies fastest");
+        List<Map<String, Long>> pinned = Autotuner.space(p.tunables(), Map.of("stages", 2L, "warps", 4L, "ksplit", 1L, "pro_blocks", 0L));
         assertEquals(16, pinned.size());
         assertTrue(pinned.stream().allMatch(m -> m.get("stages") == 2L && m.get("warps") == 4L));
-        assertEquals("BLOCK_M=64 BLOCK_N=32 warps=4 stages=2 ksplit=1", Autotuner.describe(pinned.get(9)));
+        assertEquals("BLOCK_M=64 BLOCK_N=32 warps=4 stages=2 ksplit=1 pro_blocks=0", Autotuner.describe(pinned.get(9)));
     }
 
     /** What the tuner relies on: every schedule either emits or is rejected with a reason it can print. */
@@ -65,7 +65,7 @@ class AutotunerTest {
         Ast.Program p = Compiler.parse(src);
         Function<Map<String, Long>, Kernel> lower = lowering(src, p, "int8");
         Set<Map<String, Long>> emitted = new HashSet<>();
-        for (Map<String, Long> t : Autotuner.space(p.tunables(), Map.of("stages", 2L))) {
+        for (Map<String, Long> t : Autotuner.space(p.tunables(), Map.of("stages", 2L, "pro_blocks", 0L))) {   // pro_blocks: the prologue only
             try {
                 CudaEmitter.CudaKernel k = CudaEmitter.emit(lower.apply(t), Map.of("D", 64), src.name(), Set.of("O"));
                 assertTrue(k.source().contains("BLOCK_M=" + t.get("BLOCK_M") + ", BLOCK_N=" + t.get("BLOCK_N")), k.source().lines().findFirst().orElse(""));
@@ -74,7 +74,7 @@ class AutotunerTest {
                 assertFalse(e.getMessage().isBlank(), t.toString());
             }
         }
-        Map<String, Long> dflt = new LinkedHashMap<>(Map.of("BLOCK_M", 64L, "BLOCK_N", 64L, "warps", 4L, "stages", 2L, "ksplit", 1L));
+        Map<String, Long> dflt = new LinkedHashMap<>(Map.of("BLOCK_M", 64L, "BLOCK_N", 64L, "warps", 4L, "stages", 2L, "ksplit", 1L, "pro_blocks", 0L));
         assertTrue(emitted.stream().anyMatch(dflt::equals), "the declared default is emitted");
         assertTrue(emitted.stream().anyMatch(m -> m.get("BLOCK_M") == 128L && m.get("warps") == 8L), "a 128-row, 8-warp schedule is emitted");
         assertTrue(emitted.stream().noneMatch(m -> m.get("BLOCK_M") * m.get("ksplit") < 16L * m.get("warps")), "every warp owns at least one 16-row slab (shared by ksplit warps)");
@@ -139,15 +139,17 @@ class AutotunerTest {
                 assertEquals(r.trials().size(), tuner.tune(space, "test", shape.dims(), dev, Map.of(), 1, 2, true).trials().size(), "--retune measures again");
                 assertFalse(tuner.tune(space, "other kernel", shape.dims(), dev, Map.of(), 1, 2, false).cached(), "another kernel identity is another entry");
 
-                // The chosen schedule is still the interpreter's bits.
+                // The chosen schedule, as the whole call it was timed as (f16 in, f16 out), is still the interpreter's bits.
                 Kernel best = lower.apply(r.best());
-                CudaBackend.Compiled c = gpu.compile(best, shape.d(), src.name());
                 CpuBackend.Bound cpu = CpuBackend.bind(best, in, null);
                 Interpreter.run(best, cpu.tensors(), cpu.scalars());
-                CpuBackend.Bound b = CpuBackend.bind(best, in, null);
-                Arr got = gpu.run(c, b.tensors(), b.scalars()).get("O");
-                for (int i = 0; i < cpu.out().size(); i++) {
-                    assertEquals(Double.doubleToLongBits(cpu.out().get(i)), Double.doubleToLongBits(got.get(i)), "element " + i);
+                try (CudaBackend.Call call = gpu.new Call(tuner.compile(r.best(), shape.d()), dev, Map.of())) {
+                    call.run();
+                    Arr got = dev.get("O").download();
+                    for (int i = 0; i < cpu.out().size(); i++) {
+                        double want = qflash.interp.Arith.round(Elem.F16, cpu.out().get(i));
+                        assertEquals(Double.doubleToLongBits(want), Double.doubleToLongBits(got.get(i)), "element " + i);
+                    }
                 }
             } finally {
                 dev.values().forEach(DeviceTensor::close);
