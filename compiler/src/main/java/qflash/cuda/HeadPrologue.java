@@ -45,8 +45,7 @@ final class HeadPrologue {
     static final int THREADS = 256;
     private static final int WARPS = THREADS / 32;
 
-    /** The schedule tunable: prologue blocks per head for each staged input (0: the grid-wide prologue). */
-    static final String TUNABLE = "pro_blocks";
+    static final String TUNABLE = PrologueEmitter.TUNABLE;
 
     /** The tunable's value in {@code k}'s schedule (0 where the schedule does not declare it). */
     static int blocks(Kernel k) {
@@ -87,15 +86,20 @@ final class HeadPrologue {
     private final List<Op> pointOps = new ArrayList<>();
     /** The other tensor elementwise ops (of the inputs alone: the bias's constants): the prologue's blocks share them. */
     private final List<Op> inputOps = new ArrayList<>();
+    /** The results of {@link #inputOps}. */
+    private final Set<Value> inputResults = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
     /** Scalars as C: parameters, constants, scalar ops over them; the over-all-heads ones are the body's. */
     private final Map<Value, String> scalars = new IdentityHashMap<>();
+    /** The scalars of {@link #scalars} that depend on a scalar over all heads: only the body has them. */
+    private final Set<Value> overHeads = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+    /** The kernel's own tensor parameters, by value. */
+    private final Map<Value, Kernel.Param> inputs = new IdentityHashMap<>();
     private final Dim z, h, n, d;
 
     private HeadPrologue(Kernel k, Map<String, Integer> fixed) {
         this.k = k;
         this.fixed = fixed;
         this.yields = k.prologue().terminator().values();
-        Map<Value, Kernel.Param> inputs = new IdentityHashMap<>();
         for (Kernel.Param p : k.params()) {
             if (p.derived()) continue;
             if (p.isTensor()) inputs.put(p.value(), p);
@@ -111,7 +115,7 @@ final class HeadPrologue {
                 case Op.Center c -> {
                     shape = headShape(c.x(), shape);
                     if (c.axis() != 2) refuse(op, "a centring along another axis than the tokens");
-                    Track t = track(c.x(), inputs, op);
+                    Track t = track(c.x(), op);
                     if (t.center != null || t.columns != null) refuse(op, "a second column statistic of " + t.input.name());
                     t.center = c;
                     trackOf.put(c.centred(), t);
@@ -119,7 +123,7 @@ final class HeadPrologue {
                 }
                 case Op.Quantize q -> {
                     shape = headShape(q.x(), shape);
-                    Track t = track(q.x(), inputs, op);
+                    Track t = track(q.x(), op);
                     boolean centred = t.center != null && q.x() == t.center.centred();
                     if (q.shared().equals(List.of(3)) && (q.blockAxis() < 0 || q.blockAxis() == 2)) {
                         if (t.runs != null) refuse(op, "a second run quantization of " + t.input.name());
@@ -143,14 +147,17 @@ final class HeadPrologue {
                     partials.put(t.chainLast.result(), "b_" + CExpr.ident(t.chainLast.result().name()) + "_part");
                     i += len - 1;
                 }
-                case Op.Load l when l.result().tile().isScalar() && l.indices().isEmpty() && partials.containsKey(l.tensor()) ->
-                        scalars.put(l.result(), "qf_pre_" + CExpr.ident(l.tensor().name()));
+                case Op.Load l when l.result().tile().isScalar() && l.indices().isEmpty() && partials.containsKey(l.tensor()) -> {
+                    scalars.put(l.result(), "qf_pre_" + CExpr.ident(l.tensor().name()));
+                    overHeads.add(l.result());
+                }
                 default -> {
                     boolean tensor = op.results().size() == 1 && op.result().type() instanceof qflash.ir.Type.Tensor;
                     if (tensor && PrologueEmitter.pointOp(op)) {
-                        boolean ofInputs = op.operands().stream().allMatch(v -> inputs.containsKey(v) || inputOps.stream().anyMatch(o -> o.result() == v)
-                                || (scalars.containsKey(v) && !scalars.get(v).contains("qf_pre_")));
+                        boolean ofInputs = op.operands().stream().allMatch(v -> inputs.containsKey(v) || inputResults.contains(v)
+                                || (scalars.containsKey(v) && !overHeads.contains(v)));
                         (ofInputs ? inputOps : pointOps).add(op);
+                        if (ofInputs) inputResults.add(op.result());
                     } else if (!tensor && (PrologueEmitter.pointOp(op) || op instanceof Op.Const)) {
                         List<String> a = new ArrayList<>();
                         for (Value v : op.operands()) {
@@ -159,6 +166,7 @@ final class HeadPrologue {
                             a.add(s);
                         }
                         scalars.put(op.result(), op instanceof Op.Const c ? CExpr.literal(c.result().type().elem(), c.value()) : CExpr.op(op, a));
+                        if (op.operands().stream().anyMatch(overHeads::contains)) overHeads.add(op.result());
                     } else {
                         refuse(op, "no per-head form");
                     }
@@ -201,7 +209,7 @@ final class HeadPrologue {
         return ops.stream().anyMatch(op -> op instanceof Op.DimOf o && o.result() == v && !d.isConst() && o.symbol().equals(d.symbol()));
     }
 
-    private Track track(Value x, Map<Value, Kernel.Param> inputs, Op op) {
+    private Track track(Value x, Op op) {
         Track t = trackOf.get(x);
         if (t != null) return t;
         Kernel.Param p = inputs.get(x);
@@ -283,18 +291,13 @@ final class HeadPrologue {
         for (Op op : pointOps) if (buffers.containsKey(op.result())) bodyWrites.add(buffers.get(op.result()).name());
         for (Op op : inputOps) {
             for (Value v : op.operands()) {
-                Kernel.Param p = k.params().stream().filter(q -> q.value() == v && q.isTensor()).findFirst().orElse(null);
+                Kernel.Param p = inputs.get(v);
                 if (p != null) args.putIfAbsent("t:" + p.name(), new Arg(Arg.Kind.TENSOR, p.name(), halfInputs.contains(p.name()) ? Elem.F16 : p.value().type().elem()));
             }
         }
         for (Buffer b : bufferList) if (!bodyWrites.contains(b.name())) args.put("b:" + b.name(), new Arg(Arg.Kind.TENSOR, b.name(), b.elem()));
         List<Stmt> shared = inputWork(buffers, halfInputs);
-        String sharedText = new ModelWalker().render(new Model.Block("", shared));
-        for (Kernel.Param p : k.params()) {
-            if (!p.derived() && !p.isTensor() && Pattern.compile("\\b" + CExpr.scalarName(p.name()) + "\\b").matcher(sharedText).find()) {
-                args.put("s:" + p.name(), new Arg(Arg.Kind.SCALAR, p.name(), p.value().type().elem()));
-            }
-        }
+        scalarArgs(shared, args);
         for (Dim x : inputOps.stream().flatMap(op -> op.result().type().shape().stream()).toList()) {
             if (!x.isConst() && constant(x) == null) args.putIfAbsent("n:" + x.symbol(), new Arg(Arg.Kind.SYMBOL, x.symbol(), Elem.I32));
         }
@@ -351,9 +354,6 @@ final class HeadPrologue {
             Buffer b = buffers.get(definitions.get(p.value()));
             if (b != null) derived.put(p.name(), b.name());   // a scalar over all heads has none: the body folds the partials
         }
-        for (Op op : pointOps) {   // what the body's preamble writes: allocated with the rest
-            if (yields.contains(op.result()) && !buffers.containsKey(op.result())) throw new IllegalStateException("no buffer for " + op.result());
-        }
         return new PrologueEmitter.Program(src, List.of(new PrologueEmitter.Step(entry, what)), bufferList, new ArrayList<>(args.values()), derived,
                 new PrologueEmitter.Launch(THREADS, perHead, List.of(z, h), List.of(n, d), List.of(n)));
     }
@@ -365,8 +365,6 @@ final class HeadPrologue {
      */
     private List<Stmt> inputWork(Map<Value, Buffer> buffers, Set<String> halfInputs) {
         List<Stmt> s = new ArrayList<>();
-        Map<Value, Kernel.Param> params = new IdentityHashMap<>();
-        for (Kernel.Param p : k.params()) if (p.isTensor() && !p.derived()) params.put(p.value(), p);
         int i = 0;
         while (i < inputOps.size()) {
             List<Dim> shape = inputOps.get(i).result().type().shape();
@@ -378,7 +376,7 @@ final class HeadPrologue {
                 List<String> a = new ArrayList<>();
                 for (Value v : op.operands()) {
                     if (local.containsKey(v)) a.add(local.get(v));
-                    else if (params.containsKey(v) && v.type().shape().equals(shape)) a.add(read(params.get(v), halfInputs, "k"));
+                    else if (inputs.containsKey(v) && v.type().shape().equals(shape)) a.add(read(inputs.get(v), halfInputs, "k"));
                     else if (scalars.containsKey(v)) a.add(scalars.get(v));
                     else throw new CudaEmitter.Unsupported(TUNABLE + " > 0: " + CudaEmitter.at(op) + " reads " + v + ", of another loop or shape");
                 }
@@ -395,7 +393,7 @@ final class HeadPrologue {
         }
         for (Op op : pointOps) {
             for (Value v : op.operands()) {
-                if (inputOps.stream().anyMatch(o -> o.result() == v) && !yields.contains(v)) {
+                if (inputResults.contains(v) && !yields.contains(v)) {
                     throw new CudaEmitter.Unsupported(TUNABLE + " > 0: " + CudaEmitter.at(op) + " reads " + v + ", which the prologue does not keep");
                 }
             }
@@ -620,16 +618,21 @@ final class HeadPrologue {
         }
         s.add(new Model.Sync());
         // Every scalar parameter and shape symbol the statements name is an argument.
-        String text = new ModelWalker().render(new Model.Block("", s));
+        scalarArgs(s, args);
+        Set<String> syms = new TreeSet<>();
+        for (Dim x : List.of(z, h, n)) if (!x.isConst() && constant(x) == null) syms.add(x.symbol());
+        for (String sym : syms) args.put("n:" + sym, new Arg(Arg.Kind.SYMBOL, sym, Elem.I32));
+        return new Preamble(List.of(new Model.Block("", s)), new ArrayList<>(args.values()));
+    }
+
+    /** Adds to {@code args} each scalar parameter that {@code stmts} name (scalars are inlined as C, so that is where they show). */
+    private void scalarArgs(List<Stmt> stmts, Map<String, Arg> args) {
+        String text = new ModelWalker().render(new Model.Block("", stmts));
         for (Kernel.Param p : k.params()) {
             if (!p.derived() && !p.isTensor() && Pattern.compile("\\b" + CExpr.scalarName(p.name()) + "\\b").matcher(text).find()) {
                 args.put("s:" + p.name(), new Arg(Arg.Kind.SCALAR, p.name(), p.value().type().elem()));
             }
         }
-        Set<String> syms = new TreeSet<>();
-        for (Dim x : List.of(z, h, n)) if (!x.isConst() && constant(x) == null) syms.add(x.symbol());
-        for (String sym : syms) args.put("n:" + sym, new Arg(Arg.Kind.SYMBOL, sym, Elem.I32));
-        return new Preamble(List.of(new Model.Block("", s)), new ArrayList<>(args.values()));
     }
 
     /** The elementwise ops that {@code outs} need, in order. */

@@ -57,6 +57,12 @@ public final class PrologueEmitter {
      */
     public record Step(String entry, String what) {}
 
+    /**
+     * The schedule tunable that picks the prologue's form: prologue blocks per head for each staged input
+     * ({@link HeadPrologue}), 0 for the grid-wide form below.
+     */
+    public static final String TUNABLE = "pro_blocks";
+
     /** Threads per block of the prologue kernel (one block per SM). */
     public static final int THREADS = 1024;
 

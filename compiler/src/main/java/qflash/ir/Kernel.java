@@ -73,6 +73,11 @@ public record Kernel(String name, List<Param> params, Map<String, Long> schedule
         return new Kernel(name, params, schedule, annotations, defaults, prologue, grid, body);
     }
 
+    /** The same kernel under another schedule: only for tunables its code does not name (they change no op). */
+    public Kernel withSchedule(Map<String, Long> s) {
+        return new Kernel(name, params, s, annotations, defaults, prologue, grid, body);
+    }
+
     public Kernel withParams(List<Param> ps) {
         return new Kernel(name, ps, schedule, annotations, defaults, prologue, grid, body);
     }

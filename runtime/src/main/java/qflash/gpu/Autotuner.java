@@ -146,7 +146,7 @@ public final class Autotuner {
     }
 
     /** The schedule tunable that picks the prologue's form (see {@code HeadPrologue}): tuned on whole calls. */
-    public static final String PROLOGUE = "pro_blocks";
+    public static final String PROLOGUE = qflash.cuda.PrologueEmitter.TUNABLE;
 
     private static boolean sameBut(Map<String, Long> a, Map<String, Long> b, String key) {
         Map<String, Long> x = new HashMap<>(a), y = new HashMap<>(b);
