@@ -23,9 +23,9 @@ public class GenCall {
         var k = Compiler.compile(src, Pipeline.named("int8"), t);
         var body = CudaEmitter.emit(k, Map.of("D", D), f.toString(), Set.of("O"));
         var pro = PrologueEmitter.emit(k, Set.of("Q", "K", "V"), Map.of("D", D), body);
+        Map<String, Integer> sym = Map.of("Z", Z, "H", H, "N", N, "D", D);
         Files.writeString(Path.of(outDir, "body.cu"), body.source());
         Files.writeString(Path.of(outDir, "pro.cu"), pro.source());
-        Map<String, Integer> sym = Map.of("Z", Z, "H", H, "N", N, "D", D);
         Map<String, Double> sc = Interpreter.scalarArguments(k, sym, Map.of());
         int[] ext = Interpreter.gridExtents(k, sym);
         int[] grid = {1, 1, 1};
@@ -36,6 +36,10 @@ public class GenCall {
         s.append("const char* BODY_ENTRY = \"" + body.entry() + "\"; const char* PRO_ENTRY = \"" + pro.steps().get(0).entry() + "\";\n");
         s.append("const int BODY_THREADS = " + body.threads() + ", BODY_SMEM = " + body.smemBytes() + ";\n");
         s.append("const int GRID[3] = {" + grid[0] + ", " + grid[1] + ", " + grid[2] + "};\n");
+        // the prologue's launch: 0 blocks means the grid-wide form (one block per SM, chosen by call.cu)
+        PrologueEmitter.Launch l = pro.launch();
+        java.util.function.ToIntFunction<qflash.ir.Dim> size = d -> d.isConst() ? d.size() : sym.get(d.symbol());
+        s.append("const int PRO_BLOCKS = " + (l.perHead() ? l.blocks(size) : 0) + ", PRO_THREADS = " + l.threads() + ", PRO_SMEM = " + l.smemBytes(size) + ";\n");
         s.append("const long long INPUT_ELEMS = " + ((long) Z * H * N * D) + ";\n");
         s.append("const size_t BIG = " + big + ";\n");
         Set<String> names = new LinkedHashSet<>();

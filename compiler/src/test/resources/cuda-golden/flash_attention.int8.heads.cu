@@ -143,6 +143,10 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float* _
     // pro_blocks > 0: the scalars over all heads and the launch constants of this block's head, computed here
     const int qf_pre_head = (int)blockIdx.z * n_H + (int)blockIdx.y;
     const int qf_pre_lane = threadIdx.x & 31;
+    const int qf_pre_n0_rows = (int)blockIdx.x * 64 + (int)threadIdx.x;
+    const float qf_pre_n0_rows_Q_scale = qf_pre_n0_rows < min(n_N, ((int)blockIdx.x + 1) * 64) ? p_Q_scale[qf_pre_head * n_N + qf_pre_n0_rows] : 0;
+    const int qf_pre_n0_keys = 0 + (int)threadIdx.x;
+    const float qf_pre_n0_keys_K_scale = qf_pre_n0_keys < n_N ? p_K_scale[qf_pre_head * n_N + qf_pre_n0_keys] : 0;
     float qf_pre_K_scale_max_2 = -qf_inf();
     for (int i = qf_pre_lane; i < n_Z * n_H; i += 32) {
       qf_pre_K_scale_max_2 = fmaxf(qf_pre_K_scale_max_2, p_b_K_scale_max_2_part[i]);
@@ -151,9 +155,9 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float* _
       qf_pre_K_scale_max_2 = fmaxf(qf_pre_K_scale_max_2, __shfl_xor_sync(0xffffffffu, qf_pre_K_scale_max_2, qf_s));
     }
     // the block's rows: [rs.arg, exp_m.arg, exp_xmin.arg, poly_k2.arg, req_m.arg, 126.arg]
-    for (int qf_pre_n = (int)blockIdx.x * 64 + (int)threadIdx.x; qf_pre_n < min(n_N, ((int)blockIdx.x + 1) * 64); qf_pre_n += 128) {
+    for (int qf_pre_n = qf_pre_n0_rows; qf_pre_n < min(n_N, ((int)blockIdx.x + 1) * 64); qf_pre_n += 128) {
       const int k = qf_pre_head * n_N + qf_pre_n;
-      const float e_q_scale_pro = (float)(p_Q_scale[k]);
+      const float e_q_scale_pro = (float)((qf_pre_n == qf_pre_n0_rows ? qf_pre_n0_rows_Q_scale : p_Q_scale[k]));
       const float e_37_pro = (e_q_scale_pro * qf_pre_K_scale_max_2);
       const float e_sm_pro = (e_37_pro * (s_scale * (0x1.715476p0f)));
       const float e_inv_sm_pro = ((0x1.0p0f) / e_sm_pro);
@@ -178,9 +182,9 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float* _
       p_126_arg[k] = e_126_pro;
     }
     // every token of the head: [align_m.arg]
-    for (int qf_pre_n = 0 + (int)threadIdx.x; qf_pre_n < n_N; qf_pre_n += 128) {
+    for (int qf_pre_n = qf_pre_n0_keys; qf_pre_n < n_N; qf_pre_n += 128) {
       const int k = qf_pre_head * n_N + qf_pre_n;
-      const float e_k_scale_pro = (float)(p_K_scale[k]);
+      const float e_k_scale_pro = (float)((qf_pre_n == qf_pre_n0_keys ? qf_pre_n0_keys_K_scale : p_K_scale[k]));
       const float e_13_pro = (e_k_scale_pro / qf_pre_K_scale_max_2);
       const float e_16_pro = (e_13_pro * (0x1.0p16f));
       const int e_align_m_raw_pro = (int)qf_sat(qf_f2ll_rne(e_16_pro), -2147483648LL, 2147483647LL);

@@ -1,4 +1,4 @@
-// per-head prologue of kernel @flash_attention (pro_blocks = 2): [K, V] staged, 2 blocks each per head; [Q] a warp per token
+// per-head prologue of kernel @flash_attention (pro_blocks = 2): [K, V] staged, 2 blocks each per head; [Q] a warp per token, on 2 more
 // qflash device prelude: the IR's scalar semantics in CUDA C (mirrors qflash.interp.Arith) and the
 // tensor-core and cp.async primitives the kernels are built from. Included verbatim in every kernel.
 typedef signed char i8;
@@ -135,11 +135,11 @@ __device__ __forceinline__ void qf_ldmatrix_x4_trans(u32* r, const void* smem) {
 
 #define QF_THREADS 256   // the block size this kernel is launched with
 extern "C" __global__ void __launch_bounds__(256) qf_prologue(f16* __restrict__ p_Q, f16* __restrict__ p_K, f16* __restrict__ p_V, i8* __restrict__ b_Q_q, float* __restrict__ b_Q_s, i8* __restrict__ b_K_q, float* __restrict__ b_K_s, i8* __restrict__ b_V_q, float* __restrict__ b_V_s, float* __restrict__ b_K_scale_max_2_part, int n_N) {
-  extern __shared__ float qf_dyn[];   // one head of the block's tensor as f32, then its group scales
+  extern __shared__ float qf_dyn[];   // one head of the block's tensor as f32, then its group maxima
   const int qf_lane = threadIdx.x & 31, qf_warp = threadIdx.x / 32;
-  const int qf_head = (int)blockIdx.x / 4;
-  // 2 x 2 blocks per head: qf_track is the staged tensor, qf_sub the block's share of it
-  const int qf_part = (int)blockIdx.x % 4;
+  const int qf_head = (int)blockIdx.x / 6;
+  // 3 x 2 blocks per head: qf_track is the staged tensor (or, last, the light ones), qf_sub the block's share of it
+  const int qf_part = (int)blockIdx.x % 6;
   const int qf_track = qf_part / 2;
   const int qf_sub = qf_part % 2;
   const int qf_len = n_N * 64;
@@ -149,73 +149,88 @@ extern "C" __global__ void __launch_bounds__(256) qf_prologue(f16* __restrict__ 
   const int qf_t0 = min(n_N, qf_sub * qf_per);
   const int qf_t1 = min(n_N, qf_t0 + qf_per);
   __shared__ float qf_col[64];
-  // the column statistic, and the run quantization's group scales after the staged head
-  float* qf_gs = qf_dyn + qf_len;
+  __shared__ int qf_colm[64];
+  // the column statistic; after the staged head, the run quantization's group maxima (the bits of |x|: a max of them is a max of |x|)
+  int* qf_gm = reinterpret_cast<int*>(qf_dyn + qf_len);
   if (qf_track == 0) {
     // K: staged as f32, its statistics computed by each of its 2 blocks of the head
+    const int qf_groups = (n_N + 63) / 64;
+    for (int g = threadIdx.x; g < qf_groups; g += QF_THREADS) {
+      qf_gm[g] = 0;
+    }
     #pragma unroll 4
     for (int i = threadIdx.x * 8; i < qf_len; i += QF_THREADS * 8) {
       const uint4 qf_v = *reinterpret_cast<const uint4*>(&p_K[qf_base + i]);
-      const u32 qf_w[4] = {qf_v.x, qf_v.y, qf_v.z, qf_v.w};
-      #pragma unroll
-      for (int u = 0; u < 4; ++u) {
-        qf_dyn[i + 2 * u] = qf_h2f((f16)(qf_w[u] & 0xffffu));
-        qf_dyn[i + 2 * u + 1] = qf_h2f((f16)(qf_w[u] >> 16));
-      }
+      *reinterpret_cast<float4*>(&qf_dyn[i + 0]) = make_float4(qf_h2f((f16)(qf_v.x & 0xffffu)), qf_h2f((f16)(qf_v.x >> 16)), qf_h2f((f16)(qf_v.y & 0xffffu)), qf_h2f((f16)(qf_v.y >> 16)));
+      *reinterpret_cast<float4*>(&qf_dyn[i + 4]) = make_float4(qf_h2f((f16)(qf_v.z & 0xffffu)), qf_h2f((f16)(qf_v.z >> 16)), qf_h2f((f16)(qf_v.w & 0xffffu)), qf_h2f((f16)(qf_v.w >> 16)));
     }
     __syncthreads();
+    const bool qf_ext = qf_groups * 64 <= 384;
+    float qf_hi[2];
+    float qf_lo[2];
     if ((int)threadIdx.x < 64) {
       const int c = threadIdx.x;
       float qf_sum = 0.0f;
-      #pragma unroll 8
+      #pragma unroll 16
       for (int r = 0; r < n_N; ++r) {
         qf_sum = qf_sum + qf_dyn[r * 64 + c];
       }
       qf_col[c] = qf_sum / (float)n_N;
     }
-    else if (qf_warp >= 2) {
-      // %Q.q, %Q.s = quantize Q per token: a warp per token, the head's tokens shared by its blocks
-      for (int t = qf_part * 6 + qf_warp - 2; t < n_N; t += 24) {
-        const int qf_o = qf_base + t * 64;
-        float qf_x[2];
-        int qf_m = 0;
+    else if (qf_ext) {
+      #pragma unroll
+      for (int u = 0; u < 2; ++u) {
+        const int qf_pr = (int)threadIdx.x - 64 + u * 192;
+        qf_hi[u] = -qf_inf();
+        qf_lo[u] = qf_inf();
+        if (qf_pr < qf_groups * 64) {
+          const int g = qf_pr / 64;
+          const int c = qf_pr % 64;
+          #pragma unroll 8
+          for (int r = g * 64; r < min(n_N, (g + 1) * 64); ++r) {
+            const float qf_x = qf_dyn[r * 64 + c];
+            qf_hi[u] = qf_x > qf_hi[u] || qf_x != qf_x ? qf_x : qf_hi[u];
+            qf_lo[u] = qf_x < qf_lo[u] || qf_x != qf_x ? qf_x : qf_lo[u];
+          }
+        }
+      }
+    }
+    __syncthreads();
+    // %K.q, %K.s: the maxima of all the head's groups of 64 tokens, from each column's extremes
+    if (qf_ext) {
+      if ((int)threadIdx.x >= 64) {
         #pragma unroll
         for (int u = 0; u < 2; ++u) {
-          const int j = qf_lane + 32 * u;
-          qf_x[u] = qf_h2f(p_Q[qf_o + j]);
-          qf_m = max(qf_m, __float_as_int(fabsf(qf_x[u])));
+          const int qf_pr = (int)threadIdx.x - 64 + u * 192;
+          if (qf_pr < qf_groups * 64) {
+            const int c = qf_pr % 64;
+            atomicMax(&qf_gm[qf_pr / 64], max(__float_as_int(fabsf(qf_hi[u] - qf_col[c])), __float_as_int(fabsf(qf_lo[u] - qf_col[c]))));
+          }
+        }
+      }
+    }
+    else {
+      // more groups than the spare threads hold: a pass over the centred head, qf_wpg warps a group where there are fewer groups than warps
+      const int qf_wpg = max(1, 8 / qf_groups);
+      for (int qf_it = qf_warp; qf_it < qf_groups * qf_wpg; qf_it += 8) {
+        const int g = qf_it / qf_wpg;
+        int qf_m = 0;
+        #pragma unroll 8
+        for (int i = g * 64 * 64 + (qf_it % qf_wpg) * 32 + qf_lane; i < min(n_N, (g + 1) * 64) * 64; i += 32 * qf_wpg) {
+          qf_m = max(qf_m, __float_as_int(fabsf((qf_dyn[i] - qf_col[i % 64]))));
         }
         for (int qf_s = 16; qf_s > 0; qf_s /= 2) {
           qf_m = max(qf_m, __shfl_xor_sync(0xffffffffu, qf_m, qf_s));
         }
-        const float qf_s = __int_as_float(qf_m) == 0.0f ? 1.0f : __int_as_float(qf_m) / (0x1.fcp6f);
-        #pragma unroll
-        for (int u = 0; u < 2; ++u) {
-          const int j = qf_lane + 32 * u;
-          b_Q_q[qf_o + j] = (i8)qf_sat_f2i_rne(qf_x[u] / qf_s, -128, 127);
-        }
-        if (qf_lane == 0) b_Q_s[qf_head * n_N + t] = qf_s;
+        if (qf_lane == 0) atomicMax(&qf_gm[g], qf_m);
       }
-    }
-    __syncthreads();
-    // %K.q, %K.s: a warp per group of 64 tokens, the scales of all the head's groups
-    const int qf_groups = (n_N + 63) / 64;
-    for (int g = qf_warp; g < qf_groups; g += 8) {
-      int qf_m = 0;
-      for (int i = g * 64 * 64 + qf_lane; i < min(n_N, (g + 1) * 64) * 64; i += 32) {
-        qf_m = max(qf_m, __float_as_int(fabsf((qf_dyn[i] - qf_col[i % 64]))));
-      }
-      for (int qf_s = 16; qf_s > 0; qf_s /= 2) {
-        qf_m = max(qf_m, __shfl_xor_sync(0xffffffffu, qf_m, qf_s));
-      }
-      if (qf_lane == 0) qf_gs[g] = __int_as_float(qf_m) == 0.0f ? 1.0f : __int_as_float(qf_m) / (0x1.fcp6f);
     }
     __syncthreads();
     // %K.scale.max.2 over all heads: this head's partial, the max of its group scales (each token has its group's)
     if (qf_sub == 0 && qf_warp == 0) {
       float qf_p = -qf_inf();
       for (int g = qf_lane; g < qf_groups; g += 32) {
-        qf_p = fmaxf(qf_p, qf_gs[g]);
+        qf_p = fmaxf(qf_p, (__int_as_float(qf_gm[g]) == 0.0f ? 1.0f : __int_as_float(qf_gm[g]) / (0x1.fcp6f)));
       }
       for (int qf_s = 16; qf_s > 0; qf_s /= 2) {
         qf_p = fmaxf(qf_p, __shfl_xor_sync(0xffffffffu, qf_p, qf_s));
@@ -223,59 +238,37 @@ extern "C" __global__ void __launch_bounds__(256) qf_prologue(f16* __restrict__ 
       if (qf_lane == 0) b_K_scale_max_2_part[qf_head] = qf_p;
     }
     for (int i = qf_t0 * 64 + threadIdx.x * 4; i < qf_t1 * 64; i += QF_THREADS * 4) {
-      const float qf_s = qf_gs[(i / 64) / 64];
+      const float qf_s = (__int_as_float(qf_gm[(i / 64) / 64]) == 0.0f ? 1.0f : __int_as_float(qf_gm[(i / 64) / 64]) / (0x1.fcp6f));
       *reinterpret_cast<u32*>(&b_K_q[qf_base + i]) = qf_pack4((i8)qf_sat_f2i_rne((qf_dyn[i + 0] - qf_col[(i + 0) % 64]) / qf_s, -128, 127), (i8)qf_sat_f2i_rne((qf_dyn[i + 1] - qf_col[(i + 1) % 64]) / qf_s, -128, 127), (i8)qf_sat_f2i_rne((qf_dyn[i + 2] - qf_col[(i + 2) % 64]) / qf_s, -128, 127), (i8)qf_sat_f2i_rne((qf_dyn[i + 3] - qf_col[(i + 3) % 64]) / qf_s, -128, 127));
     }
     for (int i = qf_t0 + threadIdx.x; i < qf_t1; i += QF_THREADS) {
-      b_K_s[qf_head * n_N + i] = qf_gs[i / 64];
+      b_K_s[qf_head * n_N + i] = (__int_as_float(qf_gm[i / 64]) == 0.0f ? 1.0f : __int_as_float(qf_gm[i / 64]) / (0x1.fcp6f));
     }
   }
   else if (qf_track == 1) {
     // V: staged as f32, its statistics computed by each of its 2 blocks of the head
+    if ((int)threadIdx.x < 64) qf_colm[threadIdx.x] = 0;
     #pragma unroll 4
     for (int i = threadIdx.x * 8; i < qf_len; i += QF_THREADS * 8) {
       const uint4 qf_v = *reinterpret_cast<const uint4*>(&p_V[qf_base + i]);
-      const u32 qf_w[4] = {qf_v.x, qf_v.y, qf_v.z, qf_v.w};
-      #pragma unroll
-      for (int u = 0; u < 4; ++u) {
-        qf_dyn[i + 2 * u] = qf_h2f((f16)(qf_w[u] & 0xffffu));
-        qf_dyn[i + 2 * u + 1] = qf_h2f((f16)(qf_w[u] >> 16));
+      *reinterpret_cast<float4*>(&qf_dyn[i + 0]) = make_float4(qf_h2f((f16)(qf_v.x & 0xffffu)), qf_h2f((f16)(qf_v.x >> 16)), qf_h2f((f16)(qf_v.y & 0xffffu)), qf_h2f((f16)(qf_v.y >> 16)));
+      *reinterpret_cast<float4*>(&qf_dyn[i + 4]) = make_float4(qf_h2f((f16)(qf_v.z & 0xffffu)), qf_h2f((f16)(qf_v.z >> 16)), qf_h2f((f16)(qf_v.w & 0xffffu)), qf_h2f((f16)(qf_v.w >> 16)));
+    }
+    __syncthreads();
+     {
+      const int c = threadIdx.x % 64;
+      int qf_m = 0;
+      #pragma unroll 8
+      for (int r = threadIdx.x / 64; r < n_N; r += 4) {
+        qf_m = max(qf_m, __float_as_int(fabsf(qf_dyn[r * 64 + c])));
       }
+      atomicMax(&qf_colm[c], qf_m);
     }
     __syncthreads();
     if ((int)threadIdx.x < 64) {
       const int c = threadIdx.x;
-      int qf_m = 0;
-      #pragma unroll 8
-      for (int r = 0; r < n_N; ++r) {
-        qf_m = max(qf_m, __float_as_int(fabsf(qf_dyn[r * 64 + c])));
-      }
-      qf_col[c] = __int_as_float(qf_m) == 0.0f ? 1.0f : __int_as_float(qf_m) / (0x1.fcp6f);
+      qf_col[c] = __int_as_float(qf_colm[c]) == 0.0f ? 1.0f : __int_as_float(qf_colm[c]) / (0x1.fcp6f);
       if (qf_sub == 0) b_V_s[qf_head * 64 + c] = qf_col[c];
-    }
-    else if (qf_warp >= 2) {
-      // %Q.q, %Q.s = quantize Q per token: a warp per token, the head's tokens shared by its blocks
-      for (int t = qf_part * 6 + qf_warp - 2; t < n_N; t += 24) {
-        const int qf_o = qf_base + t * 64;
-        float qf_x[2];
-        int qf_m = 0;
-        #pragma unroll
-        for (int u = 0; u < 2; ++u) {
-          const int j = qf_lane + 32 * u;
-          qf_x[u] = qf_h2f(p_Q[qf_o + j]);
-          qf_m = max(qf_m, __float_as_int(fabsf(qf_x[u])));
-        }
-        for (int qf_s = 16; qf_s > 0; qf_s /= 2) {
-          qf_m = max(qf_m, __shfl_xor_sync(0xffffffffu, qf_m, qf_s));
-        }
-        const float qf_s = __int_as_float(qf_m) == 0.0f ? 1.0f : __int_as_float(qf_m) / (0x1.fcp6f);
-        #pragma unroll
-        for (int u = 0; u < 2; ++u) {
-          const int j = qf_lane + 32 * u;
-          b_Q_q[qf_o + j] = (i8)qf_sat_f2i_rne(qf_x[u] / qf_s, -128, 127);
-        }
-        if (qf_lane == 0) b_Q_s[qf_head * n_N + t] = qf_s;
-      }
     }
     __syncthreads();
     // %V.q: quantized into its key-major copy, this block's share of the head's words
@@ -284,8 +277,8 @@ extern "C" __global__ void __launch_bounds__(256) qf_prologue(f16* __restrict__ 
     const int qf_wper = (qf_words + 1) / 2;
     const int qf_w1 = min(qf_words, (qf_sub + 1) * qf_wper);
     for (int w = qf_sub * qf_wper + threadIdx.x; w < qf_w1; w += QF_THREADS) {
-      const int c = w / (qf_npad / 4);
-      const int qf_p4 = w % (qf_npad / 4);
+      const int c = w % 64;
+      const int qf_p4 = w / 64;
       const int qf_g16 = qf_p4 / 4;
       const int qf_t = qf_p4 % 4;
       const int qf_key0 = qf_g16 * 16 + 2 * qf_t + 0;
@@ -293,6 +286,34 @@ extern "C" __global__ void __launch_bounds__(256) qf_prologue(f16* __restrict__ 
       const int qf_key2 = qf_g16 * 16 + 2 * qf_t + 8;
       const int qf_key3 = qf_g16 * 16 + 2 * qf_t + 9;
       *reinterpret_cast<u32*>(&b_V_q[(qf_head * 64 + c) * qf_npad + qf_g16 * 16 + 4 * qf_t]) = qf_pack4(qf_key0 < n_N ? (i8)qf_sat_f2i_rne(qf_dyn[qf_key0 * 64 + c] / qf_col[c], -128, 127) : 0, qf_key1 < n_N ? (i8)qf_sat_f2i_rne(qf_dyn[qf_key1 * 64 + c] / qf_col[c], -128, 127) : 0, qf_key2 < n_N ? (i8)qf_sat_f2i_rne(qf_dyn[qf_key2 * 64 + c] / qf_col[c], -128, 127) : 0, qf_key3 < n_N ? (i8)qf_sat_f2i_rne(qf_dyn[qf_key3 * 64 + c] / qf_col[c], -128, 127) : 0);
+    }
+  }
+  else {
+    // %Q.q, %Q.s = quantize Q per token: 16 lanes a token, 2 tokens a warp at a time, the head's tokens shared by its blocks
+    for (int qf_tw = (qf_sub * 8 + qf_warp) * 2; qf_tw < n_N; qf_tw += 32) {
+      const int t = qf_tw + qf_lane / 16;
+      const bool qf_in = t < n_N;
+      const int qf_o = qf_base + min(t, n_N - 1) * 64;
+      float qf_x[4];
+      int qf_m = 0;
+      #pragma unroll
+      for (int u = 0; u < 4; ++u) {
+        const int j = qf_lane % 16 + 16 * u;
+        qf_x[u] = qf_in ? qf_h2f(p_Q[qf_o + j]) : 0.0f;
+        qf_m = max(qf_m, __float_as_int(fabsf(qf_x[u])));
+      }
+      for (int qf_s = 8; qf_s > 0; qf_s /= 2) {
+        qf_m = max(qf_m, __shfl_xor_sync(0xffffffffu, qf_m, qf_s));
+      }
+      const float qf_s = __int_as_float(qf_m) == 0.0f ? 1.0f : __int_as_float(qf_m) / (0x1.fcp6f);
+      if (qf_in) {
+        #pragma unroll
+        for (int u = 0; u < 4; ++u) {
+          const int j = qf_lane % 16 + 16 * u;
+          b_Q_q[qf_o + j] = (i8)qf_sat_f2i_rne(qf_x[u] / qf_s, -128, 127);
+        }
+        if (qf_lane % 16 == 0) b_Q_s[qf_head * n_N + t] = qf_s;
+      }
     }
   }
 }

@@ -26,10 +26,11 @@ import qflash.ir.Value;
  * <li>A <em>staged</em> input (one whose quantization needs more than one token: K centred and quantized per
  * token block, V per channel) gets {@code pro_blocks} blocks per head. Each stages the head in shared memory
  * as f32 and computes the head's statistics itself (column means summed in increasing token order, as the
- * interpreter does; column and group maxima), then quantizes its share of the tokens. The statistics are
- * computed {@code pro_blocks} times over; walking one head in shared memory is cheaper than a barrier.</li>
- * <li>A <em>light</em> input (Q per token) is shared by all the head's blocks, a warp per token, on the warps
- * the column statistics leave idle.</li>
+ * interpreter does; column and group maxima spread over all its threads), then quantizes its share of the
+ * tokens. The statistics are computed {@code pro_blocks} times over; walking one head in shared memory is
+ * cheaper than a barrier.</li>
+ * <li>The <em>light</em> inputs (Q per token) get {@code pro_blocks} blocks per head of their own, a few lanes
+ * per token.</li>
  * <li>A chain of max reductions down to a scalar (K's largest scale) is the one value over all heads: each head
  * writes its partial, and every block of the body folds the partials itself (a max: any order gives the same).</li>
  * <li>The elementwise ops after that scalar (the launch constants) move into the body: {@link #preamble} emits
@@ -44,6 +45,8 @@ final class HeadPrologue {
     /** Threads per block of the per-head prologue. */
     static final int THREADS = 256;
     private static final int WARPS = THREADS / 32;
+    /** The (group, column) pairs a thread past the columns holds the extremes of (see {@link #stagedTrack}). */
+    private static final int PAIRS = 2;
 
     static final String TUNABLE = PrologueEmitter.TUNABLE;
 
@@ -249,6 +252,11 @@ final class HeadPrologue {
         return v != null ? v.toString() : CExpr.symbolName(x.symbol());
     }
 
+    /** Threads per column of a column max: as many whole copies of the head dim as the block has threads. */
+    private static int columnThreads(int headDim) {
+        return THREADS / headDim;
+    }
+
     private List<Track> staged() {
         return tracks.stream().filter(Track::staged).toList();
     }
@@ -310,12 +318,15 @@ final class HeadPrologue {
         }
 
         List<Track> staged = staged(), light = light();
-        int tracksPerHead = Math.max(1, staged.size()), perHead = tracksPerHead * perTrack;
+        // The light inputs get blocks of their own beside the staged ones: on the staged blocks' idle warps their
+        // global loads were on the column statistic's path (one round trip per token of a warp, at b = 1 ~0.7 µs).
+        boolean lightBlocks = !staged.isEmpty() && !light.isEmpty();
+        int tracksPerHead = Math.max(1, staged.size() + (lightBlocks ? 1 : 0)), perHead = tracksPerHead * perTrack;
         String nn = dim(n), dd = dim(d);
         int dv = constant(d);
         List<Stmt> body = new ArrayList<>();
         body.add(new Model.ScalarDecl("int", "qf_head", "(int)blockIdx.x / " + perHead));
-        body.add(new Model.Comment(tracksPerHead + " x " + perTrack + " blocks per head: qf_track is the staged tensor, qf_sub the block's share of it"));
+        body.add(new Model.Comment(tracksPerHead + " x " + perTrack + " blocks per head: qf_track is the staged tensor" + (lightBlocks ? " (or, last, the light ones)" : "") + ", qf_sub the block's share of it"));
         body.add(new Model.ScalarDecl("int", "qf_part", "(int)blockIdx.x % " + perHead));
         body.add(new Model.ScalarDecl("int", "qf_track", "qf_part / " + perTrack));
         body.add(new Model.ScalarDecl("int", "qf_sub", "qf_part % " + perTrack));
@@ -326,24 +337,23 @@ final class HeadPrologue {
         body.add(new Model.ScalarDecl("int", "qf_t0", "min(" + nn + ", qf_sub * qf_per)"));
         body.add(new Model.ScalarDecl("int", "qf_t1", "min(" + nn + ", qf_t0 + qf_per)"));
         body.addAll(shared);
-        // Warps past the column threads take the light inputs' tokens while those threads walk their columns.
-        int w0 = (dv + 31) / 32;
-        boolean fused = w0 < WARPS && !staged.isEmpty();
-        List<Stmt> lightWork = lightWork(light, buffers, halfInputs, fused ? "qf_part * " + (WARPS - w0) + " + qf_warp - " + w0 : "qf_part * " + WARPS + " + qf_warp",
-                fused ? perHead * (WARPS - w0) : perHead * WARPS);
         if (!staged.isEmpty()) {
             body.add(new Model.ArrayDecl("__shared__ float", "qf_col", dv));
-            body.add(new Model.Comment("the column statistic, and the run quantization's group scales after the staged head"));
-            body.add(new Model.Var("float*", "qf_gs", "qf_dyn + qf_len"));
+            if (staged.stream().anyMatch(t -> t.columns != null && columnThreads(dv) > 1)) body.add(new Model.ArrayDecl("__shared__ int", "qf_colm", dv));
+            body.add(new Model.Comment("the column statistic; after the staged head, the run quantization's group maxima (the bits of |x|: a max of them is a max of |x|)"));
+            body.add(new Model.Var("int*", "qf_gm", "reinterpret_cast<int*>(qf_dyn + qf_len)"));
         }
         for (int ti = 0; ti < staged.size(); ti++) {
             Track t = staged.get(ti);
-            body.add(new Model.Block((ti == 0 ? "if" : "else if") + " (qf_track == " + ti + ")",
-                    stagedTrack(t, buffers, halfInputs, fused ? lightWork : List.of(), w0, perTrack)));
+            body.add(new Model.Block((ti == 0 ? "if" : "else if") + " (qf_track == " + ti + ")", stagedTrack(t, buffers, halfInputs, perTrack)));
         }
-        if (!fused && !light.isEmpty()) body.addAll(lightWork);
+        if (lightBlocks) {
+            body.add(new Model.Block("else", lightWork(light, buffers, halfInputs, "qf_sub * " + WARPS + " + qf_warp", perTrack * WARPS)));
+        } else if (!light.isEmpty()) {
+            body.addAll(lightWork(light, buffers, halfInputs, "qf_part * " + WARPS + " + qf_warp", perHead * WARPS));
+        }
         String what = (staged.isEmpty() ? "" : staged.stream().map(t -> t.input.name()).toList() + " staged, " + perTrack + " block" + (perTrack == 1 ? "" : "s") + " each per head")
-                + (light.isEmpty() ? "" : (staged.isEmpty() ? "" : "; ") + light.stream().map(t -> t.input.name()).toList() + " a warp per token");
+                + (light.isEmpty() ? "" : (staged.isEmpty() ? "" : "; ") + light.stream().map(t -> t.input.name()).toList() + " a warp per token" + (lightBlocks ? ", on " + perTrack + " more" : ""));
         String entry = "qf_prologue";
         String src = new ModelWalker().render(new Model.KernelSource("per-head prologue of kernel @" + k.name() + " (" + TUNABLE + " = " + perTrack + "): " + what,
                 List.of(), ModelWalker.prelude(), new Model.HeadKernel(entry, params, THREADS, body)));
@@ -408,27 +418,37 @@ final class HeadPrologue {
     }
 
     /**
-     * One staged input's work in a block: stage the head, its column statistic (means or channel scales; the
-     * light inputs' tokens on the other warps meanwhile), its group scales and their max over the head, then
-     * the block's share of the quantized tensor and its scales.
+     * One staged input's work in a block: stage the head, its column statistic (means or channel scales), its
+     * group scales and their max over the head, then the block's share of the quantized tensor and its scales.
+     * A max (of a column, of a group) is spread over all the block's threads and combined with shared-memory
+     * atomics, since any order gives the same max; a mean is summed by one thread per column, in increasing
+     * token order, as the interpreter sums it.
      */
-    private List<Stmt> stagedTrack(Track t, Map<Value, Buffer> buffers, Set<String> halfInputs, List<Stmt> lightWork, int w0, int perTrack) {
+    private List<Stmt> stagedTrack(Track t, Map<Value, Buffer> buffers, Set<String> halfInputs, int perTrack) {
         String nn = dim(n), dd = dim(d);
         List<Stmt> s = new ArrayList<>();
         s.add(new Model.Comment(t.input.name() + ": staged as f32, its statistics computed by each of its " + perTrack + " block" + (perTrack == 1 ? "" : "s") + " of the head"));
         List<Stmt> stage = new ArrayList<>();
         if (halfInputs.contains(t.input.name())) {
             stage.add(new Model.ScalarDecl("uint4", "qf_v", "*reinterpret_cast<const uint4*>(&" + CExpr.tensorName(t.input.name()) + "[qf_base + i])"));
-            stage.add(new Model.ScalarDecl("u32", "qf_w[4]", "{qf_v.x, qf_v.y, qf_v.z, qf_v.w}"));
-            stage.add(new Model.Line("#pragma unroll"));
-            stage.add(new Model.Block("for (int u = 0; u < 4; ++u)", List.of(
-                    new Model.Assign("qf_dyn[i + 2 * u]", "qf_h2f((f16)(qf_w[u] & 0xffffu))"),
-                    new Model.Assign("qf_dyn[i + 2 * u + 1]", "qf_h2f((f16)(qf_w[u] >> 16))"))));
+            // two 16-byte stores: eight scalar ones from each thread conflicted 8-way on the banks
+            for (int u = 0; u < 2; u++) {
+                String a = u == 0 ? "x" : "z", b = u == 0 ? "y" : "w";
+                stage.add(new Model.Assign("*reinterpret_cast<float4*>(&qf_dyn[i + " + 4 * u + "])", "make_float4(qf_h2f((f16)(qf_v." + a + " & 0xffffu)), qf_h2f((f16)(qf_v." + a
+                        + " >> 16)), qf_h2f((f16)(qf_v." + b + " & 0xffffu)), qf_h2f((f16)(qf_v." + b + " >> 16)))"));
+            }
         } else {
             for (int u = 0; u < 2; u++) {
                 stage.add(new Model.Assign("*reinterpret_cast<float4*>(&qf_dyn[i + " + 4 * u + "])", "*reinterpret_cast<const float4*>(&" + CExpr.tensorName(t.input.name()) + "[qf_base + i + " + 4 * u + "])"));
             }
         }
+        int dv = constant(d), rpc = columnThreads(dv);
+        int bs = t.groupTokens;
+        String groups = bs == 1 ? nn : "(" + nn + " + " + (bs - 1) + ") / " + bs;
+        if (t.runs != null) s.add(new Model.ScalarDecl("int", "qf_groups", groups));
+        // the atomics' starting values, before the barrier that ends the staging
+        if (t.runs != null) s.add(new Model.Block("for (int g = threadIdx.x; g < qf_groups; g += QF_THREADS)", List.of(new Model.Assign("qf_gm[g]", "0"))));
+        if (t.columns != null && rpc > 1) s.add(new Model.ExprStmt("if ((int)threadIdx.x < " + dd + ") qf_colm[threadIdx.x] = 0"));
         s.add(new Model.Line("#pragma unroll 4"));
         s.add(new Model.Block("for (int i = threadIdx.x * 8; i < qf_len; i += QF_THREADS * 8)", stage));
         s.add(new Model.Sync());
@@ -436,11 +456,25 @@ final class HeadPrologue {
         column.add(new Model.ScalarDecl("int", "c", "threadIdx.x"));
         if (t.center != null) {
             column.add(new Model.Var("float", "qf_sum", "0.0f"));
-            column.add(new Model.Line("#pragma unroll 8"));
+            column.add(new Model.Line("#pragma unroll 16"));
             column.add(new Model.Block("for (int r = 0; r < " + nn + "; ++r)", List.of(new Model.Assign("qf_sum", "qf_sum + qf_dyn[r * " + dd + " + c]"))));
             column.add(new Model.Assign("qf_col[c]", "qf_sum / (float)" + nn));
             Buffer mb = buffers.get(t.center.mean());
             if (mb != null) column.add(new Model.ExprStmt("if (qf_sub == 0) " + mb.name() + "[qf_head * " + dd + " + c] = qf_col[c]"));
+        } else if (t.columns != null && rpc > 1) {
+            Elem qe = t.columns.q().type().elem();
+            // rpc threads per column, each over every rpc-th token, then one atomic max per thread
+            List<Stmt> part = new ArrayList<>();
+            part.add(new Model.ScalarDecl("int", "c", "threadIdx.x % " + dd));
+            part.add(new Model.Var("int", "qf_m", "0"));
+            part.add(new Model.Line("#pragma unroll 8"));
+            part.add(new Model.Block("for (int r = threadIdx.x / " + dd + "; r < " + nn + "; r += " + rpc + ")", List.of(new Model.Assign("qf_m", "max(qf_m, " + PrologueEmitter.absBits("qf_dyn[r * " + dd + " + c]") + ")"))));
+            part.add(new Model.ExprStmt("atomicMax(&qf_colm[c], qf_m)"));
+            if (rpc * dv < THREADS) s.add(new Model.Block("if ((int)threadIdx.x < " + rpc * dv + ")", part));
+            else s.add(new Model.Block("", part));
+            s.add(new Model.Sync());
+            column.add(new Model.Assign("qf_col[c]", PrologueEmitter.scaleOf(qe, "__int_as_float(qf_colm[c])")));
+            column.add(new Model.ExprStmt("if (qf_sub == 0) " + buffers.get(t.columns.scale()).name() + "[qf_head * " + dd + " + c] = qf_col[c]"));
         } else if (t.columns != null) {
             Elem qe = t.columns.q().type().elem();
             column.add(new Model.Var("int", "qf_m", "0"));
@@ -449,53 +483,95 @@ final class HeadPrologue {
             column.add(new Model.Assign("qf_col[c]", PrologueEmitter.scaleOf(qe, "__int_as_float(qf_m)")));
             column.add(new Model.ExprStmt("if (qf_sub == 0) " + buffers.get(t.columns.scale()).name() + "[qf_head * " + dd + " + c] = qf_col[c]"));
         }
+        // The centred groups' maxima without a pass after the means: rounding is monotonic, so over a column of a
+        // group max |fl(x - m)| = max(|fl(hi - m)|, |fl(lo - m)|) for its largest and smallest x (NaN carried through
+        // both, as a NaN x makes fl(x - m) NaN). The threads past the columns find hi and lo while the means are
+        // summed, up to PAIRS (group, column) pairs each, kept in registers across the barrier.
+        boolean extremes = t.center != null && t.runs != null && bs > 1 && dv < THREADS;
+        int spare = THREADS - dv;
+        if (extremes) {
+            s.add(new Model.ScalarDecl("bool", "qf_ext", "qf_groups * " + dd + " <= " + PAIRS * spare));
+            s.add(new Model.ArrayDecl("float", "qf_hi", PAIRS));
+            s.add(new Model.ArrayDecl("float", "qf_lo", PAIRS));
+        }
         s.add(new Model.Block("if ((int)threadIdx.x < " + dd + ")", column));
-        if (!lightWork.isEmpty()) s.add(new Model.Block("else if (qf_warp >= " + w0 + ")", lightWork));
+        if (extremes) {
+            List<Stmt> pair = new ArrayList<>();
+            pair.add(new Model.ScalarDecl("int", "qf_pr", "(int)threadIdx.x - " + dd + " + u * " + spare));
+            pair.add(new Model.Assign("qf_hi[u]", "-qf_inf()"));
+            pair.add(new Model.Assign("qf_lo[u]", "qf_inf()"));
+            pair.add(new Model.Block("if (qf_pr < qf_groups * " + dd + ")", List.of(
+                    new Model.ScalarDecl("int", "g", "qf_pr / " + dd),
+                    new Model.ScalarDecl("int", "c", "qf_pr % " + dd),
+                    new Model.Line("#pragma unroll 8"),
+                    new Model.Block("for (int r = g * " + bs + "; r < min(" + nn + ", (g + 1) * " + bs + "); ++r)", List.of(
+                            new Model.ScalarDecl("float", "qf_x", "qf_dyn[r * " + dd + " + c]"),
+                            new Model.Assign("qf_hi[u]", "qf_x > qf_hi[u] || qf_x != qf_x ? qf_x : qf_hi[u]"),
+                            new Model.Assign("qf_lo[u]", "qf_x < qf_lo[u] || qf_x != qf_x ? qf_x : qf_lo[u]"))))));
+            s.add(new Model.Block("else if (qf_ext)", List.of(new Model.Line("#pragma unroll"), new Model.Block("for (int u = 0; u < " + PAIRS + "; ++u)", pair))));
+        }
         s.add(new Model.Sync());
         String x = t.center != null ? "(qf_dyn[i] - qf_col[i % " + dd + "])" : "qf_dyn[i]";
         if (t.runs != null) {
             Elem qe = t.runs.q().type().elem();
-            int bs = t.groupTokens;
-            String groups = bs == 1 ? nn : "(" + nn + " + " + (bs - 1) + ") / " + bs;
-            s.add(new Model.Comment(t.runs.q() + ", " + t.runs.scale() + ": a warp per group of " + bs + " token" + (bs == 1 ? "" : "s") + ", the scales of all the head's groups"));
-            s.add(new Model.ScalarDecl("int", "qf_groups", groups));
-            s.add(new Model.Block("for (int g = qf_warp; g < qf_groups; g += " + WARPS + ")", List.of(
+            String scaleOfGroup = "(" + PrologueEmitter.scaleOf(qe, "__int_as_float(qf_gm[%s])") + ")";
+            List<Stmt> scan = new ArrayList<>();
+            scan.add(new Model.ScalarDecl("int", "qf_wpg", "max(1, " + WARPS + " / qf_groups)"));
+            scan.add(new Model.Block("for (int qf_it = qf_warp; qf_it < qf_groups * qf_wpg; qf_it += " + WARPS + ")", List.of(
+                    new Model.ScalarDecl("int", "g", "qf_it / qf_wpg"),
                     new Model.Var("int", "qf_m", "0"),
-                    new Model.Block("for (int i = g * " + bs + " * " + dd + " + qf_lane; i < min(" + nn + ", (g + 1) * " + bs + ") * " + dd + "; i += 32)",
+                    new Model.Line("#pragma unroll 8"),
+                    new Model.Block("for (int i = g * " + bs + " * " + dd + " + (qf_it % qf_wpg) * 32 + qf_lane; i < min(" + nn + ", (g + 1) * " + bs + ") * " + dd + "; i += 32 * qf_wpg)",
                             List.of(new Model.Assign("qf_m", "max(qf_m, " + PrologueEmitter.absBits(x) + ")"))),
                     PrologueEmitter.warpFold("qf_m", o -> "max(qf_m, " + o + ")"),
-                    new Model.ExprStmt("if (qf_lane == 0) qf_gs[g] = " + PrologueEmitter.scaleOf(qe, "__int_as_float(qf_m)")))));
+                    new Model.ExprStmt("if (qf_lane == 0) atomicMax(&qf_gm[g], qf_m)"))));
+            if (extremes) {
+                s.add(new Model.Comment(t.runs.q() + ", " + t.runs.scale() + ": the maxima of all the head's groups of " + bs + " tokens, from each column's extremes"));
+                Stmt combine = new Model.ExprStmt("atomicMax(&qf_gm[qf_pr / " + dd + "], max(" + PrologueEmitter.absBits("qf_hi[u] - qf_col[c]") + ", "
+                        + PrologueEmitter.absBits("qf_lo[u] - qf_col[c]") + "))");
+                Stmt perPair = new Model.Block("for (int u = 0; u < " + PAIRS + "; ++u)", List.of(
+                        new Model.ScalarDecl("int", "qf_pr", "(int)threadIdx.x - " + dd + " + u * " + spare),
+                        new Model.Block("if (qf_pr < qf_groups * " + dd + ")", List.of(new Model.ScalarDecl("int", "c", "qf_pr % " + dd), combine))));
+                s.add(new Model.Block("if (qf_ext)", List.of(new Model.Block("if ((int)threadIdx.x >= " + dd + ")", List.of(new Model.Line("#pragma unroll"), perPair)))));
+                scan.add(0, new Model.Comment("more groups than the spare threads hold: a pass over the centred head, qf_wpg warps a group where there are fewer groups than warps"));
+                s.add(new Model.Block("else", scan));
+            } else {
+                s.add(new Model.Comment(t.runs.q() + ", " + t.runs.scale() + ": the maxima of all the head's groups of " + bs + " token" + (bs == 1 ? "" : "s")
+                        + ", qf_wpg warps a group when there are fewer groups than warps"));
+                s.add(new Model.Block("", scan));
+            }
             s.add(new Model.Sync());
             if (t.chainFirst != null) {
                 s.add(new Model.Comment(t.chainLast.result() + " over all heads: this head's partial, the max of its group scales (each token has its group's)"));
                 s.add(new Model.Block("if (qf_sub == 0 && qf_warp == 0)", List.of(
                         new Model.Var("float", "qf_p", "-qf_inf()"),
-                        new Model.Block("for (int g = qf_lane; g < qf_groups; g += 32)", List.of(new Model.Assign("qf_p", "fmaxf(qf_p, qf_gs[g])"))),
+                        new Model.Block("for (int g = qf_lane; g < qf_groups; g += 32)", List.of(new Model.Assign("qf_p", "fmaxf(qf_p, " + scaleOfGroup.replace("%s", "g") + ")"))),
                         PrologueEmitter.warpFold("qf_p", o -> "fmaxf(qf_p, " + o + ")"),
                         new Model.ExprStmt("if (qf_lane == 0) " + partials.get(t.chainLast.result()) + "[qf_head] = qf_p"))));
             }
             List<String> q4 = new ArrayList<>();
             for (int u = 0; u < 4; u++) q4.add(PrologueEmitter.quantized(qe, x.replace("[i]", "[i + " + u + "]").replace("[i % ", "[(i + " + u + ") % "), "qf_s"));
             s.add(new Model.Block("for (int i = qf_t0 * " + dd + " + threadIdx.x * 4; i < qf_t1 * " + dd + "; i += QF_THREADS * 4)", List.of(
-                    new Model.ScalarDecl("float", "qf_s", "qf_gs[(i / " + dd + ") / " + bs + "]"),
+                    new Model.ScalarDecl("float", "qf_s", scaleOfGroup.replace("%s", "(i / " + dd + ") / " + bs)),
                     new Model.Assign("*reinterpret_cast<u32*>(&" + buffers.get(t.runs.q()).name() + "[qf_base + i])", "qf_pack4(" + String.join(", ", q4) + ")"))));
             s.add(new Model.Block("for (int i = qf_t0 + threadIdx.x; i < qf_t1; i += QF_THREADS)", List.of(
-                    new Model.Assign(buffers.get(t.runs.scale()).name() + "[qf_head * " + nn + " + i]", "qf_gs[i / " + bs + "]"))));
+                    new Model.Assign(buffers.get(t.runs.scale()).name() + "[qf_head * " + nn + " + i]", scaleOfGroup.replace("%s", "i / " + bs)))));
         }
         if (t.columns != null) {
             Elem qe = t.columns.q().type().elem();
             Buffer qb = buffers.get(t.columns.q());
             if (qb.keyMajor()) {
                 // A word per (column, 4 keys) as KeyMajor lays them out: keys 2t, 2t+1, 2t+8, 2t+9 of a 16-key group
-                // at bytes 0-3; padding keys are 0. The words of the head are shared among the blocks.
+                // at bytes 0-3; padding keys are 0. The words of the head are shared among the blocks, the column
+                // fastest: a warp reads 32 columns of a token from shared memory (one key per thread was 32-way on a bank).
                 s.add(new Model.Comment(t.columns.q() + ": quantized into its key-major copy, this block's share of the head's words"));
                 s.add(new Model.ScalarDecl("int", "qf_npad", "(" + nn + " + 15) & ~15"));
                 s.add(new Model.ScalarDecl("int", "qf_words", dd + " * (qf_npad / 4)"));
                 s.add(new Model.ScalarDecl("int", "qf_wper", "(qf_words + " + (perTrack - 1) + ") / " + perTrack));
                 s.add(new Model.ScalarDecl("int", "qf_w1", "min(qf_words, (qf_sub + 1) * qf_wper)"));
                 List<Stmt> word = new ArrayList<>();
-                word.add(new Model.ScalarDecl("int", "c", "w / (qf_npad / 4)"));
-                word.add(new Model.ScalarDecl("int", "qf_p4", "w % (qf_npad / 4)"));
+                word.add(new Model.ScalarDecl("int", "c", "w % " + dd));
+                word.add(new Model.ScalarDecl("int", "qf_p4", "w / " + dd));
                 word.add(new Model.ScalarDecl("int", "qf_g16", "qf_p4 / 4"));
                 word.add(new Model.ScalarDecl("int", "qf_t", "qf_p4 % 4"));
                 int[] keyOf = {0, 1, 8, 9};
@@ -515,32 +591,42 @@ final class HeadPrologue {
         return s;
     }
 
-    /** The light inputs (quantized per token from global memory): warp {@code first} of the head's warps, then every {@code stride}-th. */
+    /**
+     * The light inputs (quantized per token from global memory): warp {@code first} of the head's warps, then
+     * every {@code stride}-th, each taking 32 / L tokens at a time, L lanes a token (L the power of two that gives
+     * each lane about 4 of the token's D values): at D = 32 a warp walked 49 tokens in 7 dependent round trips.
+     */
     private List<Stmt> lightWork(List<Track> light, Map<Value, Buffer> buffers, Set<String> halfInputs, String first, int stride) {
         String nn = dim(n), dd = dim(d);
-        int dv = constant(d), per = (dv + 31) / 32;
+        int dv = constant(d), lanes = Math.min(32, Integer.highestOneBit(Math.max(1, (dv + 3) / 4 - 1)) * 2), per = (dv + lanes - 1) / lanes, tokens = 32 / lanes;
+        boolean ragged = lanes * per != dv;
         List<Stmt> s = new ArrayList<>();
         for (Track t : light) {
             Elem qe = t.runs.q().type().elem();
             Buffer qb = buffers.get(t.runs.q()), sb = buffers.get(t.runs.scale());
             List<Stmt> token = new ArrayList<>();
-            token.add(new Model.ScalarDecl("int", "qf_o", "qf_base + t * " + dd));
+            token.add(new Model.ScalarDecl("int", "t", "qf_tw + qf_lane / " + lanes));
+            token.add(new Model.ScalarDecl("bool", "qf_in", "t < " + nn));
+            token.add(new Model.ScalarDecl("int", "qf_o", "qf_base + min(t, " + nn + " - 1) * " + dd));
             token.add(new Model.ArrayDecl("float", "qf_x", per));
             token.add(new Model.Var("int", "qf_m", "0"));
             token.add(new Model.Line("#pragma unroll"));
             token.add(new Model.Block("for (int u = 0; u < " + per + "; ++u)", List.of(
-                    new Model.ScalarDecl("int", "j", "qf_lane + 32 * u"),
-                    new Model.Assign("qf_x[u]", dv % 32 == 0 ? read(t.input, halfInputs, "qf_o + j") : "j < " + dd + " ? " + read(t.input, halfInputs, "qf_o + j") + " : 0.0f"),
+                    new Model.ScalarDecl("int", "j", "qf_lane % " + lanes + " + " + lanes + " * u"),
+                    new Model.Assign("qf_x[u]", "qf_in" + (ragged ? " && j < " + dd : "") + " ? " + read(t.input, halfInputs, "qf_o + j") + " : 0.0f"),
                     new Model.Assign("qf_m", "max(qf_m, " + PrologueEmitter.absBits("qf_x[u]") + ")"))));
-            token.add(PrologueEmitter.warpFold("qf_m", o -> "max(qf_m, " + o + ")"));
+            token.add(PrologueEmitter.warpFold("qf_m", o -> "max(qf_m, " + o + ")", lanes));
             token.add(new Model.ScalarDecl("float", "qf_s", PrologueEmitter.scaleOf(qe, "__int_as_float(qf_m)")));
-            token.add(new Model.Line("#pragma unroll"));
-            token.add(new Model.Block("for (int u = 0; u < " + per + "; ++u)", List.of(
-                    new Model.ScalarDecl("int", "j", "qf_lane + 32 * u"),
-                    new Model.ExprStmt((dv % 32 == 0 ? "" : "if (j < " + dd + ") ") + qb.name() + "[qf_o + j] = " + PrologueEmitter.quantized(qe, "qf_x[u]", "qf_s")))));
-            token.add(new Model.ExprStmt("if (qf_lane == 0) " + sb.name() + "[qf_head * " + nn + " + t] = qf_s"));
-            s.add(new Model.Comment(t.runs.q() + ", " + t.runs.scale() + " = quantize " + t.input.name() + " per token: a warp per token, the head's tokens shared by its blocks"));
-            s.add(new Model.Block("for (int t = " + first + "; t < " + nn + "; t += " + stride + ")", token));
+            List<Stmt> store = new ArrayList<>();
+            store.add(new Model.Line("#pragma unroll"));
+            store.add(new Model.Block("for (int u = 0; u < " + per + "; ++u)", List.of(
+                    new Model.ScalarDecl("int", "j", "qf_lane % " + lanes + " + " + lanes + " * u"),
+                    new Model.ExprStmt((ragged ? "if (j < " + dd + ") " : "") + qb.name() + "[qf_o + j] = " + PrologueEmitter.quantized(qe, "qf_x[u]", "qf_s")))));
+            store.add(new Model.ExprStmt("if (qf_lane % " + lanes + " == 0) " + sb.name() + "[qf_head * " + nn + " + t] = qf_s"));
+            token.add(new Model.Block("if (qf_in)", store));
+            s.add(new Model.Comment(t.runs.q() + ", " + t.runs.scale() + " = quantize " + t.input.name() + " per token: " + lanes + " lanes a token, "
+                    + tokens + " token" + (tokens == 1 ? "" : "s") + " a warp at a time, the head's tokens shared by its blocks"));
+            s.add(new Model.Block("for (int qf_tw = (" + first + ") * " + tokens + "; qf_tw < " + nn + "; qf_tw += " + stride * tokens + ")", token));
         }
         return s;
     }
@@ -571,12 +657,15 @@ final class HeadPrologue {
         s.add(new Model.Comment(TUNABLE + " > 0: the scalars over all heads and the launch constants of this block's head, computed here"));
         s.add(new Model.ScalarDecl("int", "qf_pre_head", "(int)blockIdx.z * " + dim(h) + " + (int)blockIdx.y"));
         s.add(new Model.ScalarDecl("int", "qf_pre_lane", "threadIdx.x & 31"));
+        // Each loop's first tensor reads are issued before the fold, so that they and the partials' loads make one
+        // round trip to L2 (the loop's loads wait for the fold otherwise: ~0.5 µs at b = 1 on an H200).
+        List<Stmt> fold = new ArrayList<>(), loops = new ArrayList<>();
         partials.forEach((v, buffer) -> {
             String var = "qf_pre_" + CExpr.ident(v.name());
             args.put("b:" + buffer, new Arg(Arg.Kind.TENSOR, buffer, Elem.F32));
-            s.add(new Model.Var("float", var, "-qf_inf()"));
-            s.add(new Model.Block("for (int i = qf_pre_lane; i < " + dim(z) + " * " + dim(h) + "; i += 32)", List.of(new Model.Assign(var, "fmaxf(" + var + ", " + CExpr.tensorName(buffer) + "[i])"))));
-            s.add(PrologueEmitter.warpFold(var, o -> "fmaxf(" + var + ", " + o + ")"));
+            fold.add(new Model.Var("float", var, "-qf_inf()"));
+            fold.add(new Model.Block("for (int i = qf_pre_lane; i < " + dim(z) + " * " + dim(h) + "; i += 32)", List.of(new Model.Assign(var, "fmaxf(" + var + ", " + CExpr.tensorName(buffer) + "[i])"))));
+            fold.add(PrologueEmitter.warpFold(var, o -> "fmaxf(" + var + ", " + o + ")"));
         });
         // The outputs by range: only the block's rows where every load of the output is at the block's rows.
         List<Op> rows = new ArrayList<>(), all = new ArrayList<>();
@@ -588,6 +677,10 @@ final class HeadPrologue {
         for (List<Op> outs : List.of(rows, all)) {
             if (outs.isEmpty()) continue;
             boolean atRows = outs == rows;
+            String lo = atRows ? "(int)blockIdx.x * " + blockM : "0", hi = atRows ? "min(" + nn + ", ((int)blockIdx.x + 1) * " + blockM + ")" : nn;
+            String first = "qf_pre_n0_" + (atRows ? "rows" : "keys");
+            s.add(new Model.ScalarDecl("int", first, lo + " + (int)threadIdx.x"));
+            Map<String, String> prefetched = new LinkedHashMap<>();   // a tensor the loop reads -> its first value
             List<Stmt> loop = new ArrayList<>();
             loop.add(new Model.ScalarDecl("int", "k", "qf_pre_head * " + nn + " + qf_pre_n"));
             Map<Value, String> local = new IdentityHashMap<>();
@@ -600,7 +693,11 @@ final class HeadPrologue {
                         Kernel.Param p = derivedOf.get(v);
                         if (p == null || !v.type().shape().equals(op.result().type().shape())) throw new CudaEmitter.Unsupported(TUNABLE + " > 0: the body cannot read " + v);
                         args.putIfAbsent("t:" + p.name(), new Arg(Arg.Kind.TENSOR, p.name(), v.type().elem()));
-                        a.add(CExpr.tensorName(p.name()) + "[k]");
+                        String t = CExpr.tensorName(p.name()), pf = first + "_" + CExpr.ident(p.name());
+                        if (prefetched.putIfAbsent(t, pf) == null) {
+                            s.add(new Model.ScalarDecl(CExpr.ctype(v.type().elem()), pf, first + " < " + hi + " ? " + t + "[qf_pre_head * " + nn + " + " + first + "] : 0"));
+                        }
+                        a.add("(qf_pre_n == " + first + " ? " + pf + " : " + t + "[k])");
                     }
                 }
                 String name = "e_" + CExpr.ident(op.result().name());
@@ -612,10 +709,11 @@ final class HeadPrologue {
                     loop.add(new Model.Assign(CExpr.tensorName(p.name()) + "[k]", name));
                 }
             }
-            String lo = atRows ? "(int)blockIdx.x * " + blockM : "0", hi = atRows ? "min(" + nn + ", ((int)blockIdx.x + 1) * " + blockM + ")" : nn;
-            s.add(new Model.Comment((atRows ? "the block's rows: " : "every token of the head: ") + outs.stream().map(op -> derivedOf.get(op.result()).name()).toList()));
-            s.add(new Model.Block("for (int qf_pre_n = " + lo + " + (int)threadIdx.x; qf_pre_n < " + hi + "; qf_pre_n += " + threads + ")", loop));
+            loops.add(new Model.Comment((atRows ? "the block's rows: " : "every token of the head: ") + outs.stream().map(op -> derivedOf.get(op.result()).name()).toList()));
+            loops.add(new Model.Block("for (int qf_pre_n = " + first + "; qf_pre_n < " + hi + "; qf_pre_n += " + threads + ")", loop));
         }
+        s.addAll(fold);
+        s.addAll(loops);
         s.add(new Model.Sync());
         // Every scalar parameter and shape symbol the statements name is an argument.
         scalarArgs(s, args);

@@ -1041,7 +1041,12 @@ public final class PrologueEmitter {
 
     /** Combines {@code var} across the 32 lanes of a warp ({@code combine} of it and another lane's). */
     static Stmt warpFold(String var, Function<String, String> combine) {
-        return new Model.Block("for (int qf_s = 16; qf_s > 0; qf_s /= 2)",
+        return warpFold(var, combine, 32);
+    }
+
+    /** The fold of {@link #warpFold} within each aligned run of {@code width} lanes (a power of two up to 32). */
+    static Stmt warpFold(String var, Function<String, String> combine, int width) {
+        return new Model.Block("for (int qf_s = " + width / 2 + "; qf_s > 0; qf_s /= 2)",
                 List.of(new Model.Assign(var, combine.apply("__shfl_xor_sync(0xffffffffu, " + var + ", qf_s)"))));
     }
 

@@ -359,11 +359,15 @@ class CudaEmitterTest {
         Kernel k = kernel("flash_attention.tile", "int8", Map.of(), Map.of("pro_blocks", 2L));
         CudaEmitter.CudaKernel body = CudaEmitter.emit(k, Map.of("D", 64), "flash_attention.tile");
         PrologueEmitter.Program pro = PrologueEmitter.emit(k, Set.of("Q", "K", "V"), Map.of("D", 64), body);
-        // K and V staged, 2 blocks each per head; Q shared by the head's 4 blocks; no grid barrier
-        assertEquals(new PrologueEmitter.Launch(256, 4, List.of(qflash.ir.Dim.sym("Z"), qflash.ir.Dim.sym("H")), List.of(qflash.ir.Dim.sym("N"), qflash.ir.Dim.sym("D")),
+        // K and V staged, 2 blocks each per head; Q on 2 blocks of its own; no grid barrier
+        assertEquals(new PrologueEmitter.Launch(256, 6, List.of(qflash.ir.Dim.sym("Z"), qflash.ir.Dim.sym("H")), List.of(qflash.ir.Dim.sym("N"), qflash.ir.Dim.sym("D")),
                 List.of(qflash.ir.Dim.sym("N"))), pro.launch());
         assertFalse(pro.source().contains("qf_grid_sync("), "no grid barrier");
-        assertEquals(3 + 2, count(pro.source(), "__syncthreads();"), "block barriers only: K staged, its means, its group scales; V staged, its column scales");
+        assertEquals(3 + 3, count(pro.source(), "__syncthreads();"), "block barriers only: K staged, its means, its group maxima; V staged, its column maxima, its scales");
+        // the maxima spread over all threads, combined by shared-memory atomics (a max in any order is the same)
+        assertTrue(pro.source().contains("atomicMax(&qf_gm[g], qf_m)") && pro.source().contains("atomicMax(&qf_colm[c], qf_m)"), "group and column maxima");
+        assertTrue(pro.source().contains("qf_sum = qf_sum + qf_dyn[r * 64 + c];"), "the mean still one thread per column, in token order");
+        assertTrue(pro.source().contains("else {\n    // %Q.q, %Q.s = quantize Q per token"), "Q on its own blocks");
         // K's largest scale is over all heads: each head writes a partial, every body block folds them
         String partial = "b_K_scale_max_2_part";
         assertTrue(pro.source().contains(partial + "[qf_head] = qf_p"), "the head's partial");
