@@ -188,9 +188,8 @@ extern "C" __global__ void __launch_bounds__(256) qf_prologue(f16* __restrict__ 
           const int c = qf_pr % 64;
           #pragma unroll 8
           for (int r = g * 64; r < min(n_N, (g + 1) * 64); ++r) {
-            const float qf_x = qf_dyn[r * 64 + c];
-            qf_hi[u] = qf_x > qf_hi[u] || qf_x != qf_x ? qf_x : qf_hi[u];
-            qf_lo[u] = qf_x < qf_lo[u] || qf_x != qf_x ? qf_x : qf_lo[u];
+            qf_hi[u] = fmaxf(qf_hi[u], qf_dyn[r * 64 + c]);
+            qf_lo[u] = fminf(qf_lo[u], qf_dyn[r * 64 + c]);
           }
         }
       }

@@ -484,9 +484,10 @@ final class HeadPrologue {
             column.add(new Model.ExprStmt("if (qf_sub == 0) " + buffers.get(t.columns.scale()).name() + "[qf_head * " + dd + " + c] = qf_col[c]"));
         }
         // The centred groups' maxima without a pass after the means: rounding is monotonic, so over a column of a
-        // group max |fl(x - m)| = max(|fl(hi - m)|, |fl(lo - m)|) for its largest and smallest x (NaN carried through
-        // both, as a NaN x makes fl(x - m) NaN). The threads past the columns find hi and lo while the means are
-        // summed, up to PAIRS (group, column) pairs each, kept in registers across the barrier.
+        // group max |fl(x - m)| = max(|fl(hi - m)|, |fl(lo - m)|) for its largest and smallest x. fmaxf and fminf
+        // skip a NaN, which does not matter: a NaN x makes its column's mean m NaN, so fl(hi - m) is NaN as every
+        // fl(x - m) of the column is. The threads past the columns find hi and lo while the means are summed, up to
+        // PAIRS (group, column) pairs each, kept in registers across the barrier.
         boolean extremes = t.center != null && t.runs != null && bs > 1 && dv < THREADS;
         int spare = THREADS - dv;
         if (extremes) {
@@ -505,9 +506,8 @@ final class HeadPrologue {
                     new Model.ScalarDecl("int", "c", "qf_pr % " + dd),
                     new Model.Line("#pragma unroll 8"),
                     new Model.Block("for (int r = g * " + bs + "; r < min(" + nn + ", (g + 1) * " + bs + "); ++r)", List.of(
-                            new Model.ScalarDecl("float", "qf_x", "qf_dyn[r * " + dd + " + c]"),
-                            new Model.Assign("qf_hi[u]", "qf_x > qf_hi[u] || qf_x != qf_x ? qf_x : qf_hi[u]"),
-                            new Model.Assign("qf_lo[u]", "qf_x < qf_lo[u] || qf_x != qf_x ? qf_x : qf_lo[u]"))))));
+                            new Model.Assign("qf_hi[u]", "fmaxf(qf_hi[u], qf_dyn[r * " + dd + " + c])"),
+                            new Model.Assign("qf_lo[u]", "fminf(qf_lo[u], qf_dyn[r * " + dd + " + c])"))))));
             s.add(new Model.Block("else if (qf_ext)", List.of(new Model.Line("#pragma unroll"), new Model.Block("for (int u = 0; u < " + PAIRS + "; ++u)", pair))));
         }
         s.add(new Model.Sync());

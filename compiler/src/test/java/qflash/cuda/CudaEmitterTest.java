@@ -367,6 +367,8 @@ class CudaEmitterTest {
         // the maxima spread over all threads, combined by shared-memory atomics (a max in any order is the same)
         assertTrue(pro.source().contains("atomicMax(&qf_gm[g], qf_m)") && pro.source().contains("atomicMax(&qf_colm[c], qf_m)"), "group and column maxima");
         assertTrue(pro.source().contains("qf_sum = qf_sum + qf_dyn[r * 64 + c];"), "the mean still one thread per column, in token order");
+        assertTrue(pro.source().contains("qf_hi[u] = fmaxf(qf_hi[u], qf_dyn[r * 64 + c]);") && pro.source().contains("if (qf_ext)"),
+                "K's group maxima from its columns' extremes (CentredExtremesTest), a pass over the head where the groups are too many");
         assertTrue(pro.source().contains("else {\n    // %Q.q, %Q.s = quantize Q per token"), "Q on its own blocks");
         // K's largest scale is over all heads: each head writes a partial, every body block folds them
         String partial = "b_K_scale_max_2_part";
