@@ -1,4 +1,4 @@
-// per-head prologue of kernel @flash_attention (pro_blocks = 2): [K, V] staged, 2 blocks each per head; [Q] a warp per token, on 2 more
+// per-head prologue of kernel @flash_attention (pro_blocks = 2): [K, V] staged, 2 blocks each per head; [Q] per token, on 2 more
 // qflash device prelude: the IR's scalar semantics in CUDA C (mirrors qflash.interp.Arith) and the
 // tensor-core and cp.async primitives the kernels are built from. Included verbatim in every kernel.
 typedef signed char i8;

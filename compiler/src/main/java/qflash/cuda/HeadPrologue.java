@@ -353,7 +353,7 @@ final class HeadPrologue {
             body.addAll(lightWork(light, buffers, halfInputs, "qf_part * " + WARPS + " + qf_warp", perHead * WARPS));
         }
         String what = (staged.isEmpty() ? "" : staged.stream().map(t -> t.input.name()).toList() + " staged, " + perTrack + " block" + (perTrack == 1 ? "" : "s") + " each per head")
-                + (light.isEmpty() ? "" : (staged.isEmpty() ? "" : "; ") + light.stream().map(t -> t.input.name()).toList() + " a warp per token" + (lightBlocks ? ", on " + perTrack + " more" : ""));
+                + (light.isEmpty() ? "" : (staged.isEmpty() ? "" : "; ") + light.stream().map(t -> t.input.name()).toList() + " per token" + (lightBlocks ? ", on " + perTrack + " more" : ""));
         String entry = "qf_prologue";
         String src = new ModelWalker().render(new Model.KernelSource("per-head prologue of kernel @" + k.name() + " (" + TUNABLE + " = " + perTrack + "): " + what,
                 List.of(), ModelWalker.prelude(), new Model.HeadKernel(entry, params, THREADS, body)));
