@@ -497,24 +497,20 @@ final class HeadPrologue {
         }
         s.add(new Model.Block("if ((int)threadIdx.x < " + dd + ")", column));
         if (extremes) {
-            List<Stmt> pair = new ArrayList<>();
-            pair.add(new Model.ScalarDecl("int", "qf_pr", "(int)threadIdx.x - " + dd + " + u * " + spare));
-            pair.add(new Model.Assign("qf_hi[u]", "-qf_inf()"));
-            pair.add(new Model.Assign("qf_lo[u]", "qf_inf()"));
-            pair.add(new Model.Block("if (qf_pr < qf_groups * " + dd + ")", List.of(
+            Stmt find = overPairs(dd, spare, List.of(new Model.Assign("qf_hi[u]", "-qf_inf()"), new Model.Assign("qf_lo[u]", "qf_inf()")), List.of(
                     new Model.ScalarDecl("int", "g", "qf_pr / " + dd),
                     new Model.ScalarDecl("int", "c", "qf_pr % " + dd),
                     new Model.Line("#pragma unroll 8"),
                     new Model.Block("for (int r = g * " + bs + "; r < min(" + nn + ", (g + 1) * " + bs + "); ++r)", List.of(
                             new Model.Assign("qf_hi[u]", "fmaxf(qf_hi[u], qf_dyn[r * " + dd + " + c])"),
-                            new Model.Assign("qf_lo[u]", "fminf(qf_lo[u], qf_dyn[r * " + dd + " + c])"))))));
-            s.add(new Model.Block("else if (qf_ext)", List.of(new Model.Line("#pragma unroll"), new Model.Block("for (int u = 0; u < " + PAIRS + "; ++u)", pair))));
+                            new Model.Assign("qf_lo[u]", "fminf(qf_lo[u], qf_dyn[r * " + dd + " + c])")))));
+            s.add(new Model.Block("else if (qf_ext)", List.of(new Model.Line("#pragma unroll"), find)));
         }
         s.add(new Model.Sync());
         String x = t.center != null ? "(qf_dyn[i] - qf_col[i % " + dd + "])" : "qf_dyn[i]";
         if (t.runs != null) {
             Elem qe = t.runs.q().type().elem();
-            String scaleOfGroup = "(" + PrologueEmitter.scaleOf(qe, "__int_as_float(qf_gm[%s])") + ")";
+            java.util.function.UnaryOperator<String> scaleOfGroup = g -> "(" + PrologueEmitter.scaleOf(qe, "__int_as_float(qf_gm[" + g + "])") + ")";
             List<Stmt> scan = new ArrayList<>();
             scan.add(new Model.ScalarDecl("int", "qf_wpg", "max(1, " + WARPS + " / qf_groups)"));
             scan.add(new Model.Block("for (int qf_it = qf_warp; qf_it < qf_groups * qf_wpg; qf_it += " + WARPS + ")", List.of(
@@ -529,10 +525,8 @@ final class HeadPrologue {
                 s.add(new Model.Comment(t.runs.q() + ", " + t.runs.scale() + ": the maxima of all the head's groups of " + bs + " tokens, from each column's extremes"));
                 Stmt combine = new Model.ExprStmt("atomicMax(&qf_gm[qf_pr / " + dd + "], max(" + PrologueEmitter.absBits("qf_hi[u] - qf_col[c]") + ", "
                         + PrologueEmitter.absBits("qf_lo[u] - qf_col[c]") + "))");
-                Stmt perPair = new Model.Block("for (int u = 0; u < " + PAIRS + "; ++u)", List.of(
-                        new Model.ScalarDecl("int", "qf_pr", "(int)threadIdx.x - " + dd + " + u * " + spare),
-                        new Model.Block("if (qf_pr < qf_groups * " + dd + ")", List.of(new Model.ScalarDecl("int", "c", "qf_pr % " + dd), combine))));
-                s.add(new Model.Block("if (qf_ext)", List.of(new Model.Block("if ((int)threadIdx.x >= " + dd + ")", List.of(new Model.Line("#pragma unroll"), perPair)))));
+                Stmt fold = overPairs(dd, spare, List.of(), List.of(new Model.ScalarDecl("int", "c", "qf_pr % " + dd), combine));
+                s.add(new Model.Block("if (qf_ext)", List.of(new Model.Block("if ((int)threadIdx.x >= " + dd + ")", List.of(new Model.Line("#pragma unroll"), fold)))));
                 scan.add(0, new Model.Comment("more groups than the spare threads hold: a pass over the centred head, qf_wpg warps a group where there are fewer groups than warps"));
                 s.add(new Model.Block("else", scan));
             } else {
@@ -545,17 +539,17 @@ final class HeadPrologue {
                 s.add(new Model.Comment(t.chainLast.result() + " over all heads: this head's partial, the max of its group scales (each token has its group's)"));
                 s.add(new Model.Block("if (qf_sub == 0 && qf_warp == 0)", List.of(
                         new Model.Var("float", "qf_p", "-qf_inf()"),
-                        new Model.Block("for (int g = qf_lane; g < qf_groups; g += 32)", List.of(new Model.Assign("qf_p", "fmaxf(qf_p, " + scaleOfGroup.replace("%s", "g") + ")"))),
+                        new Model.Block("for (int g = qf_lane; g < qf_groups; g += 32)", List.of(new Model.Assign("qf_p", "fmaxf(qf_p, " + scaleOfGroup.apply("g") + ")"))),
                         PrologueEmitter.warpFold("qf_p", o -> "fmaxf(qf_p, " + o + ")"),
                         new Model.ExprStmt("if (qf_lane == 0) " + partials.get(t.chainLast.result()) + "[qf_head] = qf_p"))));
             }
             List<String> q4 = new ArrayList<>();
             for (int u = 0; u < 4; u++) q4.add(PrologueEmitter.quantized(qe, x.replace("[i]", "[i + " + u + "]").replace("[i % ", "[(i + " + u + ") % "), "qf_s"));
             s.add(new Model.Block("for (int i = qf_t0 * " + dd + " + threadIdx.x * 4; i < qf_t1 * " + dd + "; i += QF_THREADS * 4)", List.of(
-                    new Model.ScalarDecl("float", "qf_s", scaleOfGroup.replace("%s", "(i / " + dd + ") / " + bs)),
+                    new Model.ScalarDecl("float", "qf_s", scaleOfGroup.apply("(i / " + dd + ") / " + bs)),
                     new Model.Assign("*reinterpret_cast<u32*>(&" + buffers.get(t.runs.q()).name() + "[qf_base + i])", "qf_pack4(" + String.join(", ", q4) + ")"))));
             s.add(new Model.Block("for (int i = qf_t0 + threadIdx.x; i < qf_t1; i += QF_THREADS)", List.of(
-                    new Model.Assign(buffers.get(t.runs.scale()).name() + "[qf_head * " + nn + " + i]", scaleOfGroup.replace("%s", "i / " + bs)))));
+                    new Model.Assign(buffers.get(t.runs.scale()).name() + "[qf_head * " + nn + " + i]", scaleOfGroup.apply("i / " + bs)))));
         }
         if (t.columns != null) {
             Elem qe = t.columns.q().type().elem();
@@ -589,6 +583,18 @@ final class HeadPrologue {
             }
         }
         return s;
+    }
+
+    /**
+     * The loop over the (group, column) pairs of a thread past the columns (thread D + p holds pairs p, p + spare, ...):
+     * {@code before} for every slot, {@code inside} for a slot that holds a pair ({@code qf_pr}).
+     */
+    private static Stmt overPairs(String dd, int spare, List<Stmt> before, List<Stmt> inside) {
+        List<Stmt> slot = new ArrayList<>();
+        slot.add(new Model.ScalarDecl("int", "qf_pr", "(int)threadIdx.x - " + dd + " + u * " + spare));
+        slot.addAll(before);
+        slot.add(new Model.Block("if (qf_pr < qf_groups * " + dd + ")", inside));
+        return new Model.Block("for (int u = 0; u < " + PAIRS + "; ++u)", slot);
     }
 
     /**
