@@ -75,6 +75,22 @@ __device__ __forceinline__ float qf_h2f(f16 h) { float f; asm("cvt.f32.f16 %0, %
 __device__ __forceinline__ f16 qf_f2h(float f) { f16 h; asm("cvt.rn.f16.f32 %0, %1;" : "=h"(h) : "f"(f)); return h; }
 __device__ __forceinline__ float qf_inf() { return __int_as_float(0x7f800000); }
 
+// Programmatic dependent launch (PTX griddepcontrol, sm_90 on), for a schedule with pdl = 1. The runtime then
+// launches the body as a programmatic dependent of the prologue: the body's blocks may be set up while the
+// prologue's last blocks run. The prologue triggers that at its very end (each block after its last store), and
+// the body waits, before it reads anything, until the prologue has finished and its writes are visible. Both are
+// no-ops in a kernel launched the ordinary way, and compile to nothing before sm_90.
+__device__ __forceinline__ void qf_pdl_trigger() {
+#if __CUDA_ARCH__ >= 900
+  asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
+#endif
+}
+__device__ __forceinline__ void qf_pdl_wait() {
+#if __CUDA_ARCH__ >= 900
+  asm volatile("griddepcontrol.wait;" ::: "memory");
+#endif
+}
+
 __device__ __forceinline__ u32 qf_pack4(u32 a, u32 b, u32 c, u32 d) { return (a & 0xff) | (b & 0xff) << 8 | (c & 0xff) << 16 | (d & 0xff) << 24; }
 // Four 32-bit values saturated to 8 bits and packed, a in the low byte: cvt.pack.sat converts two and puts them
 // below the low half of its third operand, so two instructions do four clamps and the packing.

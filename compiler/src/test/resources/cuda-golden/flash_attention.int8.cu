@@ -1,4 +1,4 @@
-// kernel @flash_attention for CUDA: schedule {BLOCK_M=64, BLOCK_N=64, warps=4, stages=2, ksplit=1, pro_blocks=0}, {D=64}, from flash_attention.tile
+// kernel @flash_attention for CUDA: schedule {BLOCK_M=64, BLOCK_N=64, warps=4, stages=2, ksplit=1, pro_blocks=0, pdl=0}, {D=64}, from flash_attention.tile
 #define QF_D 64
 // qflash device prelude: the IR's scalar semantics in CUDA C (mirrors qflash.interp.Arith) and the
 // tensor-core and cp.async primitives the kernels are built from. Included verbatim in every kernel.
@@ -77,6 +77,22 @@ __device__ __forceinline__ float qf_h2f(f16 h) { float f; asm("cvt.f32.f16 %0, %
 __device__ __forceinline__ f16 qf_f2h(float f) { f16 h; asm("cvt.rn.f16.f32 %0, %1;" : "=h"(h) : "f"(f)); return h; }
 __device__ __forceinline__ float qf_inf() { return __int_as_float(0x7f800000); }
 
+// Programmatic dependent launch (PTX griddepcontrol, sm_90 on), for a schedule with pdl = 1. The runtime then
+// launches the body as a programmatic dependent of the prologue: the body's blocks may be set up while the
+// prologue's last blocks run. The prologue triggers that at its very end (each block after its last store), and
+// the body waits, before it reads anything, until the prologue has finished and its writes are visible. Both are
+// no-ops in a kernel launched the ordinary way, and compile to nothing before sm_90.
+__device__ __forceinline__ void qf_pdl_trigger() {
+#if __CUDA_ARCH__ >= 900
+  asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
+#endif
+}
+__device__ __forceinline__ void qf_pdl_wait() {
+#if __CUDA_ARCH__ >= 900
+  asm volatile("griddepcontrol.wait;" ::: "memory");
+#endif
+}
+
 __device__ __forceinline__ u32 qf_pack4(u32 a, u32 b, u32 c, u32 d) { return (a & 0xff) | (b & 0xff) << 8 | (c & 0xff) << 16 | (d & 0xff) << 24; }
 // Four 32-bit values saturated to 8 bits and packed, a in the low byte: cvt.pack.sat converts two and puts them
 // below the low half of its third operand, so two instructions do four clamps and the packing.
@@ -139,7 +155,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_H,
   const int qf_warp = threadIdx.x / 32, qf_lane = threadIdx.x & 31;
   const int qf_g = qf_lane / 4, qf_t = qf_lane & 3;   // mma.sync fragment coordinates: row group, thread in group
   const int qf_wrow = qf_warp * 16;          // the first query row of this warp in the block
-  #line 18 "flash_attention.tile"
+  #line 19 "flash_attention.tile"
   // stage %q.i8 = %Q.i8[...] in shared memory: 64 rows of 64 x i8
   {
     const bool qf_uok = true;
@@ -154,7 +170,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_H,
     }
   }
   qf_cp_async_commit();
-  #line 26 "flash_attention.tile"
+  #line 27 "flash_attention.tile"
   // stage %v.scale = %V.scale[...] in shared memory: 64 x f32, read after the loop
   {
     const bool qf_uok = true;
@@ -170,7 +186,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_H,
     }
   }
   qf_cp_async_commit();
-  #line 29 "flash_attention.tile"
+  #line 30 "flash_attention.tile"
   int v_rs_1[2];
   int v_exp_m_1[2];
   int v_exp_xmin_1[2];
@@ -186,7 +202,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_H,
     v_req_m_1[i] = ((unsigned)(qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))) < (unsigned)n_N ? p_req_m_arg[(((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))))] : (int)0);
     v_126_1[i] = ((unsigned)(qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))) < (unsigned)n_N ? p_126_arg[(((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))))] : (i64)0);
   }
-  #line 23 "flash_attention.tile"
+  #line 24 "flash_attention.tile"
   int v_m_1_i[2];
   int v_l_1_i[2];
   int v_acc_1_i[32];
@@ -314,7 +330,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_H,
         if (v_kb + 1 < qf_hi_v_kb) {
           const bool qf_full_v_kb = true;
           const int qf_span_v_kb = 64;
-          #line 27 "flash_attention.tile"
+          #line 28 "flash_attention.tile"
           int v_44_i32[32];
           // %44.i32 = dot(%q.i8, %43.i) on tensor cores (qf_mma_s8s8)
           #pragma unroll
@@ -353,7 +369,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_H,
               v_s_i[i] = ((qf_full_v_kb || (qf_add_int(qf_mul_int(v_kb, 64), (((i / 4) % 8) * 8 + 2 * qf_t + i % 2)) < n_N)) ? v_44_i32_aligned[i] : -1048576);
             }
           }
-          #line 28 "flash_attention.tile"
+          #line 29 "flash_attention.tile"
           int v_50_i[2];
           // %50.i = reduce max %s.i [1]
           #pragma unroll
@@ -377,7 +393,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_H,
           for (int i = 0; i < 2; ++i) {
             v_m_new_i[i] = (int)max(v_m_1_i[i], v_50_i[i]);
           }
-          #line 29 "flash_attention.tile"
+          #line 30 "flash_attention.tile"
           int v_54_i[32];
           int v_54_i_clamped[32];
           int v_55[32];
@@ -422,7 +438,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_H,
               v_p8[i] = 0;
             }
           }
-          #line 30 "flash_attention.tile"
+          #line 31 "flash_attention.tile"
           int v_56_i[2];
           int v_56_i_clamped[2];
           int v_91[2];
@@ -454,7 +470,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_H,
             v_106[i] = qf_add_int(v_rs_1[i], v_105[i]);
             v_alpha_i[i] = qf_shr_nonneg(v_106[i], v_halvings_1[i]);
           }
-          #line 31 "flash_attention.tile"
+          #line 32 "flash_attention.tile"
           int v_59_i[2];
           int v_59_i_mma[4];
           // %59.i = reduce sum %p8 [1] on tensor cores: P times ones
@@ -482,7 +498,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_H,
           for (int i = 0; i < 2; ++i) {
             v_59_i[i] = qf_add_int(v_59_i_mma[(i / 2) * 4 + (i % 2) * 2], qf_mul_int((7 - min(7, (qf_span_v_kb + 7) / 8)) * 8, (int)v_p8[(i / 2) * 32 + 28 + (i & 1) * 2]));
           }
-          #line 32 "flash_attention.tile"
+          #line 33 "flash_attention.tile"
           int v_64_i32[32];
           // %64.i32 = dot(%p8, %v.i8) on tensor cores (qf_mma_u8s8)
           #pragma unroll
@@ -507,7 +523,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_H,
               }
             }
           }
-          #line 23 "flash_attention.tile"
+          #line 24 "flash_attention.tile"
           i64 v_124[2];
           i64 v_125[2];
           i64 v_127[2];
@@ -562,7 +578,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_H,
         else if ((n_N - qf_mul_int(v_kb, 64)) <= 8) {
           const bool qf_full_v_kb = false;
           const int qf_span_v_kb = 8;
-          #line 27 "flash_attention.tile"
+          #line 28 "flash_attention.tile"
           int v_44_i32[32];
           // %44.i32 = dot(%q.i8, %43.i) on tensor cores (qf_mma_s8s8)
           #pragma unroll
@@ -601,7 +617,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_H,
               v_s_i[i] = ((qf_full_v_kb || (qf_add_int(qf_mul_int(v_kb, 64), (((i / 4) % 8) * 8 + 2 * qf_t + i % 2)) < n_N)) ? v_44_i32_aligned[i] : -1048576);
             }
           }
-          #line 28 "flash_attention.tile"
+          #line 29 "flash_attention.tile"
           int v_50_i[2];
           // %50.i = reduce max %s.i [1]
           #pragma unroll
@@ -625,7 +641,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_H,
           for (int i = 0; i < 2; ++i) {
             v_m_new_i[i] = (int)max(v_m_1_i[i], v_50_i[i]);
           }
-          #line 29 "flash_attention.tile"
+          #line 30 "flash_attention.tile"
           int v_54_i[32];
           int v_54_i_clamped[32];
           int v_55[32];
@@ -670,7 +686,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_H,
               v_p8[i] = 0;
             }
           }
-          #line 30 "flash_attention.tile"
+          #line 31 "flash_attention.tile"
           int v_56_i[2];
           int v_56_i_clamped[2];
           int v_91[2];
@@ -702,7 +718,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_H,
             v_106[i] = qf_add_int(v_rs_1[i], v_105[i]);
             v_alpha_i[i] = qf_shr_nonneg(v_106[i], v_halvings_1[i]);
           }
-          #line 31 "flash_attention.tile"
+          #line 32 "flash_attention.tile"
           int v_59_i[2];
           int v_59_i_mma[4];
           // %59.i = reduce sum %p8 [1] on tensor cores: P times ones
@@ -730,7 +746,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_H,
           for (int i = 0; i < 2; ++i) {
             v_59_i[i] = qf_add_int(v_59_i_mma[(i / 2) * 4 + (i % 2) * 2], qf_mul_int((7 - min(7, (qf_span_v_kb + 7) / 8)) * 8, (int)v_p8[(i / 2) * 32 + 28 + (i & 1) * 2]));
           }
-          #line 32 "flash_attention.tile"
+          #line 33 "flash_attention.tile"
           int v_64_i32[32];
           // %64.i32 = dot(%p8, %v.i8) on tensor cores (qf_mma_u8s8)
           #pragma unroll
@@ -755,7 +771,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_H,
               }
             }
           }
-          #line 23 "flash_attention.tile"
+          #line 24 "flash_attention.tile"
           i64 v_124[2];
           i64 v_125[2];
           i64 v_127[2];
@@ -810,7 +826,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_H,
         else if ((n_N - qf_mul_int(v_kb, 64)) <= 16) {
           const bool qf_full_v_kb = false;
           const int qf_span_v_kb = 16;
-          #line 27 "flash_attention.tile"
+          #line 28 "flash_attention.tile"
           int v_44_i32[32];
           // %44.i32 = dot(%q.i8, %43.i) on tensor cores (qf_mma_s8s8)
           #pragma unroll
@@ -849,7 +865,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_H,
               v_s_i[i] = ((qf_full_v_kb || (qf_add_int(qf_mul_int(v_kb, 64), (((i / 4) % 8) * 8 + 2 * qf_t + i % 2)) < n_N)) ? v_44_i32_aligned[i] : -1048576);
             }
           }
-          #line 28 "flash_attention.tile"
+          #line 29 "flash_attention.tile"
           int v_50_i[2];
           // %50.i = reduce max %s.i [1]
           #pragma unroll
@@ -873,7 +889,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_H,
           for (int i = 0; i < 2; ++i) {
             v_m_new_i[i] = (int)max(v_m_1_i[i], v_50_i[i]);
           }
-          #line 29 "flash_attention.tile"
+          #line 30 "flash_attention.tile"
           int v_54_i[32];
           int v_54_i_clamped[32];
           int v_55[32];
@@ -918,7 +934,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_H,
               v_p8[i] = 0;
             }
           }
-          #line 30 "flash_attention.tile"
+          #line 31 "flash_attention.tile"
           int v_56_i[2];
           int v_56_i_clamped[2];
           int v_91[2];
@@ -950,7 +966,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_H,
             v_106[i] = qf_add_int(v_rs_1[i], v_105[i]);
             v_alpha_i[i] = qf_shr_nonneg(v_106[i], v_halvings_1[i]);
           }
-          #line 31 "flash_attention.tile"
+          #line 32 "flash_attention.tile"
           int v_59_i[2];
           int v_59_i_mma[4];
           // %59.i = reduce sum %p8 [1] on tensor cores: P times ones
@@ -978,7 +994,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_H,
           for (int i = 0; i < 2; ++i) {
             v_59_i[i] = qf_add_int(v_59_i_mma[(i / 2) * 4 + (i % 2) * 2], qf_mul_int((7 - min(7, (qf_span_v_kb + 7) / 8)) * 8, (int)v_p8[(i / 2) * 32 + 28 + (i & 1) * 2]));
           }
-          #line 32 "flash_attention.tile"
+          #line 33 "flash_attention.tile"
           int v_64_i32[32];
           // %64.i32 = dot(%p8, %v.i8) on tensor cores (qf_mma_u8s8)
           #pragma unroll
@@ -1003,7 +1019,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_H,
               }
             }
           }
-          #line 23 "flash_attention.tile"
+          #line 24 "flash_attention.tile"
           i64 v_124[2];
           i64 v_125[2];
           i64 v_127[2];
@@ -1058,7 +1074,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_H,
         else if ((n_N - qf_mul_int(v_kb, 64)) <= 32) {
           const bool qf_full_v_kb = false;
           const int qf_span_v_kb = 32;
-          #line 27 "flash_attention.tile"
+          #line 28 "flash_attention.tile"
           int v_44_i32[32];
           // %44.i32 = dot(%q.i8, %43.i) on tensor cores (qf_mma_s8s8)
           #pragma unroll
@@ -1097,7 +1113,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_H,
               v_s_i[i] = ((qf_full_v_kb || (qf_add_int(qf_mul_int(v_kb, 64), (((i / 4) % 8) * 8 + 2 * qf_t + i % 2)) < n_N)) ? v_44_i32_aligned[i] : -1048576);
             }
           }
-          #line 28 "flash_attention.tile"
+          #line 29 "flash_attention.tile"
           int v_50_i[2];
           // %50.i = reduce max %s.i [1]
           #pragma unroll
@@ -1121,7 +1137,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_H,
           for (int i = 0; i < 2; ++i) {
             v_m_new_i[i] = (int)max(v_m_1_i[i], v_50_i[i]);
           }
-          #line 29 "flash_attention.tile"
+          #line 30 "flash_attention.tile"
           int v_54_i[32];
           int v_54_i_clamped[32];
           int v_55[32];
@@ -1166,7 +1182,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_H,
               v_p8[i] = 0;
             }
           }
-          #line 30 "flash_attention.tile"
+          #line 31 "flash_attention.tile"
           int v_56_i[2];
           int v_56_i_clamped[2];
           int v_91[2];
@@ -1198,7 +1214,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_H,
             v_106[i] = qf_add_int(v_rs_1[i], v_105[i]);
             v_alpha_i[i] = qf_shr_nonneg(v_106[i], v_halvings_1[i]);
           }
-          #line 31 "flash_attention.tile"
+          #line 32 "flash_attention.tile"
           int v_59_i[2];
           int v_59_i_mma[4];
           // %59.i = reduce sum %p8 [1] on tensor cores: P times ones
@@ -1226,7 +1242,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_H,
           for (int i = 0; i < 2; ++i) {
             v_59_i[i] = qf_add_int(v_59_i_mma[(i / 2) * 4 + (i % 2) * 2], qf_mul_int((7 - min(7, (qf_span_v_kb + 7) / 8)) * 8, (int)v_p8[(i / 2) * 32 + 28 + (i & 1) * 2]));
           }
-          #line 32 "flash_attention.tile"
+          #line 33 "flash_attention.tile"
           int v_64_i32[32];
           // %64.i32 = dot(%p8, %v.i8) on tensor cores (qf_mma_u8s8)
           #pragma unroll
@@ -1251,7 +1267,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_H,
               }
             }
           }
-          #line 23 "flash_attention.tile"
+          #line 24 "flash_attention.tile"
           i64 v_124[2];
           i64 v_125[2];
           i64 v_127[2];
@@ -1306,7 +1322,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_H,
         else {
           const bool qf_full_v_kb = false;
           const int qf_span_v_kb = 64;
-          #line 27 "flash_attention.tile"
+          #line 28 "flash_attention.tile"
           int v_44_i32[32];
           // %44.i32 = dot(%q.i8, %43.i) on tensor cores (qf_mma_s8s8)
           #pragma unroll
@@ -1345,7 +1361,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_H,
               v_s_i[i] = ((qf_full_v_kb || (qf_add_int(qf_mul_int(v_kb, 64), (((i / 4) % 8) * 8 + 2 * qf_t + i % 2)) < n_N)) ? v_44_i32_aligned[i] : -1048576);
             }
           }
-          #line 28 "flash_attention.tile"
+          #line 29 "flash_attention.tile"
           int v_50_i[2];
           // %50.i = reduce max %s.i [1]
           #pragma unroll
@@ -1369,7 +1385,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_H,
           for (int i = 0; i < 2; ++i) {
             v_m_new_i[i] = (int)max(v_m_1_i[i], v_50_i[i]);
           }
-          #line 29 "flash_attention.tile"
+          #line 30 "flash_attention.tile"
           int v_54_i[32];
           int v_54_i_clamped[32];
           int v_55[32];
@@ -1414,7 +1430,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_H,
               v_p8[i] = 0;
             }
           }
-          #line 30 "flash_attention.tile"
+          #line 31 "flash_attention.tile"
           int v_56_i[2];
           int v_56_i_clamped[2];
           int v_91[2];
@@ -1446,7 +1462,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_H,
             v_106[i] = qf_add_int(v_rs_1[i], v_105[i]);
             v_alpha_i[i] = qf_shr_nonneg(v_106[i], v_halvings_1[i]);
           }
-          #line 31 "flash_attention.tile"
+          #line 32 "flash_attention.tile"
           int v_59_i[2];
           int v_59_i_mma[4];
           // %59.i = reduce sum %p8 [1] on tensor cores: P times ones
@@ -1474,7 +1490,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_H,
           for (int i = 0; i < 2; ++i) {
             v_59_i[i] = qf_add_int(v_59_i_mma[(i / 2) * 4 + (i % 2) * 2], qf_mul_int((7 - min(7, (qf_span_v_kb + 7) / 8)) * 8, (int)v_p8[(i / 2) * 32 + 28 + (i & 1) * 2]));
           }
-          #line 32 "flash_attention.tile"
+          #line 33 "flash_attention.tile"
           int v_64_i32[32];
           // %64.i32 = dot(%p8, %v.i8) on tensor cores (qf_mma_u8s8)
           #pragma unroll
@@ -1499,7 +1515,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_H,
               }
             }
           }
-          #line 23 "flash_attention.tile"
+          #line 24 "flash_attention.tile"
           i64 v_124[2];
           i64 v_125[2];
           i64 v_127[2];
@@ -1689,7 +1705,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_H,
     qf_cp_async_wait<0>();
     __syncthreads();
   }
-  #line 23 "flash_attention.tile"
+  #line 24 "flash_attention.tile"
   float v_l_2_f[2];
   #pragma unroll
   for (int i = 0; i < 2; ++i) {
@@ -1700,7 +1716,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_H,
   for (int i = 0; i < 32; ++i) {
     v_acc_2_f[i] = (float)(v_acc_1_i[i]);
   }
-  #line 35 "flash_attention.tile"
+  #line 36 "flash_attention.tile"
   float v_inv_l[2];
   #pragma unroll
   for (int i = 0; i < 2; ++i) {

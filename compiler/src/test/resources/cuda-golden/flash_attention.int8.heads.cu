@@ -1,4 +1,4 @@
-// kernel @flash_attention for CUDA: schedule {BLOCK_M=64, BLOCK_N=64, warps=4, stages=2, ksplit=1, pro_blocks=2}, {D=64}, from flash_attention.tile
+// kernel @flash_attention for CUDA: schedule {BLOCK_M=64, BLOCK_N=64, warps=4, stages=2, ksplit=1, pro_blocks=2, pdl=0}, {D=64}, from flash_attention.tile
 #define QF_D 64
 // qflash device prelude: the IR's scalar semantics in CUDA C (mirrors qflash.interp.Arith) and the
 // tensor-core and cp.async primitives the kernels are built from. Included verbatim in every kernel.
@@ -76,6 +76,22 @@ __device__ __forceinline__ int qf_clamp0(int a, int hi) {
 __device__ __forceinline__ float qf_h2f(f16 h) { float f; asm("cvt.f32.f16 %0, %1;" : "=f"(f) : "h"(h)); return f; }
 __device__ __forceinline__ f16 qf_f2h(float f) { f16 h; asm("cvt.rn.f16.f32 %0, %1;" : "=h"(h) : "f"(f)); return h; }
 __device__ __forceinline__ float qf_inf() { return __int_as_float(0x7f800000); }
+
+// Programmatic dependent launch (PTX griddepcontrol, sm_90 on), for a schedule with pdl = 1. The runtime then
+// launches the body as a programmatic dependent of the prologue: the body's blocks may be set up while the
+// prologue's last blocks run. The prologue triggers that at its very end (each block after its last store), and
+// the body waits, before it reads anything, until the prologue has finished and its writes are visible. Both are
+// no-ops in a kernel launched the ordinary way, and compile to nothing before sm_90.
+__device__ __forceinline__ void qf_pdl_trigger() {
+#if __CUDA_ARCH__ >= 900
+  asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
+#endif
+}
+__device__ __forceinline__ void qf_pdl_wait() {
+#if __CUDA_ARCH__ >= 900
+  asm volatile("griddepcontrol.wait;" ::: "memory");
+#endif
+}
 
 __device__ __forceinline__ u32 qf_pack4(u32 a, u32 b, u32 c, u32 d) { return (a & 0xff) | (b & 0xff) << 8 | (c & 0xff) << 16 | (d & 0xff) << 24; }
 // Four 32-bit values saturated to 8 bits and packed, a in the low byte: cvt.pack.sat converts two and puts them
@@ -194,7 +210,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float* _
     }
     __syncthreads();
   }
-  #line 18 "flash_attention.tile"
+  #line 19 "flash_attention.tile"
   // stage %q.i8 = %Q.i8[...] in shared memory: 64 rows of 64 x i8
   {
     const bool qf_uok = true;
@@ -209,7 +225,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float* _
     }
   }
   qf_cp_async_commit();
-  #line 26 "flash_attention.tile"
+  #line 27 "flash_attention.tile"
   // stage %v.scale = %V.scale[...] in shared memory: 64 x f32, read after the loop
   {
     const bool qf_uok = true;
@@ -225,7 +241,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float* _
     }
   }
   qf_cp_async_commit();
-  #line 29 "flash_attention.tile"
+  #line 30 "flash_attention.tile"
   int v_rs_1[2];
   int v_exp_m_1[2];
   int v_exp_xmin_1[2];
@@ -241,7 +257,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float* _
     v_req_m_1[i] = ((unsigned)(qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))) < (unsigned)n_N ? p_req_m_arg[(((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))))] : (int)0);
     v_126_1[i] = ((unsigned)(qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))) < (unsigned)n_N ? p_126_arg[(((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))))] : (i64)0);
   }
-  #line 23 "flash_attention.tile"
+  #line 24 "flash_attention.tile"
   int v_m_1_i[2];
   int v_l_1_i[2];
   int v_acc_1_i[32];
@@ -369,7 +385,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float* _
         if (v_kb + 1 < qf_hi_v_kb) {
           const bool qf_full_v_kb = true;
           const int qf_span_v_kb = 64;
-          #line 27 "flash_attention.tile"
+          #line 28 "flash_attention.tile"
           int v_44_i32[32];
           // %44.i32 = dot(%q.i8, %43.i) on tensor cores (qf_mma_s8s8)
           #pragma unroll
@@ -408,7 +424,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float* _
               v_s_i[i] = ((qf_full_v_kb || (qf_add_int(qf_mul_int(v_kb, 64), (((i / 4) % 8) * 8 + 2 * qf_t + i % 2)) < n_N)) ? v_44_i32_aligned[i] : -1048576);
             }
           }
-          #line 28 "flash_attention.tile"
+          #line 29 "flash_attention.tile"
           int v_50_i[2];
           // %50.i = reduce max %s.i [1]
           #pragma unroll
@@ -432,7 +448,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float* _
           for (int i = 0; i < 2; ++i) {
             v_m_new_i[i] = (int)max(v_m_1_i[i], v_50_i[i]);
           }
-          #line 29 "flash_attention.tile"
+          #line 30 "flash_attention.tile"
           int v_54_i[32];
           int v_54_i_clamped[32];
           int v_55[32];
@@ -477,7 +493,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float* _
               v_p8[i] = 0;
             }
           }
-          #line 30 "flash_attention.tile"
+          #line 31 "flash_attention.tile"
           int v_56_i[2];
           int v_56_i_clamped[2];
           int v_91[2];
@@ -509,7 +525,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float* _
             v_106[i] = qf_add_int(v_rs_1[i], v_105[i]);
             v_alpha_i[i] = qf_shr_nonneg(v_106[i], v_halvings_1[i]);
           }
-          #line 31 "flash_attention.tile"
+          #line 32 "flash_attention.tile"
           int v_59_i[2];
           int v_59_i_mma[4];
           // %59.i = reduce sum %p8 [1] on tensor cores: P times ones
@@ -537,7 +553,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float* _
           for (int i = 0; i < 2; ++i) {
             v_59_i[i] = qf_add_int(v_59_i_mma[(i / 2) * 4 + (i % 2) * 2], qf_mul_int((7 - min(7, (qf_span_v_kb + 7) / 8)) * 8, (int)v_p8[(i / 2) * 32 + 28 + (i & 1) * 2]));
           }
-          #line 32 "flash_attention.tile"
+          #line 33 "flash_attention.tile"
           int v_64_i32[32];
           // %64.i32 = dot(%p8, %v.i8) on tensor cores (qf_mma_u8s8)
           #pragma unroll
@@ -562,7 +578,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float* _
               }
             }
           }
-          #line 23 "flash_attention.tile"
+          #line 24 "flash_attention.tile"
           i64 v_124[2];
           i64 v_125[2];
           i64 v_127[2];
@@ -617,7 +633,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float* _
         else if ((n_N - qf_mul_int(v_kb, 64)) <= 8) {
           const bool qf_full_v_kb = false;
           const int qf_span_v_kb = 8;
-          #line 27 "flash_attention.tile"
+          #line 28 "flash_attention.tile"
           int v_44_i32[32];
           // %44.i32 = dot(%q.i8, %43.i) on tensor cores (qf_mma_s8s8)
           #pragma unroll
@@ -656,7 +672,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float* _
               v_s_i[i] = ((qf_full_v_kb || (qf_add_int(qf_mul_int(v_kb, 64), (((i / 4) % 8) * 8 + 2 * qf_t + i % 2)) < n_N)) ? v_44_i32_aligned[i] : -1048576);
             }
           }
-          #line 28 "flash_attention.tile"
+          #line 29 "flash_attention.tile"
           int v_50_i[2];
           // %50.i = reduce max %s.i [1]
           #pragma unroll
@@ -680,7 +696,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float* _
           for (int i = 0; i < 2; ++i) {
             v_m_new_i[i] = (int)max(v_m_1_i[i], v_50_i[i]);
           }
-          #line 29 "flash_attention.tile"
+          #line 30 "flash_attention.tile"
           int v_54_i[32];
           int v_54_i_clamped[32];
           int v_55[32];
@@ -725,7 +741,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float* _
               v_p8[i] = 0;
             }
           }
-          #line 30 "flash_attention.tile"
+          #line 31 "flash_attention.tile"
           int v_56_i[2];
           int v_56_i_clamped[2];
           int v_91[2];
@@ -757,7 +773,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float* _
             v_106[i] = qf_add_int(v_rs_1[i], v_105[i]);
             v_alpha_i[i] = qf_shr_nonneg(v_106[i], v_halvings_1[i]);
           }
-          #line 31 "flash_attention.tile"
+          #line 32 "flash_attention.tile"
           int v_59_i[2];
           int v_59_i_mma[4];
           // %59.i = reduce sum %p8 [1] on tensor cores: P times ones
@@ -785,7 +801,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float* _
           for (int i = 0; i < 2; ++i) {
             v_59_i[i] = qf_add_int(v_59_i_mma[(i / 2) * 4 + (i % 2) * 2], qf_mul_int((7 - min(7, (qf_span_v_kb + 7) / 8)) * 8, (int)v_p8[(i / 2) * 32 + 28 + (i & 1) * 2]));
           }
-          #line 32 "flash_attention.tile"
+          #line 33 "flash_attention.tile"
           int v_64_i32[32];
           // %64.i32 = dot(%p8, %v.i8) on tensor cores (qf_mma_u8s8)
           #pragma unroll
@@ -810,7 +826,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float* _
               }
             }
           }
-          #line 23 "flash_attention.tile"
+          #line 24 "flash_attention.tile"
           i64 v_124[2];
           i64 v_125[2];
           i64 v_127[2];
@@ -865,7 +881,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float* _
         else if ((n_N - qf_mul_int(v_kb, 64)) <= 16) {
           const bool qf_full_v_kb = false;
           const int qf_span_v_kb = 16;
-          #line 27 "flash_attention.tile"
+          #line 28 "flash_attention.tile"
           int v_44_i32[32];
           // %44.i32 = dot(%q.i8, %43.i) on tensor cores (qf_mma_s8s8)
           #pragma unroll
@@ -904,7 +920,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float* _
               v_s_i[i] = ((qf_full_v_kb || (qf_add_int(qf_mul_int(v_kb, 64), (((i / 4) % 8) * 8 + 2 * qf_t + i % 2)) < n_N)) ? v_44_i32_aligned[i] : -1048576);
             }
           }
-          #line 28 "flash_attention.tile"
+          #line 29 "flash_attention.tile"
           int v_50_i[2];
           // %50.i = reduce max %s.i [1]
           #pragma unroll
@@ -928,7 +944,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float* _
           for (int i = 0; i < 2; ++i) {
             v_m_new_i[i] = (int)max(v_m_1_i[i], v_50_i[i]);
           }
-          #line 29 "flash_attention.tile"
+          #line 30 "flash_attention.tile"
           int v_54_i[32];
           int v_54_i_clamped[32];
           int v_55[32];
@@ -973,7 +989,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float* _
               v_p8[i] = 0;
             }
           }
-          #line 30 "flash_attention.tile"
+          #line 31 "flash_attention.tile"
           int v_56_i[2];
           int v_56_i_clamped[2];
           int v_91[2];
@@ -1005,7 +1021,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float* _
             v_106[i] = qf_add_int(v_rs_1[i], v_105[i]);
             v_alpha_i[i] = qf_shr_nonneg(v_106[i], v_halvings_1[i]);
           }
-          #line 31 "flash_attention.tile"
+          #line 32 "flash_attention.tile"
           int v_59_i[2];
           int v_59_i_mma[4];
           // %59.i = reduce sum %p8 [1] on tensor cores: P times ones
@@ -1033,7 +1049,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float* _
           for (int i = 0; i < 2; ++i) {
             v_59_i[i] = qf_add_int(v_59_i_mma[(i / 2) * 4 + (i % 2) * 2], qf_mul_int((7 - min(7, (qf_span_v_kb + 7) / 8)) * 8, (int)v_p8[(i / 2) * 32 + 28 + (i & 1) * 2]));
           }
-          #line 32 "flash_attention.tile"
+          #line 33 "flash_attention.tile"
           int v_64_i32[32];
           // %64.i32 = dot(%p8, %v.i8) on tensor cores (qf_mma_u8s8)
           #pragma unroll
@@ -1058,7 +1074,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float* _
               }
             }
           }
-          #line 23 "flash_attention.tile"
+          #line 24 "flash_attention.tile"
           i64 v_124[2];
           i64 v_125[2];
           i64 v_127[2];
@@ -1113,7 +1129,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float* _
         else if ((n_N - qf_mul_int(v_kb, 64)) <= 32) {
           const bool qf_full_v_kb = false;
           const int qf_span_v_kb = 32;
-          #line 27 "flash_attention.tile"
+          #line 28 "flash_attention.tile"
           int v_44_i32[32];
           // %44.i32 = dot(%q.i8, %43.i) on tensor cores (qf_mma_s8s8)
           #pragma unroll
@@ -1152,7 +1168,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float* _
               v_s_i[i] = ((qf_full_v_kb || (qf_add_int(qf_mul_int(v_kb, 64), (((i / 4) % 8) * 8 + 2 * qf_t + i % 2)) < n_N)) ? v_44_i32_aligned[i] : -1048576);
             }
           }
-          #line 28 "flash_attention.tile"
+          #line 29 "flash_attention.tile"
           int v_50_i[2];
           // %50.i = reduce max %s.i [1]
           #pragma unroll
@@ -1176,7 +1192,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float* _
           for (int i = 0; i < 2; ++i) {
             v_m_new_i[i] = (int)max(v_m_1_i[i], v_50_i[i]);
           }
-          #line 29 "flash_attention.tile"
+          #line 30 "flash_attention.tile"
           int v_54_i[32];
           int v_54_i_clamped[32];
           int v_55[32];
@@ -1221,7 +1237,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float* _
               v_p8[i] = 0;
             }
           }
-          #line 30 "flash_attention.tile"
+          #line 31 "flash_attention.tile"
           int v_56_i[2];
           int v_56_i_clamped[2];
           int v_91[2];
@@ -1253,7 +1269,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float* _
             v_106[i] = qf_add_int(v_rs_1[i], v_105[i]);
             v_alpha_i[i] = qf_shr_nonneg(v_106[i], v_halvings_1[i]);
           }
-          #line 31 "flash_attention.tile"
+          #line 32 "flash_attention.tile"
           int v_59_i[2];
           int v_59_i_mma[4];
           // %59.i = reduce sum %p8 [1] on tensor cores: P times ones
@@ -1281,7 +1297,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float* _
           for (int i = 0; i < 2; ++i) {
             v_59_i[i] = qf_add_int(v_59_i_mma[(i / 2) * 4 + (i % 2) * 2], qf_mul_int((7 - min(7, (qf_span_v_kb + 7) / 8)) * 8, (int)v_p8[(i / 2) * 32 + 28 + (i & 1) * 2]));
           }
-          #line 32 "flash_attention.tile"
+          #line 33 "flash_attention.tile"
           int v_64_i32[32];
           // %64.i32 = dot(%p8, %v.i8) on tensor cores (qf_mma_u8s8)
           #pragma unroll
@@ -1306,7 +1322,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float* _
               }
             }
           }
-          #line 23 "flash_attention.tile"
+          #line 24 "flash_attention.tile"
           i64 v_124[2];
           i64 v_125[2];
           i64 v_127[2];
@@ -1361,7 +1377,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float* _
         else {
           const bool qf_full_v_kb = false;
           const int qf_span_v_kb = 64;
-          #line 27 "flash_attention.tile"
+          #line 28 "flash_attention.tile"
           int v_44_i32[32];
           // %44.i32 = dot(%q.i8, %43.i) on tensor cores (qf_mma_s8s8)
           #pragma unroll
@@ -1400,7 +1416,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float* _
               v_s_i[i] = ((qf_full_v_kb || (qf_add_int(qf_mul_int(v_kb, 64), (((i / 4) % 8) * 8 + 2 * qf_t + i % 2)) < n_N)) ? v_44_i32_aligned[i] : -1048576);
             }
           }
-          #line 28 "flash_attention.tile"
+          #line 29 "flash_attention.tile"
           int v_50_i[2];
           // %50.i = reduce max %s.i [1]
           #pragma unroll
@@ -1424,7 +1440,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float* _
           for (int i = 0; i < 2; ++i) {
             v_m_new_i[i] = (int)max(v_m_1_i[i], v_50_i[i]);
           }
-          #line 29 "flash_attention.tile"
+          #line 30 "flash_attention.tile"
           int v_54_i[32];
           int v_54_i_clamped[32];
           int v_55[32];
@@ -1469,7 +1485,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float* _
               v_p8[i] = 0;
             }
           }
-          #line 30 "flash_attention.tile"
+          #line 31 "flash_attention.tile"
           int v_56_i[2];
           int v_56_i_clamped[2];
           int v_91[2];
@@ -1501,7 +1517,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float* _
             v_106[i] = qf_add_int(v_rs_1[i], v_105[i]);
             v_alpha_i[i] = qf_shr_nonneg(v_106[i], v_halvings_1[i]);
           }
-          #line 31 "flash_attention.tile"
+          #line 32 "flash_attention.tile"
           int v_59_i[2];
           int v_59_i_mma[4];
           // %59.i = reduce sum %p8 [1] on tensor cores: P times ones
@@ -1529,7 +1545,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float* _
           for (int i = 0; i < 2; ++i) {
             v_59_i[i] = qf_add_int(v_59_i_mma[(i / 2) * 4 + (i % 2) * 2], qf_mul_int((7 - min(7, (qf_span_v_kb + 7) / 8)) * 8, (int)v_p8[(i / 2) * 32 + 28 + (i & 1) * 2]));
           }
-          #line 32 "flash_attention.tile"
+          #line 33 "flash_attention.tile"
           int v_64_i32[32];
           // %64.i32 = dot(%p8, %v.i8) on tensor cores (qf_mma_u8s8)
           #pragma unroll
@@ -1554,7 +1570,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float* _
               }
             }
           }
-          #line 23 "flash_attention.tile"
+          #line 24 "flash_attention.tile"
           i64 v_124[2];
           i64 v_125[2];
           i64 v_127[2];
@@ -1744,7 +1760,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float* _
     qf_cp_async_wait<0>();
     __syncthreads();
   }
-  #line 23 "flash_attention.tile"
+  #line 24 "flash_attention.tile"
   float v_l_2_f[2];
   #pragma unroll
   for (int i = 0; i < 2; ++i) {
@@ -1755,7 +1771,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float* _
   for (int i = 0; i < 32; ++i) {
     v_acc_2_f[i] = (float)(v_acc_1_i[i]);
   }
-  #line 35 "flash_attention.tile"
+  #line 36 "flash_attention.tile"
   float v_inv_l[2];
   #pragma unroll
   for (int i = 0; i < 2; ++i) {

@@ -208,6 +208,10 @@ public final class CudaEmitter {
                 vals.put(p.value(), p.isTensor() ? new Param(p) : new Uniform(CExpr.scalarName(p.name())));
                 if (!p.isTensor()) scalars.put(p.value(), p);
             }
+            if (PrologueEmitter.dependent(k)) {
+                out.add(new Model.Comment(PrologueEmitter.DEPENDENT + " = 1: launched as a dependent of the prologue, so nothing it wrote is read before this"));
+                out.add(new Model.ExprStmt("qf_pdl_wait()"));
+            }
             if (HeadPrologue.blocks(k) > 0) {
                 // The per-head prologue leaves the scalars over all heads and what follows them to the body.
                 HeadPrologue.Preamble pre = HeadPrologue.preamble(k, fixed, bm, threads);

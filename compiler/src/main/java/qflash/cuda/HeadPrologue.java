@@ -354,6 +354,7 @@ final class HeadPrologue {
         }
         String what = (staged.isEmpty() ? "" : staged.stream().map(t -> t.input.name()).toList() + " staged, " + perTrack + " block" + (perTrack == 1 ? "" : "s") + " each per head")
                 + (light.isEmpty() ? "" : (staged.isEmpty() ? "" : "; ") + light.stream().map(t -> t.input.name()).toList() + " per token" + (lightBlocks ? ", on " + perTrack + " more" : ""));
+        body.addAll(PrologueEmitter.trigger(k));
         String entry = "qf_prologue";
         String src = new ModelWalker().render(new Model.KernelSource("per-head prologue of kernel @" + k.name() + " (" + TUNABLE + " = " + perTrack + "): " + what,
                 List.of(), ModelWalker.prelude(), new Model.HeadKernel(entry, params, THREADS, body)));

@@ -63,6 +63,28 @@ public final class PrologueEmitter {
      */
     public static final String TUNABLE = "pro_blocks";
 
+    /**
+     * The schedule tunable that makes the body a programmatic dependent launch of the prologue (1; 0, or not
+     * declared: an ordinary launch after it). The prologue then ends with {@code qf_pdl_trigger()}, the body
+     * starts with {@code qf_pdl_wait()} (templates/qflash/cuda/prelude.cuh), and the runtime launches the body
+     * with the attribute that lets its blocks start early. A launch choice, so the tuner times calls with both.
+     */
+    public static final String DEPENDENT = "pdl";
+
+    /** Whether {@code k}'s schedule asks for the dependent launch ({@link #DEPENDENT} = 1). */
+    public static boolean dependent(Kernel k) {
+        long v = k.schedule().getOrDefault(DEPENDENT, 0L);
+        if (v != 0 && v != 1) throw new CudaEmitter.Unsupported(DEPENDENT + " = " + v + ": 0 (the body launched after the prologue) or 1 (a programmatic dependent launch)");
+        return v == 1;
+    }
+
+    /** The prologue's last statements under {@link #dependent}: every block lets the body's launch begin. */
+    static List<Stmt> trigger(Kernel k) {
+        if (!dependent(k)) return List.of();
+        return List.of(new Model.Comment(DEPENDENT + " = 1: this block is done; the body, launched as a dependent, may start setting up (it waits for the whole prologue)"),
+                new Model.ExprStmt("qf_pdl_trigger()"));
+    }
+
     /** Threads per block of the prologue kernel (one block per SM). */
     public static final int THREADS = 1024;
 
@@ -274,6 +296,7 @@ public final class PrologueEmitter {
                 before.add(part.footprint());
             }
         }
+        body.addAll(trigger(k));
         String what = parts.size() + " parts in " + phases + " phases";
         String entry = "qf_prologue";
         String src = w.render(new Model.KernelSource("prologue of kernel @" + k.name() + ": one launch, " + what, List.of(),

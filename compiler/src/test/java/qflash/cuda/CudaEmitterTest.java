@@ -132,7 +132,7 @@ class CudaEmitterTest {
         assertTrue(int8.contains("*reinterpret_cast<float2*>(&p_O["), "O stored two columns at a time");
         String half = CudaEmitter.emit(kernel("flash_attention.tile", "int8", Map.of(), Map.of()), Map.of("D", 64), "flash_attention.tile", Set.of("O")).source();
         assertTrue(half.contains("*reinterpret_cast<u32*>(&p_O[") && half.contains("qf_pack2(qf_x0, qf_x1)"), "f16 O stored two columns at a time");
-        assertTrue(int8.contains("#line 26 \"flash_attention.tile\""), "the score line of the DSL");
+        assertTrue(int8.contains("#line 27 \"flash_attention.tile\""), "the score line of the DSL");
         assertFalse(int8.contains("float v_s"), "scores stay integer");
         String qflash = cuda("flash_attention.tile", "qflash", Map.of(), Map.of(), 64);
         assertFalse(qflash.contains("qf_mma_u8s8(&"), "qflash's P is s8");
@@ -391,6 +391,29 @@ class CudaEmitterTest {
     }
 
     @Test
+    void underPdlThePrologueEndsWithTheTriggerAndTheBodyWaitsBeforeItReadsAnything() {
+        for (long b : new long[] {0, 2}) {
+            Kernel k = kernel("flash_attention.tile", "int8", Map.of(), Map.of("pro_blocks", b, "pdl", 1L));
+            CudaEmitter.CudaKernel body = CudaEmitter.emit(k, Map.of("D", 64), "flash_attention.tile");
+            String pro = PrologueEmitter.emit(k, Set.of("Q", "K", "V"), Map.of("D", 64), body).source();
+            String tail = pro.substring(pro.lastIndexOf("qf_pdl_trigger();"));
+            assertEquals("qf_pdl_trigger();\n}", tail.strip(), "the trigger is the prologue's last statement (pro_blocks = " + b + ")");
+            assertEquals(2, count(pro, "qf_pdl_trigger()"), "defined once, called once");
+            String src = liveOnly(body.source());
+            int wait = src.indexOf("qf_pdl_wait();"), firstRead = src.indexOf("p_", src.indexOf("qf_smem[];"));
+            assertTrue(wait > 0 && wait < firstRead, "the body waits before its first read of device memory");
+            // without it, the same kernels and no call of either
+            Kernel plain = kernel("flash_attention.tile", "int8", Map.of(), Map.of("pro_blocks", b));
+            CudaEmitter.CudaKernel plainBody = CudaEmitter.emit(plain, Map.of("D", 64), "flash_attention.tile");
+            assertFalse(plainBody.source().contains("qf_pdl_wait();"));
+            assertFalse(PrologueEmitter.emit(plain, Set.of("Q", "K", "V"), Map.of("D", 64), plainBody).source().contains("qf_pdl_trigger();"));
+        }
+        CudaEmitter.Unsupported e = assertThrows(CudaEmitter.Unsupported.class,
+                () -> PrologueEmitter.dependent(kernel("flash_attention.tile", "int8", Map.of(), Map.of()).withSchedule(Map.of("pdl", 2L))));
+        assertTrue(e.getMessage().startsWith("pdl = 2: 0"), e.getMessage());
+    }
+
+    @Test
     void theIntegerPipelinesReadVKeyMajorAsThePrologueWritesIt() {
         for (String pipeline : List.of("int8", "qflash")) {
             Kernel k = kernel("flash_attention.tile", pipeline, Map.of(), Map.of());
@@ -495,6 +518,11 @@ class CudaEmitterTest {
         for (Map<String, String> o : List.of(Map.of("smooth-k", "false"), Map.of("exp", "shift"), Map.of("p", "s8"), Map.of("out", "int8"))) {
             cases.add(new Case("flash_attention_bias.tile", "int8", o, Map.of("pro_blocks", 2L), -1));
             cases.add(new Case("flash_attention.tile", "int8", o, Map.of("pro_blocks", 2L, "warps", 8L, "ksplit", 2L), 80));
+        }
+        // the dependent launch's trigger and wait (griddepcontrol on sm_90a, nothing on sm_80), both prologue forms
+        for (long b : new long[] {0, 2}) {
+            cases.add(new Case("flash_attention_causal.tile", "int8", Map.of(), Map.of("pro_blocks", b, "pdl", 1L), -1));
+            cases.add(new Case("flash_attention_causal.tile", "int8", Map.of(), Map.of("pro_blocks", b, "pdl", 1L), 64, true));
         }
         // the ends of the head-dim range the issue names (16..256) and 96, for the causal sample
         for (int d : new int[] {16, 96, 256}) {

@@ -143,9 +143,10 @@ public final class BenchCommand implements Callable<Integer> {
                     // constants, so its kernel is timed in the grid-wide form of the same schedule, and the body
                     // as the call runs it is its own column.
                     CudaBackend.Compiled plain = c;
-                    if (c.kernel().schedule().getOrDefault(Autotuner.PROLOGUE, 0L) > 0) {   // the code does not name it: the same ops
-                        Map<String, Long> grid = new LinkedHashMap<>(c.kernel().schedule());
+                    if (c.kernel().schedule().getOrDefault(Autotuner.PROLOGUE, 0L) > 0 || c.kernel().schedule().getOrDefault(Autotuner.DEPENDENT, 0L) > 0) {
+                        Map<String, Long> grid = new LinkedHashMap<>(c.kernel().schedule());   // the code names neither: the same ops
                         grid.put(Autotuner.PROLOGUE, 0L);
+                        if (grid.containsKey(Autotuner.DEPENDENT)) grid.put(Autotuner.DEPENDENT, 0L);
                         plain = gpu.compile(c.kernel().withSchedule(grid), row.shape().d(), kernel.source().name(), halfInputs, Set.of("O"));
                     }
                     double kernelMs;

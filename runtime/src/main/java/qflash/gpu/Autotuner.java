@@ -22,9 +22,10 @@ import qflash.pass.RangeCheck;
  * Block sizes chosen by measurement. A kernel's {@code tunable}s span a space of schedules; for one shape
  * the tuner lowers the kernel under each (those the caller pins stay fixed), skips the ones the CUDA
  * emitter cannot lay out (it says why), compiles the rest and times the body on the caller's device
- * tensors, and keeps the fastest. A space that varies {@link #PROLOGUE} (the prologue's form) is searched in two
- * rounds: the body's schedules at its first form by body time, then each form of the fastest by whole-call
- * time (the form changes the prologue, and the body only by its preamble). The best schedule per kernel, shape, device and compiler is remembered
+ * tensors, and keeps the fastest. A space that varies {@link #PROLOGUE} (the prologue's form) or {@link #DEPENDENT}
+ * (how the body is launched after it) is searched in two rounds: the body's schedules at the first form and
+ * launch by body time, then each form and launch of the fastest by whole-call time (they change the prologue
+ * and the gap between the kernels, and the body only by its preamble). The best schedule per kernel, shape, device and compiler is remembered
  * in a small file cache beside the cubins ({@code tune/} under the cubin cache's directory), so a second
  * run of the same shape costs no measurements; like the cubin cache, an unreadable entry only costs a retune.
  */
@@ -117,10 +118,16 @@ public final class Autotuner {
             Result hit = read(entry, space);
             if (hit != null) return hit;
         }
-        // The body's schedule by body time, at the space's first prologue form; then the prologue forms
-        // (pro_blocks: grid-wide or per head) of that schedule by the time of a whole call, which is what they change.
-        List<Long> pro = space.stream().map(c -> c.get(PROLOGUE)).filter(java.util.Objects::nonNull).distinct().sorted().toList();
-        List<Map<String, Long>> bodySpace = pro.size() < 2 ? space : space.stream().filter(c -> pro.get(0).equals(c.get(PROLOGUE))).toList();
+        // The body's schedule by body time, at the space's first prologue form and launch; then the prologue forms
+        // (pro_blocks: grid-wide or per head) and launches (pdl) of that schedule by the time of a whole call,
+        // which is what they change.
+        Map<String, Long> first = new HashMap<>();
+        for (String key : CALL_TUNED) {
+            space.stream().map(c -> c.get(key)).filter(java.util.Objects::nonNull).min(Long::compare).ifPresent(v -> first.put(key, v));
+        }
+        boolean calls = space.stream().anyMatch(c -> first.entrySet().stream().anyMatch(e -> !e.getValue().equals(c.get(e.getKey()))));
+        List<Map<String, Long>> bodySpace = !calls ? space
+                : space.stream().filter(c -> first.entrySet().stream().allMatch(e -> e.getValue().equals(c.get(e.getKey())))).toList();
         List<Trial> trials = new ArrayList<>();
         Trial best = null;
         for (Trial t : round(bodySpace, d, tensors, scalars, warmup, reps, false)) {
@@ -130,9 +137,9 @@ public final class Autotuner {
         if (best == null) {
             throw new CudaEmitter.Unsupported("no schedule of the space can be emitted: " + trials.get(0).skipped());
         }
-        if (pro.size() > 1) {
+        if (calls) {
             Map<String, Long> body = best.config();
-            List<Map<String, Long>> forms = space.stream().filter(c -> sameBut(c, body, PROLOGUE)).toList();
+            List<Map<String, Long>> forms = space.stream().filter(c -> sameBut(c, body, CALL_TUNED)).toList();
             trials.remove(best);   // timed again below, as a whole call
             best = null;
             for (Trial t : round(forms, d, tensors, scalars, warmup, reps, true)) {
@@ -147,11 +154,15 @@ public final class Autotuner {
 
     /** The schedule tunable that picks the prologue's form (see {@code HeadPrologue}): tuned on whole calls. */
     public static final String PROLOGUE = qflash.cuda.PrologueEmitter.TUNABLE;
+    /** The schedule tunable that makes the body a programmatic dependent launch: tuned on whole calls too. */
+    public static final String DEPENDENT = qflash.cuda.PrologueEmitter.DEPENDENT;
+    /** The tunables that change a call but not the body's own time. */
+    private static final List<String> CALL_TUNED = List.of(PROLOGUE, DEPENDENT);
 
-    private static boolean sameBut(Map<String, Long> a, Map<String, Long> b, String key) {
+    private static boolean sameBut(Map<String, Long> a, Map<String, Long> b, List<String> keys) {
         Map<String, Long> x = new HashMap<>(a), y = new HashMap<>(b);
-        x.remove(key);
-        y.remove(key);
+        keys.forEach(x::remove);
+        keys.forEach(y::remove);
         return x.equals(y);
     }
 

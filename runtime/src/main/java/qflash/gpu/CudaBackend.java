@@ -174,6 +174,8 @@ public final class CudaBackend implements AutoCloseable {
         private final Compiled c;
         private final List<DeviceTensor> owned = new ArrayList<>();
         private final Pointer proParams, bodyParams;
+        /** The body's arguments as words, for a dependent launch ({@code pdl = 1}); null for an ordinary one. */
+        private final List<DependentLaunch.Word> bodyWords;
         private final int[] grid;
         /** The prologue's launch: blocks, threads per block, dynamic shared memory (bytes). */
         private final int proBlocks, proThreads, proSmem;
@@ -233,6 +235,13 @@ public final class CudaBackend implements AutoCloseable {
             List<Pointer> bp = new ArrayList<>();
             for (Arg a : c.code().args()) bp.add(argPointer(a, tensors, buffers, scalarValues, symbols, pro == null ? Map.of() : pro.derived()));
             bodyParams = Pointer.to(bp.toArray(Pointer[]::new));
+            if (pro != null && PrologueEmitter.dependent(c.kernel()) && device.dependentLaunches()) {
+                if (DependentLaunch.unavailable() != null) throw new IllegalStateException("pdl = 1: " + DependentLaunch.unavailable() + "; use pdl = 0");
+                bodyWords = new ArrayList<>();
+                for (Arg a : c.code().args()) bodyWords.add(argWord(a, tensors, buffers, scalarValues, symbols, pro.derived()));
+            } else {
+                bodyWords = null;   // without a prologue, or before sm_90 (where the body's wait compiles to nothing), an ordinary launch
+            }
             grid = cudaGrid(c.kernel(), symbols);
         }
 
@@ -240,9 +249,7 @@ public final class CudaBackend implements AutoCloseable {
                                    Map<String, Double> scalars, Map<String, Integer> symbols, Map<String, String> derived) {
             return switch (a.kind()) {
                 case TENSOR, SCALAR_REF -> {
-                    DeviceTensor t = buffers.get(a.name());
-                    if (t == null && derived != null && derived.containsKey(a.name())) t = buffers.get(derived.get(a.name()));
-                    if (t == null) t = tensors.get(a.name());
+                    DeviceTensor t = tensorOf(a, tensors, buffers, derived);
                     yield Pointer.to(t == null ? new CUdeviceptr() : t.pointer());
                 }
                 case SCALAR -> scalarPointer(a.elem(), scalars.get(a.name()));
@@ -250,11 +257,32 @@ public final class CudaBackend implements AutoCloseable {
             };
         }
 
-        /** Issues every launch of the call on {@code stream} (null: the default stream); returns without waiting. */
+        /** The device tensor a tensor argument names: a prologue buffer (directly or as what a derived parameter is), else the caller's; null if absent. */
+        private static DeviceTensor tensorOf(Arg a, Map<String, DeviceTensor> tensors, Map<String, DeviceTensor> buffers, Map<String, String> derived) {
+            DeviceTensor t = buffers.get(a.name());
+            if (t == null && derived != null && derived.containsKey(a.name())) t = buffers.get(derived.get(a.name()));
+            return t != null ? t : tensors.get(a.name());
+        }
+
+        /** {@link #argPointer}'s argument as the word a dependent launch passes. */
+        private DependentLaunch.Word argWord(Arg a, Map<String, DeviceTensor> tensors, Map<String, DeviceTensor> buffers,
+                                             Map<String, Double> scalars, Map<String, Integer> symbols, Map<String, String> derived) {
+            return switch (a.kind()) {
+                case TENSOR, SCALAR_REF -> {
+                    DeviceTensor t = tensorOf(a, tensors, buffers, derived);
+                    yield new DependentLaunch.Word(t == null ? 0 : DependentLaunch.address(t.pointer()), 8);
+                }
+                case SCALAR -> scalarWord(a.elem(), scalars.get(a.name()));
+                case SYMBOL -> new DependentLaunch.Word(symbols.get(a.name()), 4);
+            };
+        }
+
+        /** Issues every launch of the call on {@code stream}; returns without waiting. */
         private void issue(CUstream stream) {
             launchPrologue(stream);
             if (grid[0] > 0 && grid[1] > 0 && grid[2] > 0) {
-                cuLaunchKernel(c.function(), grid[0], grid[1], grid[2], c.code().threads(), 1, 1, c.code().smemBytes(), stream, bodyParams, null);
+                if (bodyWords != null && proBlocks > 0) DependentLaunch.launch(c.function(), grid, c.code().threads(), c.code().smemBytes(), stream, bodyWords);
+                else cuLaunchKernel(c.function(), grid[0], grid[1], grid[2], c.code().threads(), 1, 1, c.code().smemBytes(), stream, bodyParams, null);
             }
         }
 
@@ -427,6 +455,17 @@ public final class CudaBackend implements AutoCloseable {
             case I64 -> Pointer.to(new long[] {(long) v});
             case F32 -> Pointer.to(new float[] {(float) v});
             case F64 -> Pointer.to(new double[] {v});
+            default -> throw new CudaEmitter.Unsupported("a scalar argument of type " + e.text);
+        };
+    }
+
+    /** {@link #scalarPointer}'s value as a kernel argument's bits. */
+    private static DependentLaunch.Word scalarWord(qflash.ir.Elem e, double v) {
+        return switch (e) {
+            case I32 -> new DependentLaunch.Word((int) v, 4);
+            case I64 -> new DependentLaunch.Word((long) v, 8);
+            case F32 -> new DependentLaunch.Word(Float.floatToRawIntBits((float) v), 4);
+            case F64 -> new DependentLaunch.Word(Double.doubleToRawLongBits(v), 8);
             default -> throw new CudaEmitter.Unsupported("a scalar argument of type " + e.text);
         };
     }

@@ -81,6 +81,11 @@ public final class CudaDevice implements AutoCloseable {
         return "sm_" + major + minor + (major == 9 ? "a" : "");
     }
 
+    /** Whether kernels can be launched as programmatic dependents (griddepcontrol: compute capability 9.0 on). */
+    public boolean dependentLaunches() {
+        return major >= 9;
+    }
+
     /** Makes this device's context current on the calling thread (a driver context is per thread). */
     public void makeCurrent() {
         cuCtxSetCurrent(context);

@@ -182,7 +182,7 @@ class CliTest {
         Outcome i = qflash("compile", sample("flash_attention.tile"), "--pipeline", "int8", "--emit", "ranges");
         assertTrue(i.out.contains("every integer op and narrowing cast stays within its type"), i.out);
         Outcome warn = qflash("compile", sample("flash_attention.tile"), "--pipeline", "qflash");
-        assertTrue(warn.err.lines().anyMatch(l -> l.matches(".*flash_attention.tile:29:17: warning: .*%p8.*can wrap.*")), warn.err);
+        assertTrue(warn.err.lines().anyMatch(l -> l.matches(".*flash_attention.tile:30:17: warning: .*%p8.*can wrap.*")), warn.err);
         assertEquals("", qflash("compile", sample("flash_attention.tile"), "--pipeline", "int8").err);
     }
 
@@ -205,15 +205,15 @@ class CliTest {
 
     @Test
     void tuneListsTheScheduleSpaceWithoutAGpu() {
-        Outcome o = qflash("tune", sample("flash_attention.tile"), "--pipeline", "int8", "--list", "--tune", "stages=2", "--tune", "pro_blocks=0", "--rows", "A3,A4");
+        Outcome o = qflash("tune", sample("flash_attention.tile"), "--pipeline", "int8", "--list", "--tune", "stages=2", "--tune", "pro_blocks=0", "--tune", "pdl=0", "--rows", "A3,A4");
         assertEquals(0, o.code, o.err);
         assertTrue(o.out.startsWith(sample("flash_attention.tile") + ", pipeline int8: 96 schedules (listed, not timed)"), o.out);
         assertTrue(o.out.contains("D=32\n") && o.out.contains("D=64\n"), "one section per head dimension of the rows: " + o.out);
-        assertTrue(o.out.matches("(?s).*BLOCK_M=64 BLOCK_N=64 warps=4 stages=2 ksplit=1 pro_blocks=0 +128 threads, +[0-9.]+ KiB shared, registers budgeted for 4 blocks per SM.*"), o.out);
-        assertTrue(o.out.matches("(?s).*BLOCK_M=128 BLOCK_N=64 warps=8 stages=2 ksplit=1 pro_blocks=0 +256 threads.*"), o.out);
-        assertTrue(o.out.contains("refused 4 (BLOCK_M=16 BLOCK_N=16 warps=4 stages=2 ksplit=1 pro_blocks=0, ...): BLOCK_M = 16 cannot be split over 4 warps"), o.out);
+        assertTrue(o.out.matches("(?s).*BLOCK_M=64 BLOCK_N=64 warps=4 stages=2 ksplit=1 pro_blocks=0 pdl=0 +128 threads, +[0-9.]+ KiB shared, registers budgeted for 4 blocks per SM.*"), o.out);
+        assertTrue(o.out.matches("(?s).*BLOCK_M=128 BLOCK_N=64 warps=8 stages=2 ksplit=1 pro_blocks=0 pdl=0 +256 threads.*"), o.out);
+        assertTrue(o.out.contains("refused 4 (BLOCK_M=16 BLOCK_N=16 warps=4 stages=2 ksplit=1 pro_blocks=0 pdl=0, ...): BLOCK_M = 16 cannot be split over 4 warps"), o.out);
         assertTrue(o.out.contains("its k dimension is 16 (BLOCK_N)"), o.out);
-        assertTrue(o.out.matches("(?s).*BLOCK_M=32 BLOCK_N=64 warps=4 stages=2 ksplit=2 pro_blocks=0 +128 threads.*"), "two warps per 16 rows make 32-row blocks of 4 warps: " + o.out);
+        assertTrue(o.out.matches("(?s).*BLOCK_M=32 BLOCK_N=64 warps=4 stages=2 ksplit=2 pro_blocks=0 pdl=0 +128 threads.*"), "two warps per 16 rows make 32-row blocks of 4 warps: " + o.out);
         assertEquals(2 * 26, o.out.lines().filter(l -> l.contains(" threads, ")).count(), "26 emittable schedules per head dimension: " + o.out);
     }
 
@@ -223,7 +223,7 @@ class CliTest {
         assertEquals(0, o.code, o.err);
         assertTrue(o.out.contains("extern \"C\" __global__ void __launch_bounds__(128, 4) qf_flash_attention_causal("), "4 blocks per SM budgeted at D = 80: " + o.out);
         assertTrue(o.out.contains("#define QF_D 80"), "the head dimension the kernel is specialised for");
-        assertTrue(o.out.contains("#line 29 \"") && o.out.contains("flash_attention_causal.tile\""), "lines point at the DSL");
+        assertTrue(o.out.contains("#line 30 \"") && o.out.contains("flash_attention_causal.tile\""), "lines point at the DSL");
         Outcome f32 = qflash("compile", sample("flash_attention.tile"), "--pipeline", "f32", "--emit", "cuda");
         assertEquals(2, f32.code);
         assertTrue(f32.err.startsWith("qflash: error: CUDA backend: "), f32.err);

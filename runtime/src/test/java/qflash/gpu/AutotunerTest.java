@@ -47,15 +47,15 @@ class AutotunerTest {
     void theSpaceIsEveryAssignmentOfTheCandidatesWithPinsHeld() throws Exception {
         Ast.Program p = Compiler.parse(sample());
         List<Map<String, Long>> all = Autotuner.space(p.tunables(), Map.of());
-        assertEquals(4 * 4 * 2 * 3 * 3 * 6, all.size());
+        assertEquals(4 * 4 * 2 * 3 * 3 * 6 * 2, all.size());
         assertEquals(all.size(), new HashSet<>(all).size(), "no schedule twice");
-        assertEquals(List.of("BLOCK_M", "BLOCK_N", "warps", "stages", "ksplit", "pro_blocks"), new ArrayList<>(all.get(0).keySet()), "declaration order");
-        assertEquals(Map.of("BLOCK_M", 16L, "BLOCK_N", 16L, "warps", 4L, "stages", 1L, "ksplit", 1L, "pro_blocks", 0L), all.get(0));
-        assertEquals(Map.of("BLOCK_M", 16L, "BLOCK_N", 16L, "warps", 4L, "stages", 1L, "ksplit", 1L, "pro_blocks", 1L), all.get(1), "the last tunable varies fastest");
-        List<Map<String, Long>> pinned = Autotuner.space(p.tunables(), Map.of("stages", 2L, "warps", 4L, "ksplit", 1L, "pro_blocks", 0L));
+        assertEquals(List.of("BLOCK_M", "BLOCK_N", "warps", "stages", "ksplit", "pro_blocks", "pdl"), new ArrayList<>(all.get(0).keySet()), "declaration order");
+        assertEquals(Map.of("BLOCK_M", 16L, "BLOCK_N", 16L, "warps", 4L, "stages", 1L, "ksplit", 1L, "pro_blocks", 0L, "pdl", 0L), all.get(0));
+        assertEquals(Map.of("BLOCK_M", 16L, "BLOCK_N", 16L, "warps", 4L, "stages", 1L, "ksplit", 1L, "pro_blocks", 0L, "pdl", 1L), all.get(1), "the last tunable varies fastest");
+        List<Map<String, Long>> pinned = Autotuner.space(p.tunables(), Map.of("stages", 2L, "warps", 4L, "ksplit", 1L, "pro_blocks", 0L, "pdl", 0L));
         assertEquals(16, pinned.size());
         assertTrue(pinned.stream().allMatch(m -> m.get("stages") == 2L && m.get("warps") == 4L));
-        assertEquals("BLOCK_M=64 BLOCK_N=32 warps=4 stages=2 ksplit=1 pro_blocks=0", Autotuner.describe(pinned.get(9)));
+        assertEquals("BLOCK_M=64 BLOCK_N=32 warps=4 stages=2 ksplit=1 pro_blocks=0 pdl=0", Autotuner.describe(pinned.get(9)));
     }
 
     /** What the tuner relies on: every schedule either emits or is rejected with a reason it can print. */
@@ -65,7 +65,7 @@ class AutotunerTest {
         Ast.Program p = Compiler.parse(src);
         Function<Map<String, Long>, Kernel> lower = lowering(src, p, "int8");
         Set<Map<String, Long>> emitted = new HashSet<>();
-        for (Map<String, Long> t : Autotuner.space(p.tunables(), Map.of("stages", 2L, "pro_blocks", 0L))) {   // pro_blocks: the prologue only
+        for (Map<String, Long> t : Autotuner.space(p.tunables(), Map.of("stages", 2L, "pro_blocks", 0L, "pdl", 0L))) {   // pro_blocks, pdl: the prologue and the launch only
             try {
                 CudaEmitter.CudaKernel k = CudaEmitter.emit(lower.apply(t), Map.of("D", 64), src.name(), Set.of("O"));
                 assertTrue(k.source().contains("BLOCK_M=" + t.get("BLOCK_M") + ", BLOCK_N=" + t.get("BLOCK_N")), k.source().lines().findFirst().orElse(""));
@@ -74,7 +74,7 @@ class AutotunerTest {
                 assertFalse(e.getMessage().isBlank(), t.toString());
             }
         }
-        Map<String, Long> dflt = new LinkedHashMap<>(Map.of("BLOCK_M", 64L, "BLOCK_N", 64L, "warps", 4L, "stages", 2L, "ksplit", 1L, "pro_blocks", 0L));
+        Map<String, Long> dflt = new LinkedHashMap<>(Map.of("BLOCK_M", 64L, "BLOCK_N", 64L, "warps", 4L, "stages", 2L, "ksplit", 1L, "pro_blocks", 0L, "pdl", 0L));
         assertTrue(emitted.stream().anyMatch(dflt::equals), "the declared default is emitted");
         assertTrue(emitted.stream().anyMatch(m -> m.get("BLOCK_M") == 128L && m.get("warps") == 8L), "a 128-row, 8-warp schedule is emitted");
         assertTrue(emitted.stream().noneMatch(m -> m.get("BLOCK_M") * m.get("ksplit") < 16L * m.get("warps")), "every warp owns at least one 16-row slab (shared by ksplit warps)");
@@ -109,10 +109,11 @@ class AutotunerTest {
                 Autotuner tuner = new Autotuner(gpu, src.name(), Set.of("Q", "K", "V"), Set.of("O"), lower);
                 Autotuner.Result r = tuner.tune(space, "test", shape.dims(), dev, Map.of(), 2, 5, false);
                 assertFalse(r.cached());
-                // Two rounds: every body schedule at pro_blocks = 0 by body time, then every pro_blocks of the fastest by call time.
-                List<Map<String, Long>> bodies = space.stream().filter(c -> c.get("pro_blocks") == 0).toList();
-                List<Autotuner.Trial> forms = r.trials().stream().filter(t -> !Double.isNaN(t.callMs()) || (t.skipped() != null && t.config().get("pro_blocks") > 0)).toList();
-                assertEquals(6, forms.size(), "each prologue form of the fastest body: " + forms);
+                // Two rounds: every body schedule at pro_blocks = 0, pdl = 0 by body time, then every pro_blocks and pdl of the fastest by call time.
+                List<Map<String, Long>> bodies = space.stream().filter(c -> c.get("pro_blocks") == 0 && c.get("pdl") == 0).toList();
+                List<Autotuner.Trial> forms = r.trials().stream().filter(t -> !Double.isNaN(t.callMs())
+                        || (t.skipped() != null && (t.config().get("pro_blocks") > 0 || t.config().get("pdl") > 0))).toList();
+                assertEquals(12, forms.size(), "each prologue form and launch of the fastest body: " + forms);
                 assertEquals(bodies.size() - 1 + forms.size(), r.trials().size(), "every body schedule tried, the fastest again as a call");
                 double fastest = Double.POSITIVE_INFINITY, fastestBody = Double.POSITIVE_INFINITY;
                 for (Autotuner.Trial t : r.trials()) {
@@ -128,9 +129,9 @@ class AutotunerTest {
                 Autotuner.Trial chosen = r.trials().stream().filter(t -> t.config().equals(r.best())).findFirst().orElseThrow();
                 assertEquals(fastest, chosen.callMs(), "the fastest call among the forms");
                 assertEquals(chosen.kernelMs(), r.bestMs());
-                assertTrue(forms.stream().allMatch(t -> sameBut(t.config(), r.best())), "the forms differ only in pro_blocks");
-                System.out.printf("autotuner: fastest body %.4f ms; calls by pro_blocks: %s%n", fastestBody,
-                        forms.stream().map(t -> t.config().get("pro_blocks") + "=" + (t.skipped() == null ? String.format(java.util.Locale.ROOT, "%.4f", t.callMs()) : "skipped")).toList());
+                assertTrue(forms.stream().allMatch(t -> sameBut(t.config(), r.best())), "the forms differ only in pro_blocks and pdl");
+                System.out.printf("autotuner: fastest body %.4f ms; calls by pro_blocks/pdl: %s%n", fastestBody,
+                        forms.stream().map(t -> t.config().get("pro_blocks") + "/" + t.config().get("pdl") + "=" + (t.skipped() == null ? String.format(java.util.Locale.ROOT, "%.4f", t.callMs()) : "skipped")).toList());
                 System.out.printf("autotuner: %d schedules, %d timed, best %s %.4f ms%n", r.trials().size(),
                         r.trials().stream().filter(t -> t.skipped() == null).count(), Autotuner.describe(r.best()), r.bestMs());
                 Autotuner.Result again = new Autotuner(gpu, src.name(), Set.of("Q", "K", "V"), Set.of("O"), lower).tune(space, "test", shape.dims(), dev, Map.of(), 2, 5, false);
@@ -159,8 +160,10 @@ class AutotunerTest {
 
     private static boolean sameBut(Map<String, Long> a, Map<String, Long> b) {
         Map<String, Long> x = new java.util.HashMap<>(a), y = new java.util.HashMap<>(b);
-        x.remove("pro_blocks");
-        y.remove("pro_blocks");
+        for (String key : List.of("pro_blocks", "pdl")) {
+            x.remove(key);
+            y.remove(key);
+        }
         return x.equals(y);
     }
 }

@@ -189,7 +189,8 @@ class CudaBitExactTest {
 
     /**
      * The per-head prologue (pro_blocks > 0: blocks per head, no grid barrier, the body folding the heads'
-     * partials): the same bits, at b = 1 and past it, at every block count tried, for each option it takes.
+     * partials): the same bits, at b = 1 and past it, at every block count tried, for each option it takes, with
+     * the body launched after the prologue or as its programmatic dependent (pdl = 1; also with the grid-wide prologue).
      */
     @Test
     void perHeadPrologueCallsEqualTheInterpreterBitForBit() throws Exception {
@@ -202,7 +203,12 @@ class CudaBitExactTest {
                 for (Map<String, String> opts : options) {
                     for (long b : new long[] {1, 2, 4, 16}) {
                         int n = calls.size();
-                        calls.add(new WholeCall(new Case(s, "int8", opts, Map.of("pro_blocks", b), sh, Inputs.Model.GAUSS_OUTLIER), n % 3 != 2, n % 2 == 1, sh.n() * 5L + n));
+                        // every other call with the body a programmatic dependent launch (pdl = 1): it must still wait for every write
+                        calls.add(new WholeCall(new Case(s, "int8", opts, Map.of("pro_blocks", b, "pdl", (long) (n / 2 % 2)), sh, Inputs.Model.GAUSS_OUTLIER), n % 3 != 2, n % 2 == 1, sh.n() * 5L + n));
+                    }
+                    if (opts.isEmpty()) {   // and the grid-wide prologue with the dependent launch
+                        int n = calls.size();
+                        calls.add(new WholeCall(new Case(s, "int8", opts, Map.of("pro_blocks", 0L, "pdl", 1L), sh, Inputs.Model.GAUSS_OUTLIER), n % 3 != 2, n % 2 == 1, sh.n() * 5L + n));
                     }
                 }
             }
