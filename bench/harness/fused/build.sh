@@ -6,8 +6,7 @@
 set -e
 here=$(cd "$(dirname "$0")" && pwd); root=$(cd "$here/../../.." && pwd)
 out=$1; shift; mkdir -p "$out"; out=$(cd "$out" && pwd)
-"${JAVA_HOME:-/usr}"/bin/java -cp "$root/runtime/target/qflash-runtime.jar:$root/runtime/target/lib/*" \
-  "$root/bench/harness/GenCall.java" "$root/samples/flash_attention.tile" "$out" "$@"
+"$here/../gen.sh" "$out" "$@"
 python3 "$here/fuse.py" "$out"
 cd "$out"
 for f in body pro fused; do nvcc -cubin -arch=sm_90a -fmad=false -std=c++17 $f.cu -o $f.cubin; done

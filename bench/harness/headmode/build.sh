@@ -12,8 +12,7 @@ out=$1; Z=$2; H=$3; N=$4; D=$5; PT=$6; B=$7; shift 8   # past the --
 mkdir -p "$out"; out=$(cd "$out" && pwd)
 declare -A tune; for kv in "$@"; do tune[${kv%%=*}]=${kv#*=}; done
 BM=${tune[BLOCK_M]:-64}; KB=${tune[BLOCK_N]:-64}   # the K block of the int8 quantization is BLOCK_N tokens
-"${JAVA_HOME:-/usr}"/bin/java -cp "$root/runtime/target/qflash-runtime.jar:$root/runtime/target/lib/*" \
-  "$root/bench/harness/GenCall.java" "$root/samples/flash_attention.tile" "$out" $Z $H $N $D "$@"
+"$here/../gen.sh" "$out" $Z $H $N $D "$@"
 sed -n '1,/Helpers of the prologue kernel/p' "$out/pro.cu" > "$out/headpro.cu"
 printf '#define QF_PT %s\n#define QF_KB %s\n#define QF_D %s\n#define QF_B %s\n#include "%s"\n' $PT $KB $D $B "$here/headpro.cuh" >> "$out/headpro.cu"
 # the body's i64 launch constant is named after its IR value; the preamble writes it under that name

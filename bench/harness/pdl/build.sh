@@ -9,8 +9,7 @@
 set -e
 here=$(cd "$(dirname "$0")" && pwd); root=$(cd "$here/../../.." && pwd)
 out=$1; shift; mkdir -p "$out"; out=$(cd "$out" && pwd)
-"${JAVA_HOME:-/usr}"/bin/java -cp "$root/runtime/target/qflash-runtime.jar:$root/runtime/target/lib/*" \
-  "$root/bench/harness/GenCall.java" "$root/samples/flash_attention.tile" "$out" "$@"
+"$here/../gen.sh" "$out" "$@"
 sed '/extern __shared__ __align__(16) unsigned char qf_smem\[\];/a asm volatile("griddepcontrol.wait;" ::: "memory");' "$out/body.cu" > "$out/body_pdl.cu"
 awk '{ print } /^extern "C" __global__/ && !done { print "asm volatile(\"griddepcontrol.launch_dependents;\");"; done = 1 }' "$out/pro.cu" > "$out/pro_pdl.cu"
 # the trigger at the end instead (the body's blocks are launched as the last prologue blocks finish, not at its start)
