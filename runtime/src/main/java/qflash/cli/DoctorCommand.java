@@ -43,6 +43,7 @@ public final class DoctorCommand implements Callable<Integer> {
                 throw new NoDeviceError(u.getMessage());
             }
             out.println("nvrtc:  " + nvrtc.describe());
+            out.println("launch: " + dev.dependentLaunch());
             CubinCache cache = CubinCache.standard();
             long t0 = System.nanoTime();
             byte[] cubin = cache.cubin(nvrtc, DoctorCommandProbe.SOURCE, "qflash_probe.cu", dev.arch(), List.of("-std=c++17"));

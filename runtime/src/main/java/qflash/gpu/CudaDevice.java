@@ -86,6 +86,14 @@ public final class CudaDevice implements AutoCloseable {
         return major >= 9;
     }
 
+    /** What a schedule's {@code pdl = 1} gets on this device, in a line ({@code qflash doctor}). */
+    public String dependentLaunch() {
+        if (!dependentLaunches()) return "ordinary launches (pdl = 1 needs compute capability 9.0; the body's wait compiles to nothing here)";
+        String why = DependentLaunch.unavailable();
+        return why == null ? "programmatic dependent launches for pdl = 1 (cuLaunchKernelEx, FFM binding of libcuda.so.1)"
+                : "no programmatic dependent launch: " + why + " (pdl = 1 is refused; use pdl = 0)";
+    }
+
     /** Makes this device's context current on the calling thread (a driver context is per thread). */
     public void makeCurrent() {
         cuCtxSetCurrent(context);
