@@ -294,8 +294,10 @@ public final class CudaBackend implements AutoCloseable {
             if (exec != null) return;
             stream = new CUstream();
             cuStreamCreate(stream, CUstream_flags.CU_STREAM_NON_BLOCKING);
+            done = new DoneFlag();   // not while capturing: an allocation is not a graph node
             cuStreamBeginCapture(stream, CUstreamCaptureMode.CU_STREAM_CAPTURE_MODE_THREAD_LOCAL);
             issue(stream);
+            done.record(stream);
             graph = new CUgraph();
             cuStreamEndCapture(stream, graph);
             exec = new CUgraphExec();
@@ -305,10 +307,17 @@ public final class CudaBackend implements AutoCloseable {
         /** Starts one call (the captured graph) without waiting for it. */
         public void issue() {
             capture();
+            done.clear();
             cuGraphLaunch(exec, stream);
         }
 
+        /** Waits for the call last issued: until its graph has set the done flag (see {@link DoneFlag}). */
+        private void await() {
+            done.await(stream);
+        }
+
         private CUstream stream;
+        private DoneFlag done;
         private CUgraph graph;
         private CUgraphExec exec;
 
@@ -342,7 +351,7 @@ public final class CudaBackend implements AutoCloseable {
             for (int i = 0; i < warmup + reps; i++) {
                 long t0 = System.nanoTime();
                 issue();
-                cuStreamSynchronize(stream);
+                await();
                 if (i >= warmup) t[i - warmup] = (System.nanoTime() - t0) / 1e6;
             }
             java.util.Arrays.sort(t);
@@ -353,7 +362,7 @@ public final class CudaBackend implements AutoCloseable {
         public void run() {
             try {
                 issue();
-                cuStreamSynchronize(stream);
+                await();
             } catch (RuntimeException e) {
                 throw new IllegalStateException("CUDA error in a call of " + c.code().entry() + " (prologue " + proBlocks + "x" + proThreads + (proSmem > 0 ? " with " + proSmem + " B shared" : "") + ", body grid "
                         + grid[0] + "x" + grid[1] + "x" + grid[2] + ", block " + c.code().threads() + ", " + c.code().smemBytes() + " B shared): " + e.getMessage(), e);
@@ -363,6 +372,8 @@ public final class CudaBackend implements AutoCloseable {
         @Override
         public void close() {
             if (exec != null) {
+                cuStreamSynchronize(stream);   // a call seen done by its flag may still be retiring
+                done.close();
                 cuGraphExecDestroy(exec);
                 cuGraphDestroy(graph);
                 cuStreamDestroy(stream);
