@@ -6,7 +6,7 @@ Times torch.nn.functional.scaled_dot_product_attention on f16 [Z, H, N, D] tenso
 over --reps CUDA-graph replays (after --warmup) of the time of one call, each graph holding GRAPH_CALLS
 calls back to back timed with CUDA events (as qflash bench times its own kernels: timed one at a time, a
 short kernel is measured with the host's dispatch gap before it); call time is the median host wall time
-of one eager call including torch.cuda.synchronize(). A backend that refuses a shape is reported as
+of one eager call including torch.cuda.synchronize(), over --call-reps calls after --call-warmup. A backend that refuses a shape is reported as
 "unsupported".
 
 usage: sdpa.py --shapes shapes.csv --out sdpa.csv   (shapes.csv: row,b,Z,H,N,D[,causal])
@@ -28,7 +28,7 @@ BACKENDS = [("flash", SDPBackend.FLASH_ATTENTION), ("cudnn", SDPBackend.CUDNN_AT
 GRAPH_CALLS = 20   # qflash's CudaBackend.GRAPH_LAUNCHES
 
 
-def time_eager(call, warmup, reps):
+def time_eager(call, warmup, reps, call_warmup, call_reps):
     for _ in range(warmup):
         call()
     torch.cuda.synchronize()
@@ -39,10 +39,13 @@ def time_eager(call, warmup, reps):
         call()
         stop[i].record()
     torch.cuda.synchronize()
-    return statistics.median(s.elapsed_time(e) for s, e in zip(start, stop)), wall_ms(call, reps)
+    return statistics.median(s.elapsed_time(e) for s, e in zip(start, stop)), wall_ms(call, call_reps, call_warmup)
 
 
-def wall_ms(call, reps):
+def wall_ms(call, reps, warmup=0):
+    for _ in range(warmup):
+        call()
+    torch.cuda.synchronize()
     walls = []
     for _ in range(reps):
         t0 = time.perf_counter()
@@ -52,7 +55,7 @@ def wall_ms(call, reps):
     return statistics.median(walls)
 
 
-def time_backend(backend, q, k, v, causal, warmup, reps):
+def time_backend(backend, q, k, v, causal, warmup, reps, call_warmup, call_reps):
     with sdpa_kernel(backend):
         def call():
             return F.scaled_dot_product_attention(q, k, v, is_causal=causal)
@@ -71,7 +74,7 @@ def time_backend(backend, q, k, v, causal, warmup, reps):
             # Not capturable: say so, and time eager calls (which count the dispatch gap, flattering qflash).
             print(f"sdpa.py: {backend} could not be captured in a CUDA graph ({e}); timing eager calls", file=sys.stderr)
             torch.cuda.synchronize()
-            return time_eager(call, warmup, reps)
+            return time_eager(call, warmup, reps, call_warmup, call_reps)
         for _ in range(warmup):
             graph.replay()
         torch.cuda.synchronize()
@@ -84,7 +87,7 @@ def time_backend(backend, q, k, v, causal, warmup, reps):
         torch.cuda.synchronize()
         kernel = statistics.median(s.elapsed_time(e) / GRAPH_CALLS for s, e in zip(start, stop))
         del graph
-        return kernel, wall_ms(call, reps)
+        return kernel, wall_ms(call, call_reps, call_warmup)
 
 
 def main():
@@ -93,6 +96,8 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--warmup", type=int, default=10)
     ap.add_argument("--reps", type=int, default=100)
+    ap.add_argument("--call-warmup", type=int, default=1000)
+    ap.add_argument("--call-reps", type=int, default=1000)
     a = ap.parse_args()
     dev = torch.cuda.get_device_name(0)
     with open(a.shapes) as f, open(a.out, "w", newline="") as o:
@@ -105,7 +110,7 @@ def main():
             q, k, v = (torch.rand(Z, H, N, D, device="cuda", dtype=torch.float16, generator=g) * 2 - 1 for _ in range(3))
             for name, be in BACKENDS:
                 try:
-                    kern, call = time_backend(be, q, k, v, causal, a.warmup, a.reps)
+                    kern, call = time_backend(be, q, k, v, causal, a.warmup, a.reps, a.call_warmup, a.call_reps)
                     w.writerow([r["row"], r["b"], Z, H, N, D, int(causal), name, f"{kern:.5f}", f"{call:.5f}", dev, torch.__version__])
                 except RuntimeError as e:
                     w.writerow([r["row"], r["b"], Z, H, N, D, int(causal), name, "unsupported", "", dev, torch.__version__])

@@ -10,6 +10,7 @@
 #include <vector>
 #include <chrono>
 #include <algorithm>
+#include <cuda.h>
 #include <cuda_runtime.h>
 #include <cuda_fp16.h>
 #define CK(x) do { cudaError_t qf_e = (x); if (qf_e != cudaSuccess) { printf("%s: %s\n", #x, cudaGetErrorString(qf_e)); exit(1); } } while (0)
@@ -41,17 +42,40 @@ template <class Pro, class Body>
 void qf_time_call(Pro launchPro, Body launchBody, cudaStream_t s, const void* out, long long elems, const char* label, bool hasBody = true) {
   auto graphOf = [&](auto fn, int times) { cudaGraph_t g; cudaGraphExec_t e; CK(cudaStreamBeginCapture(s, cudaStreamCaptureModeThreadLocal)); for (int i = 0; i < times; ++i) fn(); CK(cudaStreamEndCapture(s, &g)); CK(cudaGraphInstantiate(&e, g, 0)); return e; };
   cudaGraphExec_t call = graphOf([&] { launchPro(); launchBody(); }, 1);
-  std::vector<double> t;
-  for (int i = 0; i < 3300; ++i) {
-    auto t0 = std::chrono::steady_clock::now();
-    CK(cudaGraphLaunch(call, s)); CK(cudaStreamSynchronize(s));
-    if (i >= 300) t.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
+  // Also waited for as the runtime waits (DoneFlag: a stream write of mapped host memory after the body, the host
+  // spinning on it), from a graph and from the two launches issued on the stream each call.
+  static unsigned* hflag = nullptr; static CUresult (*writeValue32)(cudaStream_t, void*, unsigned, unsigned) = nullptr;
+  if (!hflag) {
+    CK(cudaHostAlloc(&hflag, 64, cudaHostAllocMapped));
+    cudaDriverEntryPointQueryResult q; CK(cudaGetDriverEntryPointByVersion("cuStreamWriteValue32", (void**)&writeValue32, 12000, cudaEnableDefault, &q));
   }
-  std::sort(t.begin(), t.end());
+  unsigned* dflag; CK(cudaHostGetDevicePointer(&dflag, hflag, 0));
+  volatile unsigned* vflag = hflag;
+  auto memop = [&] { if (writeValue32(s, dflag, 1, 0) != 0) { printf("cuStreamWriteValue32 failed\n"); exit(1); } };
+  cudaGraphExec_t flagged = graphOf([&] { launchPro(); launchBody(); memop(); }, 1);
+  auto median = [&](int how) {   // 0 graph + sync, 1 graph + flag, 2 direct + flag
+    std::vector<double> t;
+    for (int i = 0; i < 3300; ++i) {
+      *vflag = 0;
+      auto t0 = std::chrono::steady_clock::now();
+      if (how == 0) { CK(cudaGraphLaunch(call, s)); CK(cudaStreamSynchronize(s)); }
+      else {
+        if (how == 1) CK(cudaGraphLaunch(flagged, s)); else { launchPro(); launchBody(); memop(); }
+        while (*vflag != 1) {}
+      }
+      auto t1 = std::chrono::steady_clock::now();
+      if (how > 0) CK(cudaStreamSynchronize(s));
+      if (i >= 300) t.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
+    }
+    std::sort(t.begin(), t.end());
+    return t;
+  };
+  std::vector<double> t = median(0), tf = median(1), td = median(2);
   auto evt = [&](cudaGraphExec_t e) { cudaEvent_t a, b; cudaEventCreate(&a); cudaEventCreate(&b); std::vector<float> v; for (int r = 0; r < 60; ++r) { cudaEventRecord(a, s); CK(cudaGraphLaunch(e, s)); cudaEventRecord(b, s); cudaEventSynchronize(b); float ms; cudaEventElapsedTime(&ms, a, b); if (r >= 10) v.push_back(ms * 1000 / 20); } std::sort(v.begin(), v.end()); return v[v.size() / 2]; };
   double tp = evt(graphOf(launchPro, 20)), tb = hasBody ? evt(graphOf(launchBody, 20)) : 0;
   CK(cudaGraphLaunch(call, s)); CK(cudaStreamSynchronize(s));
   std::vector<unsigned short> o(elems); CK(cudaMemcpy(o.data(), out, o.size() * 2, cudaMemcpyDeviceToHost));
   unsigned long long hh = 1469598103934665603ULL; for (auto x : o) { hh ^= x; hh *= 1099511628211ULL; }
-  printf("%-14s call median %.2f us (p10 %.2f p90 %.2f)  prologue %.2f us  body %.2f us  hash %016llx\n", label, t[t.size() / 2], t[t.size() / 10], t[t.size() * 9 / 10], tp, tb, hh);
+  printf("%-14s call median %.2f us (p10 %.2f p90 %.2f)  flag %.2f  direct+flag %.2f  prologue %.2f us  body %.2f us  hash %016llx\n", label, t[t.size() / 2], t[t.size() / 10], t[t.size() * 9 / 10],
+         tf[tf.size() / 2], td[td.size() / 2], tp, tb, hh);
 }

@@ -4,6 +4,7 @@
 //   flag   the last kernel's last block stores a generation number to mapped host memory (system fence first);
 //          the host spins on it
 //   memop  a cuStreamWriteValue32 node after the kernels writes it instead
+// and "direct": the same launches issued on the stream each call instead of as one graph.
 // For each: one kernel, two (the second a programmatic dependent), and the flag forms with the second kernel's
 // blocks taking tickets so the last one to finish writes the flag.
 //   nvcc -O2 -std=c++17 -arch=sm_90a floor.cu -lcuda -o floor && ./floor
@@ -48,16 +49,18 @@ int main() {
   };
   unsigned expect = 0;
   // wait: 0 sync, 1 query, 2 flag (kernel-written generation), 3 flag (memop writes 1; the host clears it)
-  auto time = [&](const char* label, int wait, auto fn) {
+  // graph: launch fn's work as a graph captured once; else issue it on the stream each time (direct launches)
+  auto time = [&](const char* label, int wait, auto fn, bool graph = true) {
     cudaGraph_t g; cudaGraphExec_t e;
-    CK(cudaStreamBeginCapture(s, cudaStreamCaptureModeThreadLocal)); fn(); CK(cudaStreamEndCapture(s, &g)); CK(cudaGraphInstantiate(&e, g, 0));
-    CK(cudaGraphLaunch(e, s)); CK(cudaStreamSynchronize(s));
+    if (graph) { CK(cudaStreamBeginCapture(s, cudaStreamCaptureModeThreadLocal)); fn(); CK(cudaStreamEndCapture(s, &g)); CK(cudaGraphInstantiate(&e, g, 0)); }
+    auto go = [&] { if (graph) CK(cudaGraphLaunch(e, s)); else fn(); };
+    go(); CK(cudaStreamSynchronize(s));
     expect = *vflag;
     std::vector<double> t;
     for (int i = 0; i < 10300; ++i) {
       if (wait == 3) *vflag = 0;
       auto t0 = std::chrono::steady_clock::now();
-      CK(cudaGraphLaunch(e, s));
+      go();
       if (wait == 0) CK(cudaStreamSynchronize(s));
       else if (wait == 1) { while (cudaStreamQuery(s) == cudaErrorNotReady) {} }
       else if (wait == 2) { ++expect; while (*vflag != expect) {} }
@@ -68,7 +71,7 @@ int main() {
     }
     std::sort(t.begin(), t.end());
     printf("%-44s median %.2f us (p10 %.2f p90 %.2f)\n", label, t[t.size() / 2], t[t.size() / 10], t[t.size() * 9 / 10]);
-    CK(cudaGraphExecDestroy(e)); CK(cudaGraphDestroy(g));
+    if (graph) { CK(cudaGraphExecDestroy(e)); CK(cudaGraphDestroy(g)); }
   };
   auto memop = [&] { DK(cuStreamWriteValue32((CUstream) s, (CUdeviceptr) dflag, 1, 0)); };
   for (int round = 0; round < 3; ++round) {
@@ -81,5 +84,8 @@ int main() {
     time("two (PDL), last block's flag", 2, [&] { launch(first, 128, false); launch(second_flag, 84, true, dflag); });
     time("two (PDL), memop flag", 3, [&] { launch(first, 128, false); launch(second, 84, true); memop(); });
     time("two (PDL) + flag, sync", 0, [&] { launch(first, 128, false); launch(second_flag, 84, true, dflag); });
+    time("one kernel, direct, memop flag", 3, [&] { launch(first, 128, false); memop(); }, false);
+    time("two (PDL), direct, memop flag", 3, [&] { launch(first, 128, false); launch(second, 84, true); memop(); }, false);
+    time("two (PDL), direct, sync", 0, [&] { launch(first, 128, false); launch(second, 84, true); }, false);
   }
 }

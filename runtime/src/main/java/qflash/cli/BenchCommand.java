@@ -34,7 +34,7 @@ import qflash.ir.Kernel;
  * row and batch: the body kernel's time (median over CUDA graphs of back-to-back launches timed with CUDA
  * events, so that a short kernel does not count the host's launch gap; inputs already quantized by
  * the prologue, as the paper measures), the time of one whole call from f16 device tensors to an f16
- * output (the prologue kernel included, one graph launch, host wall clock), and PyTorch's flash / cuDNN / mem-efficient backends timed by
+ * output (the prologue kernel included, one graph launch, host wall clock; median of --call-reps calls after --call-warmup), and PyTorch's flash / cuDNN / mem-efficient backends timed by
  * bench/sdpa.py in the same run; ratios are ours over the best PyTorch backend. Also the cold NVRTC
  * compile time and the cache-hit load time per kernel.
  */
@@ -59,6 +59,12 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--warmup", description = "untimed repetitions first (default: 10)")
     int warmup = 10;
+
+    @Option(names = "--call-warmup", description = "untimed whole calls before the call column's (default: 1000)")
+    int callWarmup = CALL_WARMUP;
+
+    @Option(names = "--call-reps", description = "timed whole calls for the call column (default: 1000)")
+    int callReps = CALL_REPS;
 
     @Option(names = "--sdpa", paramLabel = "SCRIPT|off", description = "the PyTorch reference script (default: bench/sdpa.py next to the samples; off to skip)")
     String sdpa = "bench/sdpa.py";
@@ -155,7 +161,7 @@ public final class BenchCommand implements Callable<Integer> {
                     }
                     try (CudaBackend.Call call = gpu.new Call(c, dev, Map.of())) {
                         double bodyMs = plain == c ? kernelMs : call.medianKernelMillis(warmup, reps);
-                        double callMs = call.medianCallMillis(warmup, reps);
+                        double callMs = call.medianCallMillis(callWarmup, callReps);
                         results.add(new Result(row, kernel.pipeline, kernelMs, callMs, call.medianPrologueMillis(warmup, reps), bodyMs, schedule));
                         printRow(out, results.getLast(), ref);
                     }
@@ -170,6 +176,14 @@ public final class BenchCommand implements Callable<Integer> {
         return Main.OK;
     }
 
+    /**
+     * The call column's counts: the median host wall time of a call in steady state, as a caller making one call
+     * after another sees it. After only 10 calls a b = 1 call measured 2-2.6 µs longer than after 3000 (H100,
+     * A1-A7, fixed schedules, {@code bench/results/bench-warmup-s24.txt}); a C++ program launching the same
+     * graph, 3000 calls after 300, measured the warm number. PyTorch's calls get the same counts (bench/sdpa.py).
+     */
+    static final int CALL_WARMUP = 1000, CALL_REPS = 1000;
+
     /** How the autotuner times each candidate: enough to rank them; the winner is then timed with --reps. */
     static final int TUNE_WARMUP = 3, TUNE_REPS = 10;
 
@@ -180,7 +194,8 @@ public final class BenchCommand implements Callable<Integer> {
         StringBuilder sb = new StringBuilder("row,b,Z,H,N,D\n");
         for (Row r : table) sb.append(String.format("%s,%d,%d,%d,%d,%d%n", r.name(), r.batch(), r.shape().z(), r.shape().h(), r.shape().n(), r.shape().d()));
         Files.writeString(shapes, sb);
-        Process p = new ProcessBuilder(python, sdpa, "--shapes", shapes.toString(), "--out", csv.toString(), "--reps", Integer.toString(reps), "--warmup", Integer.toString(warmup))
+        Process p = new ProcessBuilder(python, sdpa, "--shapes", shapes.toString(), "--out", csv.toString(), "--reps", Integer.toString(reps), "--warmup", Integer.toString(warmup),
+                "--call-reps", Integer.toString(callReps), "--call-warmup", Integer.toString(callWarmup))
                 .redirectErrorStream(true).start();
         String log = new String(p.getInputStream().readAllBytes());
         if (p.waitFor() != 0) throw new UserError("the PyTorch reference failed (" + python + " " + sdpa + "; --sdpa off skips it): " + log.strip());

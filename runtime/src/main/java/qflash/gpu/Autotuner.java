@@ -156,6 +156,12 @@ public final class Autotuner {
     public static final String PROLOGUE = qflash.cuda.PrologueEmitter.TUNABLE;
     /** The schedule tunable that makes the body a programmatic dependent launch: tuned on whole calls too. */
     public static final String DEPENDENT = qflash.cuda.PrologueEmitter.DEPENDENT;
+    /**
+     * At least this many untimed and timed calls per candidate of a call round: the first calls of a process are
+     * 2-2.6 µs slower at b = 1 than its steady state (H100, session 24), more than the differences the round ranks.
+     */
+    static final int CALL_WARMUP = 200, CALL_REPS = 200;
+
     /** The tunables that change a call but not the body's own time. */
     private static final List<String> CALL_TUNED = List.of(PROLOGUE, DEPENDENT);
 
@@ -194,7 +200,7 @@ public final class Autotuner {
             }
             try (CudaBackend.Call call = gpu.new Call(c, tensors, scalars)) {
                 double body = call.medianKernelMillis(warmup, reps);
-                trials.add(new Trial(config, body, calls ? call.medianCallMillis(warmup, reps) : Double.NaN, null));
+                trials.add(new Trial(config, body, calls ? call.medianCallMillis(Math.max(warmup, CALL_WARMUP), Math.max(reps, CALL_REPS)) : Double.NaN, null));
             } catch (qflash.host.UserError e) {   // a form this shape cannot take (a head too large for shared memory)
                 trials.add(new Trial(config, Double.NaN, Double.NaN, e.getMessage()));
             }
