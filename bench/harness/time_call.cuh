@@ -1,7 +1,8 @@
 // What call.cu and headmode/protocall.cu share: the includes, the call's buffers (CALL_INC, written by
 // GenCall.java, is included here) with random f16 inputs, loading a cubin's kernel, and timing one call the way
 // the runtime makes it: a CUDA graph of the prologue and the body, launched and waited for from the host (median
-// of 3000 after 300), each kernel alone (CUDA events around graphs of 20 back-to-back launches, median of 50),
+// of 3000 after 300; waited for by a stream sync, and, as the runtime waits, by a stream-written flag in mapped host
+// memory, also with the two launches issued on the stream instead of from a graph), each kernel alone (CUDA events around graphs of 20 back-to-back launches, median of 50),
 // then a hash of the f16 output.
 #pragma once
 #include <cstdio>
@@ -53,7 +54,7 @@ void qf_time_call(Pro launchPro, Body launchBody, cudaStream_t s, const void* ou
   volatile unsigned* vflag = hflag;
   auto memop = [&] { if (writeValue32(s, dflag, 1, 0) != 0) { printf("cuStreamWriteValue32 failed\n"); exit(1); } };
   cudaGraphExec_t flagged = graphOf([&] { launchPro(); launchBody(); memop(); }, 1);
-  auto median = [&](int how) {   // 0 graph + sync, 1 graph + flag, 2 direct + flag
+  auto sortedTimes = [&](int how) {   // 0 graph + sync, 1 graph + flag, 2 direct + flag
     std::vector<double> t;
     for (int i = 0; i < 3300; ++i) {
       *vflag = 0;
@@ -70,7 +71,7 @@ void qf_time_call(Pro launchPro, Body launchBody, cudaStream_t s, const void* ou
     std::sort(t.begin(), t.end());
     return t;
   };
-  std::vector<double> t = median(0), tf = median(1), td = median(2);
+  std::vector<double> t = sortedTimes(0), tf = sortedTimes(1), td = sortedTimes(2);
   auto evt = [&](cudaGraphExec_t e) { cudaEvent_t a, b; cudaEventCreate(&a); cudaEventCreate(&b); std::vector<float> v; for (int r = 0; r < 60; ++r) { cudaEventRecord(a, s); CK(cudaGraphLaunch(e, s)); cudaEventRecord(b, s); cudaEventSynchronize(b); float ms; cudaEventElapsedTime(&ms, a, b); if (r >= 10) v.push_back(ms * 1000 / 20); } std::sort(v.begin(), v.end()); return v[v.size() / 2]; };
   double tp = evt(graphOf(launchPro, 20)), tb = hasBody ? evt(graphOf(launchBody, 20)) : 0;
   CK(cudaGraphLaunch(call, s)); CK(cudaStreamSynchronize(s));

@@ -109,6 +109,9 @@ public final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
+        // A median needs a timing; a negative warm-up is a typo. Before the reference or the GPU is touched.
+        if (reps < 1 || callReps < 1) throw new UserError("--reps and --call-reps must be at least 1");
+        if (warmup < 0 || callWarmup < 0) throw new UserError("--warmup and --call-warmup must not be negative");
         List<Row> table = table(rows, batches);
         KernelOptions.Tuning tuning = autotune ? kernel.tuning() : null;
         List<Map<String, Long>> space = tuning == null ? null : tuning.space();
@@ -178,9 +181,9 @@ public final class BenchCommand implements Callable<Integer> {
 
     /**
      * The call column's counts: the median host wall time of a call in steady state, as a caller making one call
-     * after another sees it. After only 10 calls a b = 1 call measured 2-2.6 µs longer than after 3000 (H100,
-     * A1-A7, fixed schedules, {@code bench/results/bench-warmup-s24.txt}); a C++ program launching the same
-     * graph, 3000 calls after 300, measured the warm number. PyTorch's calls get the same counts (bench/sdpa.py).
+     * after another sees it. After only 10 calls a b = 1 call measured 1.6-3.6 µs longer than after 1000 or 3000
+     * (H100, A1-A7, fixed schedules, fresh JVMs, {@code bench/results/bench-warmup-s24.txt}); a C++ program launching
+     * the same graph, 3000 calls after 300, measured the warm number. PyTorch's calls get the same counts (bench/sdpa.py).
      */
     static final int CALL_WARMUP = 1000, CALL_REPS = 1000;
 

@@ -158,7 +158,7 @@ public final class Autotuner {
     public static final String DEPENDENT = qflash.cuda.PrologueEmitter.DEPENDENT;
     /**
      * At least this many untimed and timed calls per candidate of a call round: the first calls of a process are
-     * 2-2.6 µs slower at b = 1 than its steady state (H100, session 24), more than the differences the round ranks.
+     * 1.6-3.6 µs slower at b = 1 than its steady state (H100, session 24), more than the differences the round ranks.
      */
     static final int CALL_WARMUP = 200, CALL_REPS = 200;
 

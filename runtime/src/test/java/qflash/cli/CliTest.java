@@ -142,6 +142,9 @@ class CliTest {
                 {"tune", sample("flash_attention.tile"), "--tune", "BLOCK_Q=32"},
                 {"run", sample("flash_attention.tile"), "--workload", "A1", "--autotune"},
                 {"bench", sample("flash_attention.tile"), "--autotune", "--tune", "warps=many"},
+                {"bench", sample("flash_attention.tile"), "--call-reps", "0"},
+                {"bench", sample("flash_attention.tile"), "--reps", "0"},
+                {"bench", sample("flash_attention.tile"), "--call-warmup", "-1"},
         }) {
             Outcome o = qflash(args);
             assertEquals(2, o.code, String.join(" ", args) + " -> " + o.err);

@@ -19,8 +19,9 @@ import jcuda.driver.CUstream_flags;
  * (no GPU in CI); run on the GPU host: {@code java -cp LIBS:test-classes qflash.gpu.LaunchFloor [rounds]}.
  * <p>
  * Each variant is timed as the C++ harness times it (10,300 calls, the first 300 untimed) and also over calls
- * 10–110 only, which is what {@code qflash bench} takes with its default warm-up and repetitions: if the two
- * differ, the JVM's warm-up (interpreted or C1 code on the call's path) is part of the bench's number.
+ * 10–110 only, which is what {@code qflash bench} took before it got its own call counts ({@code --call-warmup},
+ * {@code --call-reps}): if the two differ, the JVM's warm-up (interpreted or C1 code on the call's path) is part of
+ * such a number.
  */
 public final class LaunchFloor {
     private static final String SOURCE = """
