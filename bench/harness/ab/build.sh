@@ -1,0 +1,12 @@
+#!/bin/bash
+# Builds emitted calls side by side for an A/B run on the GPU host: each DIR holds what gen.sh wrote (body.cu, pro.cu,
+# call.inc), perhaps with hand-made variants body_*.cu / pro_*.cu beside them; each gets its cubins and its call.cu
+# binary (pdl = 1, as the tuner takes it). From the repository root, with nvcc:   bench/harness/ab/build.sh DIR...
+# Then on the GPU host, for each DIR: (cd DIR && for b in body*.cubin; do for p in pro*.cubin; do ./call $b $p "DIR ${b%.cubin} ${p%.cubin}"; done; done)
+set -e
+root=$(cd "$(dirname "$0")/../../.." && pwd)
+for dir in "$@"; do
+  (cd "$dir" && for f in body*.cu pro*.cu; do nvcc -cubin -arch=sm_90a -fmad=false -std=c++17 "$f" -o "${f%.cu}.cubin"; done
+   nvcc -O2 -std=c++17 -arch=sm_90a -I. -DCALL_INC='"call.inc"' -DQF_PDL=1 "$root/bench/harness/call.cu" -o call)
+  echo "built $dir"
+done
