@@ -1,8 +1,10 @@
 #!/bin/bash
 # Builds emitted calls side by side for an A/B run on the GPU host: each DIR holds what gen.sh wrote (body.cu, pro.cu,
 # call.inc), perhaps with hand-made variants body_*.cu / pro_*.cu beside them; each gets its cubins and its call.cu
-# binary (pdl = 1, as the tuner takes it). From the repository root, with nvcc:   bench/harness/ab/build.sh DIR...
-# Then on the GPU host, for each DIR: (cd DIR && for b in body*.cubin; do for p in pro*.cubin; do ./call $b $p "DIR ${b%.cubin} ${p%.cubin}"; done; done)
+# binary (pdl = 1, as the tuner takes it). From the repository root, with nvcc, for DIRs named ROOT/ROW/NAME:
+#   bench/harness/gen.sh ROOT/A3/new 1 12 197 64 BLOCK_M=32 ...; bench/harness/ab/variants.py ROOT/A3/new 1 2 4   (optional)
+#   bench/harness/ab/build.sh ROOT/*/*
+# Then on the GPU host: bench/harness/ab/run.sh ROOT (bench/results/harness-s25-ab.txt is such a run).
 set -e
 root=$(cd "$(dirname "$0")/../../.." && pwd)
 for dir in "$@"; do

@@ -41,5 +41,14 @@ public final class TestFiles {
         return source(dir("samples").resolve(name));
     }
 
+    /** The 1-based line of sample {@code name} that contains {@code text}: tests that point at a DSL line find it, so a sample may grow. */
+    public static int lineOf(String name, String text) {
+        List<String> lines = sample(name).text().lines().toList();
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).contains(text)) return i + 1;
+        }
+        throw new IllegalStateException(name + " has no line containing " + text);
+    }
+
     public static final List<String> SAMPLES = List.of("flash_attention.tile", "flash_attention_bias.tile", "flash_attention_causal.tile");
 }

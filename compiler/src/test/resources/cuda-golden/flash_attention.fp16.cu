@@ -1,4 +1,4 @@
-// kernel @flash_attention for CUDA: schedule {BLOCK_M=64, BLOCK_N=64, warps=4, stages=2, ksplit=1, pro_blocks=0, pdl=0}, {D=64}, from flash_attention.tile
+// kernel @flash_attention for CUDA: schedule {BLOCK_M=64, BLOCK_N=64, warps=4, stages=2, ksplit=1, pro_blocks=0, pdl=0, min_blocks=0}, {D=64}, from flash_attention.tile
 #define QF_D 64
 // qflash device prelude: the IR's scalar semantics in CUDA C (mirrors qflash.interp.Arith) and the
 // tensor-core and cp.async primitives the kernels are built from. Included verbatim in every kernel.
@@ -155,7 +155,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float s_
   const int qf_warp = threadIdx.x / 32, qf_lane = threadIdx.x & 31;
   const int qf_g = qf_lane / 4, qf_t = qf_lane & 3;   // mma.sync fragment coordinates: row group, thread in group
   const int qf_wrow = qf_warp * 16;          // the first query row of this warp in the block
-  #line 19 "flash_attention.tile"
+  #line 20 "flash_attention.tile"
   // stage %q.h = %Q[...] in shared memory: 64 rows of 64 x f16
   {
     const bool qf_uok = true;
@@ -170,7 +170,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float s_
     }
   }
   qf_cp_async_commit();
-  #line 24 "flash_attention.tile"
+  #line 25 "flash_attention.tile"
   float v_m_1[2];
   float v_l_1[2];
   float v_acc_1[32];
@@ -267,7 +267,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float s_
         // every key is below N in all steps but the last: the padding test is written only there
         if (v_kb + 1 < qf_hi_v_kb) {
           const bool qf_full_v_kb = true;
-          #line 28 "flash_attention.tile"
+          #line 29 "flash_attention.tile"
           float v_44[32];
           // %44 = dot(%q.h, %43.h) on tensor cores (qf_mma_f16)
           #pragma unroll
@@ -295,7 +295,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float s_
             v_45[i] = (v_44[i] * (s_scale * (0x1.715476p0f)));
             v_s[i] = ((qf_full_v_kb || (qf_add_int(qf_mul_int(v_kb, 64), (((i / 4) % 8) * 8 + 2 * qf_t + i % 2)) < n_N)) ? v_45[i] : (-qf_inf()));
           }
-          #line 29 "flash_attention.tile"
+          #line 30 "flash_attention.tile"
           float v_50[2];
           // %50 = reduce max %s [1]
           #pragma unroll
@@ -317,7 +317,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float s_
           for (int i = 0; i < 2; ++i) {
             v_m_new[i] = fmaxf(v_m_1[i], v_50[i]);
           }
-          #line 30 "flash_attention.tile"
+          #line 31 "flash_attention.tile"
           float v_54[32];
           float v_p[32];
           #pragma unroll
@@ -325,7 +325,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float s_
             v_54[i] = (v_s[i] - v_m_new[((i / 32) * 2 + (i / 2) % 2)]);
             v_p[i] = exp2f(v_54[i]);
           }
-          #line 31 "flash_attention.tile"
+          #line 32 "flash_attention.tile"
           float v_56[2];
           float v_alpha[2];
           float v_58[2];
@@ -335,7 +335,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float s_
             v_alpha[i] = exp2f(v_56[i]);
             v_58[i] = (v_l_1[i] * v_alpha[i]);
           }
-          #line 32 "flash_attention.tile"
+          #line 33 "flash_attention.tile"
           float v_59[2];
           // %59 = reduce sum %p [1]
           #pragma unroll
@@ -357,7 +357,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float s_
           for (int i = 0; i < 2; ++i) {
             v_60[i] = (v_58[i] + v_59[i]);
           }
-          #line 33 "flash_attention.tile"
+          #line 34 "flash_attention.tile"
           float v_63[32];
           f16 v_p_h[32];
           #pragma unroll
@@ -408,7 +408,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float s_
         }
         else {
           const bool qf_full_v_kb = false;
-          #line 28 "flash_attention.tile"
+          #line 29 "flash_attention.tile"
           float v_44[32];
           // %44 = dot(%q.h, %43.h) on tensor cores (qf_mma_f16)
           #pragma unroll
@@ -436,7 +436,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float s_
             v_45[i] = (v_44[i] * (s_scale * (0x1.715476p0f)));
             v_s[i] = ((qf_full_v_kb || (qf_add_int(qf_mul_int(v_kb, 64), (((i / 4) % 8) * 8 + 2 * qf_t + i % 2)) < n_N)) ? v_45[i] : (-qf_inf()));
           }
-          #line 29 "flash_attention.tile"
+          #line 30 "flash_attention.tile"
           float v_50[2];
           // %50 = reduce max %s [1]
           #pragma unroll
@@ -458,7 +458,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float s_
           for (int i = 0; i < 2; ++i) {
             v_m_new[i] = fmaxf(v_m_1[i], v_50[i]);
           }
-          #line 30 "flash_attention.tile"
+          #line 31 "flash_attention.tile"
           float v_54[32];
           float v_p[32];
           #pragma unroll
@@ -466,7 +466,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float s_
             v_54[i] = (v_s[i] - v_m_new[((i / 32) * 2 + (i / 2) % 2)]);
             v_p[i] = exp2f(v_54[i]);
           }
-          #line 31 "flash_attention.tile"
+          #line 32 "flash_attention.tile"
           float v_56[2];
           float v_alpha[2];
           float v_58[2];
@@ -476,7 +476,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float s_
             v_alpha[i] = exp2f(v_56[i]);
             v_58[i] = (v_l_1[i] * v_alpha[i]);
           }
-          #line 32 "flash_attention.tile"
+          #line 33 "flash_attention.tile"
           float v_59[2];
           // %59 = reduce sum %p [1]
           #pragma unroll
@@ -498,7 +498,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float s_
           for (int i = 0; i < 2; ++i) {
             v_60[i] = (v_58[i] + v_59[i]);
           }
-          #line 33 "flash_attention.tile"
+          #line 34 "flash_attention.tile"
           float v_63[32];
           f16 v_p_h[32];
           #pragma unroll
@@ -645,7 +645,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float s_
       }
     }
   }
-  #line 36 "flash_attention.tile"
+  #line 37 "flash_attention.tile"
   float v_68[32];
   #pragma unroll
   for (int i = 0; i < 32; ++i) {

@@ -1,4 +1,4 @@
-// kernel @flash_attention for CUDA: schedule {BLOCK_M=64, BLOCK_N=64, warps=4, stages=2, ksplit=1, pro_blocks=0, pdl=0}, {D=64}, from flash_attention.tile
+// kernel @flash_attention for CUDA: schedule {BLOCK_M=64, BLOCK_N=64, warps=4, stages=2, ksplit=1, pro_blocks=0, pdl=0, min_blocks=0}, {D=64}, from flash_attention.tile
 #define QF_D 64
 // qflash device prelude: the IR's scalar semantics in CUDA C (mirrors qflash.interp.Arith) and the
 // tensor-core and cp.async primitives the kernels are built from. Included verbatim in every kernel.
@@ -155,7 +155,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_H,
   const int qf_warp = threadIdx.x / 32, qf_lane = threadIdx.x & 31;
   const int qf_g = qf_lane / 4, qf_t = qf_lane & 3;   // mma.sync fragment coordinates: row group, thread in group
   const int qf_wrow = qf_warp * 16;          // the first query row of this warp in the block
-  #line 19 "flash_attention.tile"
+  #line 20 "flash_attention.tile"
   // stage %q.i8 = %Q.i8[...] in shared memory: 64 rows of 64 x i8
   {
     const bool qf_uok = true;
@@ -170,7 +170,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_H,
     }
   }
   qf_cp_async_commit();
-  #line 27 "flash_attention.tile"
+  #line 28 "flash_attention.tile"
   // stage %v.scale = %V.scale[...] in shared memory: 64 x f32, read after the loop
   {
     const bool qf_uok = true;
@@ -186,7 +186,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_H,
     }
   }
   qf_cp_async_commit();
-  #line 30 "flash_attention.tile"
+  #line 31 "flash_attention.tile"
   int v_rs_1[2];
   int v_exp_m_1[2];
   int v_exp_xmin_1[2];
@@ -202,7 +202,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_H,
     v_req_m_1[i] = ((unsigned)(qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))) < (unsigned)n_N ? p_req_m_arg[(((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))))] : (int)0);
     v_126_1[i] = ((unsigned)(qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))) < (unsigned)n_N ? p_126_arg[(((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))))] : (i64)0);
   }
-  #line 24 "flash_attention.tile"
+  #line 25 "flash_attention.tile"
   int v_m_1_i[2];
   int v_l_1_i[2];
   int v_acc_1_i[32];
@@ -330,7 +330,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_H,
         if (v_kb + 1 < qf_hi_v_kb) {
           const bool qf_full_v_kb = true;
           const int qf_span_v_kb = 64;
-          #line 28 "flash_attention.tile"
+          #line 29 "flash_attention.tile"
           int v_44_i32[32];
           // %44.i32 = dot(%q.i8, %43.i) on tensor cores (qf_mma_s8s8)
           #pragma unroll
@@ -369,7 +369,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_H,
               v_s_i[i] = ((qf_full_v_kb || (qf_add_int(qf_mul_int(v_kb, 64), (((i / 4) % 8) * 8 + 2 * qf_t + i % 2)) < n_N)) ? v_44_i32_aligned[i] : -1048576);
             }
           }
-          #line 29 "flash_attention.tile"
+          #line 30 "flash_attention.tile"
           int v_50_i[2];
           // %50.i = reduce max %s.i [1]
           #pragma unroll
@@ -393,7 +393,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_H,
           for (int i = 0; i < 2; ++i) {
             v_m_new_i[i] = (int)max(v_m_1_i[i], v_50_i[i]);
           }
-          #line 30 "flash_attention.tile"
+          #line 31 "flash_attention.tile"
           int v_54_i[32];
           int v_54_i_clamped[32];
           int v_55[32];
@@ -438,7 +438,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_H,
               v_p8[i] = 0;
             }
           }
-          #line 31 "flash_attention.tile"
+          #line 32 "flash_attention.tile"
           int v_56_i[2];
           int v_56_i_clamped[2];
           int v_91[2];
@@ -470,7 +470,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_H,
             v_106[i] = qf_add_int(v_rs_1[i], v_105[i]);
             v_alpha_i[i] = qf_shr_nonneg(v_106[i], v_halvings_1[i]);
           }
-          #line 32 "flash_attention.tile"
+          #line 33 "flash_attention.tile"
           int v_59_i[2];
           int v_59_i_mma[4];
           // %59.i = reduce sum %p8 [1] on tensor cores: P times ones
@@ -498,7 +498,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_H,
           for (int i = 0; i < 2; ++i) {
             v_59_i[i] = qf_add_int(v_59_i_mma[(i / 2) * 4 + (i % 2) * 2], qf_mul_int((7 - min(7, (qf_span_v_kb + 7) / 8)) * 8, (int)v_p8[(i / 2) * 32 + 28 + (i & 1) * 2]));
           }
-          #line 33 "flash_attention.tile"
+          #line 34 "flash_attention.tile"
           int v_64_i32[32];
           // %64.i32 = dot(%p8, %v.i8) on tensor cores (qf_mma_u8s8)
           #pragma unroll
@@ -523,7 +523,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_H,
               }
             }
           }
-          #line 24 "flash_attention.tile"
+          #line 25 "flash_attention.tile"
           i64 v_124[2];
           i64 v_125[2];
           i64 v_127[2];
@@ -578,7 +578,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_H,
         else if ((n_N - qf_mul_int(v_kb, 64)) <= 8) {
           const bool qf_full_v_kb = false;
           const int qf_span_v_kb = 8;
-          #line 28 "flash_attention.tile"
+          #line 29 "flash_attention.tile"
           int v_44_i32[32];
           // %44.i32 = dot(%q.i8, %43.i) on tensor cores (qf_mma_s8s8)
           #pragma unroll
@@ -617,7 +617,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_H,
               v_s_i[i] = ((qf_full_v_kb || (qf_add_int(qf_mul_int(v_kb, 64), (((i / 4) % 8) * 8 + 2 * qf_t + i % 2)) < n_N)) ? v_44_i32_aligned[i] : -1048576);
             }
           }
-          #line 29 "flash_attention.tile"
+          #line 30 "flash_attention.tile"
           int v_50_i[2];
           // %50.i = reduce max %s.i [1]
           #pragma unroll
@@ -641,7 +641,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_H,
           for (int i = 0; i < 2; ++i) {
             v_m_new_i[i] = (int)max(v_m_1_i[i], v_50_i[i]);
           }
-          #line 30 "flash_attention.tile"
+          #line 31 "flash_attention.tile"
           int v_54_i[32];
           int v_54_i_clamped[32];
           int v_55[32];
@@ -686,7 +686,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_H,
               v_p8[i] = 0;
             }
           }
-          #line 31 "flash_attention.tile"
+          #line 32 "flash_attention.tile"
           int v_56_i[2];
           int v_56_i_clamped[2];
           int v_91[2];
@@ -718,7 +718,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_H,
             v_106[i] = qf_add_int(v_rs_1[i], v_105[i]);
             v_alpha_i[i] = qf_shr_nonneg(v_106[i], v_halvings_1[i]);
           }
-          #line 32 "flash_attention.tile"
+          #line 33 "flash_attention.tile"
           int v_59_i[2];
           int v_59_i_mma[4];
           // %59.i = reduce sum %p8 [1] on tensor cores: P times ones
@@ -746,7 +746,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_H,
           for (int i = 0; i < 2; ++i) {
             v_59_i[i] = qf_add_int(v_59_i_mma[(i / 2) * 4 + (i % 2) * 2], qf_mul_int((7 - min(7, (qf_span_v_kb + 7) / 8)) * 8, (int)v_p8[(i / 2) * 32 + 28 + (i & 1) * 2]));
           }
-          #line 33 "flash_attention.tile"
+          #line 34 "flash_attention.tile"
           int v_64_i32[32];
           // %64.i32 = dot(%p8, %v.i8) on tensor cores (qf_mma_u8s8)
           #pragma unroll
@@ -771,7 +771,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_H,
               }
             }
           }
-          #line 24 "flash_attention.tile"
+          #line 25 "flash_attention.tile"
           i64 v_124[2];
           i64 v_125[2];
           i64 v_127[2];
@@ -826,7 +826,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_H,
         else if ((n_N - qf_mul_int(v_kb, 64)) <= 16) {
           const bool qf_full_v_kb = false;
           const int qf_span_v_kb = 16;
-          #line 28 "flash_attention.tile"
+          #line 29 "flash_attention.tile"
           int v_44_i32[32];
           // %44.i32 = dot(%q.i8, %43.i) on tensor cores (qf_mma_s8s8)
           #pragma unroll
@@ -865,7 +865,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_H,
               v_s_i[i] = ((qf_full_v_kb || (qf_add_int(qf_mul_int(v_kb, 64), (((i / 4) % 8) * 8 + 2 * qf_t + i % 2)) < n_N)) ? v_44_i32_aligned[i] : -1048576);
             }
           }
-          #line 29 "flash_attention.tile"
+          #line 30 "flash_attention.tile"
           int v_50_i[2];
           // %50.i = reduce max %s.i [1]
           #pragma unroll
@@ -889,7 +889,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_H,
           for (int i = 0; i < 2; ++i) {
             v_m_new_i[i] = (int)max(v_m_1_i[i], v_50_i[i]);
           }
-          #line 30 "flash_attention.tile"
+          #line 31 "flash_attention.tile"
           int v_54_i[32];
           int v_54_i_clamped[32];
           int v_55[32];
@@ -934,7 +934,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_H,
               v_p8[i] = 0;
             }
           }
-          #line 31 "flash_attention.tile"
+          #line 32 "flash_attention.tile"
           int v_56_i[2];
           int v_56_i_clamped[2];
           int v_91[2];
@@ -966,7 +966,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_H,
             v_106[i] = qf_add_int(v_rs_1[i], v_105[i]);
             v_alpha_i[i] = qf_shr_nonneg(v_106[i], v_halvings_1[i]);
           }
-          #line 32 "flash_attention.tile"
+          #line 33 "flash_attention.tile"
           int v_59_i[2];
           int v_59_i_mma[4];
           // %59.i = reduce sum %p8 [1] on tensor cores: P times ones
@@ -994,7 +994,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_H,
           for (int i = 0; i < 2; ++i) {
             v_59_i[i] = qf_add_int(v_59_i_mma[(i / 2) * 4 + (i % 2) * 2], qf_mul_int((7 - min(7, (qf_span_v_kb + 7) / 8)) * 8, (int)v_p8[(i / 2) * 32 + 28 + (i & 1) * 2]));
           }
-          #line 33 "flash_attention.tile"
+          #line 34 "flash_attention.tile"
           int v_64_i32[32];
           // %64.i32 = dot(%p8, %v.i8) on tensor cores (qf_mma_u8s8)
           #pragma unroll
@@ -1019,7 +1019,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_H,
               }
             }
           }
-          #line 24 "flash_attention.tile"
+          #line 25 "flash_attention.tile"
           i64 v_124[2];
           i64 v_125[2];
           i64 v_127[2];
@@ -1074,7 +1074,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_H,
         else if ((n_N - qf_mul_int(v_kb, 64)) <= 32) {
           const bool qf_full_v_kb = false;
           const int qf_span_v_kb = 32;
-          #line 28 "flash_attention.tile"
+          #line 29 "flash_attention.tile"
           int v_44_i32[32];
           // %44.i32 = dot(%q.i8, %43.i) on tensor cores (qf_mma_s8s8)
           #pragma unroll
@@ -1113,7 +1113,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_H,
               v_s_i[i] = ((qf_full_v_kb || (qf_add_int(qf_mul_int(v_kb, 64), (((i / 4) % 8) * 8 + 2 * qf_t + i % 2)) < n_N)) ? v_44_i32_aligned[i] : -1048576);
             }
           }
-          #line 29 "flash_attention.tile"
+          #line 30 "flash_attention.tile"
           int v_50_i[2];
           // %50.i = reduce max %s.i [1]
           #pragma unroll
@@ -1137,7 +1137,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_H,
           for (int i = 0; i < 2; ++i) {
             v_m_new_i[i] = (int)max(v_m_1_i[i], v_50_i[i]);
           }
-          #line 30 "flash_attention.tile"
+          #line 31 "flash_attention.tile"
           int v_54_i[32];
           int v_54_i_clamped[32];
           int v_55[32];
@@ -1182,7 +1182,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_H,
               v_p8[i] = 0;
             }
           }
-          #line 31 "flash_attention.tile"
+          #line 32 "flash_attention.tile"
           int v_56_i[2];
           int v_56_i_clamped[2];
           int v_91[2];
@@ -1214,7 +1214,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_H,
             v_106[i] = qf_add_int(v_rs_1[i], v_105[i]);
             v_alpha_i[i] = qf_shr_nonneg(v_106[i], v_halvings_1[i]);
           }
-          #line 32 "flash_attention.tile"
+          #line 33 "flash_attention.tile"
           int v_59_i[2];
           int v_59_i_mma[4];
           // %59.i = reduce sum %p8 [1] on tensor cores: P times ones
@@ -1242,7 +1242,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_H,
           for (int i = 0; i < 2; ++i) {
             v_59_i[i] = qf_add_int(v_59_i_mma[(i / 2) * 4 + (i % 2) * 2], qf_mul_int((7 - min(7, (qf_span_v_kb + 7) / 8)) * 8, (int)v_p8[(i / 2) * 32 + 28 + (i & 1) * 2]));
           }
-          #line 33 "flash_attention.tile"
+          #line 34 "flash_attention.tile"
           int v_64_i32[32];
           // %64.i32 = dot(%p8, %v.i8) on tensor cores (qf_mma_u8s8)
           #pragma unroll
@@ -1267,7 +1267,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_H,
               }
             }
           }
-          #line 24 "flash_attention.tile"
+          #line 25 "flash_attention.tile"
           i64 v_124[2];
           i64 v_125[2];
           i64 v_127[2];
@@ -1322,7 +1322,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_H,
         else {
           const bool qf_full_v_kb = false;
           const int qf_span_v_kb = 64;
-          #line 28 "flash_attention.tile"
+          #line 29 "flash_attention.tile"
           int v_44_i32[32];
           // %44.i32 = dot(%q.i8, %43.i) on tensor cores (qf_mma_s8s8)
           #pragma unroll
@@ -1361,7 +1361,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_H,
               v_s_i[i] = ((qf_full_v_kb || (qf_add_int(qf_mul_int(v_kb, 64), (((i / 4) % 8) * 8 + 2 * qf_t + i % 2)) < n_N)) ? v_44_i32_aligned[i] : -1048576);
             }
           }
-          #line 29 "flash_attention.tile"
+          #line 30 "flash_attention.tile"
           int v_50_i[2];
           // %50.i = reduce max %s.i [1]
           #pragma unroll
@@ -1385,7 +1385,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_H,
           for (int i = 0; i < 2; ++i) {
             v_m_new_i[i] = (int)max(v_m_1_i[i], v_50_i[i]);
           }
-          #line 30 "flash_attention.tile"
+          #line 31 "flash_attention.tile"
           int v_54_i[32];
           int v_54_i_clamped[32];
           int v_55[32];
@@ -1430,7 +1430,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_H,
               v_p8[i] = 0;
             }
           }
-          #line 31 "flash_attention.tile"
+          #line 32 "flash_attention.tile"
           int v_56_i[2];
           int v_56_i_clamped[2];
           int v_91[2];
@@ -1462,7 +1462,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_H,
             v_106[i] = qf_add_int(v_rs_1[i], v_105[i]);
             v_alpha_i[i] = qf_shr_nonneg(v_106[i], v_halvings_1[i]);
           }
-          #line 32 "flash_attention.tile"
+          #line 33 "flash_attention.tile"
           int v_59_i[2];
           int v_59_i_mma[4];
           // %59.i = reduce sum %p8 [1] on tensor cores: P times ones
@@ -1490,7 +1490,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_H,
           for (int i = 0; i < 2; ++i) {
             v_59_i[i] = qf_add_int(v_59_i_mma[(i / 2) * 4 + (i % 2) * 2], qf_mul_int((7 - min(7, (qf_span_v_kb + 7) / 8)) * 8, (int)v_p8[(i / 2) * 32 + 28 + (i & 1) * 2]));
           }
-          #line 33 "flash_attention.tile"
+          #line 34 "flash_attention.tile"
           int v_64_i32[32];
           // %64.i32 = dot(%p8, %v.i8) on tensor cores (qf_mma_u8s8)
           #pragma unroll
@@ -1515,7 +1515,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_H,
               }
             }
           }
-          #line 24 "flash_attention.tile"
+          #line 25 "flash_attention.tile"
           i64 v_124[2];
           i64 v_125[2];
           i64 v_127[2];
@@ -1705,7 +1705,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_H,
     qf_cp_async_wait<0>();
     __syncthreads();
   }
-  #line 24 "flash_attention.tile"
+  #line 25 "flash_attention.tile"
   float v_l_2_f[2];
   #pragma unroll
   for (int i = 0; i < 2; ++i) {
@@ -1716,7 +1716,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_H,
   for (int i = 0; i < 32; ++i) {
     v_acc_2_f[i] = (float)(v_acc_1_i[i]);
   }
-  #line 36 "flash_attention.tile"
+  #line 37 "flash_attention.tile"
   float v_inv_l[2];
   #pragma unroll
   for (int i = 0; i < 2; ++i) {

@@ -1,4 +1,4 @@
-// kernel @flash_attention for CUDA: schedule {BLOCK_M=64, BLOCK_N=64, warps=4, stages=2, ksplit=1, pro_blocks=2, pdl=0}, {D=64}, from flash_attention.tile
+// kernel @flash_attention for CUDA: schedule {BLOCK_M=64, BLOCK_N=64, warps=4, stages=2, ksplit=1, pro_blocks=2, pdl=0, min_blocks=0}, {D=64}, from flash_attention.tile
 #define QF_D 64
 // qflash device prelude: the IR's scalar semantics in CUDA C (mirrors qflash.interp.Arith) and the
 // tensor-core and cp.async primitives the kernels are built from. Included verbatim in every kernel.
@@ -210,7 +210,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float* _
     }
     __syncthreads();
   }
-  #line 19 "flash_attention.tile"
+  #line 20 "flash_attention.tile"
   // stage %q.i8 = %Q.i8[...] in shared memory: 64 rows of 64 x i8
   {
     const bool qf_uok = true;
@@ -225,7 +225,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float* _
     }
   }
   qf_cp_async_commit();
-  #line 27 "flash_attention.tile"
+  #line 28 "flash_attention.tile"
   // stage %v.scale = %V.scale[...] in shared memory: 64 x f32, read after the loop
   {
     const bool qf_uok = true;
@@ -241,7 +241,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float* _
     }
   }
   qf_cp_async_commit();
-  #line 30 "flash_attention.tile"
+  #line 31 "flash_attention.tile"
   int v_rs_1[2];
   int v_exp_m_1[2];
   int v_exp_xmin_1[2];
@@ -257,7 +257,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float* _
     v_req_m_1[i] = ((unsigned)(qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))) < (unsigned)n_N ? p_req_m_arg[(((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))))] : (int)0);
     v_126_1[i] = ((unsigned)(qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))) < (unsigned)n_N ? p_126_arg[(((i64)((int)blockIdx.z) * n_H + ((int)blockIdx.y)) * n_N + (qf_add_int(qf_mul_int((int)blockIdx.x, 64), (qf_wrow + (i / 2) * 16 + qf_g + (i % 2) * 8))))] : (i64)0);
   }
-  #line 24 "flash_attention.tile"
+  #line 25 "flash_attention.tile"
   int v_m_1_i[2];
   int v_l_1_i[2];
   int v_acc_1_i[32];
@@ -385,7 +385,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float* _
         if (v_kb + 1 < qf_hi_v_kb) {
           const bool qf_full_v_kb = true;
           const int qf_span_v_kb = 64;
-          #line 28 "flash_attention.tile"
+          #line 29 "flash_attention.tile"
           int v_44_i32[32];
           // %44.i32 = dot(%q.i8, %43.i) on tensor cores (qf_mma_s8s8)
           #pragma unroll
@@ -424,7 +424,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float* _
               v_s_i[i] = ((qf_full_v_kb || (qf_add_int(qf_mul_int(v_kb, 64), (((i / 4) % 8) * 8 + 2 * qf_t + i % 2)) < n_N)) ? v_44_i32_aligned[i] : -1048576);
             }
           }
-          #line 29 "flash_attention.tile"
+          #line 30 "flash_attention.tile"
           int v_50_i[2];
           // %50.i = reduce max %s.i [1]
           #pragma unroll
@@ -448,7 +448,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float* _
           for (int i = 0; i < 2; ++i) {
             v_m_new_i[i] = (int)max(v_m_1_i[i], v_50_i[i]);
           }
-          #line 30 "flash_attention.tile"
+          #line 31 "flash_attention.tile"
           int v_54_i[32];
           int v_54_i_clamped[32];
           int v_55[32];
@@ -493,7 +493,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float* _
               v_p8[i] = 0;
             }
           }
-          #line 31 "flash_attention.tile"
+          #line 32 "flash_attention.tile"
           int v_56_i[2];
           int v_56_i_clamped[2];
           int v_91[2];
@@ -525,7 +525,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float* _
             v_106[i] = qf_add_int(v_rs_1[i], v_105[i]);
             v_alpha_i[i] = qf_shr_nonneg(v_106[i], v_halvings_1[i]);
           }
-          #line 32 "flash_attention.tile"
+          #line 33 "flash_attention.tile"
           int v_59_i[2];
           int v_59_i_mma[4];
           // %59.i = reduce sum %p8 [1] on tensor cores: P times ones
@@ -553,7 +553,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float* _
           for (int i = 0; i < 2; ++i) {
             v_59_i[i] = qf_add_int(v_59_i_mma[(i / 2) * 4 + (i % 2) * 2], qf_mul_int((7 - min(7, (qf_span_v_kb + 7) / 8)) * 8, (int)v_p8[(i / 2) * 32 + 28 + (i & 1) * 2]));
           }
-          #line 33 "flash_attention.tile"
+          #line 34 "flash_attention.tile"
           int v_64_i32[32];
           // %64.i32 = dot(%p8, %v.i8) on tensor cores (qf_mma_u8s8)
           #pragma unroll
@@ -578,7 +578,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float* _
               }
             }
           }
-          #line 24 "flash_attention.tile"
+          #line 25 "flash_attention.tile"
           i64 v_124[2];
           i64 v_125[2];
           i64 v_127[2];
@@ -633,7 +633,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float* _
         else if ((n_N - qf_mul_int(v_kb, 64)) <= 8) {
           const bool qf_full_v_kb = false;
           const int qf_span_v_kb = 8;
-          #line 28 "flash_attention.tile"
+          #line 29 "flash_attention.tile"
           int v_44_i32[32];
           // %44.i32 = dot(%q.i8, %43.i) on tensor cores (qf_mma_s8s8)
           #pragma unroll
@@ -672,7 +672,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float* _
               v_s_i[i] = ((qf_full_v_kb || (qf_add_int(qf_mul_int(v_kb, 64), (((i / 4) % 8) * 8 + 2 * qf_t + i % 2)) < n_N)) ? v_44_i32_aligned[i] : -1048576);
             }
           }
-          #line 29 "flash_attention.tile"
+          #line 30 "flash_attention.tile"
           int v_50_i[2];
           // %50.i = reduce max %s.i [1]
           #pragma unroll
@@ -696,7 +696,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float* _
           for (int i = 0; i < 2; ++i) {
             v_m_new_i[i] = (int)max(v_m_1_i[i], v_50_i[i]);
           }
-          #line 30 "flash_attention.tile"
+          #line 31 "flash_attention.tile"
           int v_54_i[32];
           int v_54_i_clamped[32];
           int v_55[32];
@@ -741,7 +741,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float* _
               v_p8[i] = 0;
             }
           }
-          #line 31 "flash_attention.tile"
+          #line 32 "flash_attention.tile"
           int v_56_i[2];
           int v_56_i_clamped[2];
           int v_91[2];
@@ -773,7 +773,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float* _
             v_106[i] = qf_add_int(v_rs_1[i], v_105[i]);
             v_alpha_i[i] = qf_shr_nonneg(v_106[i], v_halvings_1[i]);
           }
-          #line 32 "flash_attention.tile"
+          #line 33 "flash_attention.tile"
           int v_59_i[2];
           int v_59_i_mma[4];
           // %59.i = reduce sum %p8 [1] on tensor cores: P times ones
@@ -801,7 +801,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float* _
           for (int i = 0; i < 2; ++i) {
             v_59_i[i] = qf_add_int(v_59_i_mma[(i / 2) * 4 + (i % 2) * 2], qf_mul_int((7 - min(7, (qf_span_v_kb + 7) / 8)) * 8, (int)v_p8[(i / 2) * 32 + 28 + (i & 1) * 2]));
           }
-          #line 33 "flash_attention.tile"
+          #line 34 "flash_attention.tile"
           int v_64_i32[32];
           // %64.i32 = dot(%p8, %v.i8) on tensor cores (qf_mma_u8s8)
           #pragma unroll
@@ -826,7 +826,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float* _
               }
             }
           }
-          #line 24 "flash_attention.tile"
+          #line 25 "flash_attention.tile"
           i64 v_124[2];
           i64 v_125[2];
           i64 v_127[2];
@@ -881,7 +881,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float* _
         else if ((n_N - qf_mul_int(v_kb, 64)) <= 16) {
           const bool qf_full_v_kb = false;
           const int qf_span_v_kb = 16;
-          #line 28 "flash_attention.tile"
+          #line 29 "flash_attention.tile"
           int v_44_i32[32];
           // %44.i32 = dot(%q.i8, %43.i) on tensor cores (qf_mma_s8s8)
           #pragma unroll
@@ -920,7 +920,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float* _
               v_s_i[i] = ((qf_full_v_kb || (qf_add_int(qf_mul_int(v_kb, 64), (((i / 4) % 8) * 8 + 2 * qf_t + i % 2)) < n_N)) ? v_44_i32_aligned[i] : -1048576);
             }
           }
-          #line 29 "flash_attention.tile"
+          #line 30 "flash_attention.tile"
           int v_50_i[2];
           // %50.i = reduce max %s.i [1]
           #pragma unroll
@@ -944,7 +944,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float* _
           for (int i = 0; i < 2; ++i) {
             v_m_new_i[i] = (int)max(v_m_1_i[i], v_50_i[i]);
           }
-          #line 30 "flash_attention.tile"
+          #line 31 "flash_attention.tile"
           int v_54_i[32];
           int v_54_i_clamped[32];
           int v_55[32];
@@ -989,7 +989,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float* _
               v_p8[i] = 0;
             }
           }
-          #line 31 "flash_attention.tile"
+          #line 32 "flash_attention.tile"
           int v_56_i[2];
           int v_56_i_clamped[2];
           int v_91[2];
@@ -1021,7 +1021,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float* _
             v_106[i] = qf_add_int(v_rs_1[i], v_105[i]);
             v_alpha_i[i] = qf_shr_nonneg(v_106[i], v_halvings_1[i]);
           }
-          #line 32 "flash_attention.tile"
+          #line 33 "flash_attention.tile"
           int v_59_i[2];
           int v_59_i_mma[4];
           // %59.i = reduce sum %p8 [1] on tensor cores: P times ones
@@ -1049,7 +1049,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float* _
           for (int i = 0; i < 2; ++i) {
             v_59_i[i] = qf_add_int(v_59_i_mma[(i / 2) * 4 + (i % 2) * 2], qf_mul_int((7 - min(7, (qf_span_v_kb + 7) / 8)) * 8, (int)v_p8[(i / 2) * 32 + 28 + (i & 1) * 2]));
           }
-          #line 33 "flash_attention.tile"
+          #line 34 "flash_attention.tile"
           int v_64_i32[32];
           // %64.i32 = dot(%p8, %v.i8) on tensor cores (qf_mma_u8s8)
           #pragma unroll
@@ -1074,7 +1074,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float* _
               }
             }
           }
-          #line 24 "flash_attention.tile"
+          #line 25 "flash_attention.tile"
           i64 v_124[2];
           i64 v_125[2];
           i64 v_127[2];
@@ -1129,7 +1129,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float* _
         else if ((n_N - qf_mul_int(v_kb, 64)) <= 32) {
           const bool qf_full_v_kb = false;
           const int qf_span_v_kb = 32;
-          #line 28 "flash_attention.tile"
+          #line 29 "flash_attention.tile"
           int v_44_i32[32];
           // %44.i32 = dot(%q.i8, %43.i) on tensor cores (qf_mma_s8s8)
           #pragma unroll
@@ -1168,7 +1168,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float* _
               v_s_i[i] = ((qf_full_v_kb || (qf_add_int(qf_mul_int(v_kb, 64), (((i / 4) % 8) * 8 + 2 * qf_t + i % 2)) < n_N)) ? v_44_i32_aligned[i] : -1048576);
             }
           }
-          #line 29 "flash_attention.tile"
+          #line 30 "flash_attention.tile"
           int v_50_i[2];
           // %50.i = reduce max %s.i [1]
           #pragma unroll
@@ -1192,7 +1192,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float* _
           for (int i = 0; i < 2; ++i) {
             v_m_new_i[i] = (int)max(v_m_1_i[i], v_50_i[i]);
           }
-          #line 30 "flash_attention.tile"
+          #line 31 "flash_attention.tile"
           int v_54_i[32];
           int v_54_i_clamped[32];
           int v_55[32];
@@ -1237,7 +1237,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float* _
               v_p8[i] = 0;
             }
           }
-          #line 31 "flash_attention.tile"
+          #line 32 "flash_attention.tile"
           int v_56_i[2];
           int v_56_i_clamped[2];
           int v_91[2];
@@ -1269,7 +1269,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float* _
             v_106[i] = qf_add_int(v_rs_1[i], v_105[i]);
             v_alpha_i[i] = qf_shr_nonneg(v_106[i], v_halvings_1[i]);
           }
-          #line 32 "flash_attention.tile"
+          #line 33 "flash_attention.tile"
           int v_59_i[2];
           int v_59_i_mma[4];
           // %59.i = reduce sum %p8 [1] on tensor cores: P times ones
@@ -1297,7 +1297,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float* _
           for (int i = 0; i < 2; ++i) {
             v_59_i[i] = qf_add_int(v_59_i_mma[(i / 2) * 4 + (i % 2) * 2], qf_mul_int((7 - min(7, (qf_span_v_kb + 7) / 8)) * 8, (int)v_p8[(i / 2) * 32 + 28 + (i & 1) * 2]));
           }
-          #line 33 "flash_attention.tile"
+          #line 34 "flash_attention.tile"
           int v_64_i32[32];
           // %64.i32 = dot(%p8, %v.i8) on tensor cores (qf_mma_u8s8)
           #pragma unroll
@@ -1322,7 +1322,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float* _
               }
             }
           }
-          #line 24 "flash_attention.tile"
+          #line 25 "flash_attention.tile"
           i64 v_124[2];
           i64 v_125[2];
           i64 v_127[2];
@@ -1377,7 +1377,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float* _
         else {
           const bool qf_full_v_kb = false;
           const int qf_span_v_kb = 64;
-          #line 28 "flash_attention.tile"
+          #line 29 "flash_attention.tile"
           int v_44_i32[32];
           // %44.i32 = dot(%q.i8, %43.i) on tensor cores (qf_mma_s8s8)
           #pragma unroll
@@ -1416,7 +1416,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float* _
               v_s_i[i] = ((qf_full_v_kb || (qf_add_int(qf_mul_int(v_kb, 64), (((i / 4) % 8) * 8 + 2 * qf_t + i % 2)) < n_N)) ? v_44_i32_aligned[i] : -1048576);
             }
           }
-          #line 29 "flash_attention.tile"
+          #line 30 "flash_attention.tile"
           int v_50_i[2];
           // %50.i = reduce max %s.i [1]
           #pragma unroll
@@ -1440,7 +1440,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float* _
           for (int i = 0; i < 2; ++i) {
             v_m_new_i[i] = (int)max(v_m_1_i[i], v_50_i[i]);
           }
-          #line 30 "flash_attention.tile"
+          #line 31 "flash_attention.tile"
           int v_54_i[32];
           int v_54_i_clamped[32];
           int v_55[32];
@@ -1485,7 +1485,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float* _
               v_p8[i] = 0;
             }
           }
-          #line 31 "flash_attention.tile"
+          #line 32 "flash_attention.tile"
           int v_56_i[2];
           int v_56_i_clamped[2];
           int v_91[2];
@@ -1517,7 +1517,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float* _
             v_106[i] = qf_add_int(v_rs_1[i], v_105[i]);
             v_alpha_i[i] = qf_shr_nonneg(v_106[i], v_halvings_1[i]);
           }
-          #line 32 "flash_attention.tile"
+          #line 33 "flash_attention.tile"
           int v_59_i[2];
           int v_59_i_mma[4];
           // %59.i = reduce sum %p8 [1] on tensor cores: P times ones
@@ -1545,7 +1545,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float* _
           for (int i = 0; i < 2; ++i) {
             v_59_i[i] = qf_add_int(v_59_i_mma[(i / 2) * 4 + (i % 2) * 2], qf_mul_int((7 - min(7, (qf_span_v_kb + 7) / 8)) * 8, (int)v_p8[(i / 2) * 32 + 28 + (i & 1) * 2]));
           }
-          #line 33 "flash_attention.tile"
+          #line 34 "flash_attention.tile"
           int v_64_i32[32];
           // %64.i32 = dot(%p8, %v.i8) on tensor cores (qf_mma_u8s8)
           #pragma unroll
@@ -1570,7 +1570,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float* _
               }
             }
           }
-          #line 24 "flash_attention.tile"
+          #line 25 "flash_attention.tile"
           i64 v_124[2];
           i64 v_125[2];
           i64 v_127[2];
@@ -1760,7 +1760,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float* _
     qf_cp_async_wait<0>();
     __syncthreads();
   }
-  #line 24 "flash_attention.tile"
+  #line 25 "flash_attention.tile"
   float v_l_2_f[2];
   #pragma unroll
   for (int i = 0; i < 2; ++i) {
@@ -1771,7 +1771,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float* _
   for (int i = 0; i < 32; ++i) {
     v_acc_2_f[i] = (float)(v_acc_1_i[i]);
   }
-  #line 36 "flash_attention.tile"
+  #line 37 "flash_attention.tile"
   float v_inv_l[2];
   #pragma unroll
   for (int i = 0; i < 2; ++i) {

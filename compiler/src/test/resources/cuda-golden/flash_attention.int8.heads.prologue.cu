@@ -304,41 +304,30 @@ extern "C" __global__ void __launch_bounds__(256) qf_prologue(f16* __restrict__ 
     }
   }
   else {
-    // %Q.q, %Q.s = quantize Q per token: 16 lanes a token, 2 tokens a warp at a time, the head's tokens shared by its blocks; 4 rounds loaded, then folded
-    for (int qf_tw = (qf_sub * 8 + qf_warp) * 2; qf_tw < n_N; qf_tw += 128) {
-      float qf_x[16];
+    // %Q.q, %Q.s = quantize Q per token: 16 lanes a token, 2 tokens a warp at a time, the head's tokens shared by its blocks
+    for (int qf_tw = (qf_sub * 8 + qf_warp) * 2; qf_tw < n_N; qf_tw += 32) {
+      const int t = qf_tw + qf_lane / 16;
+      const bool qf_in = t < n_N;
+      const int qf_o = qf_base + min(t, n_N - 1) * 64;
+      float qf_x[4];
+      int qf_m = 0;
       #pragma unroll
-      for (int r = 0; r < 4; ++r) {
-        const int t = qf_tw + r * 32 + qf_lane / 16;
-        const int qf_o = qf_base + min(t, n_N - 1) * 64;
+      for (int u = 0; u < 4; ++u) {
+        const int j = qf_lane % 16 + 16 * u;
+        qf_x[u] = qf_in ? qf_h2f(p_Q[qf_o + j]) : 0.0f;
+        qf_m = max(qf_m, __float_as_int(fabsf(qf_x[u])));
+      }
+      for (int qf_s = 8; qf_s > 0; qf_s /= 2) {
+        qf_m = max(qf_m, __shfl_xor_sync(0xffffffffu, qf_m, qf_s));
+      }
+      const float qf_s = __int_as_float(qf_m) == 0.0f ? 1.0f : __int_as_float(qf_m) / (0x1.fcp6f);
+      if (qf_in) {
         #pragma unroll
         for (int u = 0; u < 4; ++u) {
           const int j = qf_lane % 16 + 16 * u;
-          qf_x[r * 4 + u] = t < n_N ? qf_h2f(p_Q[qf_o + j]) : 0.0f;
+          b_Q_q[qf_o + j] = (i8)qf_sat_f2i_rne(qf_x[u] / qf_s, -128, 127);
         }
-      }
-      #pragma unroll
-      for (int r = 0; r < 4; ++r) {
-        const int t = qf_tw + r * 32 + qf_lane / 16;
-        const bool qf_in = t < n_N;
-        const int qf_o = qf_base + min(t, n_N - 1) * 64;
-        int qf_m = 0;
-        #pragma unroll
-        for (int u = 0; u < 4; ++u) {
-          qf_m = max(qf_m, __float_as_int(fabsf(qf_x[r * 4 + u])));
-        }
-        for (int qf_s = 8; qf_s > 0; qf_s /= 2) {
-          qf_m = max(qf_m, __shfl_xor_sync(0xffffffffu, qf_m, qf_s));
-        }
-        const float qf_s = __int_as_float(qf_m) == 0.0f ? 1.0f : __int_as_float(qf_m) / (0x1.fcp6f);
-        if (qf_in) {
-          #pragma unroll
-          for (int u = 0; u < 4; ++u) {
-            const int j = qf_lane % 16 + 16 * u;
-            b_Q_q[qf_o + j] = (i8)qf_sat_f2i_rne(qf_x[r * 4 + u] / qf_s, -128, 127);
-          }
-          if (qf_lane % 16 == 0) b_Q_s[qf_head * n_N + t] = qf_s;
-        }
+        if (qf_lane % 16 == 0) b_Q_s[qf_head * n_N + t] = qf_s;
       }
     }
   }

@@ -1,4 +1,4 @@
-// kernel @flash_attention for CUDA: schedule {BLOCK_M=64, BLOCK_N=64, warps=4, stages=2, ksplit=1, pro_blocks=0, pdl=0}, {D=64}, from flash_attention.tile
+// kernel @flash_attention for CUDA: schedule {BLOCK_M=64, BLOCK_N=64, warps=4, stages=2, ksplit=1, pro_blocks=0, pdl=0, min_blocks=0}, {D=64}, from flash_attention.tile
 #define QF_D 64
 // qflash device prelude: the IR's scalar semantics in CUDA C (mirrors qflash.interp.Arith) and the
 // tensor-core and cp.async primitives the kernels are built from. Included verbatim in every kernel.
@@ -159,7 +159,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
   const int s_rs_arg = *r_rs_arg;
   const int s_req_m_arg = *r_req_m_arg;
   const i64 s_82_arg = *r_82_arg;
-  #line 19 "flash_attention.tile"
+  #line 20 "flash_attention.tile"
   // stage %q.i8 = %Q.i8[...] in shared memory: 64 rows of 64 x i8
   {
     const bool qf_uok = true;
@@ -174,9 +174,9 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
     }
   }
   qf_cp_async_commit();
-  #line 27 "flash_attention.tile"
+  #line 28 "flash_attention.tile"
   const float v_v_scale = (true ? p_V_scale[0LL] : (float)0);
-  #line 24 "flash_attention.tile"
+  #line 25 "flash_attention.tile"
   int v_m_1_i[2];
   int v_l_1_i[2];
   int v_acc_1_i[32];
@@ -276,7 +276,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
         if (v_kb + 1 < qf_hi_v_kb) {
           const bool qf_full_v_kb = true;
           const int qf_span_v_kb = 64;
-          #line 28 "flash_attention.tile"
+          #line 29 "flash_attention.tile"
           int v_44_i32[32];
           // %44.i32 = dot(%q.i8, %43.i) on tensor cores (qf_mma_s8s8)
           #pragma unroll
@@ -305,7 +305,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
               v_s_i[i] = ((qf_full_v_kb || (qf_add_int(qf_mul_int(v_kb, 64), (((i / 4) % 8) * 8 + 2 * qf_t + i % 2)) < n_N)) ? v_44_i32[i] : -1048576);
             }
           }
-          #line 29 "flash_attention.tile"
+          #line 30 "flash_attention.tile"
           int v_50_i[2];
           // %50.i = reduce max %s.i [1]
           #pragma unroll
@@ -329,7 +329,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
           for (int i = 0; i < 2; ++i) {
             v_m_new_i[i] = (int)max(v_m_1_i[i], v_50_i[i]);
           }
-          #line 30 "flash_attention.tile"
+          #line 31 "flash_attention.tile"
           int v_54_i[32];
           int v_22[32];
           int v_halvings[32];
@@ -362,7 +362,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
               v_p8[i] = 0;
             }
           }
-          #line 31 "flash_attention.tile"
+          #line 32 "flash_attention.tile"
           int v_56_i[2];
           int v_41[2];
           int v_halvings_1[2];
@@ -382,7 +382,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
             v_51[i] = qf_add_int(v_49[i], s_rs_arg);
             v_alpha_i[i] = (int)qf_shr_int(v_51[i], v_halvings_1[i]);
           }
-          #line 32 "flash_attention.tile"
+          #line 33 "flash_attention.tile"
           int v_59_i[2];
           int v_59_i_mma[4];
           // %59.i = reduce sum %p8 [1] on tensor cores: P times ones
@@ -410,7 +410,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
           for (int i = 0; i < 2; ++i) {
             v_59_i[i] = qf_add_int(v_59_i_mma[(i / 2) * 4 + (i % 2) * 2], qf_mul_int((7 - min(7, (qf_span_v_kb + 7) / 8)) * 8, (int)v_p8[(i / 2) * 32 + 28 + (i & 1) * 2]));
           }
-          #line 33 "flash_attention.tile"
+          #line 34 "flash_attention.tile"
           int v_64_i32[32];
           // %64.i32 = dot(%p8, %v.i8) on tensor cores (qf_mma_s8s8)
           #pragma unroll
@@ -435,7 +435,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
               }
             }
           }
-          #line 24 "flash_attention.tile"
+          #line 25 "flash_attention.tile"
           i64 v_80[2];
           i64 v_81[2];
           i64 v_83[2];
@@ -490,7 +490,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
         else if ((n_N - qf_mul_int(v_kb, 64)) <= 8) {
           const bool qf_full_v_kb = false;
           const int qf_span_v_kb = 8;
-          #line 28 "flash_attention.tile"
+          #line 29 "flash_attention.tile"
           int v_44_i32[32];
           // %44.i32 = dot(%q.i8, %43.i) on tensor cores (qf_mma_s8s8)
           #pragma unroll
@@ -519,7 +519,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
               v_s_i[i] = ((qf_full_v_kb || (qf_add_int(qf_mul_int(v_kb, 64), (((i / 4) % 8) * 8 + 2 * qf_t + i % 2)) < n_N)) ? v_44_i32[i] : -1048576);
             }
           }
-          #line 29 "flash_attention.tile"
+          #line 30 "flash_attention.tile"
           int v_50_i[2];
           // %50.i = reduce max %s.i [1]
           #pragma unroll
@@ -543,7 +543,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
           for (int i = 0; i < 2; ++i) {
             v_m_new_i[i] = (int)max(v_m_1_i[i], v_50_i[i]);
           }
-          #line 30 "flash_attention.tile"
+          #line 31 "flash_attention.tile"
           int v_54_i[32];
           int v_22[32];
           int v_halvings[32];
@@ -576,7 +576,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
               v_p8[i] = 0;
             }
           }
-          #line 31 "flash_attention.tile"
+          #line 32 "flash_attention.tile"
           int v_56_i[2];
           int v_41[2];
           int v_halvings_1[2];
@@ -596,7 +596,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
             v_51[i] = qf_add_int(v_49[i], s_rs_arg);
             v_alpha_i[i] = (int)qf_shr_int(v_51[i], v_halvings_1[i]);
           }
-          #line 32 "flash_attention.tile"
+          #line 33 "flash_attention.tile"
           int v_59_i[2];
           int v_59_i_mma[4];
           // %59.i = reduce sum %p8 [1] on tensor cores: P times ones
@@ -624,7 +624,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
           for (int i = 0; i < 2; ++i) {
             v_59_i[i] = qf_add_int(v_59_i_mma[(i / 2) * 4 + (i % 2) * 2], qf_mul_int((7 - min(7, (qf_span_v_kb + 7) / 8)) * 8, (int)v_p8[(i / 2) * 32 + 28 + (i & 1) * 2]));
           }
-          #line 33 "flash_attention.tile"
+          #line 34 "flash_attention.tile"
           int v_64_i32[32];
           // %64.i32 = dot(%p8, %v.i8) on tensor cores (qf_mma_s8s8)
           #pragma unroll
@@ -649,7 +649,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
               }
             }
           }
-          #line 24 "flash_attention.tile"
+          #line 25 "flash_attention.tile"
           i64 v_80[2];
           i64 v_81[2];
           i64 v_83[2];
@@ -704,7 +704,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
         else if ((n_N - qf_mul_int(v_kb, 64)) <= 16) {
           const bool qf_full_v_kb = false;
           const int qf_span_v_kb = 16;
-          #line 28 "flash_attention.tile"
+          #line 29 "flash_attention.tile"
           int v_44_i32[32];
           // %44.i32 = dot(%q.i8, %43.i) on tensor cores (qf_mma_s8s8)
           #pragma unroll
@@ -733,7 +733,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
               v_s_i[i] = ((qf_full_v_kb || (qf_add_int(qf_mul_int(v_kb, 64), (((i / 4) % 8) * 8 + 2 * qf_t + i % 2)) < n_N)) ? v_44_i32[i] : -1048576);
             }
           }
-          #line 29 "flash_attention.tile"
+          #line 30 "flash_attention.tile"
           int v_50_i[2];
           // %50.i = reduce max %s.i [1]
           #pragma unroll
@@ -757,7 +757,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
           for (int i = 0; i < 2; ++i) {
             v_m_new_i[i] = (int)max(v_m_1_i[i], v_50_i[i]);
           }
-          #line 30 "flash_attention.tile"
+          #line 31 "flash_attention.tile"
           int v_54_i[32];
           int v_22[32];
           int v_halvings[32];
@@ -790,7 +790,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
               v_p8[i] = 0;
             }
           }
-          #line 31 "flash_attention.tile"
+          #line 32 "flash_attention.tile"
           int v_56_i[2];
           int v_41[2];
           int v_halvings_1[2];
@@ -810,7 +810,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
             v_51[i] = qf_add_int(v_49[i], s_rs_arg);
             v_alpha_i[i] = (int)qf_shr_int(v_51[i], v_halvings_1[i]);
           }
-          #line 32 "flash_attention.tile"
+          #line 33 "flash_attention.tile"
           int v_59_i[2];
           int v_59_i_mma[4];
           // %59.i = reduce sum %p8 [1] on tensor cores: P times ones
@@ -838,7 +838,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
           for (int i = 0; i < 2; ++i) {
             v_59_i[i] = qf_add_int(v_59_i_mma[(i / 2) * 4 + (i % 2) * 2], qf_mul_int((7 - min(7, (qf_span_v_kb + 7) / 8)) * 8, (int)v_p8[(i / 2) * 32 + 28 + (i & 1) * 2]));
           }
-          #line 33 "flash_attention.tile"
+          #line 34 "flash_attention.tile"
           int v_64_i32[32];
           // %64.i32 = dot(%p8, %v.i8) on tensor cores (qf_mma_s8s8)
           #pragma unroll
@@ -863,7 +863,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
               }
             }
           }
-          #line 24 "flash_attention.tile"
+          #line 25 "flash_attention.tile"
           i64 v_80[2];
           i64 v_81[2];
           i64 v_83[2];
@@ -918,7 +918,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
         else if ((n_N - qf_mul_int(v_kb, 64)) <= 32) {
           const bool qf_full_v_kb = false;
           const int qf_span_v_kb = 32;
-          #line 28 "flash_attention.tile"
+          #line 29 "flash_attention.tile"
           int v_44_i32[32];
           // %44.i32 = dot(%q.i8, %43.i) on tensor cores (qf_mma_s8s8)
           #pragma unroll
@@ -947,7 +947,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
               v_s_i[i] = ((qf_full_v_kb || (qf_add_int(qf_mul_int(v_kb, 64), (((i / 4) % 8) * 8 + 2 * qf_t + i % 2)) < n_N)) ? v_44_i32[i] : -1048576);
             }
           }
-          #line 29 "flash_attention.tile"
+          #line 30 "flash_attention.tile"
           int v_50_i[2];
           // %50.i = reduce max %s.i [1]
           #pragma unroll
@@ -971,7 +971,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
           for (int i = 0; i < 2; ++i) {
             v_m_new_i[i] = (int)max(v_m_1_i[i], v_50_i[i]);
           }
-          #line 30 "flash_attention.tile"
+          #line 31 "flash_attention.tile"
           int v_54_i[32];
           int v_22[32];
           int v_halvings[32];
@@ -1004,7 +1004,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
               v_p8[i] = 0;
             }
           }
-          #line 31 "flash_attention.tile"
+          #line 32 "flash_attention.tile"
           int v_56_i[2];
           int v_41[2];
           int v_halvings_1[2];
@@ -1024,7 +1024,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
             v_51[i] = qf_add_int(v_49[i], s_rs_arg);
             v_alpha_i[i] = (int)qf_shr_int(v_51[i], v_halvings_1[i]);
           }
-          #line 32 "flash_attention.tile"
+          #line 33 "flash_attention.tile"
           int v_59_i[2];
           int v_59_i_mma[4];
           // %59.i = reduce sum %p8 [1] on tensor cores: P times ones
@@ -1052,7 +1052,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
           for (int i = 0; i < 2; ++i) {
             v_59_i[i] = qf_add_int(v_59_i_mma[(i / 2) * 4 + (i % 2) * 2], qf_mul_int((7 - min(7, (qf_span_v_kb + 7) / 8)) * 8, (int)v_p8[(i / 2) * 32 + 28 + (i & 1) * 2]));
           }
-          #line 33 "flash_attention.tile"
+          #line 34 "flash_attention.tile"
           int v_64_i32[32];
           // %64.i32 = dot(%p8, %v.i8) on tensor cores (qf_mma_s8s8)
           #pragma unroll
@@ -1077,7 +1077,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
               }
             }
           }
-          #line 24 "flash_attention.tile"
+          #line 25 "flash_attention.tile"
           i64 v_80[2];
           i64 v_81[2];
           i64 v_83[2];
@@ -1132,7 +1132,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
         else {
           const bool qf_full_v_kb = false;
           const int qf_span_v_kb = 64;
-          #line 28 "flash_attention.tile"
+          #line 29 "flash_attention.tile"
           int v_44_i32[32];
           // %44.i32 = dot(%q.i8, %43.i) on tensor cores (qf_mma_s8s8)
           #pragma unroll
@@ -1161,7 +1161,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
               v_s_i[i] = ((qf_full_v_kb || (qf_add_int(qf_mul_int(v_kb, 64), (((i / 4) % 8) * 8 + 2 * qf_t + i % 2)) < n_N)) ? v_44_i32[i] : -1048576);
             }
           }
-          #line 29 "flash_attention.tile"
+          #line 30 "flash_attention.tile"
           int v_50_i[2];
           // %50.i = reduce max %s.i [1]
           #pragma unroll
@@ -1185,7 +1185,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
           for (int i = 0; i < 2; ++i) {
             v_m_new_i[i] = (int)max(v_m_1_i[i], v_50_i[i]);
           }
-          #line 30 "flash_attention.tile"
+          #line 31 "flash_attention.tile"
           int v_54_i[32];
           int v_22[32];
           int v_halvings[32];
@@ -1218,7 +1218,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
               v_p8[i] = 0;
             }
           }
-          #line 31 "flash_attention.tile"
+          #line 32 "flash_attention.tile"
           int v_56_i[2];
           int v_41[2];
           int v_halvings_1[2];
@@ -1238,7 +1238,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
             v_51[i] = qf_add_int(v_49[i], s_rs_arg);
             v_alpha_i[i] = (int)qf_shr_int(v_51[i], v_halvings_1[i]);
           }
-          #line 32 "flash_attention.tile"
+          #line 33 "flash_attention.tile"
           int v_59_i[2];
           int v_59_i_mma[4];
           // %59.i = reduce sum %p8 [1] on tensor cores: P times ones
@@ -1266,7 +1266,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
           for (int i = 0; i < 2; ++i) {
             v_59_i[i] = qf_add_int(v_59_i_mma[(i / 2) * 4 + (i % 2) * 2], qf_mul_int((7 - min(7, (qf_span_v_kb + 7) / 8)) * 8, (int)v_p8[(i / 2) * 32 + 28 + (i & 1) * 2]));
           }
-          #line 33 "flash_attention.tile"
+          #line 34 "flash_attention.tile"
           int v_64_i32[32];
           // %64.i32 = dot(%p8, %v.i8) on tensor cores (qf_mma_s8s8)
           #pragma unroll
@@ -1291,7 +1291,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
               }
             }
           }
-          #line 24 "flash_attention.tile"
+          #line 25 "flash_attention.tile"
           i64 v_80[2];
           i64 v_81[2];
           i64 v_83[2];
@@ -1449,7 +1449,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
       }
     }
   }
-  #line 24 "flash_attention.tile"
+  #line 25 "flash_attention.tile"
   float v_l_2_f[2];
   #pragma unroll
   for (int i = 0; i < 2; ++i) {
@@ -1468,7 +1468,7 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
     v_107[i] = (float)(v_out8[i]);
     v_68[i] = (v_107[i] * v_v_scale);
   }
-  #line 36 "flash_attention.tile"
+  #line 37 "flash_attention.tile"
   #pragma unroll
   for (int qf_i2 = 0; qf_i2 < 32; qf_i2 += 2) {
     float qf_x0, qf_x1;

@@ -44,6 +44,12 @@ public final class CudaEmitter {
         return (op.loc() == null ? "" : op.loc() + ": ") + "'" + qflash.ir.IrPrinter.brief(op).strip().replaceFirst(" loc\\([^)]*\\)$", "") + "'";
     }
 
+    /**
+     * The schedule tunable that sets the blocks per SM the body's registers are budgeted for
+     * ({@code __launch_bounds__}' second argument); 0, or not declared, takes the emitter's estimate.
+     */
+    public static final String MIN_BLOCKS = "min_blocks";
+
     /** The kernel cannot be mapped onto this schedule; the message says why (a user-facing error). */
     public static final class Unsupported extends RuntimeException {
         public Unsupported(String message) {
@@ -282,7 +288,7 @@ public final class CudaEmitter {
                 });
             }
             String entry = "qf_" + CExpr.ident(k.name());
-            long minBlocks = k.schedule().getOrDefault("min_blocks", (long) occupancy());
+            long declared = k.schedule().getOrDefault(MIN_BLOCKS, 0L), minBlocks = declared > 0 ? declared : occupancy();
             String bounds = threads + (minBlocks > 1 ? ", " + minBlocks : "");
             Model.KernelFunction fn = new Model.KernelFunction(entry, params, threads, bounds, Math.max(16, smemBytes),
                     split == 1 ? "qf_warp * " + 16 * mt : "(qf_warp / " + split + ") * " + 16 * mt, split == 1 ? null : "qf_warp % " + split, zeroSmem, out);
@@ -296,7 +302,7 @@ public final class CudaEmitter {
 
         /**
          * Blocks per SM to ask the compiler for ({@code __launch_bounds__}' second argument; a schedule's
-         * {@code min_blocks} tunable overrides it). Left alone, ptxas takes 128 to 255 registers and fits 2
+         * {@code min_blocks} tunable, when above 0, overrides it). Left alone, ptxas takes 128 to 255 registers and fits 2
          * to 4 blocks of 4 warps on an SM, and the body, a long chain of dependent integer ops between
          * barriers, stalls for want of warps (measured on an H200: 5 blocks instead of 4 made Swin rows
          * 20-27% faster). So registers are budgeted: the loop-carried tiles and the largest product tile,

@@ -602,58 +602,41 @@ final class HeadPrologue {
      * The light inputs (quantized per token from global memory): warp {@code first} of the head's warps, then
      * every {@code stride}-th, each taking 32 / L tokens at a time, L lanes a token (L the power of two that gives
      * each lane about 4 of the token's D values): at D = 32 a warp walked 49 tokens in 7 dependent round trips.
-     * A warp's next {@link #LIGHT_REGS} / (D / L) such rounds are loaded before the first is folded, so a warp with
-     * several rounds (ViT's 197 tokens over 4 blocks of a head: 4) waits one round trip for them, not one each.
      */
     private List<Stmt> lightWork(List<Track> light, Map<Value, Buffer> buffers, Set<String> halfInputs, String first, int stride) {
         String nn = dim(n), dd = dim(d);
         int dv = constant(d), lanes = Math.min(32, Integer.highestOneBit(Math.max(1, (dv + 3) / 4 - 1)) * 2), per = (dv + lanes - 1) / lanes, tokens = 32 / lanes;
-        int rounds = Math.max(1, LIGHT_REGS / per);
         boolean ragged = lanes * per != dv;
-        String round = "qf_tw + r * " + stride * tokens + " + qf_lane / " + lanes;
         List<Stmt> s = new ArrayList<>();
         for (Track t : light) {
             Elem qe = t.runs.q().type().elem();
             Buffer qb = buffers.get(t.runs.q()), sb = buffers.get(t.runs.scale());
-            List<Stmt> load = new ArrayList<>();
-            load.add(new Model.ScalarDecl("int", "t", round));
-            load.add(new Model.ScalarDecl("int", "qf_o", "qf_base + min(t, " + nn + " - 1) * " + dd));
-            load.add(new Model.Line("#pragma unroll"));
-            load.add(new Model.Block("for (int u = 0; u < " + per + "; ++u)", List.of(
-                    new Model.ScalarDecl("int", "j", "qf_lane % " + lanes + " + " + lanes + " * u"),
-                    new Model.Assign("qf_x[r * " + per + " + u]", "t < " + nn + (ragged ? " && j < " + dd : "") + " ? " + read(t.input, halfInputs, "qf_o + j") + " : 0.0f"))));
             List<Stmt> token = new ArrayList<>();
-            token.add(new Model.ScalarDecl("int", "t", round));
+            token.add(new Model.ScalarDecl("int", "t", "qf_tw + qf_lane / " + lanes));
             token.add(new Model.ScalarDecl("bool", "qf_in", "t < " + nn));
             token.add(new Model.ScalarDecl("int", "qf_o", "qf_base + min(t, " + nn + " - 1) * " + dd));
+            token.add(new Model.ArrayDecl("float", "qf_x", per));
             token.add(new Model.Var("int", "qf_m", "0"));
             token.add(new Model.Line("#pragma unroll"));
             token.add(new Model.Block("for (int u = 0; u < " + per + "; ++u)", List.of(
-                    new Model.Assign("qf_m", "max(qf_m, " + PrologueEmitter.absBits("qf_x[r * " + per + " + u]") + ")"))));
+                    new Model.ScalarDecl("int", "j", "qf_lane % " + lanes + " + " + lanes + " * u"),
+                    new Model.Assign("qf_x[u]", "qf_in" + (ragged ? " && j < " + dd : "") + " ? " + read(t.input, halfInputs, "qf_o + j") + " : 0.0f"),
+                    new Model.Assign("qf_m", "max(qf_m, " + PrologueEmitter.absBits("qf_x[u]") + ")"))));
             token.add(PrologueEmitter.warpFold("qf_m", o -> "max(qf_m, " + o + ")", lanes));
             token.add(new Model.ScalarDecl("float", "qf_s", PrologueEmitter.scaleOf(qe, "__int_as_float(qf_m)")));
             List<Stmt> store = new ArrayList<>();
             store.add(new Model.Line("#pragma unroll"));
             store.add(new Model.Block("for (int u = 0; u < " + per + "; ++u)", List.of(
                     new Model.ScalarDecl("int", "j", "qf_lane % " + lanes + " + " + lanes + " * u"),
-                    new Model.ExprStmt((ragged ? "if (j < " + dd + ") " : "") + qb.name() + "[qf_o + j] = " + PrologueEmitter.quantized(qe, "qf_x[r * " + per + " + u]", "qf_s")))));
+                    new Model.ExprStmt((ragged ? "if (j < " + dd + ") " : "") + qb.name() + "[qf_o + j] = " + PrologueEmitter.quantized(qe, "qf_x[u]", "qf_s")))));
             store.add(new Model.ExprStmt("if (qf_lane % " + lanes + " == 0) " + sb.name() + "[qf_head * " + nn + " + t] = qf_s"));
             token.add(new Model.Block("if (qf_in)", store));
-            List<Stmt> chunk = new ArrayList<>();
-            chunk.add(new Model.ArrayDecl("float", "qf_x", rounds * per));
-            chunk.add(new Model.Line("#pragma unroll"));
-            chunk.add(new Model.Block("for (int r = 0; r < " + rounds + "; ++r)", load));
-            chunk.add(new Model.Line("#pragma unroll"));
-            chunk.add(new Model.Block("for (int r = 0; r < " + rounds + "; ++r)", token));
             s.add(new Model.Comment(t.runs.q() + ", " + t.runs.scale() + " = quantize " + t.input.name() + " per token: " + lanes + " lanes a token, "
-                    + tokens + " token" + (tokens == 1 ? "" : "s") + " a warp at a time, the head's tokens shared by its blocks; " + rounds + " rounds loaded, then folded"));
-            s.add(new Model.Block("for (int qf_tw = (" + first + ") * " + tokens + "; qf_tw < " + nn + "; qf_tw += " + rounds * stride * tokens + ")", chunk));
+                    + tokens + " token" + (tokens == 1 ? "" : "s") + " a warp at a time, the head's tokens shared by its blocks"));
+            s.add(new Model.Block("for (int qf_tw = (" + first + ") * " + tokens + "; qf_tw < " + nn + "; qf_tw += " + stride * tokens + ")", token));
         }
         return s;
     }
-
-    /** Registers a lane gives the light inputs' loads in flight (rounds times the D / L values of a round). */
-    private static final int LIGHT_REGS = 16;
 
     // ------------------------------------------------------------ the body's preamble
 

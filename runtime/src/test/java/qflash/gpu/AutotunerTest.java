@@ -47,15 +47,15 @@ class AutotunerTest {
     void theSpaceIsEveryAssignmentOfTheCandidatesWithPinsHeld() throws Exception {
         Ast.Program p = Compiler.parse(sample());
         List<Map<String, Long>> all = Autotuner.space(p.tunables(), Map.of());
-        assertEquals(4 * 4 * 2 * 3 * 3 * 6 * 2, all.size());
+        assertEquals(4 * 5 * 2 * 3 * 3 * 6 * 2 * 4, all.size());
         assertEquals(all.size(), new HashSet<>(all).size(), "no schedule twice");
-        assertEquals(List.of("BLOCK_M", "BLOCK_N", "warps", "stages", "ksplit", "pro_blocks", "pdl"), new ArrayList<>(all.get(0).keySet()), "declaration order");
-        assertEquals(Map.of("BLOCK_M", 16L, "BLOCK_N", 16L, "warps", 4L, "stages", 1L, "ksplit", 1L, "pro_blocks", 0L, "pdl", 0L), all.get(0));
-        assertEquals(Map.of("BLOCK_M", 16L, "BLOCK_N", 16L, "warps", 4L, "stages", 1L, "ksplit", 1L, "pro_blocks", 0L, "pdl", 1L), all.get(1), "the last tunable varies fastest");
-        List<Map<String, Long>> pinned = Autotuner.space(p.tunables(), Map.of("stages", 2L, "warps", 4L, "ksplit", 1L, "pro_blocks", 0L, "pdl", 0L));
-        assertEquals(16, pinned.size());
+        assertEquals(List.of("BLOCK_M", "BLOCK_N", "warps", "stages", "ksplit", "pro_blocks", "pdl", "min_blocks"), new ArrayList<>(all.get(0).keySet()), "declaration order");
+        assertEquals(Map.of("BLOCK_M", 16L, "BLOCK_N", 16L, "warps", 4L, "stages", 1L, "ksplit", 1L, "pro_blocks", 0L, "pdl", 0L, "min_blocks", 0L), all.get(0));
+        assertEquals(Map.of("BLOCK_M", 16L, "BLOCK_N", 16L, "warps", 4L, "stages", 1L, "ksplit", 1L, "pro_blocks", 0L, "pdl", 0L, "min_blocks", 1L), all.get(1), "the last tunable varies fastest");
+        List<Map<String, Long>> pinned = Autotuner.space(p.tunables(), Map.of("stages", 2L, "warps", 4L, "ksplit", 1L, "pro_blocks", 0L, "pdl", 0L, "min_blocks", 0L));
+        assertEquals(20, pinned.size());
         assertTrue(pinned.stream().allMatch(m -> m.get("stages") == 2L && m.get("warps") == 4L));
-        assertEquals("BLOCK_M=64 BLOCK_N=32 warps=4 stages=2 ksplit=1 pro_blocks=0 pdl=0", Autotuner.describe(pinned.get(9)));
+        assertEquals("BLOCK_M=64 BLOCK_N=32 warps=4 stages=2 ksplit=1 pro_blocks=0 pdl=0 min_blocks=0", Autotuner.describe(pinned.get(11)));
     }
 
     /** What the tuner relies on: every schedule either emits or is rejected with a reason it can print. */
@@ -65,7 +65,7 @@ class AutotunerTest {
         Ast.Program p = Compiler.parse(src);
         Function<Map<String, Long>, Kernel> lower = lowering(src, p, "int8");
         Set<Map<String, Long>> emitted = new HashSet<>();
-        for (Map<String, Long> t : Autotuner.space(p.tunables(), Map.of("stages", 2L, "pro_blocks", 0L, "pdl", 0L))) {   // pro_blocks, pdl: the prologue and the launch only
+        for (Map<String, Long> t : Autotuner.space(p.tunables(), Map.of("stages", 2L, "pro_blocks", 0L, "pdl", 0L, "min_blocks", 0L))) {   // pro_blocks, pdl: the prologue and the launch only; min_blocks: the registers only
             try {
                 CudaEmitter.CudaKernel k = CudaEmitter.emit(lower.apply(t), Map.of("D", 64), src.name(), Set.of("O"));
                 assertTrue(k.source().contains("BLOCK_M=" + t.get("BLOCK_M") + ", BLOCK_N=" + t.get("BLOCK_N")), k.source().lines().findFirst().orElse(""));
@@ -74,7 +74,7 @@ class AutotunerTest {
                 assertFalse(e.getMessage().isBlank(), t.toString());
             }
         }
-        Map<String, Long> dflt = new LinkedHashMap<>(Map.of("BLOCK_M", 64L, "BLOCK_N", 64L, "warps", 4L, "stages", 2L, "ksplit", 1L, "pro_blocks", 0L, "pdl", 0L));
+        Map<String, Long> dflt = new LinkedHashMap<>(Map.of("BLOCK_M", 64L, "BLOCK_N", 64L, "warps", 4L, "stages", 2L, "ksplit", 1L, "pro_blocks", 0L, "pdl", 0L, "min_blocks", 0L));
         assertTrue(emitted.stream().anyMatch(dflt::equals), "the declared default is emitted");
         assertTrue(emitted.stream().anyMatch(m -> m.get("BLOCK_M") == 128L && m.get("warps") == 8L), "a 128-row, 8-warp schedule is emitted");
         assertTrue(emitted.stream().noneMatch(m -> m.get("BLOCK_M") * m.get("ksplit") < 16L * m.get("warps")), "every warp owns at least one 16-row slab (shared by ksplit warps)");
@@ -109,12 +109,17 @@ class AutotunerTest {
                 Autotuner tuner = new Autotuner(gpu, src.name(), Set.of("Q", "K", "V"), Set.of("O"), lower);
                 Autotuner.Result r = tuner.tune(space, "test", shape.dims(), dev, Map.of(), 2, 5, false);
                 assertFalse(r.cached());
-                // Two rounds: every body schedule at pro_blocks = 0, pdl = 0 by body time, then every pro_blocks and pdl of the fastest by call time.
-                List<Map<String, Long>> bodies = space.stream().filter(c -> c.get("pro_blocks") == 0 && c.get("pdl") == 0).toList();
+                // Three rounds: every body schedule at pro_blocks = 0, pdl = 0, min_blocks = 0 by body time, the other min_blocks of
+                // the fastest by body time, then every pro_blocks and pdl of the fastest of those by call time.
+                List<Map<String, Long>> bodies = space.stream().filter(c -> c.get("pro_blocks") == 0 && c.get("pdl") == 0 && c.get("min_blocks") == 0).toList();
                 List<Autotuner.Trial> forms = r.trials().stream().filter(t -> !Double.isNaN(t.callMs())
                         || (t.skipped() != null && (t.config().get("pro_blocks") > 0 || t.config().get("pdl") > 0))).toList();
+                List<Autotuner.Trial> budgets = r.trials().stream().filter(t -> t.config().get("min_blocks") != 0 && !forms.contains(t)).toList();
                 assertEquals(12, forms.size(), "each prologue form and launch of the fastest body: " + forms);
-                assertEquals(bodies.size() - 1 + forms.size(), r.trials().size(), "every body schedule tried, the fastest again as a call");
+                // The three budgets of the fastest body besides the estimate (0); the one that won, if any, was timed again as a call with the forms.
+                assertEquals(r.best().get("min_blocks") == 0 ? 3 : 2, budgets.size(), "each other register budget of the fastest body: " + budgets);
+                assertEquals(1, budgets.stream().map(t -> { Map<String, Long> c = new java.util.HashMap<>(t.config()); c.remove("min_blocks"); return c; }).distinct().count(), "the budgets of one body: " + budgets);
+                assertEquals(bodies.size() + 3 - 1 + forms.size(), r.trials().size(), "every body schedule and budget tried, the fastest again as a call");
                 double fastest = Double.POSITIVE_INFINITY, fastestBody = Double.POSITIVE_INFINITY;
                 for (Autotuner.Trial t : r.trials()) {
                     if (t.skipped() != null) {

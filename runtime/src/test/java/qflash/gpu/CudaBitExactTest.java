@@ -146,7 +146,10 @@ class CudaBitExactTest {
                 Map.of("BLOCK_M", 64L, "warps", 4L, "BLOCK_N", 32L, "stages", 1L),
                 Map.of("BLOCK_M", 64L, "warps", 8L, "ksplit", 2L),
                 Map.of("BLOCK_M", 32L, "warps", 4L, "ksplit", 2L, "BLOCK_N", 128L),
-                Map.of("BLOCK_M", 32L, "warps", 8L, "ksplit", 4L, "BLOCK_N", 128L));
+                Map.of("BLOCK_M", 32L, "warps", 8L, "ksplit", 4L, "BLOCK_N", 128L),
+                Map.of("BLOCK_M", 32L, "warps", 8L, "ksplit", 4L, "BLOCK_N", 256L, "min_blocks", 2L),
+                Map.of("BLOCK_M", 16L, "warps", 4L, "ksplit", 4L, "BLOCK_N", 256L, "min_blocks", 1L),
+                Map.of("BLOCK_M", 64L, "warps", 4L, "BLOCK_N", 256L, "stages", 1L, "min_blocks", 4L));
         for (String p : List.of("int8", "qflash")) {
             for (String s : SAMPLES) {
                 for (Map<String, Long> t : schedules) {
