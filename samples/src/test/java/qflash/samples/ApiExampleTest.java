@@ -13,7 +13,7 @@ class ApiExampleTest {
     void exampleRunsAndIsExact() throws Exception {
         Path file = Path.of("flash_attention.tile");
         String report = ApiExample.run(new Source(file.toString(), Files.readString(file)));
-        assertTrue(report.contains("schedule {BLOCK_M=32, BLOCK_N=64, warps=4, stages=2, ksplit=1, pro_blocks=0, pdl=0}"), report);
+        assertTrue(report.contains("schedule {BLOCK_M=32, BLOCK_N=64, warps=4, stages=2, ksplit=1, pro_blocks=0, pdl=0, min_blocks=0}"), report);
         double worst = Double.parseDouble(report.substring(report.lastIndexOf(' ') + 1));
         assertTrue(worst < 1e-5, report);
     }
