@@ -7,8 +7,10 @@
 # Then on the GPU host: bench/harness/ab/run.sh ROOT (bench/results/harness-s25-ab.txt is such a run).
 set -e
 root=$(cd "$(dirname "$0")/../../.." && pwd)
+. "$root/bench/harness/nvcc.sh"
 for dir in "$@"; do
-  (cd "$dir" && for f in body*.cu pro*.cu; do nvcc -cubin -arch=sm_90a -fmad=false -std=c++17 "$f" -o "${f%.cu}.cubin"; done
-   nvcc -O2 -std=c++17 -arch=sm_90a -I. -DCALL_INC='"call.inc"' -DQF_PDL=1 "$root/bench/harness/call.cu" -o call)
+  out=$(cd "$dir" && pwd)
+  qf_cubins $(cd "$out" && ls body*.cu pro*.cu | sed 's/\.cu$//')
+  qf_call call -DQF_PDL=1
   echo "built $dir"
 done

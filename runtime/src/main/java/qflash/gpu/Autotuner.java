@@ -22,7 +22,8 @@ import qflash.pass.RangeCheck;
  * Block sizes chosen by measurement. A kernel's {@code tunable}s span a space of schedules; for one shape
  * the tuner lowers the kernel under each (those the caller pins stay fixed), skips the ones the CUDA
  * emitter cannot lay out (it says why), compiles the rest and times the body on the caller's device
- * tensors, and keeps the fastest. A space that varies {@link #PROLOGUE} (the prologue's form) or {@link #DEPENDENT}
+ * tensors, and keeps the fastest. A space that varies {@code min_blocks} (the registers budgeted) tries its other
+ * values on the fastest body only, by body time. A space that varies {@link #PROLOGUE} (the prologue's form) or {@link #DEPENDENT}
  * (how the body is launched after it) is searched in two rounds: the body's schedules at the first form and
  * launch by body time, then each form and launch of the fastest by whole-call time (they change the prologue
  * and the gap between the kernels, and the body only by its preamble). The best schedule per kernel, shape, device and compiler is remembered
@@ -118,16 +119,15 @@ public final class Autotuner {
             Result hit = read(entry, space);
             if (hit != null) return hit;
         }
-        // The body's schedule by body time, at the space's first prologue form and launch; then the prologue forms
-        // (pro_blocks: grid-wide or per head) and launches (pdl) of that schedule by the time of a whole call,
-        // which is what they change.
+        // The body's schedule by body time, at the space's first prologue form, launch and register budget; then the
+        // other budgets (min_blocks) of that schedule by body time; then its prologue forms (pro_blocks: grid-wide or
+        // per head) and launches (pdl) by the time of a whole call, which is what they change.
         Map<String, Long> first = new HashMap<>();
         for (String key : STAGED) {
             space.stream().map(c -> c.get(key)).filter(java.util.Objects::nonNull).min(Long::compare).ifPresent(v -> first.put(key, v));
         }
-        boolean calls = space.stream().anyMatch(c -> first.entrySet().stream().anyMatch(e -> !e.getValue().equals(c.get(e.getKey()))));
-        List<Map<String, Long>> bodySpace = !calls ? space
-                : space.stream().filter(c -> first.entrySet().stream().allMatch(e -> e.getValue().equals(c.get(e.getKey())))).toList();
+        List<Map<String, Long>> bodySpace = space.stream().filter(c -> first.entrySet().stream().allMatch(e -> e.getValue().equals(c.get(e.getKey())))).toList();
+        boolean calls = space.stream().anyMatch(c -> CALL_TUNED.stream().anyMatch(k -> first.containsKey(k) && !first.get(k).equals(c.get(k))));
         List<Trial> trials = new ArrayList<>();
         Trial best = null;
         for (Trial t : round(bodySpace, d, tensors, scalars, warmup, reps, false)) {
