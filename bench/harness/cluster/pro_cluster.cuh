@@ -13,6 +13,8 @@
 //     quantizes its own 16-key groups into the key-major copy.
 // A block leaves only after every block of its cluster has passed its last read of another's shared memory. Q's light
 // blocks are the emitted prologue's, spliced in by build.sh.
+// Measured (session 26, H100, bench/results/harness-s26-cluster.txt): the emitted prologue's bits, but 1.5-2.7x its time
+// (the token-order means through the cluster window are N remote loads per column thread); not built into the emitter.
 // Limits of the prototype: a block's rows span at most two K groups (N <= 128 * QF_CB at QF_KG = 128).
 #define QF_THREADS 256
 __device__ __forceinline__ unsigned qf_cl_rank() { unsigned r; asm volatile("mov.u32 %0, %%cluster_ctarank;" : "=r"(r)); return r; }
