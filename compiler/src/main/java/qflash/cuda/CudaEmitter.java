@@ -166,6 +166,8 @@ public final class CudaEmitter {
         private final Map<String, Arg> args = new LinkedHashMap<>();
         private final Set<String> usedNames = new HashSet<>();
         private List<Stmt> out = new ArrayList<>();
+        /** The register arrays {@link #materialize} computed, which {@link DeadArrays} drops where nothing reads them. */
+        private final Set<String> computed = new LinkedHashSet<>();
         private Layout openLayout;
         private List<Stmt> openBody;
         private int smemBytes;
@@ -297,7 +299,7 @@ public final class CudaEmitter {
             Model.KernelSource src = new Model.KernelSource(
                     "kernel @" + k.name() + " for CUDA: schedule " + k.schedule() + ", " + fixed + ", from " + file,
                     defines, ModelWalker.prelude(), fn);
-            return new CudaKernel(new ModelWalker().render(src), entry, threads, smemBytes, (int) minBlocks, argList, Map.copyOf(fixed), Set.copyOf(keyMajorTensors));
+            return new CudaKernel(new ModelWalker().render(DeadArrays.prune(src, computed)), entry, threads, smemBytes, (int) minBlocks, argList, Map.copyOf(fixed), Set.copyOf(keyMajorTensors));
         }
 
         /**
@@ -384,6 +386,7 @@ public final class CudaEmitter {
                 openBody = new ArrayList<>();
             }
             out.add(new Model.ArrayDecl(CExpr.ctype(r.type().elem()), name, layout.count()));
+            computed.add(name);
             Model.Assign assign = new Model.Assign(name + "[i]", element.get());
             if (deadTiles != null && deadTiles.guarded(r) && layout instanceof Layout.Frag f) {
                 String guard = tileOn(f);

@@ -164,6 +164,26 @@ class CudaEmitterTest {
     }
 
     @Test
+    void anArrayNothingReadsIsNotEmitted() {
+        // With 64-key steps the last step's skipped keys add the warp's last tile of the 8-bit P (DeadKeyTiles): P is read.
+        String n64 = cuda("flash_attention.tile", "int8", Map.of(), Map.of(), 64);
+        assertTrue(n64.contains("u8 v_p8[") && n64.contains("(int)v_p8[(i / 2) * 32"), "P's 8-bit tile, read by the skipped keys' stand-in");
+        // One 256-key step: the fragments come from the i32 tile, nothing reads P's 8-bit copy, and it is not computed.
+        String n256 = cuda("flash_attention.tile", "int8", Map.of(), Map.of("BLOCK_N", 256L, "ksplit", 4L), 64);
+        assertTrue(n256.contains("qf_pack4_sat_u8(v_p_q["), "P packed from its i32 tile");
+        assertFalse(n256.contains("v_p8"), "no dead 8-bit copy of P");
+        for (String cu : List.of(n64, n256)) {
+            for (var m = java.util.regex.Pattern.compile("\\b(?:u8|i8|int|float|f16|i64) (v_\\w+)\\[\\d+\\];").matcher(cu); m.find(); ) {
+                String name = m.group(1);
+                long uses = java.util.regex.Pattern.compile("\\b" + name + "\\b").matcher(cu).results().count();
+                long writes = java.util.regex.Pattern.compile("\\b" + name + "\\[(?:\\d+|i)\\] = ").matcher(cu).results().count()
+                        + java.util.regex.Pattern.compile("\\b" + name + "\\[\\d+\\];").matcher(cu).results().count();
+                assertTrue(uses > writes, name + " is declared and written but never read");
+            }
+        }
+    }
+
+    @Test
     void registersAreBudgetedForAsManyBlocksPerSmAsTheTilesAllowUnlessTheScheduleSays() {
         for (var e : Map.of(16, 6, 32, 5, 64, 4, 96, 3, 128, 3).entrySet()) {
             assertTrue(cuda("flash_attention.tile", "int8", Map.of(), Map.of(), e.getKey()).contains("__launch_bounds__(128, " + e.getValue() + ") qf_"),
@@ -325,7 +345,7 @@ class CudaEmitterTest {
                 assertTrue(orElse < dead, what);
                 String whole = src.substring(live, closing(src, live)), share = src.substring(orElse, closing(src, orElse));
                 assertEquals(count(src, "qf_mma_s8s8(&"), count(whole, "qf_mma_s8s8(&"), "every product is in the live warps' loop: " + what);
-                for (String own : List.of("qf_mma_s8s8(&", "qf_mma_u8s8(&", "__shfl_xor_sync", "qf_mul_wide(", "v_p8[i] = ")) {
+                for (String own : List.of("qf_mma_s8s8(&", "qf_mma_u8s8(&", "__shfl_xor_sync", "qf_mul_wide(", "v_p_q[i] = ")) {
                     assertTrue(whole.contains(own), own + " in the live warps' loop: " + what);
                     assertFalse(share.contains(own), own + " left out of the loop of a warp without stored rows: " + what);
                 }
