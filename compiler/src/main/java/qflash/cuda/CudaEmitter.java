@@ -299,7 +299,7 @@ public final class CudaEmitter {
             Model.KernelSource src = new Model.KernelSource(
                     "kernel @" + k.name() + " for CUDA: schedule " + k.schedule() + ", " + fixed + ", from " + file,
                     defines, ModelWalker.prelude(), fn);
-            return new CudaKernel(new ModelWalker().render(DeadArrays.prune(src, computed)), entry, threads, smemBytes, (int) minBlocks, argList, Map.copyOf(fixed), Set.copyOf(keyMajorTensors));
+            return new CudaKernel(DeadArrays.render(src, computed), entry, threads, smemBytes, (int) minBlocks, argList, Map.copyOf(fixed), Set.copyOf(keyMajorTensors));
         }
 
         /**

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import qflash.Compiler;
 import qflash.TestFiles;
@@ -173,11 +174,11 @@ class CudaEmitterTest {
         assertTrue(n256.contains("qf_pack4_sat_u8(v_p_q["), "P packed from its i32 tile");
         assertFalse(n256.contains("v_p8"), "no dead 8-bit copy of P");
         for (String cu : List.of(n64, n256)) {
-            for (var m = java.util.regex.Pattern.compile("\\b(?:u8|i8|int|float|f16|i64) (v_\\w+)\\[\\d+\\];").matcher(cu); m.find(); ) {
+            for (var m = Pattern.compile("\\b(?:u8|i8|int|float|f16|i64) (v_\\w+)\\[\\d+\\];").matcher(cu); m.find(); ) {
                 String name = m.group(1);
-                long uses = java.util.regex.Pattern.compile("\\b" + name + "\\b").matcher(cu).results().count();
-                long writes = java.util.regex.Pattern.compile("\\b" + name + "\\[(?:\\d+|i)\\] = ").matcher(cu).results().count()
-                        + java.util.regex.Pattern.compile("\\b" + name + "\\[\\d+\\];").matcher(cu).results().count();
+                long uses = Pattern.compile("\\b" + name + "\\b").matcher(cu).results().count();
+                long writes = Pattern.compile("\\b" + name + "\\[(?:\\d+|i)\\] = ").matcher(cu).results().count()
+                        + Pattern.compile("\\b(?:u8|i8|int|float|f16|i64) " + name + "\\[\\d+\\];").matcher(cu).results().count();
                 assertTrue(uses > writes, name + " is declared and written but never read");
             }
         }
