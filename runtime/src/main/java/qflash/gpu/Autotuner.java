@@ -22,7 +22,8 @@ import qflash.pass.RangeCheck;
  * Block sizes chosen by measurement. A kernel's {@code tunable}s span a space of schedules; for one shape
  * the tuner lowers the kernel under each (those the caller pins stay fixed), skips the ones the CUDA
  * emitter cannot lay out (it says why), compiles the rest and times the body on the caller's device
- * tensors, and keeps the fastest. A space that varies {@code min_blocks} (the registers budgeted) tries its other
+ * tensors, and keeps the fastest (a schedule whose first few launches are clearly slower than the fastest's is not timed
+ * further: see {@link #SCREEN}). A space that varies {@code min_blocks} (the registers budgeted) tries its other
  * values on the fastest body only, by body time. A space that varies {@link #PROLOGUE} (the prologue's form) or {@link #DEPENDENT}
  * (how the body is launched after it) is searched in two rounds: the body's schedules at the first form and
  * launch by body time, then each form and launch of the fastest by whole-call time (they change the prologue
@@ -168,6 +169,18 @@ public final class Autotuner {
      */
     static final int CALL_WARMUP = 200, CALL_REPS = 200;
 
+    /**
+     * A body round first looks at each schedule with a few single launches ({@link CudaBackend.Call#screenKernelMillis})
+     * and times it fully only when that look is within this factor of the fastest look so far. A full timing costs
+     * 13 graphs of 20 launches: on L3 (2 ms a launch at the best schedules, 5-10x that at BLOCK_M = 16) the slow
+     * schedules took most of the tuning time, and one row's round did not fit a 200 s run. A single launch measures the
+     * host's launch overhead with the kernel, which only brings short kernels' looks closer together: a schedule is
+     * screened out only when it is clearly slower.
+     */
+    static final double SCREEN = 1.5;
+    /** Why a screened-out trial was not timed (one text, so the tune command counts them on one line). */
+    static final String SCREENED = "screened out: a first look took over " + SCREEN + "x the fastest's";
+
     /** The tunables that change a call but not the body's own time. */
     private static final List<String> CALL_TUNED = List.of(PROLOGUE, DEPENDENT);
     /**
@@ -204,6 +217,7 @@ public final class Autotuner {
         }
         gpu.precompile(candidates, sourceFile, Runtime.getRuntime().availableProcessors());
         List<Trial> trials = new ArrayList<>();
+        double fastestScreen = Double.POSITIVE_INFINITY;
         for (Map<String, Long> config : configs) {
             CudaBackend.Compiled c;
             try {
@@ -213,6 +227,14 @@ public final class Autotuner {
                 continue;
             }
             try (CudaBackend.Call call = gpu.new Call(c, tensors, scalars)) {
+                if (!calls) {
+                    double screen = call.screenKernelMillis();
+                    if (screen > SCREEN * fastestScreen) {
+                        trials.add(new Trial(config, Double.NaN, Double.NaN, SCREENED));
+                        continue;
+                    }
+                    fastestScreen = Math.min(fastestScreen, screen);
+                }
                 double body = call.medianKernelMillis(warmup, reps);
                 trials.add(new Trial(config, body, calls ? call.medianCallMillis(Math.max(warmup, CALL_WARMUP), Math.max(reps, CALL_REPS)) : Double.NaN, null));
             } catch (qflash.host.UserError e) {   // a form this shape cannot take (a head too large for shared memory)

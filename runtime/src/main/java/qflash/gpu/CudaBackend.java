@@ -324,14 +324,24 @@ public final class CudaBackend implements AutoCloseable {
         /** Median time in ms of the body kernel alone over {@code reps} launches, CUDA events, after {@code warmup}. */
         public double medianKernelMillis(int warmup, int reps) {
             run();
-            return medianBodyMillis(c, grid, bodyParams, warmup, reps);
+            return medianBodyMillis(c, grid, bodyParams, warmup, reps, GRAPH_LAUNCHES);
+        }
+
+        /**
+         * A first look at the body's time in ms, for discarding slow schedules cheaply: one call, then the median of
+         * three timed graphs of a single launch after an untimed one. Below the host's launch overhead it measures that overhead too, so
+         * it ranks short kernels poorly; a schedule several times slower than the best still shows as such.
+         */
+        public double screenKernelMillis() {
+            run();
+            return medianBodyMillis(c, grid, bodyParams, 1, 3, 1);
         }
 
         /** Median time in ms of the prologue kernel alone (CUDA events), NaN without a prologue. */
         public double medianPrologueMillis(int warmup, int reps) {
             if (c.prologueFns().isEmpty()) return Double.NaN;
             run();
-            return medianEventMillis(warmup, reps, this::launchPrologue);
+            return medianEventMillis(warmup, reps, GRAPH_LAUNCHES, this::launchPrologue);
         }
 
         /**
@@ -384,8 +394,8 @@ public final class CudaBackend implements AutoCloseable {
     }
 
     /** Median time of one launch of the body alone (see {@link #medianEventMillis}). */
-    private static double medianBodyMillis(Compiled c, int[] grid, Pointer params, int warmup, int reps) {
-        return medianEventMillis(warmup, reps,
+    private static double medianBodyMillis(Compiled c, int[] grid, Pointer params, int warmup, int reps, int launches) {
+        return medianEventMillis(warmup, reps, launches,
                 s -> cuLaunchKernel(c.function(), grid[0], grid[1], grid[2], c.code().threads(), 1, 1, c.code().smemBytes(), s, params, null));
     }
 
@@ -398,13 +408,13 @@ public final class CudaBackend implements AutoCloseable {
 
     /**
      * Median over {@code reps} timed CUDA graphs (after {@code warmup} untimed ones) of the time of one
-     * {@code launch}: each graph holds {@link #GRAPH_LAUNCHES} launches back to back, timed with CUDA events.
+     * {@code launch}: each graph holds {@code launches} of them back to back, timed with CUDA events.
      */
-    private static double medianEventMillis(int warmup, int reps, java.util.function.Consumer<CUstream> launch) {
+    private static double medianEventMillis(int warmup, int reps, int launches, java.util.function.Consumer<CUstream> launch) {
         CUstream s = new CUstream();
         cuStreamCreate(s, CUstream_flags.CU_STREAM_NON_BLOCKING);
         cuStreamBeginCapture(s, CUstreamCaptureMode.CU_STREAM_CAPTURE_MODE_THREAD_LOCAL);
-        for (int i = 0; i < GRAPH_LAUNCHES; i++) launch.accept(s);
+        for (int i = 0; i < launches; i++) launch.accept(s);
         CUgraph g = new CUgraph();
         cuStreamEndCapture(s, g);
         CUgraphExec e = new CUgraphExec();
@@ -421,7 +431,7 @@ public final class CudaBackend implements AutoCloseable {
                 cuEventRecord(stop, s);
                 cuEventSynchronize(stop);
                 cuEventElapsedTime(ms, start, stop);
-                if (i >= warmup) t[i - warmup] = ms[0] / GRAPH_LAUNCHES;
+                if (i >= warmup) t[i - warmup] = ms[0] / launches;
             }
         } finally {
             cuEventDestroy(start);
