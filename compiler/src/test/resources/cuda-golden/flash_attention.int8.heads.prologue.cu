@@ -150,7 +150,7 @@ __device__ __forceinline__ void qf_ldmatrix_x4_trans(u32* r, const void* smem) {
 }
 
 #define QF_THREADS 256   // the block size this kernel is launched with
-extern "C" __global__ void __launch_bounds__(256) qf_prologue(f16* __restrict__ p_Q, f16* __restrict__ p_K, f16* __restrict__ p_V, i8* __restrict__ b_Q_q, float* __restrict__ b_Q_s, i8* __restrict__ b_K_q, float* __restrict__ b_K_s, i8* __restrict__ b_V_q, float* __restrict__ b_V_s, float* __restrict__ b_K_scale_max_2_part, int n_N) {
+extern "C" __global__ void __launch_bounds__(256) qf_prologue(f16* __restrict__ p_Q, f16* __restrict__ p_K, f16* __restrict__ p_V, i8* __restrict__ b_Q_q, float* __restrict__ b_Q_s, i8* __restrict__ b_K_q, float* __restrict__ b_K_s, i8* __restrict__ b_V_q, float* __restrict__ b_V_s, float* __restrict__ b_K_scale_max, int n_N) {
   extern __shared__ float qf_dyn[];   // one head of the block's tensor as f32, then its group maxima
   const int qf_lane = threadIdx.x & 31, qf_warp = threadIdx.x / 32;
   const int qf_head = (int)blockIdx.x / 6;
@@ -241,7 +241,7 @@ extern "C" __global__ void __launch_bounds__(256) qf_prologue(f16* __restrict__ 
       }
     }
     __syncthreads();
-    // %K.scale.max.2 over all heads: this head's partial, the max of its group scales (each token has its group's)
+    // %K.scale.max: this head's, the max of its group scales (each token has its group's)
     if (qf_sub == 0 && qf_warp == 0) {
       float qf_p = -qf_inf();
       for (int g = qf_lane; g < qf_groups; g += 32) {
@@ -250,7 +250,7 @@ extern "C" __global__ void __launch_bounds__(256) qf_prologue(f16* __restrict__ 
       for (int qf_s = 16; qf_s > 0; qf_s /= 2) {
         qf_p = fmaxf(qf_p, __shfl_xor_sync(0xffffffffu, qf_p, qf_s));
       }
-      if (qf_lane == 0) b_K_scale_max_2_part[qf_head] = qf_p;
+      if (qf_lane == 0) b_K_scale_max[qf_head] = qf_p;
     }
     for (int i = qf_t0 * 64 + threadIdx.x * 4; i < qf_t1 * 64; i += QF_THREADS * 4) {
       const float qf_s = (__int_as_float(qf_gm[(i / 64) / 64]) == 0.0f ? 1.0f : __int_as_float(qf_gm[(i / 64) / 64]) / (0x1.fcp6f));

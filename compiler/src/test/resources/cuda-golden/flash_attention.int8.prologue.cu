@@ -1,4 +1,4 @@
-// prologue of kernel @flash_attention: one launch, 8 parts in 3 phases
+// prologue of kernel @flash_attention: one launch, 7 parts in 3 phases
 // qflash device prelude: the IR's scalar semantics in CUDA C (mirrors qflash.interp.Arith) and the
 // tensor-core and cp.async primitives the kernels are built from. Included verbatim in every kernel.
 typedef signed char i8;
@@ -190,7 +190,7 @@ __device__ __forceinline__ int qf_rotate(int b, int off) {
 }
 
 #define QF_THREADS 1024   // the block size this kernel is launched with: a constant, so that dividing by it is a shift
-extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restrict__ p_Q, f16* __restrict__ p_K, f16* __restrict__ p_V, float* __restrict__ p_O, float s_scale, i8* __restrict__ b_Q_q, float* __restrict__ b_Q_s, float* __restrict__ b_K_mean, i8* __restrict__ b_K_q, float* __restrict__ b_K_s, i8* __restrict__ b_V_q, float* __restrict__ b_V_s, float* __restrict__ b_K_scale_max_2, float* __restrict__ b_q_scale_pro, int* __restrict__ b_rs_pro, int* __restrict__ b_exp_m_pro, int* __restrict__ b_exp_xmin_pro, int* __restrict__ b_poly_k2_pro, int* __restrict__ b_req_m_pro, i64* __restrict__ b_126_pro, int* __restrict__ b_align_m_pro, int* __restrict__ b_qf_barrier, int n_D, int n_H, int n_N, int n_Z) {
+extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restrict__ p_Q, f16* __restrict__ p_K, f16* __restrict__ p_V, float* __restrict__ p_O, float s_scale, i8* __restrict__ b_Q_q, float* __restrict__ b_Q_s, float* __restrict__ b_K_mean, i8* __restrict__ b_K_q, float* __restrict__ b_K_s, i8* __restrict__ b_V_q, float* __restrict__ b_V_s, float* __restrict__ b_K_scale_max, int* __restrict__ b_rs_pro, int* __restrict__ b_exp_m_pro, int* __restrict__ b_exp_xmin_pro, int* __restrict__ b_poly_k2_pro, int* __restrict__ b_req_m_pro, i64* __restrict__ b_126_pro, int* __restrict__ b_align_m_pro, int* __restrict__ b_qf_barrier, int n_D, int n_H, int n_N, int n_Z) {
   const int qf_nthreads = gridDim.x * QF_THREADS, qf_lane = threadIdx.x & 31;   // each part sets qf_bid and qf_warp0
   // rows of a centred tensor staged by the block, and the means of its columns
   __shared__ float qf_slab[8192];
@@ -300,17 +300,17 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
    {
     const int qf_bid = qf_rotate((int)blockIdx.x, min((int)gridDim.x, (int)(((i64)((n_Z * n_H * n_N)) * 32 + QF_THREADS - 1) / QF_THREADS)) + min((int)gridDim.x, (int)(((64 * n_Z * n_H) >= qf_nthreads) ? (int)gridDim.x : ((n_Z * n_H)))));
     const int qf_warp0 = (qf_bid * QF_THREADS + (int)threadIdx.x) & ~31;
-    // %K.scale.max.2 starts at -inf
+    // %K.scale.max starts at -inf
     #pragma unroll 4
-    for (int qf_w = qf_warp0; qf_w < 1; qf_w += qf_nthreads) {
+    for (int qf_w = qf_warp0; qf_w < (n_Z * n_H); qf_w += qf_nthreads) {
       const int k = qf_w + qf_lane;
-      if (k < 1) {
-        b_K_scale_max_2[0] = -qf_inf();
+      if (k < (n_Z * n_H)) {
+        b_K_scale_max[k] = -qf_inf();
       }
     }
   }
    {
-    const int qf_bid = qf_rotate((int)blockIdx.x, min((int)gridDim.x, (int)(((i64)((n_Z * n_H * n_N)) * 32 + QF_THREADS - 1) / QF_THREADS)) + min((int)gridDim.x, (int)(((64 * n_Z * n_H) >= qf_nthreads) ? (int)gridDim.x : ((n_Z * n_H)))) + min((int)gridDim.x, (int)(((i64)(1) * 1 + QF_THREADS - 1) / QF_THREADS)));
+    const int qf_bid = qf_rotate((int)blockIdx.x, min((int)gridDim.x, (int)(((i64)((n_Z * n_H * n_N)) * 32 + QF_THREADS - 1) / QF_THREADS)) + min((int)gridDim.x, (int)(((64 * n_Z * n_H) >= qf_nthreads) ? (int)gridDim.x : ((n_Z * n_H)))) + min((int)gridDim.x, (int)(((i64)((n_Z * n_H)) * 1 + QF_THREADS - 1) / QF_THREADS)));
     const int qf_warp0 = (qf_bid * QF_THREADS + (int)threadIdx.x) & ~31;
      {
       const int k = qf_bid * QF_THREADS + threadIdx.x;
@@ -405,7 +405,7 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
           }
           const float qf_a = __int_as_float(qf_v);
           const float qf_s = qf_a == 0.0f ? 1.0f : qf_a / (0x1.fcp6f);
-          if (qf_lane == 0) qf_atomic_max(b_K_scale_max_2, qf_s);
+          if (qf_lane == 0) qf_atomic_max(&b_K_scale_max[qf_first / (n_N)], qf_s);
           for (int j = qf_lane * 4; j < qf_len; j += 32 * 4) {
             const uint2 qf_raw = *reinterpret_cast<const uint2*>(&p_K[qf_start + j]);
             const float4 qf_mv = *reinterpret_cast<const float4*>(&b_K_mean[qf_mrow + j % 64]);
@@ -443,7 +443,7 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
           }
           const float qf_a = __int_as_float(qf_v);
           const float qf_s = qf_a == 0.0f ? 1.0f : qf_a / (0x1.fcp6f);
-          if (threadIdx.x == 0) qf_atomic_max(b_K_scale_max_2, qf_s);
+          if (threadIdx.x == 0) qf_atomic_max(&b_K_scale_max[qf_first / (n_N)], qf_s);
           for (int j = threadIdx.x * 4; j < qf_len; j += QF_THREADS * 4) {
             const uint2 qf_raw = *reinterpret_cast<const uint2*>(&p_K[qf_start + j]);
             const float4 qf_mv = *reinterpret_cast<const float4*>(&b_K_mean[qf_mrow + j % 64]);
@@ -531,30 +531,18 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
       }
     }
   }
-   {
-    const int qf_bid = qf_rotate((int)blockIdx.x, min((int)gridDim.x, (int)(((n_Z * n_H) * ((n_N + 63) / 64) >= (qf_nthreads >> 5)) ? (int)gridDim.x : ((n_Z * n_H) * ((n_N + 63) / 64)))) + min((int)gridDim.x, (int)(((i64)((n_Z * n_H) * 16 * ((n_N + 15) >> 4) * 4) * 1 + QF_THREADS - 1) / QF_THREADS)));
-    const int qf_warp0 = (qf_bid * QF_THREADS + (int)threadIdx.x) & ~31;
-    // %q.scale.pro (elementwise)
-    #pragma unroll 4
-    for (int qf_w = qf_warp0; qf_w < (n_Z * n_H * n_N); qf_w += qf_nthreads) {
-      const int k = qf_w + qf_lane;
-      if (k < (n_Z * n_H * n_N)) {
-        const float e_q_scale_pro = (float)(b_Q_s[k]);
-        b_q_scale_pro[k] = e_q_scale_pro;
-      }
-    }
-  }
   // phase 2: what follows reads what came before
   qf_grid_sync(reinterpret_cast<unsigned*>(b_qf_barrier));
    {
     const int qf_bid = (int)blockIdx.x;
     const int qf_warp0 = (qf_bid * QF_THREADS + (int)threadIdx.x) & ~31;
-    // %37.pro, %sm.pro, %inv_sm.pro, %rs.pro, %41.pro, %46.pro, %52.pro, %73.pro, %111.pro, %123.pro, %k.scale.pro, %13.pro, %16.pro, %exp_m.pro, %exp_xmin.pro, %poly_k2.pro, %req_m.pro, %realign_m.pro, %126.pro, %align_m.raw.pro, %19.pro, %align_m.pro (elementwise)
+    // %q.scale.pro, %37.pro, %sm.pro, %inv_sm.pro, %rs.pro, %41.pro, %46.pro, %52.pro, %73.pro, %111.pro, %123.pro, %k.scale.pro, %13.pro, %16.pro, %exp_m.pro, %exp_xmin.pro, %poly_k2.pro, %req_m.pro, %realign_m.pro, %126.pro, %align_m.raw.pro, %19.pro, %align_m.pro (elementwise)
     #pragma unroll 4
     for (int qf_w = qf_warp0; qf_w < (n_Z * n_H * n_N); qf_w += qf_nthreads) {
       const int k = qf_w + qf_lane;
       if (k < (n_Z * n_H * n_N)) {
-        const float e_37_pro = (b_q_scale_pro[k] * b_K_scale_max_2[0]);
+        const float e_q_scale_pro = (float)(b_Q_s[k]);
+        const float e_37_pro = (e_q_scale_pro * b_K_scale_max[(k) / (n_N)]);
         const float e_sm_pro = (e_37_pro * (s_scale * (0x1.715476p0f)));
         const float e_inv_sm_pro = ((0x1.0p0f) / e_sm_pro);
         const int e_rs_pro = (int)qf_sat(qf_f2ll_rne(e_inv_sm_pro), -2147483648LL, 2147483647LL);
@@ -566,7 +554,7 @@ extern "C" __global__ void __launch_bounds__(1024, 1) qf_prologue(f16* __restric
         const float e_111_pro = ((0x1.fep23f) / e_41_pro);
         const float e_123_pro = ((0x1.0p30f) / e_41_pro);
         const float e_k_scale_pro = (float)(b_K_s[k]);
-        const float e_13_pro = (e_k_scale_pro / b_K_scale_max_2[0]);
+        const float e_13_pro = (e_k_scale_pro / b_K_scale_max[(k) / (n_N)]);
         const float e_16_pro = (e_13_pro * (0x1.0p16f));
         const int e_exp_m_pro = (int)qf_sat(qf_f2ll_rne(e_46_pro), -2147483648LL, 2147483647LL);
         b_exp_m_pro[k] = e_exp_m_pro;

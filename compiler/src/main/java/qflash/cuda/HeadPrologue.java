@@ -31,8 +31,8 @@ import qflash.ir.Value;
  * cheaper than a barrier.</li>
  * <li>The <em>light</em> inputs (Q per token) get {@code pro_blocks} blocks per head of their own, a few lanes
  * per token.</li>
- * <li>A chain of max reductions down to a scalar (K's largest scale) is the one value over all heads: each head
- * writes its partial, and every block of the body folds the partials itself (a max: any order gives the same).</li>
+ * <li>A max of a run quantization's scales per (z, h) head (the int8 pipeline's k_ref, K's largest block scale) is
+ * written by the head's first block of that input. A max over more than one head has no form here.</li>
  * <li>The elementwise ops after that scalar (the launch constants) move into the body: {@link #preamble} emits
  * them before its loop, for the block's rows or for every key of its head, stored where the body loads them.</li>
  * </ul>
@@ -80,10 +80,10 @@ final class HeadPrologue {
     private final List<Value> yields;
     private final Map<Value, Track> trackOf = new IdentityHashMap<>();   // an input, a centred or quantized value -> its track
     private final List<Track> tracks = new ArrayList<>();
-    /** Scalars over all heads (a max chain's result), each with the buffer of its per-head partials. */
-    private final Map<Value, String> partials = new IdentityHashMap<>();
+    /** The maxima per (z, h) head of a run quantization's scales (a max chain's result), each with its buffer. */
+    private final Map<Value, String> headMax = new IdentityHashMap<>();
     /**
-     * The tensor elementwise ops that read a quantization's result or a scalar over all heads, in order: the
+     * The tensor elementwise ops that read a quantization's result or a head's maximum, in order: the
      * body computes them (see {@link #preamble}).
      */
     private final List<Op> pointOps = new ArrayList<>();
@@ -93,8 +93,11 @@ final class HeadPrologue {
     private final Set<Value> inputResults = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
     /** Scalars as C: parameters, constants, scalar ops over them; the over-all-heads ones are the body's. */
     private final Map<Value, String> scalars = new IdentityHashMap<>();
-    /** The scalars of {@link #scalars} that depend on a scalar over all heads: only the body has them. */
-    private final Set<Value> overHeads = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+    /**
+     * The values of {@link #scalars} that depend on a head's maximum: only the body has them (the light blocks, Q's,
+     * do not know it).
+     */
+    private final Set<Value> ofHeadMax = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
     /** The kernel's own tensor parameters, by value. */
     private final Map<Value, Kernel.Param> inputs = new IdentityHashMap<>();
     private final Dim z, h, n, d;
@@ -144,21 +147,25 @@ final class HeadPrologue {
                 case Op.Reduce r when chains.containsKey(r) -> {
                     int len = chains.get(r);
                     Track t = trackOf.get(r.a());
-                    if (t == null || t.runs == null || r.a() != t.runs.scale() || t.chainFirst != null) refuse(op, "a max over all heads of something but one run quantization's scales");
+                    if (t == null || t.runs == null || r.a() != t.runs.scale() || t.chainFirst != null) refuse(op, "a max of something but one run quantization's scales");
                     t.chainFirst = r;
                     t.chainLast = (Op.Reduce) ops.get(i + len - 1);
-                    partials.put(t.chainLast.result(), "b_" + CExpr.ident(t.chainLast.result().name()) + "_part");
+                    if (!t.chainLast.result().type().shape().equals(List.of(t.runs.q().type().shape().get(0), t.runs.q().type().shape().get(1)))) {
+                        refuse(op, "a max over more than one head (one number for the whole batch, say) has no per-head form");
+                    }
+                    headMax.put(t.chainLast.result(), "b_" + CExpr.ident(t.chainLast.result().name()));
                     i += len - 1;
                 }
-                case Op.Load l when l.result().tile().isScalar() && l.indices().isEmpty() && partials.containsKey(l.tensor()) -> {
-                    scalars.put(l.result(), "qf_pre_" + CExpr.ident(l.tensor().name()));
-                    overHeads.add(l.result());
+                case Op.Broadcast b when headMax.containsKey(b.a()) && b.dims().equals(List.of(0, 1)) -> {
+                    // a max per head beside per-row values: one number in the body, its head's
+                    scalars.put(b.result(), "qf_pre_" + CExpr.ident(b.a().name()));
+                    ofHeadMax.add(b.result());
                 }
                 default -> {
                     boolean tensor = op.results().size() == 1 && op.result().type() instanceof qflash.ir.Type.Tensor;
                     if (tensor && PrologueEmitter.pointOp(op)) {
                         boolean ofInputs = op.operands().stream().allMatch(v -> inputs.containsKey(v) || inputResults.contains(v)
-                                || (scalars.containsKey(v) && !overHeads.contains(v)));
+                                || (scalars.containsKey(v) && !ofHeadMax.contains(v)));
                         (ofInputs ? inputOps : pointOps).add(op);
                         if (ofInputs) inputResults.add(op.result());
                     } else if (!tensor && (PrologueEmitter.pointOp(op) || op instanceof Op.Const)) {
@@ -169,7 +176,7 @@ final class HeadPrologue {
                             a.add(s);
                         }
                         scalars.put(op.result(), op instanceof Op.Const c ? CExpr.literal(c.result().type().elem(), c.value()) : CExpr.op(op, a));
-                        if (op.operands().stream().anyMatch(overHeads::contains)) overHeads.add(op.result());
+                        if (op.operands().stream().anyMatch(ofHeadMax::contains)) ofHeadMax.add(op.result());
                     } else {
                         refuse(op, "no per-head form");
                     }
@@ -197,7 +204,7 @@ final class HeadPrologue {
             }
         }
         for (Value y : yields) {
-            if (!(y.type() instanceof qflash.ir.Type.Tensor) && !partials.containsKey(y)) {
+            if (!(y.type() instanceof qflash.ir.Type.Tensor)) {
                 throw new CudaEmitter.Unsupported(TUNABLE + " > 0: the prologue yields the scalar " + y + ", which has no per-head form");
             }
         }
@@ -279,7 +286,7 @@ final class HeadPrologue {
         Map<Value, Value> definitions = k.derivedDefinitions();
         for (Kernel.Param p : k.params()) if (p.derived()) derivedName.put(definitions.get(p.value()), p.name());
         for (Value y : yields) {
-            if (partials.containsKey(y) || buffers.containsKey(y)) continue;
+            if (buffers.containsKey(y)) continue;
             Buffer b = new Buffer("b_" + CExpr.ident(y.name()), y.type().elem(), y.type().shape(), keyMajor.contains(derivedName.get(y)));
             if (b.keyMajor() && !(trackOf.get(y) instanceof Track t && t.columns != null && t.columns.q() == y)) {
                 throw new CudaEmitter.Unsupported(derivedName.get(y) + ": only a channel quantization's result is written key-major by the per-head prologue");
@@ -287,7 +294,12 @@ final class HeadPrologue {
             buffers.put(y, b);
             bufferList.add(b);
         }
-        partials.values().forEach(name -> bufferList.add(new Buffer(name, Elem.F32, List.of(z, h))));
+        headMax.forEach((v, name) -> {   // written by the K blocks, read by the body's preamble, yielded or not
+            if (buffers.containsKey(v)) return;
+            Buffer b = new Buffer(name, Elem.F32, List.of(z, h));
+            buffers.put(v, b);
+            bufferList.add(b);
+        });
 
         Map<String, Arg> args = new LinkedHashMap<>();
         for (Kernel.Param p : k.params()) {
@@ -363,7 +375,7 @@ final class HeadPrologue {
         for (Kernel.Param p : k.params()) {
             if (!p.derived()) continue;
             Buffer b = buffers.get(definitions.get(p.value()));
-            if (b != null) derived.put(p.name(), b.name());   // a scalar over all heads has none: the body folds the partials
+            if (b != null) derived.put(p.name(), b.name());
         }
         return new PrologueEmitter.Program(src, List.of(new PrologueEmitter.Step(entry, what)), bufferList, new ArrayList<>(args.values()), derived,
                 new PrologueEmitter.Launch(THREADS, perHead, List.of(z, h), List.of(n, d), List.of(n)));
@@ -537,12 +549,12 @@ final class HeadPrologue {
             }
             s.add(new Model.Sync());
             if (t.chainFirst != null) {
-                s.add(new Model.Comment(t.chainLast.result() + " over all heads: this head's partial, the max of its group scales (each token has its group's)"));
+                s.add(new Model.Comment(t.chainLast.result() + ": this head's, the max of its group scales (each token has its group's)"));
                 s.add(new Model.Block("if (qf_sub == 0 && qf_warp == 0)", List.of(
                         new Model.Var("float", "qf_p", "-qf_inf()"),
                         new Model.Block("for (int g = qf_lane; g < qf_groups; g += 32)", List.of(new Model.Assign("qf_p", "fmaxf(qf_p, " + scaleOfGroup.apply("g") + ")"))),
                         PrologueEmitter.warpFold("qf_p", o -> "fmaxf(qf_p, " + o + ")"),
-                        new Model.ExprStmt("if (qf_lane == 0) " + partials.get(t.chainLast.result()) + "[qf_head] = qf_p"))));
+                        new Model.ExprStmt("if (qf_lane == 0) " + headMax.get(t.chainLast.result()) + "[qf_head] = qf_p"))));
             }
             List<String> q4 = new ArrayList<>();
             for (int u = 0; u < 4; u++) q4.add(PrologueEmitter.quantized(qe, x.replace("[i]", "[i + " + u + "]").replace("[i % ", "[(i + " + u + ") % "), "qf_s"));
@@ -644,8 +656,8 @@ final class HeadPrologue {
     record Preamble(List<Stmt> body, List<Arg> args) {}
 
     /**
-     * The scalars over all heads (folded from the heads' partials) and the elementwise ops after them,
-     * computed by every block of the body for its (z, h) head: an output the body loads only at its block's
+     * The elementwise ops after the heads' maxima (the launch constants), computed by every block of the body
+     * for its (z, h) head, from the head's maximum: an output the body loads only at its block's
      * rows (a row constant) for those rows, any other (a key's constant) for all N tokens of the head, then a
      * block barrier. Blocks of one head store the same key constants: equal values, so which store lands
      * last does not matter. {@code blockM} and {@code threads} are the body's.
@@ -661,18 +673,14 @@ final class HeadPrologue {
         for (Kernel.Param p : k.params()) if (p.derived()) derivedOf.putIfAbsent(definitions.get(p.value()), p);
         String nn = dim(n);
         List<Stmt> s = new ArrayList<>();
-        s.add(new Model.Comment(TUNABLE + " > 0: the scalars over all heads and the launch constants of this block's head, computed here"));
+        s.add(new Model.Comment(TUNABLE + " > 0: the launch constants of this block's head, computed here"));
         s.add(new Model.ScalarDecl("int", "qf_pre_head", "(int)blockIdx.z * " + dim(h) + " + (int)blockIdx.y"));
-        s.add(new Model.ScalarDecl("int", "qf_pre_lane", "threadIdx.x & 31"));
-        // Each loop's first tensor reads are issued before the fold, so that they and the partials' loads make one
-        // round trip to L2 (the loop's loads wait for the fold otherwise: ~0.5 µs at b = 1 on an H200).
-        List<Stmt> fold = new ArrayList<>(), loops = new ArrayList<>();
-        partials.forEach((v, buffer) -> {
-            String var = "qf_pre_" + CExpr.ident(v.name());
+        // Each loop's first tensor reads are issued before the head's maxima are read, so that they make one round trip
+        // to L2 (a fold of per-head partials came first once, and the loop's loads waited for it: ~0.5 µs at b = 1, H200).
+        List<Stmt> maxima = new ArrayList<>(), loops = new ArrayList<>();
+        headMax.forEach((v, buffer) -> {
             args.put("b:" + buffer, new Arg(Arg.Kind.TENSOR, buffer, Elem.F32));
-            fold.add(new Model.Var("float", var, "-qf_inf()"));
-            fold.add(new Model.Block("for (int i = qf_pre_lane; i < " + dim(z) + " * " + dim(h) + "; i += 32)", List.of(new Model.Assign(var, "fmaxf(" + var + ", " + CExpr.tensorName(buffer) + "[i])"))));
-            fold.add(PrologueEmitter.warpFold(var, o -> "fmaxf(" + var + ", " + o + ")"));
+            maxima.add(new Model.ScalarDecl("float", "qf_pre_" + CExpr.ident(v.name()), CExpr.tensorName(buffer) + "[qf_pre_head]"));
         });
         // The outputs by range: only the block's rows where every load of the output is at the block's rows.
         List<Op> rows = new ArrayList<>(), all = new ArrayList<>();
@@ -719,7 +727,7 @@ final class HeadPrologue {
             loops.add(new Model.Comment((atRows ? "the block's rows: " : "every token of the head: ") + outs.stream().map(op -> derivedOf.get(op.result()).name()).toList()));
             loops.add(new Model.Block("for (int qf_pre_n = " + first + "; qf_pre_n < " + hi + "; qf_pre_n += " + threads + ")", loop));
         }
-        s.addAll(fold);
+        s.addAll(maxima);
         s.addAll(loops);
         s.add(new Model.Sync());
         // Every scalar parameter and shape symbol the statements name is an argument.

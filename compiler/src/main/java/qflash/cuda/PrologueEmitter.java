@@ -31,7 +31,7 @@ import qflash.ir.Verifier;
  * consecutive elementwise ops of one shape share a part; scalar work is inlined where it is used.
  * Parts run in phases: a part goes in the first phase after every part whose buffers it reads or
  * writes (or that reads what it writes), and phases are separated by a grid-wide barrier: with D fixed,
- * the int8 prologue is 8 parts in 3 phases (it was 24 kernels). The values equal the interpreter's bit for
+ * the int8 prologue is 7 parts in 3 phases (it was 24 kernels). The values equal the interpreter's bit for
  * bit (same operations in the same order, IEEE f32 with no contraction). Element indices are 32-bit
  * (the runtime refuses a tensor of 2^31 elements or more): 64-bit division made the index arithmetic
  * cost more than the attention at large batches.
@@ -204,11 +204,12 @@ public final class PrologueEmitter {
             for (int c = 0; c < e.getValue() - 1; c++) local.add(ops.get(at + c).result());
         }
         centredOnRead(ops, k.prologue().terminator().values());
+        findViews(ops);
         // Allocate a buffer for every tensor-valued result first: the argument list must be complete
         // before any kernel is written, since every kernel takes all of them.
         for (Op op : ops) {
             for (Value r : op.results()) {
-                if (isTensor(r) && !local.contains(r) && !centredOnRead.containsKey(r)) buffer(r, r.type().elem());
+                if (isTensor(r) && !local.contains(r) && !centredOnRead.containsKey(r) && !views.containsKey(r)) buffer(r, r.type().elem());
             }
             if (op instanceof Op.Quantize q && runs(q) == null && columnGroups(q) == null) {   // columns keep their amax in registers
                 Buffer sb = buffers.get(q.scale());
@@ -233,8 +234,15 @@ public final class PrologueEmitter {
                 case Op.Reduce r when chains.containsKey(r) -> {
                     int n = chains.get(r);
                     Op.Reduce last = (Op.Reduce) ops.get(i + n - 1);
-                    if (!scaleMax.containsValue(last)) maxAll(r, last);   // else the quantization did it
-                    i += n;
+                    if (scaleMax.containsValue(last)) {   // the quantization did it
+                        i += n;
+                    } else if (last.result().type().shape().isEmpty()) {
+                        maxAll(r, last);
+                        i += n;
+                    } else {
+                        reduce(r);
+                        i++;
+                    }
                 }
                 case Op.Reduce r -> { reduce(r); i++; }
                 case Op.Load l when l.result().tile().isScalar() && l.indices().isEmpty() -> {
@@ -242,6 +250,7 @@ public final class PrologueEmitter {
                     i++;
                 }
                 case Op.Load l -> throw new CudaEmitter.Unsupported(l + ": the prologue loads only whole rank-0 tensors");
+                case Op.Broadcast b when views.containsKey(b.result()) -> i++;   // read through where it is used
                 default -> {
                     if (isTensor(op.result())) {
                         i = elementwise(ops, i);
@@ -468,10 +477,12 @@ public final class PrologueEmitter {
         Op.Reduce chain = scaleMax.get(q);
         String maxOf = null;
         if (chain != null) {
-            // the max of all scales (every element of a group has the group's scale): one update per group
+            // the max of the scales (every element of a group has the group's scale): one update per group, into
+            // the element of the chain's result its tokens reduce to (the scalar, or its head's)
             Buffer fb = buffers.get(chain.result());
-            part(List.of(), chain.result() + " starts at -inf", List.of(new Model.Assign(fb.name() + "[0]", "-qf_inf()")), fb.name());
-            maxOf = fb.name();
+            List<Dim> kept = chain.result().type().shape(), scales = q.scale().type().shape();
+            part(kept, chain.result() + " starts at -inf", List.of(new Model.Assign(fb.name() + (kept.isEmpty() ? "[0]" : "[k]"), "-qf_inf()")), fb.name());
+            maxOf = kept.isEmpty() ? fb.name() : "&" + fb.name() + "[qf_first / (" + count(scales.subList(kept.size(), scales.size())) + ")]";
             writes.add(fb.name());
         }
         String what = q.q() + ", " + q.scale() + " = quantize " + x + ": amax, then sat(rne(x / (amax / "
@@ -893,6 +904,26 @@ public final class PrologueEmitter {
     private boolean usesSlab, usesRed;
     /** Run quantizations whose scales feed a max chain, and the chain's last reduction (its scalar). */
     private final Map<Op.Quantize, Op.Reduce> scaleMax = new IdentityHashMap<>();
+    /**
+     * Broadcasts of a tensor along trailing axes (a head's value beside its rows'): no buffer, element k reads
+     * element k / span of the source, span being the broadcast axes' element count.
+     */
+    private final Map<Value, View> views = new IdentityHashMap<>();
+
+    private record View(Value source, String span) {}
+
+    /** The prefix broadcasts of {@code ops} (see {@link #views}). */
+    private void findViews(List<Op> ops) {
+        for (Op op : ops) {
+            if (!(op instanceof Op.Broadcast b) || !isTensor(b.result())) continue;
+            int r = b.a().type().rank();
+            List<Dim> to = b.result().type().shape();
+            if (!b.dims().equals(java.util.stream.IntStream.range(0, r).boxed().toList()) || !b.a().type().shape().equals(to.subList(0, r))) {
+                throw new CudaEmitter.Unsupported(b + ": the prologue broadcasts only along trailing axes");
+            }
+            views.put(b.result(), new View(b.a(), count(to.subList(r, to.size()))));
+        }
+    }
 
     private void center(Op.Center c) {
         Value x = c.x();
@@ -989,24 +1020,40 @@ public final class PrologueEmitter {
     }
 
     /**
-     * Chains of f32 max reductions that end in a scalar and whose inner results nothing else reads (the
-     * int8 prologue's largest K scale: max over N, then H, then Z): first reduction -> chain length.
-     * One grid-wide max replaces them, since a max is the same in any order.
+     * Chains of f32 max reductions whose inner results nothing else reads and that end in a scalar (qflash's
+     * largest K scale with per-block K: max over N, then H, then Z) or reduce trailing axes of a run
+     * quantization's scales (the int8 prologue's largest K scale of each head: max over N): first reduction ->
+     * chain length. One max replaces them, since a max is the same in any order: grid-wide for a scalar, and
+     * for a run quantization's scales each group updates its element as it writes its scale.
      */
     static Map<Op.Reduce, Integer> maxChains(List<Op> ops, List<Value> yields) {
         Map<Value, Integer> uses = new IdentityHashMap<>();
         for (Op op : ops) for (Value v : op.operands()) uses.merge(v, 1, Integer::sum);
         for (Value v : yields) uses.merge(v, 1, Integer::sum);
+        Set<Value> runScales = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        for (Op op : ops) if (op instanceof Op.Quantize q && runShape(q)) runScales.add(q.scale());
         Map<Op.Reduce, Integer> chains = new IdentityHashMap<>();
         for (int i = 0; i < ops.size(); i++) {
             if (!(ops.get(i) instanceof Op.Reduce r) || !fmax(r)) continue;
             int n = 1;
+            boolean trailing = r.axis() == r.a().type().rank() - 1;
             while (i + n < ops.size() && ops.get(i + n) instanceof Op.Reduce next && fmax(next)
-                    && next.a() == ops.get(i + n - 1).result() && uses.getOrDefault(next.a(), 0) == 1) n++;
-            if (ops.get(i + n - 1).result().type().shape().isEmpty()) chains.put(r, n);
+                    && next.a() == ops.get(i + n - 1).result() && uses.getOrDefault(next.a(), 0) == 1) {
+                trailing &= next.axis() == next.a().type().rank() - 1;
+                n++;
+            }
+            boolean scalar = ops.get(i + n - 1).result().type().shape().isEmpty();
+            if (scalar || (trailing && runScales.contains(r.a()))) chains.put(r, n);
             i += n - 1;
         }
         return chains;
+    }
+
+    /** Whether {@code q}'s groups are runs of consecutive elements (see {@link #runs}), by shape alone. */
+    private static boolean runShape(Op.Quantize q) {
+        int rank = q.x().type().rank(), s = rank - q.shared().size();
+        for (int d = s; d < rank; d++) if (!q.shared().contains(d)) return false;
+        return s > 0 && (q.blockAxis() < 0 || q.blockAxis() == s - 1);
     }
 
     private static boolean fmax(Op.Reduce r) {
@@ -1110,6 +1157,7 @@ public final class PrologueEmitter {
         int run = 0;
         List<Dim> shape = null;
         for (Op op : ops) {
+            if (op instanceof Op.Broadcast && isTensor(op.result())) continue;   // a view (see findViews): part of no run
             boolean tensorPoint = pointOp(op) && op.results().size() == 1 && isTensor(op.result());
             boolean scalarWork = (pointOp(op) || op instanceof Op.Const) && op.results().size() == 1 && !isTensor(op.result());
             if (scalarWork && shape != null) continue;
@@ -1145,6 +1193,10 @@ public final class PrologueEmitter {
         while (i < ops.size()) {
             Op op = ops.get(i);
             boolean pointOp = pointOp(op);
+            if (op instanceof Op.Broadcast b && views.containsKey(b.result())) {   // read through: it does not end the part
+                i++;
+                continue;
+            }
             if ((pointOp || op instanceof Op.Const) && op.results().size() == 1 && !isTensor(op.result())) {
                 // scalar work between the elementwise ops is inlined where it is used: it does not end the part
                 List<String> a = new ArrayList<>();
@@ -1257,6 +1309,8 @@ public final class PrologueEmitter {
 
     /** Element {@code idx} of a tensor value (a parameter or a buffer), as f32 when the caller holds f16. */
     private String read(Value v, String idx) {
+        View view = views.get(v);
+        if (view != null) return read(view.source(), "(" + idx + ") / (" + view.span() + ")");
         Kernel.Param p = tensorParams.get(v);
         if (p != null) {
             String r = CExpr.tensorName(p.name()) + "[" + idx + "]";

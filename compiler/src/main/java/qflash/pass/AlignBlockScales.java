@@ -13,8 +13,9 @@ import qflash.ir.Type.Tile;
  *
  * <p>With per-block K scales, the scores of one row carry a different scale in each column block:
  * {@code convert(s) * rowFactors * s_k[col]}. {@code rowmax} compares integers, so they must share one
- * scale. This pass re-aligns each column to the largest K scale {@code k_ref} (the prologue's maximum
- * of the K scale tensor): {@code s' = (s * M[col] + 2^15) >> 16} with {@code M = rne(2^16 * s_k / k_ref)}
+ * scale. This pass re-aligns each column to the largest K scale {@code k_ref} of the program instance (the
+ * prologue's maximum of the K scale tensor over the axes the columns index, one per (z, h) head: a max over the whole
+ * tensor would make one image's output depend on the rest of its batch): {@code s' = (s * M[col] + 2^15) >> 16} with {@code M = rne(2^16 * s_k / k_ref)}
  * clamped to [0, 2^16], so {@code |s'| ≤ |s|} and s' always fits i32 (a wrapping narrowing, nothing to
  * saturate); the product needs i64. The score becomes
  * {@code convert(s') * rowFactors * k_ref}, ready for {@code fold-scales}. The dot itself keeps the
@@ -47,14 +48,21 @@ public final class AlignBlockScales implements Pass {
                 Chain chain = Chain.of(x, uses);
                 if (scales == null || chain == null || !derivedDef.containsKey(scales.tensor())) continue;
                 Value tensor = scales.tensor();
+                // One reference per program instance: the max over the axes the row's column blocks index; an axis
+                // indexed by a grid id (z, h) is kept, so each head has its own. Every score of a row shares it, and
+                // one image's scores do not depend on what else is in the batch.
+                List<Integer> kept = new ArrayList<>();
+                for (int ax = 0; ax < scales.indices().size(); ax++) {
+                    if (k.body().args().contains(scales.indices().get(ax))) kept.add(ax);
+                }
                 Value ref = refParam.computeIfAbsent(tensor, t -> {
-                    // Max over every axis: the prologue reduces the last axis until a scalar tensor is left.
                     Value cur = derivedDef.get(t);
-                    while (cur.type().rank() > 0) {
+                    for (int ax = cur.type().rank() - 1; ax >= 0; ax--) {
+                        if (kept.contains(ax)) continue;
                         List<Dim> shape = new ArrayList<>(cur.type().shape());
-                        shape.removeLast();
+                        shape.remove(ax);
                         Value next = namer.fresh(t.name() + ".max", new Type.Tensor(shape, Elem.F32));
-                        prologue.add(new Op.Reduce(next, Op.RedKind.MAX, cur, shape.size(), scales.loc()));
+                        prologue.add(new Op.Reduce(next, Op.RedKind.MAX, cur, ax, scales.loc()));
                         cur = next;
                     }
                     Value p = namer.fresh(t.name() + ".ref", cur.type());
@@ -62,12 +70,13 @@ public final class AlignBlockScales implements Pass {
                     params.add(new Kernel.Param(p, false, false, false, true));
                     return p;
                 });
+                List<Value> refIndex = kept.stream().map(ax -> scales.indices().get(ax)).toList();
                 List<Op> out = new ArrayList<>();
                 Emit e = new Emit(out, namer, m);
                 Tile rt = m.result().tile(), it = rt.withElem(Elem.I32), lt = rt.withElem(Elem.I64);
                 Tile vec = bc.a().tile();
                 Value kref = namer.fresh("k_ref", Tile.scalar(Elem.F32));
-                out.add(new Op.Load(kref, ref, List.of(), m.loc()));
+                out.add(new Op.Load(kref, ref, refIndex, m.loc()));
                 Value ratio = e.bin(Op.BinKind.DIV, bc.a(), kref, vec, null);
                 Value raw = e.toInt(e.bin(Op.BinKind.MUL, ratio, e.cnst(65536, Tile.scalar(Elem.F32)), vec, null), vec.withElem(Elem.I32), "align_m.raw");
                 // Clamped to [0, 2^16]: nothing changes for what the prologue computes (s_k <= k_ref, NaN -> 0),

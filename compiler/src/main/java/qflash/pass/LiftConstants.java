@@ -15,9 +15,11 @@ import qflash.ir.*;
  * <p>The integer passes compute their fixed-point constants (rs, expM, reqM, the re-alignment
  * multiplier, bias offsets) in floats where they are used. Those computations depend only on scalar
  * parameters, constants and tensors read either with no index (per-tensor scales) or all with one and
- * the same index list (per-row scales, a bias). Such a computation is lifted: the prologue evaluates it
- * once per call — on scalars, or elementwise on the whole tensor — and the body receives the result as a
- * derived parameter (a scalar, or a tensor it loads with that index list). Every float op before the
+ * the same index list (per-row scales, a bias) — or with its leading scalar indices only (a per-head reference
+ * beside per-row scales: {@code [z, h]} beside {@code [z, h, rows]}). Such a computation is lifted: the prologue
+ * evaluates it once per call — on scalars, or elementwise on the whole tensor, a per-head operand broadcast
+ * along the other axes — and the body receives the result as a derived parameter (a scalar, or a tensor it
+ * loads with that index list). Every float op before the
  * epilogue whose inputs qualify is lifted, together with the integer conversions that consume it, so
  * what the body receives is an integer. Ops after the last top-level loop (the epilogue) stay.
  * A lifted tensor is read back with the original indices, so positions outside the tensor read 0 — as
@@ -99,7 +101,8 @@ public final class LiftConstants implements Pass {
         List<Value> yields = k.prologue().terminator().values();
         List<Op> prologue = new ArrayList<>(k.prologue().ops().subList(0, k.prologue().ops().size() - 1));
         Map<Value, Value> inPrologue = new IdentityHashMap<>();
-        for (Op op : lifted.keySet()) prologue.add(wholeTensor(op, anchor, inPrologue, derivedDef, namer, k));
+        Map<List<Object>, Value> broadcasts = new java.util.HashMap<>();   // (per-head value, wide shape) -> its broadcast
+        for (Op op : lifted.keySet()) prologue.addAll(wholeTensor(op, anchor, inPrologue, derivedDef, namer, uses, broadcasts));
         List<Value> newYields = new ArrayList<>(yields);
         List<Kernel.Param> newParams = new ArrayList<>(k.params());
         Map<Value, Value> bodyValue = new IdentityHashMap<>();
@@ -171,29 +174,58 @@ public final class LiftConstants implements Pass {
         if (a == null || b == null) return null;
         if (a.scalar()) return b;
         if (b.scalar()) return a;
-        return a.tensor() == b.tensor() && a.indices().equals(b.indices()) ? a : null;
+        if (a.tensor() == b.tensor() && a.indices().equals(b.indices())) return a;
+        if (within(b, a)) return a;
+        if (within(a, b)) return b;
+        return null;
     }
 
-    /** The prologue's version of a lifted op: the same op on scalars, or elementwise on the anchor's whole tensor. */
-    private static Op wholeTensor(Op op, Map<Value, Anchor> anchor, Map<Value, Value> inPrologue, Map<Value, Value> derivedDef,
-                                  Namer namer, Kernel k) {
+    /**
+     * Whether {@code small} is one element per leading index of {@code big}: a tensor read at scalar indices that
+     * are {@code big}'s first ones, over the same leading axes (a per-head value beside per-row ones). The prologue
+     * broadcasts it along {@code big}'s other axes.
+     */
+    private static boolean within(Anchor small, Anchor big) {
+        List<Value> si = small.indices(), bi = big.indices();
+        List<Dim> ss = small.tensor().type().shape(), bs = big.tensor().type().shape();
+        if (si.size() >= bi.size() || si.size() != ss.size() || !si.equals(bi.subList(0, si.size()))) return false;
+        for (Value v : si) if (v == null || !v.type().shape().isEmpty()) return false;
+        return ss.equals(bs.subList(0, ss.size()));
+    }
+
+    /**
+     * The prologue's version of a lifted op: the same op on scalars, or elementwise on the anchor's whole tensor,
+     * after broadcasts of the operands that have one element per leading index of it (see {@link #within}).
+     */
+    private static List<Op> wholeTensor(Op op, Map<Value, Anchor> anchor, Map<Value, Value> inPrologue, Map<Value, Value> derivedDef,
+                                        Namer namer, Uses uses, Map<List<Object>, Value> broadcasts) {
         Anchor a = anchor.get(op.result());
-        Type t = a.scalar() ? op.result().type()
-                : new Type.Tensor(((Type.Tensor) a.tensor().type()).shape(), op.result().type().elem());
+        List<Dim> shape = a.scalar() ? null : a.tensor().type().shape();
+        Type t = a.scalar() ? op.result().type() : new Type.Tensor(shape, op.result().type().elem());
         Value r = namer.fresh(op.result().name() + ".pro", t);
         inPrologue.put(op.result(), r);
+        List<Op> out = new ArrayList<>();
         java.util.function.UnaryOperator<Value> in = v -> {
             Value mapped = inPrologue.get(v);
-            if (mapped != null) return mapped;
-            return derivedDef.getOrDefault(v, v);
+            if (mapped == null) mapped = derivedDef.getOrDefault(v, v);
+            Anchor va = anchor.get(v);
+            if (shape == null || va == null || va.scalar() || va.tensor() == a.tensor()) return mapped;
+            if (uses.def(v) instanceof Op.Load) mapped = derivedDef.getOrDefault(va.tensor(), va.tensor());   // the tensor itself, not its copy
+            Value narrow = mapped;
+            return broadcasts.computeIfAbsent(List.of(narrow, shape), x -> {
+                Value wide = namer.fresh(narrow.name() + ".b", new Type.Tensor(shape, narrow.type().elem()));
+                out.add(new Op.Broadcast(wide, narrow, java.util.stream.IntStream.range(0, narrow.type().rank()).boxed().toList(), op.loc()));
+                return wide;
+            });
         };
-        return switch (op) {
+        out.add(switch (op) {
             case Op.Load l -> a.scalar()
-                    ? new Op.Load(r, in.apply(l.tensor()), l.indices(), l.loc())
-                    : identity(r, in.apply(l.tensor()), l.loc());
+                    ? new Op.Load(r, derivedDef.getOrDefault(l.tensor(), l.tensor()), l.indices(), l.loc())
+                    : identity(r, derivedDef.getOrDefault(l.tensor(), l.tensor()), l.loc());
             case Op.Const c -> new Op.Const(r, c.value(), c.loc());
             default -> Rewrite.mapValues(op, v -> v == op.result() ? r : in.apply(v));
-        };
+        });
+        return out;
     }
 
     /** A whole-tensor load is the tensor itself; the prologue spells it as a convert to the same type. */

@@ -201,20 +201,23 @@ class CudaEmitterTest {
 
     @Test
     void thePrologueIsOneLaunchWithABarrierOnlyWhereAPartReadsAnothersResult() {
-        // int8: centre K, quantize Q (a warp per row), zero V's amax, the largest K scale starts at -inf |
-        // quantize K (a warp, or with D fixed a block, per 64 tokens; each updates the largest scale), V's amax | quantize V, launch constants
+        // int8: centre K, quantize Q (a warp per row), zero V's amax, each head's largest K scale starts at -inf |
+        // quantize K (a warp, or with D fixed a block, per 64 tokens; each updates its head's largest scale), V's amax | quantize V, launch constants
         PrologueEmitter.Program p = PrologueEmitter.emit(kernel("flash_attention.tile", "int8", Map.of(), Map.of()), Set.of());
         assertEquals(1, p.steps().size());
-        assertEquals("10 parts in 3 phases", p.steps().get(0).what(), "D symbolic: V's channels are strided, amax by atomics");
+        assertEquals("9 parts in 3 phases", p.steps().get(0).what(), "D symbolic: V's channels are strided, amax by atomics");
         assertEquals(2, p.source().split("qf_grid_sync\\(", -1).length - 2, "one barrier per phase boundary (plus its definition)");
         Set<String> names = new HashSet<>();
         p.buffers().forEach(b -> names.add(b.name()));
         // row groups are quantized by a warp each: no amax buffer; V's channels are strided: atomics into one
         assertFalse(names.contains("b_Q_s_amax"));
         assertTrue(names.contains("b_V_s_amax"));
-        // max over N, then H, then Z of K's scales is taken as they are written: the two inner results never are
-        assertFalse(names.contains("b_K_scale_max") || names.contains("b_K_scale_max_1"));
-        assertTrue(p.source().contains("== 0) qf_atomic_max(b_K_scale_max_2, qf_s)"));
+        // each head's max over N of K's scales is taken as they are written: an atomic max into the group's head
+        assertTrue(p.source().contains("== 0) qf_atomic_max(&b_K_scale_max[qf_first / (n_N)], qf_s)"), "into the group's head's element");
+        assertTrue(p.source().contains("b_K_scale_max[k] = -qf_inf();"), "every head's starts at -inf");
+        // the launch constants read it through the broadcast along the tokens: no buffer for the broadcast
+        assertTrue(p.source().contains("b_K_scale_max[(k) / (n_N)]"), "element k of the broadcast is element k / N of the head's");
+        assertFalse(names.contains("b_K_scale_max_b"), "a broadcast gets no buffer");
         // the launch constants are one part: the intermediates between them stay in registers
         assertFalse(names.contains("b_inv_sm_pro"), "a value only its own part reads gets no buffer");
         assertTrue(names.contains("b_rs_pro"), "a value the body reads keeps its buffer");
@@ -223,7 +226,7 @@ class CudaEmitterTest {
         // With D fixed (as the runtime compiles it), V's channels are columns of D: their amax needs no
         // atomics and no zeroing, and it runs in the first phase.
         PrologueEmitter.Program fixed = PrologueEmitter.emit(kernel("flash_attention.tile", "int8", Map.of(), Map.of()), Set.of(), Map.of("D", 64));
-        assertEquals("8 parts in 3 phases", fixed.steps().get(0).what());
+        assertEquals("7 parts in 3 phases", fixed.steps().get(0).what());
         assertFalse(fixed.source().contains("atomicMax(reinterpret_cast<int*>(b_V_s_amax)"), "no atomics for V's column amax");
         assertTrue(fixed.source().indexOf("amax and scale of %V per column") < fixed.source().indexOf("qf_grid_sync(reinterpret_cast"), "V's amax in phase 0");
         assertTrue(fixed.source().contains("*reinterpret_cast<u32*>(&b_V_q[k]) = qf_pack4((i8)qf_sat_f2i_rne(qf_raw.x / qf_s4.x, -128, 127)"), "V quantized four columns per thread by the scales its amax part wrote, with a 32-bit convert");
@@ -376,7 +379,7 @@ class CudaEmitterTest {
     }
 
     @Test
-    void thePerHeadPrologueWaitsForNoOtherBlockAndTheBodyFoldsItsPartials() {
+    void thePerHeadPrologueWaitsForNoOtherBlockAndTheBodyReadsItsHeadsReference() {
         Kernel k = kernel("flash_attention.tile", "int8", Map.of(), Map.of("pro_blocks", 2L));
         CudaEmitter.CudaKernel body = CudaEmitter.emit(k, Map.of("D", 64), "flash_attention.tile");
         PrologueEmitter.Program pro = PrologueEmitter.emit(k, Set.of("Q", "K", "V"), Map.of("D", 64), body);
@@ -391,13 +394,14 @@ class CudaEmitterTest {
         assertTrue(pro.source().contains("qf_hi[u] = fmaxf(qf_hi[u], qf_dyn[r * 64 + c]);") && pro.source().contains("if (qf_ext)"),
                 "K's group maxima from its columns' extremes (CentredExtremesTest), a pass over the head where the groups are too many");
         assertTrue(pro.source().contains("else {\n    // %Q.q, %Q.s = quantize Q per token"), "Q on its own blocks");
-        // K's largest scale is over all heads: each head writes a partial, every body block folds them
-        String partial = "b_K_scale_max_2_part";
-        assertTrue(pro.source().contains(partial + "[qf_head] = qf_p"), "the head's partial");
-        assertFalse(pro.derived().containsKey("K.scale.ref"), "the scalar over all heads is in no buffer");
-        assertTrue(body.args().stream().anyMatch(a -> a.name().equals(partial)), "the body takes the partials");
+        // K's largest scale is per head: the head's first K block writes it, each body block reads its head's
+        String kref = "b_K_scale_max";
+        assertTrue(pro.source().contains(kref + "[qf_head] = qf_p"), "the head's k_ref");
+        assertEquals(kref, pro.derived().get("K.scale.ref"), "the derived parameter is that buffer");
+        assertTrue(body.args().stream().anyMatch(a -> a.name().equals(kref)), "the body takes it");
         String src = liveOnly(body.source());
-        assertTrue(src.contains("qf_pre_K_scale_max_2 = fmaxf(qf_pre_K_scale_max_2, p_" + partial + "[i])"), "the fold");
+        assertTrue(src.contains("const float qf_pre_K_scale_max = p_" + kref + "[qf_pre_head];"), "one read, no fold over heads");
+        assertFalse(src.contains("fmaxf(qf_pre_K_scale_max"), "no fold over heads");
         // row constants for the block's rows, key constants for the whole head, then a barrier before the body reads them
         assertTrue(src.contains("the block's rows: [rs.arg, exp_m.arg, exp_xmin.arg, poly_k2.arg, req_m.arg, 126.arg]"), src.substring(0, 3000));
         assertTrue(src.contains("every token of the head: [align_m.arg]"));

@@ -251,7 +251,7 @@ class CliTest {
     void emitCudaProloguePrintsTheOneKernelOrSaysThereIsNone() {
         Outcome o = qflash("compile", sample("flash_attention.tile"), "--pipeline", "int8", "--emit", "cuda-prologue", "--dim", "D=32");
         assertEquals(0, o.code, o.err);
-        assertTrue(o.out.startsWith("// prologue of kernel @flash_attention: one launch, 8 parts in 3 phases"), o.out);
+        assertTrue(o.out.startsWith("// prologue of kernel @flash_attention: one launch, 7 parts in 3 phases"), o.out);
         assertTrue(o.out.contains("__launch_bounds__(1024, 1) qf_prologue("), "one block of 1024 threads per SM");
         assertTrue(o.out.contains("const int qf_o = k >> 5;"), "a warp per token group");
         assertTrue(o.out.contains("qf_start = qf_first * 32"), "the row group's length is D = 32, fixed at compile time");

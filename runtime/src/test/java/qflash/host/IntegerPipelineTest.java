@@ -38,6 +38,33 @@ class IntegerPipelineTest {
         }
     }
 
+    /**
+     * One image's output does not depend on the rest of its batch: every scale of the int8 pipeline is per token, per
+     * key block or per channel of one head, and so is the reference the K blocks' scores are re-aligned to (k_ref, one
+     * per head). Image 0 of a batch whose image 1 has keys 64x larger gives the bits image 0 gives alone.
+     */
+    @Test
+    void int8GivesAnImageTheSameBitsInAnyBatch() throws IOException {
+        Kernel k = Compiler.compile(FloatPipelineAccuracyTest.sample("flash_attention.tile"), Pipeline.named("int8"), Map.of());
+        Shape one = new Shape(1, 3, 49, 32), two = new Shape(2, 3, 49, 32);
+        Inputs pair = Inputs.generate(Inputs.Model.GAUSS_OUTLIER, two, 5, false);
+        int n = one.elements();
+        double[] kk = pair.k().clone();
+        for (int i = n; i < 2 * n; i++) kk[i] *= 64;   // image 1's K blocks get scales 64x image 0's
+        Inputs batch = new Inputs(two, pair.q(), kk, pair.v(), null, null, pair.model());
+        Inputs alone = new Inputs(one, java.util.Arrays.copyOf(pair.q(), n), java.util.Arrays.copyOf(kk, n), java.util.Arrays.copyOf(pair.v(), n), null, null, pair.model());
+        qflash.interp.Arr inBatch = run(k, batch), byItself = run(k, alone);
+        for (int i = 0; i < n; i++) {
+            assertEquals(Double.doubleToRawLongBits(byItself.get(i)), Double.doubleToRawLongBits(inBatch.get(i)), "element " + i + " of image 0");
+        }
+    }
+
+    private static qflash.interp.Arr run(Kernel k, Inputs in) {
+        CpuBackend.Bound b = CpuBackend.bind(k, in, null);
+        qflash.interp.Interpreter.run(k, b.tensors(), b.scalars());
+        return b.out();
+    }
+
     @Test
     void theFloatPipelinesAreNotHeldToIt() throws IOException {
         Kernel k = Compiler.compile(FloatPipelineAccuracyTest.sample("flash_attention.tile"), Pipeline.named("f32"), Map.of());
