@@ -150,59 +150,11 @@ __device__ __forceinline__ void qf_ldmatrix_x4_trans(u32* r, const void* smem) {
   asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0,%1,%2,%3}, [%4];" : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3]) : "r"(s));
 }
 
-extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float* __restrict__ p_b_K_scale_max, float* __restrict__ p_Q_scale, int* __restrict__ p_rs_arg, int* __restrict__ p_exp_m_arg, int* __restrict__ p_exp_xmin_arg, int* __restrict__ p_poly_k2_arg, int* __restrict__ p_req_m_arg, i64* __restrict__ p_126_arg, float* __restrict__ p_K_scale, int* __restrict__ p_align_m_arg, float s_scale, int n_H, int n_N, int n_Z, i8* __restrict__ p_Q_i8, float* __restrict__ p_V_scale, i8* __restrict__ p_K_i8, i8* __restrict__ p_V_i8, float* __restrict__ p_O) {
+extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(int n_H, int n_N, i8* __restrict__ p_Q_i8, int n_Z, float* __restrict__ p_V_scale, int* __restrict__ p_rs_arg, int* __restrict__ p_exp_m_arg, int* __restrict__ p_exp_xmin_arg, int* __restrict__ p_poly_k2_arg, int* __restrict__ p_req_m_arg, i64* __restrict__ p_126_arg, i8* __restrict__ p_K_i8, i8* __restrict__ p_V_i8, int* __restrict__ p_align_m_arg, float* __restrict__ p_O) {
   extern __shared__ __align__(16) unsigned char qf_smem[];
   const int qf_warp = threadIdx.x / 32, qf_lane = threadIdx.x & 31;
   const int qf_g = qf_lane / 4, qf_t = qf_lane & 3;   // mma.sync fragment coordinates: row group, thread in group
   const int qf_wrow = qf_warp * 16;          // the first query row of this warp in the block
-   {
-    // pro_blocks > 0: the launch constants of this block's head, computed here
-    const int qf_pre_head = (int)blockIdx.z * n_H + (int)blockIdx.y;
-    const int qf_pre_n0_rows = (int)blockIdx.x * 64 + (int)threadIdx.x;
-    const float qf_pre_n0_rows_Q_scale = qf_pre_n0_rows < min(n_N, ((int)blockIdx.x + 1) * 64) ? p_Q_scale[qf_pre_head * n_N + qf_pre_n0_rows] : 0;
-    const int qf_pre_n0_keys = 0 + (int)threadIdx.x;
-    const float qf_pre_n0_keys_K_scale = qf_pre_n0_keys < n_N ? p_K_scale[qf_pre_head * n_N + qf_pre_n0_keys] : 0;
-    const float qf_pre_K_scale_max = p_b_K_scale_max[qf_pre_head];
-    // the block's rows: [rs.arg, exp_m.arg, exp_xmin.arg, poly_k2.arg, req_m.arg, 126.arg]
-    for (int qf_pre_n = qf_pre_n0_rows; qf_pre_n < min(n_N, ((int)blockIdx.x + 1) * 64); qf_pre_n += 128) {
-      const int k = qf_pre_head * n_N + qf_pre_n;
-      const float e_q_scale_pro = (float)((qf_pre_n == qf_pre_n0_rows ? qf_pre_n0_rows_Q_scale : p_Q_scale[k]));
-      const float e_37_pro = (e_q_scale_pro * qf_pre_K_scale_max);
-      const float e_sm_pro = (e_37_pro * (s_scale * (0x1.715476p0f)));
-      const float e_inv_sm_pro = ((0x1.0p0f) / e_sm_pro);
-      const int e_rs_pro = (int)qf_sat(qf_f2ll_rne(e_inv_sm_pro), -2147483648LL, 2147483647LL);
-      p_rs_arg[k] = e_rs_pro;
-      const float e_41_pro = (float)(e_rs_pro);
-      const float e_46_pro = ((-0x1.0p24f) / e_41_pro);
-      const float e_52_pro = ((-0x1.0p5f) / e_sm_pro);
-      const float e_73_pro = ((0x1.6068d6p28f) / e_41_pro);
-      const float e_111_pro = ((0x1.fep23f) / e_41_pro);
-      const float e_123_pro = ((0x1.0p30f) / e_41_pro);
-      const int e_exp_m_pro = (int)qf_sat(qf_f2ll_rne(e_46_pro), -2147483648LL, 2147483647LL);
-      p_exp_m_arg[k] = e_exp_m_pro;
-      const int e_exp_xmin_pro = (int)qf_sat(qf_f2ll_rne(e_52_pro), -2147483648LL, 2147483647LL);
-      p_exp_xmin_arg[k] = e_exp_xmin_pro;
-      const int e_poly_k2_pro = (int)qf_sat(qf_f2ll_rne(e_73_pro), -2147483648LL, 2147483647LL);
-      p_poly_k2_arg[k] = e_poly_k2_pro;
-      const int e_req_m_pro = (int)qf_sat(qf_f2ll_rne(e_111_pro), -2147483648LL, 2147483647LL);
-      p_req_m_arg[k] = e_req_m_pro;
-      const int e_realign_m_pro = (int)qf_sat(qf_f2ll_rne(e_123_pro), -2147483648LL, 2147483647LL);
-      const i64 e_126_pro = (i64)(e_realign_m_pro);
-      p_126_arg[k] = e_126_pro;
-    }
-    // every token of the head: [align_m.arg]
-    for (int qf_pre_n = qf_pre_n0_keys; qf_pre_n < n_N; qf_pre_n += 128) {
-      const int k = qf_pre_head * n_N + qf_pre_n;
-      const float e_k_scale_pro = (float)((qf_pre_n == qf_pre_n0_keys ? qf_pre_n0_keys_K_scale : p_K_scale[k]));
-      const float e_13_pro = (e_k_scale_pro / qf_pre_K_scale_max);
-      const float e_16_pro = (e_13_pro * (0x1.0p16f));
-      const int e_align_m_raw_pro = (int)qf_sat(qf_f2ll_rne(e_16_pro), -2147483648LL, 2147483647LL);
-      const int e_19_pro = (int)max(e_align_m_raw_pro, 0);
-      const int e_align_m_pro = (int)min(e_19_pro, 65536);
-      p_align_m_arg[k] = e_align_m_pro;
-    }
-    __syncthreads();
-  }
   #line 20 "flash_attention.tile"
   // stage %q.i8 = %Q.i8[...] in shared memory: 64 rows of 64 x i8
   {

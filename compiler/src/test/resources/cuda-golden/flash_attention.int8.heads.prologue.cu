@@ -150,7 +150,7 @@ __device__ __forceinline__ void qf_ldmatrix_x4_trans(u32* r, const void* smem) {
 }
 
 #define QF_THREADS 256   // the block size this kernel is launched with
-extern "C" __global__ void __launch_bounds__(256) qf_prologue(f16* __restrict__ p_Q, f16* __restrict__ p_K, f16* __restrict__ p_V, i8* __restrict__ b_Q_q, float* __restrict__ b_Q_s, i8* __restrict__ b_K_q, float* __restrict__ b_K_s, i8* __restrict__ b_V_q, float* __restrict__ b_V_s, float* __restrict__ b_K_scale_max, int n_N) {
+extern "C" __global__ void __launch_bounds__(256) qf_prologue(f16* __restrict__ p_Q, f16* __restrict__ p_K, f16* __restrict__ p_V, i8* __restrict__ b_Q_q, float* __restrict__ b_Q_s, i8* __restrict__ b_K_q, float* __restrict__ b_K_s, i8* __restrict__ b_V_q, float* __restrict__ b_V_s, float* __restrict__ b_K_scale_max, int* __restrict__ b_rs_pro, int* __restrict__ b_exp_m_pro, int* __restrict__ b_exp_xmin_pro, int* __restrict__ b_poly_k2_pro, int* __restrict__ b_req_m_pro, int* __restrict__ b_align_m_pro, i64* __restrict__ b_126_pro, float s_scale, int n_N) {
   extern __shared__ float qf_dyn[];   // one head of the block's tensor as f32, then its group maxima
   const int qf_lane = threadIdx.x & 31, qf_warp = threadIdx.x / 32;
   const int qf_head = (int)blockIdx.x / 6;
@@ -258,6 +258,63 @@ extern "C" __global__ void __launch_bounds__(256) qf_prologue(f16* __restrict__ 
     }
     for (int i = qf_t0 + threadIdx.x; i < qf_t1; i += QF_THREADS) {
       b_K_s[qf_head * n_N + i] = (__int_as_float(qf_gm[i / 64]) == 0.0f ? 1.0f : __int_as_float(qf_gm[i / 64]) / (0x1.fcp6f));
+    }
+    // the launch constants of this block's tokens: %K.scale.max of the head, %K.s of each token's group, %Q.s recomputed
+    float qf_max_K_scale_max = -qf_inf();
+    for (int g = 0; g < qf_groups; ++g) {
+      qf_max_K_scale_max = fmaxf(qf_max_K_scale_max, (__int_as_float(qf_gm[g]) == 0.0f ? 1.0f : __int_as_float(qf_gm[g]) / (0x1.fcp6f)));
+    }
+    for (int qf_tw = qf_t0 + qf_warp * 2; qf_tw < qf_t1; qf_tw += 16) {
+      const int t = qf_tw + qf_lane / 16;
+      const bool qf_in = t < qf_t1;
+      const int qf_o = qf_base + min(t, n_N - 1) * 64;
+      float qf_s_Q = 0.0f;
+       {
+        float qf_x[4];
+        int qf_m = 0;
+        #pragma unroll
+        for (int u = 0; u < 4; ++u) {
+          const int j = qf_lane % 16 + 16 * u;
+          qf_x[u] = qf_in ? qf_h2f(p_Q[qf_o + j]) : 0.0f;
+          qf_m = max(qf_m, __float_as_int(fabsf(qf_x[u])));
+        }
+        for (int qf_s = 8; qf_s > 0; qf_s /= 2) {
+          qf_m = max(qf_m, __shfl_xor_sync(0xffffffffu, qf_m, qf_s));
+        }
+        qf_s_Q = __int_as_float(qf_m) == 0.0f ? 1.0f : __int_as_float(qf_m) / (0x1.fcp6f);
+      }
+      if (qf_in && qf_lane % 16 == 0) {
+        const float e_q_scale_pro = (float)(qf_s_Q);
+        const float e_37_pro = (e_q_scale_pro * qf_max_K_scale_max);
+        const float e_sm_pro = (e_37_pro * (s_scale * (0x1.715476p0f)));
+        const float e_inv_sm_pro = ((0x1.0p0f) / e_sm_pro);
+        const int e_rs_pro = (int)qf_sat(qf_f2ll_rne(e_inv_sm_pro), -2147483648LL, 2147483647LL);
+        b_rs_pro[qf_head * n_N + t] = e_rs_pro;
+        const float e_41_pro = (float)(e_rs_pro);
+        const float e_46_pro = ((-0x1.0p24f) / e_41_pro);
+        const float e_52_pro = ((-0x1.0p5f) / e_sm_pro);
+        const float e_73_pro = ((0x1.6068d6p28f) / e_41_pro);
+        const float e_111_pro = ((0x1.fep23f) / e_41_pro);
+        const float e_123_pro = ((0x1.0p30f) / e_41_pro);
+        const float e_k_scale_pro = (float)((__int_as_float(qf_gm[t / 64]) == 0.0f ? 1.0f : __int_as_float(qf_gm[t / 64]) / (0x1.fcp6f)));
+        const float e_13_pro = (e_k_scale_pro / qf_max_K_scale_max);
+        const float e_16_pro = (e_13_pro * (0x1.0p16f));
+        const int e_exp_m_pro = (int)qf_sat(qf_f2ll_rne(e_46_pro), -2147483648LL, 2147483647LL);
+        b_exp_m_pro[qf_head * n_N + t] = e_exp_m_pro;
+        const int e_exp_xmin_pro = (int)qf_sat(qf_f2ll_rne(e_52_pro), -2147483648LL, 2147483647LL);
+        b_exp_xmin_pro[qf_head * n_N + t] = e_exp_xmin_pro;
+        const int e_poly_k2_pro = (int)qf_sat(qf_f2ll_rne(e_73_pro), -2147483648LL, 2147483647LL);
+        b_poly_k2_pro[qf_head * n_N + t] = e_poly_k2_pro;
+        const int e_req_m_pro = (int)qf_sat(qf_f2ll_rne(e_111_pro), -2147483648LL, 2147483647LL);
+        b_req_m_pro[qf_head * n_N + t] = e_req_m_pro;
+        const int e_realign_m_pro = (int)qf_sat(qf_f2ll_rne(e_123_pro), -2147483648LL, 2147483647LL);
+        const i64 e_126_pro = (i64)(e_realign_m_pro);
+        b_126_pro[qf_head * n_N + t] = e_126_pro;
+        const int e_align_m_raw_pro = (int)qf_sat(qf_f2ll_rne(e_16_pro), -2147483648LL, 2147483647LL);
+        const int e_19_pro = (int)max(e_align_m_raw_pro, 0);
+        const int e_align_m_pro = (int)min(e_19_pro, 65536);
+        b_align_m_pro[qf_head * n_N + t] = e_align_m_pro;
+      }
     }
   }
   else if (qf_track == 1) {

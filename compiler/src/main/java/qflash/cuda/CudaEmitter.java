@@ -220,18 +220,6 @@ public final class CudaEmitter {
                 out.add(new Model.Comment(PrologueEmitter.DEPENDENT + " = 1: launched as a dependent of the prologue, so nothing it wrote is read before this"));
                 out.add(new Model.ExprStmt("qf_pdl_wait()"));
             }
-            if (HeadPrologue.blocks(k) > 0) {
-                // The per-head prologue leaves the scalars over all heads and what follows them to the body.
-                HeadPrologue.Preamble pre = HeadPrologue.preamble(k, fixed, bm, threads);
-                out.addAll(pre.body());
-                for (Arg a : pre.args()) {
-                    args.putIfAbsent(switch (a.kind()) {
-                        case TENSOR -> "t:";
-                        case SYMBOL -> "n:";
-                        case SCALAR, SCALAR_REF -> "s:";
-                    } + a.name(), a);
-                }
-            }
             Map<Value, Value> definitions = k.derivedDefinitions();
             Kernel.forEachOp(k.body(), op -> {
                 for (Value v : op.operands()) {

@@ -6,7 +6,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.regex.Pattern;
 import qflash.cuda.CudaEmitter.Arg;
 import qflash.cuda.Model.Stmt;
@@ -33,8 +32,9 @@ import qflash.ir.Value;
  * per token.</li>
  * <li>A max of a run quantization's scales per (z, h) head (the int8 pipeline's k_ref, K's largest block scale) is
  * written by the head's first block of that input. A max over more than one head has no form here.</li>
- * <li>The elementwise ops after that scalar (the launch constants) move into the body: {@link #preamble} emits
- * them before its loop, for the block's rows or for every key of its head, stored where the body loads them.</li>
+ * <li>The elementwise ops after that maximum (the launch constants) are computed by that input's blocks, each for
+ * its share of the tokens (see {@link #constantsTrack}), and stored where the body loads them: the body is the
+ * grid-wide form's.</li>
  * </ul>
  * A call is still two launches, and the numbers are the grid-wide prologue's bit for bit (the same f32 operations
  * in the same order). The form is the one timed in {@code bench/harness/headmode} (session 19): at A7 b = 1 a call
@@ -84,7 +84,7 @@ final class HeadPrologue {
     private final Map<Value, String> headMax = new IdentityHashMap<>();
     /**
      * The tensor elementwise ops that read a quantization's result or a head's maximum, in order: the
-     * body computes them (see {@link #preamble}).
+     * launch constants (see {@link #constantsTrack}).
      */
     private final List<Op> pointOps = new ArrayList<>();
     /** The other tensor elementwise ops (of the inputs alone: the bias's constants): the prologue's blocks share them. */
@@ -98,6 +98,16 @@ final class HeadPrologue {
      * do not know it).
      */
     private final Set<Value> ofHeadMax = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+    /**
+     * The staged track whose blocks compute the launch constants (null where there are none). Every elementwise op
+     * after the head's maximum reads only that maximum, that track's run scales, a light track's per-token scales and
+     * scalars (the int8 launch constants: rs, expM, ... from Q's scale and k_ref; the K-block multipliers from K's
+     * scales and k_ref), and the track's blocks know all of it for their share of the tokens (a light scale is
+     * recomputed there: a max, then the same division, so the same bits). So the body is the grid-wide form's, with
+     * no preamble: until session 27 every body block computed its head's constants before its loop (1.2-1.6 µs of a
+     * b = 1 call), since a maximum over all heads was known to no prologue block.
+     */
+    private Track constantsTrack;
     /** The kernel's own tensor parameters, by value. */
     private final Map<Value, Kernel.Param> inputs = new IdentityHashMap<>();
     private final Dim z, h, n, d;
@@ -158,7 +168,7 @@ final class HeadPrologue {
                 }
                 case Op.Broadcast b when headMax.containsKey(b.a()) && b.dims().equals(List.of(0, 1)) -> {
                     // a max per head beside per-row values: one number in the body, its head's
-                    scalars.put(b.result(), "qf_pre_" + CExpr.ident(b.a().name()));
+                    scalars.put(b.result(), "qf_max_" + CExpr.ident(b.a().name()));
                     ofHeadMax.add(b.result());
                 }
                 default -> {
@@ -208,11 +218,37 @@ final class HeadPrologue {
                 throw new CudaEmitter.Unsupported(TUNABLE + " > 0: the prologue yields the scalar " + y + ", which has no per-head form");
             }
         }
+        constantsTrack = constantsTrack();
+        if (!pointOps.isEmpty() && constantsTrack == null) {
+            refuse(pointOps.getFirst(), "the launch constants read something besides one staged input's scales, its maximum per head, per-token scales and scalars");
+        }
         List<Op> grid = k.grid().ops();
         List<Value> g = k.grid().terminator().values();
         if (g.size() != 3 || !dimOf(grid, g.get(0), z) || !dimOf(grid, g.get(1), h)) {
             throw new CudaEmitter.Unsupported(TUNABLE + " > 0 needs the grid (Z, H, row blocks), as the prologue's tensors [Z, H, N, D]");
         }
+    }
+
+    /** See {@link #constantsTrack}: the track, or null when some elementwise op reads anything else. */
+    private Track constantsTrack() {
+        List<Track> withMax = tracks.stream().filter(t -> t.chainFirst != null && t.runs != null).toList();
+        if (withMax.size() != 1 || pointOps.isEmpty()) return null;
+        Track owner = withMax.getFirst();
+        Set<Value> results = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        for (Op op : pointOps) {
+            for (Value v : op.operands()) {
+                boolean ok = results.contains(v) || scalars.containsKey(v) || v == owner.runs.scale() || lightScale(v) != null;
+                if (!ok) return null;
+            }
+            results.add(op.result());
+        }
+        return owner;
+    }
+
+    /** The light track whose per-token scale {@code v} is, or null. */
+    private Track lightScale(Value v) {
+        for (Track t : light()) if (t.runs != null && t.groupTokens == 1 && t.runs.scale() == v) return t;
+        return null;
     }
 
     private static boolean dimOf(List<Op> ops, Value v, Dim d) {
@@ -294,7 +330,7 @@ final class HeadPrologue {
             buffers.put(y, b);
             bufferList.add(b);
         }
-        headMax.forEach((v, name) -> {   // written by the K blocks, read by the body's preamble, yielded or not
+        headMax.forEach((v, name) -> {   // written by the K blocks, yielded or not
             if (buffers.containsKey(v)) return;
             Buffer b = new Buffer(name, Elem.F32, List.of(z, h));
             buffers.put(v, b);
@@ -307,17 +343,18 @@ final class HeadPrologue {
             if (tracks.stream().noneMatch(t -> t.input == p)) continue;
             args.put("t:" + p.name(), new Arg(Arg.Kind.TENSOR, p.name(), halfInputs.contains(p.name()) ? Elem.F16 : p.value().type().elem()));
         }
-        Set<String> bodyWrites = new java.util.HashSet<>();   // the preamble's outputs: allocated here, written by the body
-        for (Op op : pointOps) if (buffers.containsKey(op.result())) bodyWrites.add(buffers.get(op.result()).name());
         for (Op op : inputOps) {
             for (Value v : op.operands()) {
                 Kernel.Param p = inputs.get(v);
                 if (p != null) args.putIfAbsent("t:" + p.name(), new Arg(Arg.Kind.TENSOR, p.name(), halfInputs.contains(p.name()) ? Elem.F16 : p.value().type().elem()));
             }
         }
-        for (Buffer b : bufferList) if (!bodyWrites.contains(b.name())) args.put("b:" + b.name(), new Arg(Arg.Kind.TENSOR, b.name(), b.elem()));
+        for (Buffer b : bufferList) args.put("b:" + b.name(), new Arg(Arg.Kind.TENSOR, b.name(), b.elem()));
         List<Stmt> shared = inputWork(buffers, halfInputs);
         scalarArgs(shared, args);
+        List<Stmt> named = new ArrayList<>();   // the scalars the launch constants name (inlined as C) are arguments too
+        for (Op op : pointOps) for (Value v : op.operands()) if (scalars.containsKey(v)) named.add(new Model.ExprStmt(scalars.get(v)));
+        scalarArgs(named, args);
         for (Dim x : inputOps.stream().flatMap(op -> op.result().type().shape().stream()).toList()) {
             if (!x.isConst() && constant(x) == null) args.putIfAbsent("n:" + x.symbol(), new Arg(Arg.Kind.SYMBOL, x.symbol(), Elem.I32));
         }
@@ -563,6 +600,7 @@ final class HeadPrologue {
                     new Model.Assign("*reinterpret_cast<u32*>(&" + buffers.get(t.runs.q()).name() + "[qf_base + i])", "qf_pack4(" + String.join(", ", q4) + ")"))));
             s.add(new Model.Block("for (int i = qf_t0 + threadIdx.x; i < qf_t1; i += QF_THREADS)", List.of(
                     new Model.Assign(buffers.get(t.runs.scale()).name() + "[qf_head * " + nn + " + i]", scaleOfGroup.apply("i / " + bs)))));
+            if (t == constantsTrack) s.addAll(constants(t, buffers, halfInputs, scaleOfGroup));
         }
         if (t.columns != null) {
             Elem qe = t.columns.q().type().elem();
@@ -610,6 +648,77 @@ final class HeadPrologue {
         return new Model.Block("for (int u = 0; u < " + PAIRS + "; ++u)", slot);
     }
 
+    /** How a warp walks tokens of D values: {@code lanes} lanes a token, {@code per} values a lane, {@code tokens} tokens at a time. */
+    private record TokenLanes(int lanes, int per, int tokens, boolean ragged) {
+        static TokenLanes of(int dv) {
+            int lanes = Math.min(32, Integer.highestOneBit(Math.max(1, (dv + 3) / 4 - 1)) * 2), per = (dv + lanes - 1) / lanes;
+            return new TokenLanes(lanes, per, 32 / lanes, lanes * per != dv);
+        }
+    }
+
+    /**
+     * A token's values of input {@code t} into {@code qf_x} (its lane's share; 0 where {@code qf_in} is false) and the
+     * bits of their largest |x| into {@code qf_m}, folded over the token's lanes: the amax of a per-token quantization.
+     */
+    private List<Stmt> tokenAmax(Track t, Set<String> halfInputs, TokenLanes tl) {
+        String dd = dim(d);
+        List<Stmt> s = new ArrayList<>();
+        s.add(new Model.ArrayDecl("float", "qf_x", tl.per()));
+        s.add(new Model.Var("int", "qf_m", "0"));
+        s.add(new Model.Line("#pragma unroll"));
+        s.add(new Model.Block("for (int u = 0; u < " + tl.per() + "; ++u)", List.of(
+                new Model.ScalarDecl("int", "j", "qf_lane % " + tl.lanes() + " + " + tl.lanes() + " * u"),
+                new Model.Assign("qf_x[u]", "qf_in" + (tl.ragged() ? " && j < " + dd : "") + " ? " + read(t.input, halfInputs, "qf_o + j") + " : 0.0f"),
+                new Model.Assign("qf_m", "max(qf_m, " + PrologueEmitter.absBits("qf_x[u]") + ")"))));
+        s.add(PrologueEmitter.warpFold("qf_m", o -> "max(qf_m, " + o + ")", tl.lanes()));
+        return s;
+    }
+
+    /**
+     * The launch constants of the block's share of the head's tokens, in the track that owns the head's maximum
+     * (see {@link #constantsTrack}): the maximum from the group scales in shared memory (each thread folds them: a
+     * max in any order is the same), a light input's scale of each token recomputed from its values, then every
+     * elementwise op, one lane per token, and the outputs stored where the body loads them.
+     */
+    private List<Stmt> constants(Track t, Map<Value, Buffer> buffers, Set<String> halfInputs, java.util.function.UnaryOperator<String> scaleOfGroup) {
+        String nn = dim(n), dd = dim(d);
+        TokenLanes tl = TokenLanes.of(constant(d));
+        List<Stmt> s = new ArrayList<>();
+        String hm = "qf_max_" + CExpr.ident(t.chainLast.result().name());   // the name the scalars after it use
+        s.add(new Model.Comment("the launch constants of this block's tokens: " + t.chainLast.result() + " of the head, " + t.runs.scale() + " of each token's group"
+                + light().stream().filter(x -> x.runs != null).map(x -> ", " + x.runs.scale() + " recomputed").reduce("", String::concat)));
+        s.add(new Model.Var("float", hm, "-qf_inf()"));
+        s.add(new Model.Block("for (int g = 0; g < qf_groups; ++g)", List.of(new Model.Assign(hm, "fmaxf(" + hm + ", " + scaleOfGroup.apply("g") + ")"))));
+        List<Stmt> token = new ArrayList<>();
+        token.add(new Model.ScalarDecl("int", "t", "qf_tw + qf_lane / " + tl.lanes()));
+        token.add(new Model.ScalarDecl("bool", "qf_in", "t < qf_t1"));
+        token.add(new Model.ScalarDecl("int", "qf_o", "qf_base + min(t, " + nn + " - 1) * " + dd));
+        Map<Value, String> local = new IdentityHashMap<>();
+        for (Track lt : light()) {
+            if (lt.runs == null || lt.groupTokens != 1 || pointOps.stream().noneMatch(op -> op.operands().contains(lt.runs.scale()))) continue;
+            List<Stmt> amax = new ArrayList<>(tokenAmax(lt, halfInputs, tl));
+            String var = "qf_s_" + CExpr.ident(lt.input.name());
+            amax.add(new Model.Assign(var, PrologueEmitter.scaleOf(lt.runs.q().type().elem(), "__int_as_float(qf_m)")));
+            token.add(new Model.Var("float", var, "0.0f"));
+            token.add(new Model.Block("", amax));
+            local.put(lt.runs.scale(), var);
+        }
+        local.put(t.runs.scale(), scaleOfGroup.apply("t / " + t.groupTokens));
+        List<Stmt> lane = new ArrayList<>();
+        List<Op> outs = pointOps.stream().filter(op -> buffers.containsKey(op.result()) && yields.contains(op.result())).toList();
+        for (Op op : slice(outs)) {
+            List<String> a = new ArrayList<>();
+            for (Value v : op.operands()) a.add(local.containsKey(v) ? local.get(v) : scalars.get(v));
+            String name = "e_" + CExpr.ident(op.result().name());
+            lane.add(new Model.ScalarDecl(CExpr.ctype(op.result().type().elem()), name, CExpr.op(op, a)));
+            local.put(op.result(), name);
+            if (outs.contains(op)) lane.add(new Model.Assign(buffers.get(op.result()).name() + "[qf_head * " + nn + " + t]", name));
+        }
+        token.add(new Model.Block("if (qf_in && qf_lane % " + tl.lanes() + " == 0)", lane));
+        s.add(new Model.Block("for (int qf_tw = qf_t0 + qf_warp * " + tl.tokens() + "; qf_tw < qf_t1; qf_tw += " + WARPS * tl.tokens() + ")", token));
+        return s;
+    }
+
     /**
      * The light inputs (quantized per token from global memory): warp {@code first} of the head's warps, then
      * every {@code stride}-th, each taking 32 / L tokens at a time, L lanes a token (L the power of two that gives
@@ -617,8 +726,9 @@ final class HeadPrologue {
      */
     private List<Stmt> lightWork(List<Track> light, Map<Value, Buffer> buffers, Set<String> halfInputs, String first, int stride) {
         String nn = dim(n), dd = dim(d);
-        int dv = constant(d), lanes = Math.min(32, Integer.highestOneBit(Math.max(1, (dv + 3) / 4 - 1)) * 2), per = (dv + lanes - 1) / lanes, tokens = 32 / lanes;
-        boolean ragged = lanes * per != dv;
+        TokenLanes tl = TokenLanes.of(constant(d));
+        int lanes = tl.lanes(), per = tl.per(), tokens = tl.tokens();
+        boolean ragged = tl.ragged();
         List<Stmt> s = new ArrayList<>();
         for (Track t : light) {
             Elem qe = t.runs.q().type().elem();
@@ -627,14 +737,7 @@ final class HeadPrologue {
             token.add(new Model.ScalarDecl("int", "t", "qf_tw + qf_lane / " + lanes));
             token.add(new Model.ScalarDecl("bool", "qf_in", "t < " + nn));
             token.add(new Model.ScalarDecl("int", "qf_o", "qf_base + min(t, " + nn + " - 1) * " + dd));
-            token.add(new Model.ArrayDecl("float", "qf_x", per));
-            token.add(new Model.Var("int", "qf_m", "0"));
-            token.add(new Model.Line("#pragma unroll"));
-            token.add(new Model.Block("for (int u = 0; u < " + per + "; ++u)", List.of(
-                    new Model.ScalarDecl("int", "j", "qf_lane % " + lanes + " + " + lanes + " * u"),
-                    new Model.Assign("qf_x[u]", "qf_in" + (ragged ? " && j < " + dd : "") + " ? " + read(t.input, halfInputs, "qf_o + j") + " : 0.0f"),
-                    new Model.Assign("qf_m", "max(qf_m, " + PrologueEmitter.absBits("qf_x[u]") + ")"))));
-            token.add(PrologueEmitter.warpFold("qf_m", o -> "max(qf_m, " + o + ")", lanes));
+            token.addAll(tokenAmax(t, halfInputs, tl));
             token.add(new Model.ScalarDecl("float", "qf_s", PrologueEmitter.scaleOf(qe, "__int_as_float(qf_m)")));
             List<Stmt> store = new ArrayList<>();
             store.add(new Model.Line("#pragma unroll"));
@@ -648,94 +751,6 @@ final class HeadPrologue {
             s.add(new Model.Block("for (int qf_tw = (" + first + ") * " + tokens + "; qf_tw < " + nn + "; qf_tw += " + stride * tokens + ")", token));
         }
         return s;
-    }
-
-    // ------------------------------------------------------------ the body's preamble
-
-    /** What the body runs before its loop under {@code pro_blocks} > 0, and the arguments it takes for that. */
-    record Preamble(List<Stmt> body, List<Arg> args) {}
-
-    /**
-     * The elementwise ops after the heads' maxima (the launch constants), computed by every block of the body
-     * for its (z, h) head, from the head's maximum: an output the body loads only at its block's
-     * rows (a row constant) for those rows, any other (a key's constant) for all N tokens of the head, then a
-     * block barrier. Blocks of one head store the same key constants: equal values, so which store lands
-     * last does not matter. {@code blockM} and {@code threads} are the body's.
-     */
-    static Preamble preamble(Kernel k, Map<String, Integer> fixed, int blockM, int threads) {
-        return new HeadPrologue(k, fixed).preamble(blockM, threads);
-    }
-
-    private Preamble preamble(int blockM, int threads) {
-        Map<String, Arg> args = new LinkedHashMap<>();
-        Map<Value, Kernel.Param> derivedOf = new IdentityHashMap<>();
-        Map<Value, Value> definitions = k.derivedDefinitions();
-        for (Kernel.Param p : k.params()) if (p.derived()) derivedOf.putIfAbsent(definitions.get(p.value()), p);
-        String nn = dim(n);
-        List<Stmt> s = new ArrayList<>();
-        s.add(new Model.Comment(TUNABLE + " > 0: the launch constants of this block's head, computed here"));
-        s.add(new Model.ScalarDecl("int", "qf_pre_head", "(int)blockIdx.z * " + dim(h) + " + (int)blockIdx.y"));
-        // Each loop's first tensor reads are issued before the head's maxima are read, so that they make one round trip
-        // to L2 (a fold of per-head partials came first once, and the loop's loads waited for it: ~0.5 µs at b = 1, H200).
-        List<Stmt> maxima = new ArrayList<>(), loops = new ArrayList<>();
-        headMax.forEach((v, buffer) -> {
-            args.put("b:" + buffer, new Arg(Arg.Kind.TENSOR, buffer, Elem.F32));
-            maxima.add(new Model.ScalarDecl("float", "qf_pre_" + CExpr.ident(v.name()), CExpr.tensorName(buffer) + "[qf_pre_head]"));
-        });
-        // The outputs by range: only the block's rows where every load of the output is at the block's rows.
-        List<Op> rows = new ArrayList<>(), all = new ArrayList<>();
-        for (Op op : pointOps) {
-            Kernel.Param p = derivedOf.get(op.result());
-            if (p == null || !yields.contains(op.result())) continue;
-            (loadedAtRows(p, blockM) ? rows : all).add(op);
-        }
-        for (List<Op> outs : List.of(rows, all)) {
-            if (outs.isEmpty()) continue;
-            boolean atRows = outs == rows;
-            String lo = atRows ? "(int)blockIdx.x * " + blockM : "0", hi = atRows ? "min(" + nn + ", ((int)blockIdx.x + 1) * " + blockM + ")" : nn;
-            String first = "qf_pre_n0_" + (atRows ? "rows" : "keys");
-            s.add(new Model.ScalarDecl("int", first, lo + " + (int)threadIdx.x"));
-            Map<String, String> prefetched = new LinkedHashMap<>();   // a tensor the loop reads -> its first value
-            List<Stmt> loop = new ArrayList<>();
-            loop.add(new Model.ScalarDecl("int", "k", "qf_pre_head * " + nn + " + qf_pre_n"));
-            Map<Value, String> local = new IdentityHashMap<>();
-            for (Op op : slice(outs)) {
-                List<String> a = new ArrayList<>();
-                for (Value v : op.operands()) {
-                    if (local.containsKey(v)) a.add(local.get(v));
-                    else if (scalars.containsKey(v)) a.add(scalars.get(v));
-                    else {
-                        Kernel.Param p = derivedOf.get(v);
-                        if (p == null || !v.type().shape().equals(op.result().type().shape())) throw new CudaEmitter.Unsupported(TUNABLE + " > 0: the body cannot read " + v);
-                        args.putIfAbsent("t:" + p.name(), new Arg(Arg.Kind.TENSOR, p.name(), v.type().elem()));
-                        String t = CExpr.tensorName(p.name()), pf = first + "_" + CExpr.ident(p.name());
-                        if (prefetched.putIfAbsent(t, pf) == null) {
-                            s.add(new Model.ScalarDecl(CExpr.ctype(v.type().elem()), pf, first + " < " + hi + " ? " + t + "[qf_pre_head * " + nn + " + " + first + "] : 0"));
-                        }
-                        a.add("(qf_pre_n == " + first + " ? " + pf + " : " + t + "[k])");
-                    }
-                }
-                String name = "e_" + CExpr.ident(op.result().name());
-                loop.add(new Model.ScalarDecl(CExpr.ctype(op.result().type().elem()), name, CExpr.op(op, a)));
-                local.put(op.result(), name);
-                if (outs.contains(op)) {
-                    Kernel.Param p = derivedOf.get(op.result());
-                    args.putIfAbsent("t:" + p.name(), new Arg(Arg.Kind.TENSOR, p.name(), op.result().type().elem()));
-                    loop.add(new Model.Assign(CExpr.tensorName(p.name()) + "[k]", name));
-                }
-            }
-            loops.add(new Model.Comment((atRows ? "the block's rows: " : "every token of the head: ") + outs.stream().map(op -> derivedOf.get(op.result()).name()).toList()));
-            loops.add(new Model.Block("for (int qf_pre_n = " + first + "; qf_pre_n < " + hi + "; qf_pre_n += " + threads + ")", loop));
-        }
-        s.addAll(maxima);
-        s.addAll(loops);
-        s.add(new Model.Sync());
-        // Every scalar parameter and shape symbol the statements name is an argument.
-        scalarArgs(s, args);
-        Set<String> syms = new TreeSet<>();
-        for (Dim x : List.of(z, h, n)) if (!x.isConst() && constant(x) == null) syms.add(x.symbol());
-        for (String sym : syms) args.put("n:" + sym, new Arg(Arg.Kind.SYMBOL, sym, Elem.I32));
-        return new Preamble(List.of(new Model.Block("", s)), new ArrayList<>(args.values()));
     }
 
     /** Adds to {@code args} each scalar parameter that {@code stmts} name (scalars are inlined as C, so that is where they show). */
@@ -760,41 +775,5 @@ final class HeadPrologue {
             need.addAll(op.operands());
         }
         return keep;
-    }
-
-    /**
-     * Whether every load of {@code p} in the body is outside its loops, at [z, h, rows] with rows = the
-     * grid's row block times {@code blockM} plus arange(blockM): the body then reads only its block's rows.
-     */
-    private boolean loadedAtRows(Kernel.Param p, int blockM) {
-        List<Value> args = k.body().args();
-        Map<Value, Op> defs = new IdentityHashMap<>();
-        Kernel.forEachOp(k.body(), op -> op.results().forEach(r -> defs.put(r, op)));
-        boolean[] ok = {true};
-        Kernel.forEachOp(k.body(), op -> {
-            if (op instanceof Op.Load l && l.tensor() == p.value() && !k.body().ops().contains(op)) ok[0] = false;
-        });
-        for (Op op : k.body().ops()) {
-            if (!(op instanceof Op.Load l) || l.tensor() != p.value()) continue;
-            List<Value> ix = l.indices();
-            ok[0] &= ix.size() == 3 && ix.get(0) == args.get(0) && ix.get(1) == args.get(1) && rowsOfBlock(defs, ix.get(2), args.get(2), blockM);
-        }
-        return ok[0];
-    }
-
-    private static boolean rowsOfBlock(Map<Value, Op> defs, Value rows, Value mb, int blockM) {
-        if (!(defs.get(rows) instanceof Op.Binary add) || add.kind() != Op.BinKind.ADD) return false;
-        for (Value[] pair : List.of(new Value[] {add.a(), add.b()}, new Value[] {add.b(), add.a()})) {
-            if (defs.get(pair[0]) instanceof Op.Binary mul && mul.kind() == Op.BinKind.MUL && defs.get(pair[1]) instanceof Op.Arange ar
-                    && ar.result().type().shape().equals(List.of(Dim.of(blockM)))) {
-                boolean scaled = (mul.a() == mb && isConst(defs, mul.b(), blockM)) || (mul.b() == mb && isConst(defs, mul.a(), blockM));
-                if (scaled) return true;
-            }
-        }
-        return false;
-    }
-
-    private static boolean isConst(Map<Value, Op> defs, Value v, long c) {
-        return defs.get(v) instanceof Op.Const k && k.value() == c;
     }
 }

@@ -30,7 +30,7 @@ class CudaGoldenTest {
         check("flash_attention." + pipeline + ".prologue.cu", CudaEmitterTest.source(new CudaEmitterTest.Case("flash_attention.tile", pipeline, Map.of(), Map.of(), -1)));
     }
 
-    /** The per-head form (pro_blocks = 2): its prologue kernel and the body with its preamble. */
+    /** The per-head form (pro_blocks = 2): its prologue kernel (which computes the launch constants) and the body. */
     @org.junit.jupiter.api.Test
     void perHeadPrologueAndPreambleAreTheCheckedOnes() throws IOException {
         Map<String, Long> heads = Map.of("pro_blocks", 2L);

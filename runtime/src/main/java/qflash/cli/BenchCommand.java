@@ -86,7 +86,7 @@ public final class BenchCommand implements Callable<Integer> {
 
     /**
      * {@code prologueMs}: the prologue kernel alone (NaN for a pipeline without one); {@code bodyMs}: the body as the
-     * call runs it (with the per-head prologue's preamble; else {@code kernelMs}); {@code schedule}: its tunables.
+     * call runs it (launched after the prologue, as a programmatic dependent under pdl = 1; else {@code kernelMs}); {@code schedule}: its tunables.
      */
     record Result(Row row, String kernel, double kernelMs, double callMs, double prologueMs, double bodyMs, String schedule) {}
 
@@ -148,9 +148,8 @@ public final class BenchCommand implements Callable<Integer> {
                         schedule = Autotuner.describe(best.best());
                     }
                     // The kernel column is the attention on quantized inputs and launch constants, as the paper
-                    // measures it: under the per-head prologue (pro_blocks > 0) the body also computes those
-                    // constants, so its kernel is timed in the grid-wide form of the same schedule, and the body
-                    // as the call runs it is its own column.
+                    // measures it: the same schedule with the grid-wide prologue and an ordinary launch (under pdl = 1
+                    // the body starts with griddepcontrol.wait), and the body as the call runs it is its own column.
                     CudaBackend.Compiled plain = c;
                     if (c.kernel().schedule().getOrDefault(Autotuner.PROLOGUE, 0L) > 0 || c.kernel().schedule().getOrDefault(Autotuner.DEPENDENT, 0L) > 0) {
                         Map<String, Long> grid = new LinkedHashMap<>(c.kernel().schedule());   // the code names neither: the same ops

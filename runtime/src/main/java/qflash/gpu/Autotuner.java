@@ -27,7 +27,7 @@ import qflash.pass.RangeCheck;
  * values on the fastest body only, by body time. A space that varies {@link #PROLOGUE} (the prologue's form) or {@link #DEPENDENT}
  * (how the body is launched after it) is searched in two rounds: the body's schedules at the first form and
  * launch by body time, then each form and launch of the fastest by whole-call time (they change the prologue
- * and the gap between the kernels, and the body only by its preamble). The best schedule per kernel, shape, device and compiler is remembered
+ * and the gap between the kernels, not the body). The best schedule per kernel, shape, device and compiler is remembered
  * in a small file cache beside the cubins ({@code tune/} under the cubin cache's directory), so a second
  * run of the same shape costs no measurements; like the cubin cache, an unreadable entry only costs a retune.
  */
