@@ -378,6 +378,38 @@ class CudaEmitterTest {
         assertTrue(bias.contains("p_bias != nullptr"), "an absent bias reads as 0");
     }
 
+    /**
+     * Under the per-head prologue nothing but the prologue writes the body's derived tensors (the body's preamble that
+     * once wrote the launch constants is gone): for every sample and every single int8 option change with a per-head
+     * form, each derived tensor the body takes is a buffer of the prologue with a store into it.
+     */
+    @Test
+    void thePerHeadPrologueWritesEveryDerivedTensorTheBodyReads() {
+        List<Map<String, String>> options = new ArrayList<>(List.of(Map.of()));
+        for (String o : List.of("exp=shift", "p=s8", "p-cast=wrap", "smooth-k=false", "out=int8", "sum-init=1", "halvings=published")) {
+            String[] kv = o.split("=");
+            options.add(Map.of(kv[0], kv[1]));
+        }
+        int checked = 0;
+        for (String sample : List.of("flash_attention.tile", "flash_attention_bias.tile", "flash_attention_causal.tile")) {
+            for (Map<String, String> opts : options) {
+                Kernel k = kernel(sample, "int8", opts, Map.of("pro_blocks", 2L));
+                CudaEmitter.CudaKernel body = CudaEmitter.emit(k, Map.of("D", 64), sample);
+                PrologueEmitter.Program pro = PrologueEmitter.emit(k, Set.of("Q", "K", "V"), Map.of("D", 64), body);
+                for (CudaEmitter.Arg a : body.args()) {
+                    Kernel.Param p = k.param(a.name());
+                    if (a.kind() != CudaEmitter.Arg.Kind.TENSOR || p == null || !p.derived()) continue;
+                    String buffer = pro.derived().get(a.name());
+                    assertNotNull(buffer, sample + " " + opts + ": the body reads " + a.name() + ", which the prologue does not write");
+                    java.util.regex.Pattern store = java.util.regex.Pattern.compile("(\\b" + buffer + "\\[[^;=]*\\]|&" + buffer + "\\[[^;=]*\\]\\))\\s*=[^=]");
+                    assertTrue(store.matcher(pro.source()).find(), sample + " " + opts + ": no store into " + buffer + " (" + a.name() + ")");
+                    checked++;
+                }
+            }
+        }
+        assertTrue(checked >= 24 * 8, "derived tensors checked: " + checked);
+    }
+
     @Test
     void thePerHeadPrologueWaitsForNoOtherBlockAndComputesTheLaunchConstants() {
         Kernel k = kernel("flash_attention.tile", "int8", Map.of(), Map.of("pro_blocks", 2L));
