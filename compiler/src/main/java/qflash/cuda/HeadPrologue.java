@@ -91,11 +91,11 @@ final class HeadPrologue {
     private final List<Op> inputOps = new ArrayList<>();
     /** The results of {@link #inputOps}. */
     private final Set<Value> inputResults = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
-    /** Scalars as C: parameters, constants, scalar ops over them; the over-all-heads ones are the body's. */
+    /** Scalars as C: parameters, constants, scalar ops over them (those of {@link #ofHeadMax} only where that maximum is known). */
     private final Map<Value, String> scalars = new IdentityHashMap<>();
     /**
-     * The values of {@link #scalars} that depend on a head's maximum: only the body has them (the light blocks, Q's,
-     * do not know it).
+     * The values of {@link #scalars} that depend on a head's maximum: only the blocks of {@link #constantsTrack} have
+     * them (the light blocks, Q's, and the elementwise ops of the inputs alone do not know it).
      */
     private final Set<Value> ofHeadMax = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
     /**
@@ -685,8 +685,10 @@ final class HeadPrologue {
         TokenLanes tl = TokenLanes.of(constant(d));
         List<Stmt> s = new ArrayList<>();
         String hm = "qf_max_" + CExpr.ident(t.chainLast.result().name());   // the name the scalars after it use
+        // the light inputs whose per-token scales the constants read, each recomputed here
+        List<Track> recomputed = pointOps.stream().flatMap(op -> op.operands().stream()).map(this::lightScale).filter(java.util.Objects::nonNull).distinct().toList();
         s.add(new Model.Comment("the launch constants of this block's tokens: " + t.chainLast.result() + " of the head, " + t.runs.scale() + " of each token's group"
-                + light().stream().filter(x -> x.runs != null).map(x -> ", " + x.runs.scale() + " recomputed").reduce("", String::concat)));
+                + recomputed.stream().map(x -> ", " + x.runs.scale() + " recomputed").reduce("", String::concat)));
         s.add(new Model.Var("float", hm, "-qf_inf()"));
         s.add(new Model.Block("for (int g = 0; g < qf_groups; ++g)", List.of(new Model.Assign(hm, "fmaxf(" + hm + ", " + scaleOfGroup.apply("g") + ")"))));
         List<Stmt> token = new ArrayList<>();
@@ -694,8 +696,7 @@ final class HeadPrologue {
         token.add(new Model.ScalarDecl("bool", "qf_in", "t < qf_t1"));
         token.add(new Model.ScalarDecl("int", "qf_o", "qf_base + min(t, " + nn + " - 1) * " + dd));
         Map<Value, String> local = new IdentityHashMap<>();
-        for (Track lt : light()) {
-            if (lt.runs == null || lt.groupTokens != 1 || pointOps.stream().noneMatch(op -> op.operands().contains(lt.runs.scale()))) continue;
+        for (Track lt : recomputed) {
             List<Stmt> amax = new ArrayList<>(tokenAmax(lt, halfInputs, tl));
             String var = "qf_s_" + CExpr.ident(lt.input.name());
             amax.add(new Model.Assign(var, PrologueEmitter.scaleOf(lt.runs.q().type().elem(), "__int_as_float(qf_m)")));

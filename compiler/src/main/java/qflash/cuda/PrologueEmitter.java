@@ -454,11 +454,9 @@ public final class PrologueEmitter {
     }
 
     private Runs runs(Op.Quantize q) {
+        if (!runShape(q)) return null;   // strided groups, or one group for the whole tensor (the grid-wide amax below)
         List<Dim> shape = q.x().type().shape();
         int s = shape.size() - q.shared().size();
-        for (int d = s; d < shape.size(); d++) if (!q.shared().contains(d)) return null;
-        if (q.blockAxis() >= 0 && q.blockAxis() != s - 1) return null;
-        if (s == 0) return null;   // one group for the whole tensor: the grid-wide amax below
         String inner = product(shape.subList(s, shape.size()));
         if (q.blockAxis() < 0) return new Runs(product(shape.subList(0, s)), "1", 1, inner);
         return new Runs(product(shape.subList(0, s - 1)), dim(shape.get(s - 1)), q.blockSize(), inner);
@@ -902,7 +900,7 @@ public final class PrologueEmitter {
     /** Floats of the shared-memory slab a block stages rows of a centred tensor in. */
     private static final int SLAB = 8192;
     private boolean usesSlab, usesRed;
-    /** Run quantizations whose scales feed a max chain, and the chain's last reduction (its scalar). */
+    /** Run quantizations whose scales feed a max chain, and the chain's last reduction (a scalar, or one per head). */
     private final Map<Op.Quantize, Op.Reduce> scaleMax = new IdentityHashMap<>();
     /**
      * Broadcasts of a tensor along trailing axes (a head's value beside its rows'): no buffer, element k reads

@@ -321,9 +321,17 @@ public final class CudaBackend implements AutoCloseable {
         private CUgraph graph;
         private CUgraphExec exec;
 
+        /** Whether a whole call has run, so that the inputs a timing of one kernel reads are the call's. */
+        private boolean ran;
+
+        /** One call, unless one has run already (a timing of one kernel needs the values the call leaves). */
+        private void runOnce() {
+            if (!ran) run();
+        }
+
         /** Median time in ms of the body kernel alone over {@code reps} launches, CUDA events, after {@code warmup}. */
         public double medianKernelMillis(int warmup, int reps) {
-            run();
+            runOnce();
             return medianBodyMillis(c, grid, bodyParams, warmup, reps, GRAPH_LAUNCHES);
         }
 
@@ -333,14 +341,14 @@ public final class CudaBackend implements AutoCloseable {
          * it ranks short kernels poorly; a schedule several times slower than the best still shows as such.
          */
         public double screenKernelMillis() {
-            run();
+            runOnce();
             return medianBodyMillis(c, grid, bodyParams, 1, 3, 1);
         }
 
         /** Median time in ms of the prologue kernel alone (CUDA events), NaN without a prologue. */
         public double medianPrologueMillis(int warmup, int reps) {
             if (c.prologueFns().isEmpty()) return Double.NaN;
-            run();
+            runOnce();
             return medianEventMillis(warmup, reps, GRAPH_LAUNCHES, this::launchPrologue);
         }
 
@@ -373,6 +381,7 @@ public final class CudaBackend implements AutoCloseable {
             try {
                 issue();
                 await();
+                ran = true;
             } catch (RuntimeException e) {
                 throw new IllegalStateException("CUDA error in a call of " + c.code().entry() + " (prologue " + proBlocks + "x" + proThreads + (proSmem > 0 ? " with " + proSmem + " B shared" : "") + ", body grid "
                         + grid[0] + "x" + grid[1] + "x" + grid[2] + ", block " + c.code().threads() + ", " + c.code().smemBytes() + " B shared): " + e.getMessage(), e);
