@@ -45,15 +45,22 @@ public final class CubinCache {
     }
 
     public byte[] cubin(Nvrtc nvrtc, String source, String name, String arch, List<String> options) {
-        String key = key(nvrtc.describe(), source, arch, options);
-        Path file = dir.resolve(key + ".cubin");
+        return entry(key(nvrtc.describe(), source, arch, options), ".cubin", () -> nvrtc.compileCubin(source, name, arch, options));
+    }
+
+    /**
+     * The entry {@code key} (a {@link #digest}) with this file suffix, built and stored if it is missing or
+     * unreadable: the cubin of a source, or the host library the CPU emulator compiles from it.
+     */
+    public byte[] entry(String key, String suffix, java.util.function.Supplier<byte[]> build) {
+        Path file = dir.resolve(key + suffix);
         byte[] cached = read(file);
         if (cached != null) {
             lastHit.set(true);
             return cached;
         }
         lastHit.set(false);
-        byte[] bin = nvrtc.compileCubin(source, name, arch, options);
+        byte[] bin = build.get();
         write(file, bin);
         return bin;
     }
@@ -63,7 +70,7 @@ public final class CubinCache {
     }
 
     /** A SHA-256 in hex of the parts, each terminated by a NUL (so that no two lists of parts collide). */
-    static String digest(List<String> parts) {
+    public static String digest(List<String> parts) {
         MessageDigest md = sha256();
         for (String part : parts) {
             md.update(part.getBytes(StandardCharsets.UTF_8));

@@ -185,95 +185,52 @@ public final class CudaBackend implements AutoCloseable {
             device.makeCurrent();
             Map<String, int[]> shapes = new HashMap<>();
             tensors.forEach((n, t) -> shapes.put(n, t.shape()));
-            Map<String, Integer> symbols = Interpreter.bindShapesOf(c.kernel(), shapes);
-            Map<String, Double> scalarValues = Interpreter.scalarArguments(c.kernel(), symbols, scalars);
-            PrologueEmitter.Program pro = c.prologue();
-            if (pro != null) {
-                for (Arg a : pro.args()) {
-                    Kernel.Param p = c.kernel().param(a.name());
-                    if (p != null && p.isTensor() && !p.out() && !tensors.containsKey(a.name())) {
-                        throw new qflash.host.UserError("the GPU prologue reads tensor " + a.name() + ": pass it (zeros for an absent optional one)");
-                    }
-                }
-            }
+            CallPlan plan = CallPlan.of(c.kernel(), c.code(), c.prologue(), shapes, scalars, new CallPlan.Device(device.multiprocessors(), device.sharedPerBlock()));
             Map<String, DeviceTensor> buffers = new HashMap<>();
-            if (pro != null) {
-                for (Map.Entry<String, DeviceTensor> t : tensors.entrySet()) checkPrologueSize(t.getKey(), t.getValue().shape());
-                for (PrologueEmitter.Buffer b : pro.buffers()) checkPrologueSize(b.name(), b.allocated(dim -> size(dim, symbols)));
-                for (PrologueEmitter.Buffer b : pro.buffers()) {
-                    // Zeros: a key-major buffer's padding keys are never written and must read as 0.
-                    DeviceTensor t = DeviceTensor.zeros(b.elem(), b.allocated(dim -> size(dim, symbols)));
-                    owned.add(t);
-                    buffers.put(b.name(), t);
-                }
+            for (CallPlan.Alloc b : plan.buffers()) {
+                DeviceTensor t = DeviceTensor.zeros(b.elem(), b.shape());
+                owned.add(t);
+                buffers.put(b.name(), t);
             }
-            List<Pointer> pp = new ArrayList<>();
-            if (pro != null) {
-                for (Arg a : pro.args()) pp.add(argPointer(a, tensors, buffers, scalarValues, symbols, null));
+            proParams = Pointer.to(plan.prologueArgs().stream().map(b -> argPointer(b, tensors, buffers)).toArray(Pointer[]::new));
+            proBlocks = plan.blocks();
+            proThreads = plan.threads();
+            proSmem = plan.smem();
+            if (proSmem > 48 * 1024) {
+                for (CUfunction f : c.prologueFns()) cuFuncSetAttribute(f, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, proSmem);
             }
-            proParams = Pointer.to(pp.toArray(Pointer[]::new));
-            PrologueEmitter.Launch launch = pro == null ? null : pro.launch();
-            if (launch == null || !launch.perHead()) {
-                proBlocks = pro == null ? 0 : device.multiprocessors();
-                proThreads = PrologueEmitter.THREADS;
-                proSmem = 0;
-            } else {
-                // The per-head form: blocks per head, each staging one head of a tensor in shared memory.
-                long blocks = launch.blocks(dim -> size(dim, symbols)), smem = launch.smemBytes(dim -> size(dim, symbols));
-                if (smem > device.sharedPerBlock()) {
-                    throw new qflash.host.UserError("pro_blocks > 0 stages one head (" + String.join(" x ", launch.slab().stream().map(dim -> Integer.toString(size(dim, symbols))).toList())
-                            + " floats) in shared memory: " + smem + " bytes, more than the " + device.sharedPerBlock() + " a block of this GPU may have; use pro_blocks = 0");
-                }
-                if (blocks > Integer.MAX_VALUE) throw new qflash.host.UserError("pro_blocks > 0: " + blocks + " prologue blocks are too many for one launch; use pro_blocks = 0");
-                proBlocks = (int) blocks;
-                proThreads = launch.threads();
-                proSmem = (int) smem;
-                for (CUfunction f : c.prologueFns()) {
-                    if (proSmem > 48 * 1024) cuFuncSetAttribute(f, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, proSmem);
-                }
-            }
-            List<Pointer> bp = new ArrayList<>();
-            for (Arg a : c.code().args()) bp.add(argPointer(a, tensors, buffers, scalarValues, symbols, pro == null ? Map.of() : pro.derived()));
-            bodyParams = Pointer.to(bp.toArray(Pointer[]::new));
-            if (pro != null && PrologueEmitter.dependent(c.kernel()) && device.dependentLaunches()) {
+            bodyParams = Pointer.to(plan.bodyArgs().stream().map(b -> argPointer(b, tensors, buffers)).toArray(Pointer[]::new));
+            if (c.prologue() != null && PrologueEmitter.dependent(c.kernel()) && device.dependentLaunches()) {
                 if (DependentLaunch.unavailable() != null) throw new IllegalStateException("pdl = 1: " + DependentLaunch.unavailable() + "; use pdl = 0");
-                bodyWords = new ArrayList<>();
-                for (Arg a : c.code().args()) bodyWords.add(argWord(a, tensors, buffers, scalarValues, symbols, pro.derived()));
+                bodyWords = plan.bodyArgs().stream().map(b -> argWord(b, tensors, buffers)).toList();
             } else {
                 bodyWords = null;   // without a prologue, or before sm_90 (where the body's wait compiles to nothing), an ordinary launch
             }
-            grid = cudaGrid(c.kernel(), symbols);
+            grid = plan.grid();
         }
 
-        private Pointer argPointer(Arg a, Map<String, DeviceTensor> tensors, Map<String, DeviceTensor> buffers,
-                                   Map<String, Double> scalars, Map<String, Integer> symbols, Map<String, String> derived) {
-            return switch (a.kind()) {
-                case TENSOR, SCALAR_REF -> {
-                    DeviceTensor t = tensorOf(a, tensors, buffers, derived);
-                    yield Pointer.to(t == null ? new CUdeviceptr() : t.pointer());
-                }
-                case SCALAR -> scalarPointer(a.elem(), scalars.get(a.name()));
-                case SYMBOL -> Pointer.to(new int[] {symbols.get(a.name())});
+        /** A planned argument as cuLaunchKernel takes it: a pointer to its value. */
+        private static Pointer argPointer(CallPlan.Binding b, Map<String, DeviceTensor> tensors, Map<String, DeviceTensor> buffers) {
+            return switch (b) {
+                case CallPlan.Binding.Tensor t -> Pointer.to((t.buffer() ? buffers : tensors).get(t.name()).pointer());
+                case CallPlan.Binding.Absent x -> Pointer.to(new CUdeviceptr());
+                case CallPlan.Binding.Value v -> Pointer.to(CallPlan.valueBytes(v.elem(), v.value()));
+                case CallPlan.Binding.Symbol y -> Pointer.to(new int[] {y.value()});
             };
         }
 
-        /** The device tensor a tensor argument names: a prologue buffer (directly or as what a derived parameter is), else the caller's; null if absent. */
-        private static DeviceTensor tensorOf(Arg a, Map<String, DeviceTensor> tensors, Map<String, DeviceTensor> buffers, Map<String, String> derived) {
-            DeviceTensor t = buffers.get(a.name());
-            if (t == null && derived != null && derived.containsKey(a.name())) t = buffers.get(derived.get(a.name()));
-            return t != null ? t : tensors.get(a.name());
-        }
-
         /** {@link #argPointer}'s argument as the word a dependent launch passes. */
-        private DependentLaunch.Word argWord(Arg a, Map<String, DeviceTensor> tensors, Map<String, DeviceTensor> buffers,
-                                             Map<String, Double> scalars, Map<String, Integer> symbols, Map<String, String> derived) {
-            return switch (a.kind()) {
-                case TENSOR, SCALAR_REF -> {
-                    DeviceTensor t = tensorOf(a, tensors, buffers, derived);
-                    yield new DependentLaunch.Word(t == null ? 0 : DependentLaunch.address(t.pointer()), 8);
+        private static DependentLaunch.Word argWord(CallPlan.Binding b, Map<String, DeviceTensor> tensors, Map<String, DeviceTensor> buffers) {
+            return switch (b) {
+                case CallPlan.Binding.Tensor t -> new DependentLaunch.Word(DependentLaunch.address((t.buffer() ? buffers : tensors).get(t.name()).pointer()), 8);
+                case CallPlan.Binding.Absent x -> new DependentLaunch.Word(0, 8);
+                case CallPlan.Binding.Value v -> {
+                    byte[] bytes = CallPlan.valueBytes(v.elem(), v.value());
+                    long bits = 0;
+                    for (int i = 0; i < bytes.length; i++) bits |= (bytes[i] & 0xffL) << (8 * i);
+                    yield new DependentLaunch.Word(bits, bytes.length);
                 }
-                case SCALAR -> scalarWord(a.elem(), scalars.get(a.name()));
-                case SYMBOL -> new DependentLaunch.Word(symbols.get(a.name()), 4);
+                case CallPlan.Binding.Symbol y -> new DependentLaunch.Word(y.value(), 4);
             };
         }
 
@@ -453,51 +410,9 @@ public final class CudaBackend implements AutoCloseable {
         return t[reps / 2];
     }
 
-    /** The GPU prologue indexes with 32-bit ints: a larger tensor is a user error, said before any launch. */
-    static void checkPrologueSize(String name, int[] shape) {
-        long n = 1;
-        for (int s : shape) n *= s;
-        if (n > PrologueEmitter.MAX_ELEMENTS) {
-            throw new qflash.host.UserError("the GPU prologue indexes tensors with 32-bit integers: " + name + " has " + n
-                    + " elements (at most " + PrologueEmitter.MAX_ELEMENTS + ")");
-        }
-    }
-
-    private static int size(qflash.ir.Dim d, Map<String, Integer> symbols) {
-        return d.isConst() ? d.size() : symbols.get(d.symbol());
-    }
-
-    /** The IR grid's extents as a CUDA grid: the last grid axis is blockIdx.x (as the emitter maps them). */
-    private static int[] cudaGrid(Kernel k, Map<String, Integer> symbols) {
-        int[] ext = Interpreter.gridExtents(k, symbols);
-        int[] grid = {1, 1, 1};
-        for (int a = 0; a < ext.length; a++) grid[ext.length - 1 - a] = ext[a];
-        return grid;
-    }
-
-    /**
-     * A kernel argument holding a scalar parameter's value. Only given or defaulted scalars travel by
-     * value (the prologue's scalars go by reference), and those start as doubles, so nothing is lost.
-     */
+    /** A scalar argument by value, for {@link Launch}. */
     private static Pointer scalarPointer(qflash.ir.Elem e, double v) {
-        return switch (e) {
-            case I32 -> Pointer.to(new int[] {(int) v});
-            case I64 -> Pointer.to(new long[] {(long) v});
-            case F32 -> Pointer.to(new float[] {(float) v});
-            case F64 -> Pointer.to(new double[] {v});
-            default -> throw new CudaEmitter.Unsupported("a scalar argument of type " + e.text);
-        };
-    }
-
-    /** {@link #scalarPointer}'s value as a kernel argument's bits. */
-    private static DependentLaunch.Word scalarWord(qflash.ir.Elem e, double v) {
-        return switch (e) {
-            case I32 -> new DependentLaunch.Word((int) v, 4);
-            case I64 -> new DependentLaunch.Word((long) v, 8);
-            case F32 -> new DependentLaunch.Word(Float.floatToRawIntBits((float) v), 4);
-            case F64 -> new DependentLaunch.Word(Double.doubleToRawLongBits(v), 8);
-            default -> throw new CudaEmitter.Unsupported("a scalar argument of type " + e.text);
-        };
+        return Pointer.to(CallPlan.valueBytes(e, v));
     }
 
     /** A launch bound to device tensors: launch it as often as wanted, then close it. */
@@ -542,7 +457,7 @@ public final class CudaBackend implements AutoCloseable {
                 }
             }
             params = Pointer.to(ps.toArray(Pointer[]::new));
-            grid = cudaGrid(c.kernel(), symbols);
+            grid = CallPlan.grid(c.kernel(), symbols);
         }
 
         /** One launch, waited for. */
