@@ -37,7 +37,7 @@ public final class Emulator {
     /** The device the plan is made for: few SMs, so that the grid-wide prologue's blocks loop over many items each. */
     public static final CallPlan.Device DEVICE = new CallPlan.Device(3, 227 * 1024);
     /** Flags kernels and driver are built with: IEEE float steps in the written order (no contraction, as NVRTC's --fmad=false). */
-    static final List<String> FLAGS = List.of("-std=c++17", "-O1", "-ffp-contract=off", "-fno-strict-aliasing", "-fno-fast-math", "-w");
+    static final List<String> FLAGS = List.of("-std=c++17", "-Og", "-ffp-contract=off", "-fno-strict-aliasing", "-fno-fast-math", "-w");
     private static final String HEADER = "qf_emu.h", DRIVER = "qf_emu_driver.cpp";
     private static final Pattern DYNAMIC_SMEM = Pattern.compile("extern __shared__ (?:__align__\\(\\d+\\) )?([a-z][a-z ]*?) (\\w+)\\[\\];");
 
@@ -102,7 +102,7 @@ public final class Emulator {
     private Path buildDriver() {
         String src = resource(DRIVER), header = resource(HEADER);
         List<String> flags = new ArrayList<>(FLAGS);
-        flags.set(flags.indexOf("-O1"), "-O2");
+        flags.set(flags.indexOf("-Og"), "-O2");
         String key = CubinCache.digest(List.of("driver", version, String.join(" ", flags), header, src));
         byte[] exe = cache.entry(key, ".emu-driver", () -> build(src, header, "driver.cpp", flags, List.of("-rdynamic"), List.of("-ldl", "-lpthread")));
         try {

@@ -30,14 +30,18 @@ typedef unsigned int u32;
 typedef unsigned long long u64;
 
 struct qf_dim3 { unsigned x, y, z; };
-struct __attribute__((aligned(16))) int4 { int x, y, z, w; };
-struct __attribute__((aligned(8))) float2 { float x, y; };
-struct __attribute__((aligned(16))) float4 { float x, y, z, w; };
-struct __attribute__((aligned(8))) uint2 { unsigned x, y; };
-inline int4 make_int4(int x, int y, int z, int w) { return {x, y, z, w}; }
-inline float2 make_float2(float x, float y) { return {x, y}; }
-inline float4 make_float4(float x, float y, float z, float w) { return {x, y, z, w}; }
-inline uint2 make_uint2(unsigned x, unsigned y) { return {x, y}; }
+// CUDA's vector types, aligned as on the device (a 16-byte load of one is one 16-byte access there).
+#define QF_EMU_VEC2(T, N, A) struct __attribute__((aligned(A))) N##2 { T x, y; }; inline N##2 make_##N##2(T x, T y) { return {x, y}; }
+#define QF_EMU_VEC4(T, N, A) struct __attribute__((aligned(A))) N##4 { T x, y, z, w; }; inline N##4 make_##N##4(T x, T y, T z, T w) { return {x, y, z, w}; }
+QF_EMU_VEC2(signed char, char, 2) QF_EMU_VEC4(signed char, char, 4)
+QF_EMU_VEC2(unsigned char, uchar, 2) QF_EMU_VEC4(unsigned char, uchar, 4)
+QF_EMU_VEC2(short, short, 4) QF_EMU_VEC4(short, short, 8)
+QF_EMU_VEC2(unsigned short, ushort, 4) QF_EMU_VEC4(unsigned short, ushort, 8)
+QF_EMU_VEC2(int, int, 8) QF_EMU_VEC4(int, int, 16)
+QF_EMU_VEC2(unsigned, uint, 8) QF_EMU_VEC4(unsigned, uint, 16)
+QF_EMU_VEC2(float, float, 8) QF_EMU_VEC4(float, float, 16)
+QF_EMU_VEC2(long long, longlong, 16)
+QF_EMU_VEC2(double, double, 16)
 
 // The driver's side (qf_emu_driver.cpp, exported from its executable).
 namespace qf_emu {

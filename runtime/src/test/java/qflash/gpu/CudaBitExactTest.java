@@ -174,6 +174,11 @@ class CudaBitExactTest {
     /** The whole call on the GPU: f16 (or f32) inputs, the prologue as kernels, the body; equal to the interpreter's output. */
     @Test
     void gpuPrologueCallsEqualTheInterpreterBitForBit() throws Exception {
+        runCalls(wholeCalls(), "with the prologue on the GPU", gpuCalls(wholeCalls()));
+    }
+
+    /** Both presets x the samples x five shapes x the quantization options, with f16 or f32 inputs and f16 or f32 output. */
+    static List<WholeCall> wholeCalls() {
         List<WholeCall> calls = new ArrayList<>();
         for (String p : List.of("int8", "qflash")) {
             for (String s : SAMPLES) {
@@ -187,7 +192,7 @@ class CudaBitExactTest {
                 }
             }
         }
-        runCalls(calls, "with the prologue on the GPU");
+        return calls;
     }
 
     /**
@@ -197,6 +202,10 @@ class CudaBitExactTest {
      */
     @Test
     void perHeadPrologueCallsEqualTheInterpreterBitForBit() throws Exception {
+        runCalls(perHeadCalls(), "with the per-head prologue on the GPU", gpuCalls(perHeadCalls()));
+    }
+
+    static List<WholeCall> perHeadCalls() {
         List<WholeCall> calls = new ArrayList<>();
         List<Shape> shapes = List.of(Workload.named("A1").shape(1), Workload.named("A4").shape(1), Workload.named("A7").shape(2), new Shape(1, 2, 1000, 32),
                 new Shape(2, 3, 7, 80), new Shape(1, 1, 1, 32), new Shape(1, 2, 64, 128));
@@ -216,49 +225,73 @@ class CudaBitExactTest {
                 }
             }
         }
-        runCalls(calls, "with the per-head prologue on the GPU");
+        return calls;
     }
 
-    /** Each whole call on the GPU against the interpreter, element by element. */
-    private static void runCalls(List<WholeCall> calls, String what) {
-        // Compile in parallel first, as runAll does: one at a time, a cold cubin cache made this test alone take minutes.
+    /** Runs one whole call somewhere (the GPU, the CPU emulator) on host tensors by name; returns its output O. */
+    interface CallRunner {
+        Arr run(WholeCall call, Map<String, Arr> tensors) throws Exception;
+    }
+
+    /** The whole calls on the GPU, compiled in parallel first (one at a time, a cold cubin cache made a test alone take minutes). */
+    static CallRunner gpuCalls(List<WholeCall> calls) {
         Map<WholeCall, CudaBackend.Compiled> comp = new ConcurrentHashMap<>();
         calls.parallelStream().forEach(call -> {
             try {
-                comp.put(call, gpu.compile(kernel(call.c()), call.c().shape().d(), call.c().sample(),
-                        call.halfIn() ? java.util.Set.of("Q", "K", "V") : java.util.Set.of(), call.halfOut() ? java.util.Set.of("O") : java.util.Set.of()));
+                comp.put(call, gpu.compile(kernel(call.c()), call.c().shape().d(), call.c().sample(), halfInputs(call), halfOutputs(call)));
             } catch (Exception e) {
                 throw new RuntimeException(call + ": " + e.getMessage(), e);
             }
         });
+        return (call, tensors) -> {
+            Map<String, DeviceTensor> dev = new LinkedHashMap<>();
+            try {
+                tensors.forEach((n, t) -> dev.put(n, DeviceTensor.upload(t)));
+                try (CudaBackend.Call run = gpu.new Call(comp.get(call), dev, Map.of())) {
+                    run.run();
+                    return dev.get("O").download();
+                }
+            } finally {
+                dev.values().forEach(DeviceTensor::close);
+            }
+        };
+    }
+
+    static java.util.Set<String> halfInputs(WholeCall call) {
+        return call.halfIn() ? java.util.Set.of("Q", "K", "V") : java.util.Set.of();
+    }
+
+    static java.util.Set<String> halfOutputs(WholeCall call) {
+        return call.halfOut() ? java.util.Set.of("O") : java.util.Set.of();
+    }
+
+    /** Each whole call against the interpreter, element by element. */
+    static void runCalls(List<WholeCall> calls, String what, CallRunner runner) throws Exception {
         int f32In = 0;
         long elements = 0;
         for (WholeCall call : calls) {
             Case c = call.c();
             Shape sh = c.shape();
-            Kernel k = comp.get(call).kernel();
+            Kernel k = kernel(c);
             Inputs in = Inputs.generate(c.model(), sh, call.seed(), k.param("bias") != null);
             CpuBackend.Bound cpu = CpuBackend.bind(k, in, null);
-            Interpreter.run(k, cpu.tensors(), cpu.scalars());
-            Map<String, DeviceTensor> dev = new LinkedHashMap<>();
-            for (String t : List.of("Q", "K", "V")) dev.put(t, DeviceTensor.upload(Arr.floats(call.halfIn() ? qflash.ir.Elem.F16 : qflash.ir.Elem.F32, values(in, t), sh.dims())));
+            // The oracle on another thread while the runner works on this one (the GPU's context stays on the test's thread).
+            java.util.concurrent.CompletableFuture<Void> oracle = java.util.concurrent.CompletableFuture.runAsync(() -> Interpreter.run(k, cpu.tensors(), cpu.scalars()));
+            Map<String, Arr> host = new LinkedHashMap<>();
+            for (String t : List.of("Q", "K", "V")) host.put(t, Arr.floats(call.halfIn() ? qflash.ir.Elem.F16 : qflash.ir.Elem.F32, values(in, t), sh.dims()));
             if (!call.halfIn()) f32In++;
-            if (in.bias() != null) dev.put("bias", DeviceTensor.upload(Arr.floats(qflash.ir.Elem.F32, in.bias(), in.biasShape())));
-            dev.put("O", DeviceTensor.zeros(call.halfOut() ? qflash.ir.Elem.F16 : qflash.ir.Elem.F32, sh.dims()));
-            try (CudaBackend.Call run = gpu.new Call(comp.get(call), dev, Map.of())) {
-                run.run();
-                Arr got = dev.get("O").download();
-                Arr want = cpu.out();
-                for (int i = 0; i < want.size(); i++) {
-                    double w = call.halfOut() ? qflash.interp.Arith.round(qflash.ir.Elem.F16, want.get(i)) : want.get(i);
-                    if (Double.doubleToLongBits(got.get(i)) != Double.doubleToLongBits(w)) {
-                        fail(c + " (GPU prologue" + (call.halfOut() ? ", f16 output" : "") + "): element " + i + ": GPU " + got.get(i) + ", CPU " + w);
-                    }
+            if (in.bias() != null) host.put("bias", Arr.floats(qflash.ir.Elem.F32, in.bias(), in.biasShape()));
+            host.put("O", new Arr(call.halfOut() ? qflash.ir.Elem.F16 : qflash.ir.Elem.F32, sh.dims()));
+            Arr got = runner.run(call, host);
+            oracle.join();
+            Arr want = cpu.out();
+            for (int i = 0; i < want.size(); i++) {
+                double w = call.halfOut() ? qflash.interp.Arith.round(qflash.ir.Elem.F16, want.get(i)) : want.get(i);
+                if (Double.doubleToLongBits(got.get(i)) != Double.doubleToLongBits(w)) {
+                    fail(call + " (" + what + (call.halfOut() ? ", f16 output" : "") + "): element " + i + ": got " + got.get(i) + ", CPU " + w);
                 }
-                elements += want.size();
-            } finally {
-                dev.values().forEach(DeviceTensor::close);
             }
+            elements += want.size();
         }
         System.out.printf("bit-exact %s (f16 or f32 inputs, %d of them f32; f32 or f16 output): %d cases, %d output elements, all equal%n", what, f32In, calls.size(), elements);
     }

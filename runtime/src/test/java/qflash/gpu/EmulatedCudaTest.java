@@ -1,0 +1,121 @@
+package qflash.gpu;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import qflash.emu.Emulator;
+import qflash.gpu.CudaBitExactTest.Case;
+import qflash.gpu.CudaBitExactTest.WholeCall;
+import qflash.host.CpuBackend;
+import qflash.host.Inputs;
+import qflash.host.Reference;
+import qflash.host.Shape;
+import qflash.host.Workload;
+import qflash.interp.Arr;
+import qflash.ir.Kernel;
+
+/**
+ * The emitted CUDA, run on the CPU by {@link Emulator}, against the interpreter: the GPU tests' whole calls
+ * (f16 or f32 in, the prologue's kernels, the body, f32 or f16 out) bit for bit, under both prologue forms, the
+ * dependent launch and a range of schedules, and fp16 within 1e-2 of float64. Runs without a GPU (CI), wherever a
+ * host C++ compiler is; a share of each GPU case list by default (every 7th call: the lists cycle through options
+ * and layouts with periods 2 to 5), all of them with {@code -Dqflash.emu.all=true}.
+ */
+class EmulatedCudaTest {
+    static Emulator emu;
+    static final boolean ALL = Boolean.getBoolean("qflash.emu.all");
+
+    @BeforeAll
+    static void open() {
+        try {
+            emu = Emulator.open();
+        } catch (Emulator.Unavailable e) {
+            assumeTrue(false, "no CUDA emulator here: " + e.getMessage());
+        }
+        System.out.println("emulator: " + emu.describe());
+    }
+
+    static <T> List<T> share(List<T> all) {
+        if (ALL) return all;
+        List<T> some = new ArrayList<>();
+        for (int i = 0; i < all.size(); i += 7) some.add(all.get(i));
+        return some;
+    }
+
+    static final CudaBitExactTest.CallRunner EMULATED = (call, tensors) -> {
+        Kernel k = CudaBitExactTest.kernel(call.c());
+        CudaBackend.Emitted e = CudaBackend.emit(k, call.c().shape().d(), call.c().sample(), CudaBitExactTest.halfInputs(call), CudaBitExactTest.halfOutputs(call));
+        return emu.call(e, call.c().sample(), tensors, Map.of()).get("O");
+    };
+
+    @Test
+    void wholeCallsWithTheGridWidePrologueEqualTheInterpreter() throws Exception {
+        CudaBitExactTest.runCalls(share(CudaBitExactTest.wholeCalls()), "emulated, grid-wide prologue", EMULATED);
+    }
+
+    @Test
+    void wholeCallsWithThePerHeadPrologueEqualTheInterpreter() throws Exception {
+        CudaBitExactTest.runCalls(share(CudaBitExactTest.perHeadCalls()), "emulated, per-head prologue", EMULATED);
+    }
+
+    /** The GPU tests' schedules (tile sizes, warps, stages, key splits, register budgets), as whole calls. */
+    @Test
+    void otherSchedulesEqualTheInterpreter() throws Exception {
+        List<WholeCall> calls = new ArrayList<>();
+        List<Map<String, Long>> schedules = List.of(
+                Map.of("BLOCK_M", 128L, "warps", 8L, "stages", 3L),
+                Map.of("BLOCK_M", 128L, "warps", 4L, "BLOCK_N", 128L),
+                Map.of("BLOCK_M", 64L, "warps", 4L, "BLOCK_N", 32L, "stages", 1L),
+                Map.of("BLOCK_M", 64L, "warps", 8L, "ksplit", 2L),
+                Map.of("BLOCK_M", 32L, "warps", 4L, "ksplit", 2L, "BLOCK_N", 128L),
+                Map.of("BLOCK_M", 32L, "warps", 8L, "ksplit", 4L, "BLOCK_N", 128L),
+                Map.of("BLOCK_M", 32L, "warps", 8L, "ksplit", 4L, "BLOCK_N", 256L, "min_blocks", 2L),
+                Map.of("BLOCK_M", 16L, "warps", 4L, "ksplit", 4L, "BLOCK_N", 256L, "min_blocks", 1L),
+                Map.of("BLOCK_M", 64L, "warps", 4L, "BLOCK_N", 256L, "stages", 1L, "min_blocks", 4L));
+        for (String p : List.of("int8", "qflash")) {
+            for (String s : CudaBitExactTest.SAMPLES) {
+                for (Map<String, Long> t : schedules) {
+                    int n = calls.size();
+                    Shape sh = n % 2 == 0 ? new Shape(1, 2, 197, 64) : new Shape(1, 2, 300, 128);
+                    calls.add(new WholeCall(new Case(s, p, Map.of(), t, sh, n % 2 == 0 ? Inputs.Model.UNIFORM : Inputs.Model.GAUSS_OUTLIER), n % 3 != 2, n % 2 == 1, n));
+                }
+            }
+        }
+        CudaBitExactTest.runCalls(share(calls), "emulated, other schedules", EMULATED);
+    }
+
+    @Test
+    void fp16IsWithinOnePercentOfFloat64() throws Exception {
+        double worst = 0;
+        List<Case> cases = new ArrayList<>();
+        for (String s : CudaBitExactTest.SAMPLES) {
+            cases.add(new Case(s, "fp16", Map.of(), Map.of(), Workload.named("A2").shape(1), Inputs.Model.UNIFORM));
+            for (Map<String, Long> t : List.of(Map.<String, Long>of(), Map.of("warps", 8L, "ksplit", 2L), Map.of("BLOCK_N", 32L))) {
+                cases.add(new Case(s, "fp16", Map.of(), t, new Shape(1, 2, 97, s.contains("bias") ? 80 : 128), Inputs.Model.GAUSS_OUTLIER));
+            }
+        }
+        for (Case c : share(cases)) {
+            Kernel k = CudaBitExactTest.kernel(c);
+            Inputs in = Inputs.generate(c.model(), c.shape(), 7, k.param("bias") != null);
+            CpuBackend.Bound b = CpuBackend.bind(k, in, null);
+            Map<String, Arr> t = new LinkedHashMap<>(b.tensors());
+            CudaBackend.Emitted e = CudaBackend.emit(k, c.shape().d(), c.sample(), java.util.Set.of(), java.util.Set.of());
+            double[] got = CpuBackend.values(emu.call(e, c.sample(), t, b.scalars()).get("O"));
+            double[] ref = Reference.attention(in, 1 / Math.sqrt(c.shape().d()), k.has("causal"));
+            double maxRef = 0, maxErr = 0;
+            for (int i = 0; i < ref.length; i++) {
+                maxRef = Math.max(maxRef, Math.abs(ref[i]));
+                maxErr = Math.max(maxErr, Math.abs(got[i] - ref[i]));
+            }
+            worst = Math.max(worst, maxErr / maxRef);
+            assertTrue(maxErr / maxRef <= 1e-2, c + ": max |err| / max |ref| = " + maxErr / maxRef);
+        }
+        System.out.printf("emulated fp16: worst max|err|/max|ref| = %.3g%n", worst);
+    }
+}
