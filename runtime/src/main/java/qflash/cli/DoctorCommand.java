@@ -15,7 +15,7 @@ import qflash.gpu.Nvrtc;
 
 /** {@code qflash doctor}: what this host offers — Java, GPU, driver, NVRTC — and one end-to-end launch. */
 @Command(name = "doctor", mixinStandardHelpOptions = true,
-        description = {"Report the Java runtime, the CUDA device and driver, and which NVRTC binding loads;",
+        description = {"Report the Java runtime, the CPU emulator of emitted CUDA, the CUDA device and driver, and which NVRTC binding loads;",
                 "then compile a tiny kernel with NVRTC and run it. Exit 3 when no GPU or no NVRTC is usable."})
 public final class DoctorCommand implements Callable<Integer> {
     @Spec
@@ -25,6 +25,7 @@ public final class DoctorCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         out.println("java:   " + Runtime.version() + " (" + System.getProperty("java.vendor") + ")");
+        out.println("emu:    " + emulator());
         Nvrtc nvrtc;
         CudaDevice dev;
         try {
@@ -65,5 +66,14 @@ public final class DoctorCommand implements Callable<Integer> {
             out.printf("probe:  cubin in %.0f ms (%d bytes), launched, %d results correct%n", ms, cubin.length, n);
         }
         return Main.OK;
+    }
+
+    /** The CPU emulator of emitted CUDA ({@code --backend emu}): its host compiler, or why there is none. */
+    private static String emulator() {
+        try {
+            return "CUDA emulator with " + qflash.emu.Emulator.open().describe() + " (qflash run --backend emu)";
+        } catch (qflash.emu.Emulator.Unavailable | qflash.emu.Emulator.Failure e) {
+            return "none: " + e.getMessage();
+        }
     }
 }

@@ -27,24 +27,31 @@ final class GpuRun {
     }
 
     /**
-     * One attention call's device tensors: Q, K, V as f16 (they hold f16 values), the bias as the kernel
-     * types it, and a zeroed output of element type {@code out}.
+     * One attention call's tensors: Q, K, V as f16 (they hold f16 values), the bias as the kernel types it,
+     * and a zeroed output of element type {@code out}.
      */
-    static Map<String, DeviceTensor> deviceTensors(Kernel k, Inputs in, Elem out) {
-        Map<String, DeviceTensor> dev = new LinkedHashMap<>();
+    static Map<String, Arr> callTensors(Kernel k, Inputs in, Elem out) {
+        Map<String, Arr> t = new LinkedHashMap<>();
         double[][] qkv = {in.q(), in.k(), in.v()};
         String[] names = {"Q", "K", "V"};
-        for (int i = 0; i < 3; i++) dev.put(names[i], DeviceTensor.upload(Arr.floats(Elem.F16, qkv[i], in.shape().dims())));
+        for (int i = 0; i < 3; i++) t.put(names[i], Arr.floats(Elem.F16, qkv[i], in.shape().dims()));
         Kernel.Param bias = k.param("bias");
         if (in.bias() != null) {
             if (bias == null) throw new UserError("inputs carry a bias but kernel '" + k.name() + "' takes none");
-            dev.put("bias", DeviceTensor.upload(Arr.floats(bias.value().type().elem(), in.bias(), in.biasShape())));
+            t.put("bias", Arr.floats(bias.value().type().elem(), in.bias(), in.biasShape()));
         } else if (bias != null && !halfInputs(k).isEmpty()) {
             // An absent bias reads as zeros; the GPU prologue reads it, so give it zeros.
             Shape s = in.shape();
-            dev.put("bias", DeviceTensor.zeros(bias.value().type().elem(), s.h(), s.n(), s.n()));
+            t.put("bias", new Arr(bias.value().type().elem(), s.h(), s.n(), s.n()));
         }
-        dev.put("O", DeviceTensor.zeros(out, in.shape().dims()));
+        t.put("O", new Arr(out, in.shape().dims()));
+        return t;
+    }
+
+    /** {@link #callTensors} uploaded to the device. */
+    static Map<String, DeviceTensor> deviceTensors(Kernel k, Inputs in, Elem out) {
+        Map<String, DeviceTensor> dev = new LinkedHashMap<>();
+        callTensors(k, in, out).forEach((n, a) -> dev.put(n, DeviceTensor.upload(a)));
         return dev;
     }
 
@@ -98,6 +105,29 @@ final class GpuRun {
             } finally {
                 dev.values().forEach(DeviceTensor::close);
             }
+        } catch (Interpreter.BadArguments e) {
+            throw new UserError(e.getMessage());
+        }
+    }
+
+    /**
+     * Runs one call of the emitted CUDA on the CPU emulator, as {@link #evaluate} runs it on a GPU (f16 inputs, the
+     * prologue's kernels, the body); the time is the emulator's wall clock for the call, builds included, and says
+     * nothing about a GPU. Without a host C++ compiler, exit 3.
+     */
+    static Evaluation emulate(Kernel k, Inputs in, Double scale, String file) {
+        qflash.emu.Emulator emu;
+        try {
+            emu = qflash.emu.Emulator.open();
+        } catch (qflash.emu.Emulator.Unavailable e) {
+            throw new NoDeviceError(e.getMessage());
+        }
+        try {
+            CudaBackend.Emitted e = CudaBackend.emit(k, in.shape().d(), file, halfInputs(k), Set.of());
+            Map<String, Double> scalars = scale == null ? Map.of() : Map.of("scale", scale);
+            long t0 = System.nanoTime();
+            Arr o = emu.call(e, file, callTensors(k, in, k.param("O").value().type().elem()), scalars).get("O");
+            return Evaluation.of(k, in, scale, CpuBackend.values(o), (System.nanoTime() - t0) / 1e6);
         } catch (Interpreter.BadArguments e) {
             throw new UserError(e.getMessage());
         }

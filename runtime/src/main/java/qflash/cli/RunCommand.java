@@ -2,6 +2,7 @@ package qflash.cli;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -28,7 +29,8 @@ public final class RunCommand implements Callable<Integer> {
     @Mixin
     KernelOptions kernel;
 
-    @Option(names = "--backend", paramLabel = "cpu|cuda", description = "where to run: cpu (the interpreter, the default) or cuda (the first GPU; time is the median kernel time)")
+    @Option(names = "--backend", paramLabel = "cpu|cuda|emu", description = "where to run: cpu (the interpreter, the default), cuda (the first GPU; time is the median call time) "
+            + "or emu (the emitted CUDA on the CPU emulator: the GPU's bits without a GPU; time is the emulator's, not a GPU's)")
     String backend = "cpu";
 
     @Option(names = "--workload", paramLabel = "A1..A7|L1..L3", description = "a shape from ALGORITHM.md §5")
@@ -58,7 +60,7 @@ public final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (!backend.equals("cpu") && !backend.equals("cuda")) throw new UserError("--backend must be cpu or cuda, got '" + backend + "'");
+        if (!List.of("cpu", "cuda", "emu").contains(backend)) throw new UserError("--backend must be cpu, cuda or emu, got '" + backend + "'");
         if (batch < 1) throw new UserError("--batch must be at least 1, got " + batch);
         if (autotune && !backend.equals("cuda")) throw new UserError("--autotune times schedules on the GPU: it needs --backend cuda");
         Kernel k = kernel.lowered(null);
@@ -83,7 +85,11 @@ public final class RunCommand implements Callable<Integer> {
                 e = GpuRun.evaluate(gpu, k, in, scale, kernel.source().name());
             }
         } else {
-            e = backend.equals("cuda") ? GpuRun.evaluate(k, in, scale, kernel.source().name()) : Evaluation.cpu(k, in, scale);
+            e = switch (backend) {
+                case "cuda" -> GpuRun.evaluate(k, in, scale, kernel.source().name());
+                case "emu" -> GpuRun.emulate(k, in, scale, kernel.source().name());
+                default -> Evaluation.cpu(k, in, scale);
+            };
         }
         PrintWriter out = spec.commandLine().getOut();
         Shape s = in.shape();

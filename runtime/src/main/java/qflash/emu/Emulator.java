@@ -227,6 +227,53 @@ public final class Emulator {
             if (p != null && p.out()) outs.add(n);
         }
 
+        byte[] all = execute(e.code().entry(), libs, s, sizes, contents, outs.stream().map(callerIndex::get).toList());
+        Map<String, Arr> result = new LinkedHashMap<>();
+        int at = 0;
+        for (String n : outs) {
+            Arr t = tensors.get(n);
+            int len = sizes.get(callerIndex.get(n)).intValue();
+            result.put(n, Arr.fromBytes(t.elem, t.shape, java.util.Arrays.copyOfRange(all, at, at + len)));
+            at += len;
+        }
+        return result;
+    }
+
+    /**
+     * One launch of a hand-written kernel (a source that includes {@link ModelWalker#prelude()}), for tests of the
+     * emulator itself: {@code args} are buffers ({@code byte[]}, their initial contents) or {@code int} values.
+     * Returns every buffer's contents afterwards, in argument order.
+     */
+    List<byte[]> launch(String cuda, String entry, int[] grid, int threads, int smem, List<Object> args, boolean eagerCopies) {
+        List<Long> sizes = new ArrayList<>();
+        List<byte[]> contents = new ArrayList<>();
+        List<CallPlan.Binding> bindings = new ArrayList<>();
+        Map<String, Integer> index = new LinkedHashMap<>();
+        for (Object a : args) {
+            if (a instanceof byte[] b) {
+                index.put("b" + contents.size(), contents.size());
+                bindings.add(new CallPlan.Binding.Tensor("b" + contents.size(), false));
+                contents.add(b);
+                sizes.add((long) b.length);
+            } else {
+                bindings.add(new CallPlan.Binding.Symbol((Integer) a));
+            }
+        }
+        Script s = new Script(eagerCopies);
+        s.libs = 1;
+        s.launch(0, entry, grid, threads, smem, false, bindings, index, Map.of());
+        byte[] all = execute(entry, List.of(library(cuda, List.of(entry), entry)), s, sizes, contents, new ArrayList<>(index.values()));
+        List<byte[]> out = new ArrayList<>();
+        int at = 0;
+        for (long n : sizes) {
+            out.add(java.util.Arrays.copyOfRange(all, at, at + (int) n));
+            at += (int) n;
+        }
+        return out;
+    }
+
+    /** Runs a script in the driver; returns the output buffers' bytes, one after another. */
+    private byte[] execute(String what, List<byte[]> libs, Script s, List<Long> sizes, List<byte[]> contents, List<Integer> outs) {
         try {
             Path dir = Files.createTempDirectory("qflash-emu-call");
             try {
@@ -237,28 +284,19 @@ public final class Emulator {
                     libPaths.add(so);
                 }
                 Path script = dir.resolve("call.bin"), out = dir.resolve("out.bin");
-                Files.write(script, s.bytes(libPaths, sizes, contents, outs.stream().map(callerIndex::get).toList()));
+                Files.write(script, s.bytes(libPaths, sizes, contents, outs));
                 Process p = new ProcessBuilder(driver.toString(), script.toString(), out.toString()).redirectErrorStream(true).start();
                 byte[] logBytes = p.getInputStream().readAllBytes();
                 if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
                     p.destroyForcibly();
-                    throw new Failure("the emulated call of " + e.code().entry() + " did not finish in " + timeoutSeconds + " s");
+                    throw new Failure("the emulated call of " + what + " did not finish in " + timeoutSeconds + " s");
                 }
                 String log = new String(logBytes, StandardCharsets.UTF_8).strip();
                 if (p.exitValue() != 0) {
                     String why = p.exitValue() > 128 ? "killed by signal " + (p.exitValue() - 128) + (p.exitValue() == 139 ? " (a bad memory access)" : "") : "exit " + p.exitValue();
-                    throw new Failure("the emulated call of " + e.code().entry() + " failed (" + why + ")" + (log.isEmpty() ? "" : ": " + log));
+                    throw new Failure("the emulated call of " + what + " failed (" + why + ")" + (log.isEmpty() ? "" : ": " + log));
                 }
-                byte[] all = Files.readAllBytes(out);
-                Map<String, Arr> result = new LinkedHashMap<>();
-                int at = 0;
-                for (String n : outs) {
-                    Arr t = tensors.get(n);
-                    int len = sizes.get(callerIndex.get(n)).intValue();
-                    result.put(n, Arr.fromBytes(t.elem, t.shape, java.util.Arrays.copyOfRange(all, at, at + len)));
-                    at += len;
-                }
-                return result;
+                return Files.readAllBytes(out);
             } finally {
                 deleteTree(dir);
             }
@@ -266,7 +304,7 @@ public final class Emulator {
             throw new UncheckedIOException(x);
         } catch (InterruptedException x) {
             Thread.currentThread().interrupt();
-            throw new Failure("interrupted in an emulated call of " + e.code().entry());
+            throw new Failure("interrupted in an emulated call of " + what);
         }
     }
 
