@@ -637,11 +637,6 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(float s_
           }
           qf_cp_async_commit();
         }
-        const int qf_buf_v_kb = (v_kb - qf_lo_v_kb) % 2;
-        if (v_kb + 1 < qf_hi_v_kb) {
-        }
-        else {
-        }
       }
     }
   }

@@ -1435,17 +1435,6 @@ extern "C" __global__ void __launch_bounds__(128, 4) qf_flash_attention(const in
           }
           qf_cp_async_commit();
         }
-        const int qf_buf_v_kb = (v_kb - qf_lo_v_kb) % 2;
-        if (v_kb + 1 < qf_hi_v_kb) {
-        }
-        else if ((n_N - qf_mul_int(v_kb, 64)) <= 8) {
-        }
-        else if ((n_N - qf_mul_int(v_kb, 64)) <= 16) {
-        }
-        else if ((n_N - qf_mul_int(v_kb, 64)) <= 32) {
-        }
-        else {
-        }
       }
     }
   }

@@ -29,7 +29,7 @@ final class DeadArrays {
 
     /** The source of {@code src} without the dead arrays among {@code candidates} (names of element-loop arrays). */
     static String render(Model.KernelSource src, Set<String> candidates) {
-        String c = new ModelWalker().render(src);
+        String c = ModelWalker.shared().render(src);
         while (true) {
             Map<String, Integer> mentions = new HashMap<>(), writes = new HashMap<>();
             for (Matcher m = IDENT.matcher(c); m.find(); ) if (candidates.contains(m.group())) mentions.merge(m.group(), 1, Integer::sum);
@@ -41,7 +41,7 @@ final class DeadArrays {
             mentions.forEach((name, n) -> { if (n.equals(writes.get(name))) dead.add(name); });
             if (dead.isEmpty()) return c;
             Model.KernelSource pruned = (Model.KernelSource) without(src, s -> dead.contains(written(s)));
-            String p = new ModelWalker().render(pruned);
+            String p = ModelWalker.shared().render(pruned);
             if (p.equals(c)) return c;   // held where this walk does not reach: leave it
             src = pruned;
             c = p;

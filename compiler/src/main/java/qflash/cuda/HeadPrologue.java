@@ -405,7 +405,7 @@ final class HeadPrologue {
                 + (light.isEmpty() ? "" : (staged.isEmpty() ? "" : "; ") + light.stream().map(t -> t.input.name()).toList() + " per token" + (lightBlocks ? ", on " + perTrack + " more" : ""));
         body.addAll(PrologueEmitter.trigger(k));
         String entry = "qf_prologue";
-        String src = new ModelWalker().render(new Model.KernelSource("per-head prologue of kernel @" + k.name() + " (" + TUNABLE + " = " + perTrack + "): " + what,
+        String src = ModelWalker.shared().render(new Model.KernelSource("per-head prologue of kernel @" + k.name() + " (" + TUNABLE + " = " + perTrack + "): " + what,
                 List.of(), ModelWalker.prelude(), new Model.HeadKernel(entry, params, THREADS, body)));
 
         Map<String, String> derived = new LinkedHashMap<>();
@@ -756,7 +756,7 @@ final class HeadPrologue {
 
     /** Adds to {@code args} each scalar parameter that {@code stmts} name (scalars are inlined as C, so that is where they show). */
     private void scalarArgs(List<Stmt> stmts, Map<String, Arg> args) {
-        String text = new ModelWalker().render(new Model.Block("", stmts));
+        String text = ModelWalker.shared().render(new Model.Block("", stmts));
         for (Kernel.Param p : k.params()) {
             if (!p.derived() && !p.isTensor() && Pattern.compile("\\b" + CExpr.scalarName(p.name()) + "\\b").matcher(text).find()) {
                 args.put("s:" + p.name(), new Arg(Arg.Kind.SCALAR, p.name(), p.value().type().elem()));

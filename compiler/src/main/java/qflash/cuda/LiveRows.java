@@ -19,10 +19,15 @@ import qflash.cuda.Model.Stmt;
 final class LiveRows {
     private LiveRows() {}
 
-    /** {@code loop} as a warp without stored rows runs it: its body and yield keep only the block's statements. */
+    /** {@code loop} as a warp without stored rows runs it: its head, body and yield (one scope) keep only the block's statements. */
     static Model.ForLoop blockShare(Model.ForLoop loop) {
+        List<Stmt> head = blockStatements(loop.head()), body = blockStatements(loop.body()), yield = blockStatements(loop.yield());
+        List<Stmt> all = new ArrayList<>(head);
+        all.addAll(body);
+        all.addAll(yield);
+        String text = ModelWalker.shared().render(new Model.Block("", all));
         return new Model.ForLoop(loop.comment() + ", the block's share only (this warp's rows are never stored)", loop.var(), loop.lo(), loop.hi(),
-                loop.before(), loop.head(), blockShare(loop.body()), blockShare(loop.yield()));
+                loop.before(), read(head, text), read(body, text), read(yield, text));
     }
 
     /**
@@ -31,10 +36,13 @@ final class LiveRows {
      */
     private static List<Stmt> blockShare(List<Stmt> stmts) {
         List<Stmt> kept = blockStatements(stmts);
-        // A declaration names itself once; a second mention is a read (or a write) by a kept statement.
-        String text = new ModelWalker().render(new Model.Block("", kept));
+        return read(kept, ModelWalker.shared().render(new Model.Block("", kept)));
+    }
+
+    /** {@code stmts} without the declarations {@code text} (their scope, rendered) names only once: a second mention is a read or a write. */
+    private static List<Stmt> read(List<Stmt> stmts, String text) {
         List<Stmt> share = new ArrayList<>();
-        for (Stmt s : kept) {
+        for (Stmt s : stmts) {
             String name = declared(s);
             if (name == null || Pattern.compile("\\b" + Pattern.quote(name) + "\\b").matcher(text).results().limit(2).count() == 2) share.add(s);
         }
@@ -51,7 +59,18 @@ final class LiveRows {
 
     private static List<Stmt> blockStatements(List<Stmt> stmts) {
         List<Stmt> kept = new ArrayList<>();
-        for (Stmt s : stmts) {
+        for (int i = 0; i < stmts.size(); i++) {
+            Stmt s = stmts.get(i);
+            // An if / else-if chain (the last step's spans) whose every branch keeps nothing goes as a whole.
+            if (s instanceof Model.Block b && b.head().startsWith("if ")) {
+                int end = i + 1;
+                while (end < stmts.size() && stmts.get(end) instanceof Model.Block e && e.head().startsWith("else")) end++;
+                List<Stmt> chain = stmts.subList(i, end);
+                if (chain.stream().allMatch(c -> blockShare(((Model.Block) c).body()).isEmpty())) {
+                    i = end - 1;
+                    continue;
+                }
+            }
             switch (s) {
                 case Model.Mma m -> {}
                 case Model.ElementLoop e -> {}

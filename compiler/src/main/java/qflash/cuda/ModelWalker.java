@@ -32,6 +32,14 @@ public final class ModelWalker {
         group = new STGroupFile(url, "UTF-8", '<', '>');
     }
 
+    /** One walker per thread: a group parses its template file on first use, and the emitters render many small pieces. */
+    private static final ThreadLocal<ModelWalker> SHARED = ThreadLocal.withInitial(ModelWalker::new);
+
+    /** This thread's walker (an STGroup is not made to be shared between threads). */
+    public static ModelWalker shared() {
+        return SHARED.get();
+    }
+
     /** The device prelude, included verbatim in every kernel. */
     public static String prelude() {
         return resource(PRELUDE);

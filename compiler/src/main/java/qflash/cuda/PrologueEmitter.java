@@ -279,7 +279,7 @@ public final class PrologueEmitter {
         for (Kernel.Param p : k.params()) {
             if (p.derived()) derived.put(p.name(), buffers.get(yields.get(d++)).name());
         }
-        ModelWalker w = new ModelWalker();
+        ModelWalker w = ModelWalker.shared();
         int[] phase = phases(w);
         int phases = parts.isEmpty() ? 0 : Arrays.stream(phase).max().getAsInt() + 1;
         List<Stmt> body = new ArrayList<>();

@@ -116,18 +116,27 @@ final class GpuRun {
      * nothing about a GPU. Without a host C++ compiler, exit 3.
      */
     static Evaluation emulate(Kernel k, Inputs in, Double scale, String file) {
-        qflash.emu.Emulator emu;
+        qflash.emu.Emulator emu = openEmulator();
+        long t0 = System.nanoTime();
+        double[] out = emulated(emu, k, in, scale, file);
+        return Evaluation.of(k, in, scale, out, (System.nanoTime() - t0) / 1e6);
+    }
+
+    /** The CPU emulator of emitted CUDA, or exit 3 with one line saying why there is none. */
+    static qflash.emu.Emulator openEmulator() {
         try {
-            emu = qflash.emu.Emulator.open();
+            return qflash.emu.Emulator.open();
         } catch (qflash.emu.Emulator.Unavailable e) {
             throw new NoDeviceError(e.getMessage());
         }
+    }
+
+    /** The output of one emulated call (see {@link #emulate}). */
+    static double[] emulated(qflash.emu.Emulator emu, Kernel k, Inputs in, Double scale, String file) {
         try {
             CudaBackend.Emitted e = CudaBackend.emit(k, in.shape().d(), file, halfInputs(k), Set.of());
             Map<String, Double> scalars = scale == null ? Map.of() : Map.of("scale", scale);
-            long t0 = System.nanoTime();
-            Arr o = emu.call(e, file, callTensors(k, in, k.param("O").value().type().elem()), scalars).get("O");
-            return Evaluation.of(k, in, scale, CpuBackend.values(o), (System.nanoTime() - t0) / 1e6);
+            return CpuBackend.values(emu.call(e, file, callTensors(k, in, k.param("O").value().type().elem()), scalars).get("O"));
         } catch (Interpreter.BadArguments e) {
             throw new UserError(e.getMessage());
         }

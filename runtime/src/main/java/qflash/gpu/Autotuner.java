@@ -227,6 +227,7 @@ public final class Autotuner {
                 continue;
             }
             try (CudaBackend.Call call = gpu.new Call(c, tensors, scalars)) {
+                int launches = CudaBackend.GRAPH_LAUNCHES;
                 if (!calls) {
                     double screen = call.screenKernelMillis();
                     if (screen > SCREEN * fastestScreen) {
@@ -234,8 +235,9 @@ public final class Autotuner {
                         continue;
                     }
                     fastestScreen = Math.min(fastestScreen, screen);
+                    launches = CudaBackend.launchesFor(screen);
                 }
-                double body = call.medianKernelMillis(warmup, reps);
+                double body = call.medianKernelMillis(warmup, reps, launches);
                 trials.add(new Trial(config, body, calls ? call.medianCallMillis(Math.max(warmup, CALL_WARMUP), Math.max(reps, CALL_REPS)) : Double.NaN, null));
             } catch (qflash.host.UserError e) {   // a form this shape cannot take (a head too large for shared memory)
                 trials.add(new Trial(config, Double.NaN, Double.NaN, e.getMessage()));

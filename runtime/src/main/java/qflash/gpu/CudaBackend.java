@@ -288,8 +288,13 @@ public final class CudaBackend implements AutoCloseable {
 
         /** Median time in ms of the body kernel alone over {@code reps} launches, CUDA events, after {@code warmup}. */
         public double medianKernelMillis(int warmup, int reps) {
+            return medianKernelMillis(warmup, reps, GRAPH_LAUNCHES);
+        }
+
+        /** As above with {@code launches} back to back per timed graph (see {@link #launchesFor}). */
+        public double medianKernelMillis(int warmup, int reps, int launches) {
             runOnce();
-            return medianBodyMillis(c, grid, bodyParams, warmup, reps, GRAPH_LAUNCHES);
+            return medianBodyMillis(c, grid, bodyParams, warmup, reps, launches);
         }
 
         /**
@@ -371,6 +376,18 @@ public final class CudaBackend implements AutoCloseable {
      * kernel, was most of the time. Launched back to back from a graph, the launches queue on the GPU.
      */
     static final int GRAPH_LAUNCHES = 20;
+
+    /** A timed graph this long (ms) leaves the gap before its first launch under a percent of it. */
+    static final double GRAPH_MILLIS = 1.0;
+
+    /**
+     * Launches per timed graph for a kernel of about {@code millis} a launch: enough to fill {@link #GRAPH_MILLIS}, at most
+     * {@link #GRAPH_LAUNCHES}. A 2 ms kernel (L3) needs one, not 20: its tuning timed each schedule 20x longer than it had to.
+     */
+    static int launchesFor(double millis) {
+        if (!(millis > 0)) return GRAPH_LAUNCHES;
+        return (int) Math.max(1, Math.min(GRAPH_LAUNCHES, Math.ceil(GRAPH_MILLIS / millis)));
+    }
 
     /**
      * Median over {@code reps} timed CUDA graphs (after {@code warmup} untimed ones) of the time of one

@@ -58,6 +58,15 @@ class AutotunerTest {
         assertEquals("BLOCK_M=64 BLOCK_N=32 warps=4 stages=2 ksplit=1 pro_blocks=0 pdl=0 min_blocks=0", Autotuner.describe(pinned.get(11)));
     }
 
+    /** A full timing fills about a millisecond per graph: 20 launches of a short kernel, one of L3's 2 ms kernels. */
+    @Test
+    void longKernelsAreTimedWithFewerLaunchesPerGraph() {
+        assertEquals(CudaBackend.GRAPH_LAUNCHES, CudaBackend.launchesFor(0.007), "a launch-overhead-sized look");
+        assertEquals(4, CudaBackend.launchesFor(0.3));
+        assertEquals(1, CudaBackend.launchesFor(2.0));
+        assertEquals(CudaBackend.GRAPH_LAUNCHES, CudaBackend.launchesFor(Double.NaN), "no look: the default");
+    }
+
     /** What the tuner relies on: every schedule either emits or is rejected with a reason it can print. */
     @Test
     void everyScheduleOfTheSampleEmitsOrSaysWhyNot() throws Exception {
