@@ -81,16 +81,25 @@ public final class Emulator {
         String env = System.getenv("QFLASH_CXX");
         List<String> candidates = env != null && !env.isBlank() ? List.of(env) : List.of("g++", "c++");
         for (String cxx : candidates) {
-            String version = run(List.of(cxx, "--version"), null, 60).orElse(null);
+            String version = firstLine(List.of(cxx, "--version"), 60).orElse(null);
             if (version == null) continue;
-            Emulator e = new Emulator(cxx, version.lines().findFirst().orElse(cxx), cache, null, 600);
-            return e.withDriver(e.buildDriver());
+            Emulator e = new Emulator(cxx, version, cache, null, 600);
+            try {
+                return e.withDriver(e.buildDriver());
+            } catch (Failure f) {
+                throw new Unavailable(cxx + " cannot build the CUDA emulator's driver: " + f.getMessage());
+            }
         }
         throw new Unavailable("no C++ compiler for the CUDA emulator: none of " + String.join(", ", candidates) + " runs (set QFLASH_CXX)");
     }
 
     private Emulator withDriver(Path d) {
         return new Emulator(compiler, version, cache, d, timeoutSeconds);
+    }
+
+    /** The same emulator with another limit on each call's wall time (600 s by default). */
+    public Emulator withTimeout(long seconds) {
+        return new Emulator(compiler, version, cache, driver, seconds);
     }
 
     /** The compiler, for reports. */
@@ -156,13 +165,9 @@ public final class Emulator {
                 cmd.addAll(linkFlags);
                 cmd.addAll(List.of("-I", dir.toString(), "-include", HEADER, "-o", out.toString(), cpp.toString()));
                 cmd.addAll(libs);
-                Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
-                String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-                if (!p.waitFor(600, TimeUnit.SECONDS)) {
-                    p.destroyForcibly();
-                    throw new Failure("the host compiler did not finish " + name + " in 600 s");
-                }
-                if (p.exitValue() != 0) throw new Failure("the host compiler failed on " + name + " for the CUDA emulator:\n" + log);
+                Exit x = exec(cmd, dir, 600);
+                if (x.timedOut()) throw new Failure("the host compiler did not finish " + name + " in 600 s");
+                if (x.code() != 0) throw new Failure("the host compiler failed on " + name + " for the CUDA emulator:\n" + x.log());
                 return Files.readAllBytes(out);
             } finally {
                 deleteTree(dir);
@@ -285,15 +290,11 @@ public final class Emulator {
                 }
                 Path script = dir.resolve("call.bin"), out = dir.resolve("out.bin");
                 Files.write(script, s.bytes(libPaths, sizes, contents, outs));
-                Process p = new ProcessBuilder(driver.toString(), script.toString(), out.toString()).redirectErrorStream(true).start();
-                byte[] logBytes = p.getInputStream().readAllBytes();
-                if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-                    p.destroyForcibly();
-                    throw new Failure("the emulated call of " + what + " did not finish in " + timeoutSeconds + " s");
-                }
-                String log = new String(logBytes, StandardCharsets.UTF_8).strip();
-                if (p.exitValue() != 0) {
-                    String why = p.exitValue() > 128 ? "killed by signal " + (p.exitValue() - 128) + (p.exitValue() == 139 ? " (a bad memory access)" : "") : "exit " + p.exitValue();
+                Exit x = exec(List.of(driver.toString(), script.toString(), out.toString()), dir, timeoutSeconds);
+                if (x.timedOut()) throw new Failure("the emulated call of " + what + " did not finish in " + timeoutSeconds + " s (a grid barrier that never opens?)");
+                String log = x.log().strip();
+                if (x.code() != 0) {
+                    String why = x.code() > 128 ? "killed by signal " + (x.code() - 128) + (x.code() == 139 ? " (a bad memory access)" : "") : "exit " + x.code();
                     throw new Failure("the emulated call of " + what + " failed (" + why + ")" + (log.isEmpty() ? "" : ": " + log));
                 }
                 return Files.readAllBytes(out);
@@ -372,12 +373,34 @@ public final class Emulator {
         }
     }
 
+    /** How a child process ended: its exit code, whether it was killed at the time limit, what it printed. */
+    private record Exit(int code, boolean timedOut, String log) {}
+
+    /**
+     * Runs a command in {@code dir} with its output going to a file there, so that a child that hangs is killed at the
+     * time limit (reading its pipe would wait for it forever).
+     */
+    private static Exit exec(List<String> cmd, Path dir, long seconds) throws IOException, InterruptedException {
+        Path log = Files.createTempFile(dir, "log", ".txt");
+        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        boolean done = p.waitFor(seconds, TimeUnit.SECONDS);
+        if (!done) {
+            p.destroyForcibly();
+            p.waitFor();
+        }
+        return new Exit(done ? p.exitValue() : -1, !done, new String(Files.readAllBytes(log), StandardCharsets.UTF_8));
+    }
+
     /** The first line a command prints, if it runs and exits 0 within the time. */
-    private static java.util.Optional<String> run(List<String> cmd, Path dir, int seconds) {
+    private static java.util.Optional<String> firstLine(List<String> cmd, int seconds) {
         try {
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            return p.waitFor(seconds, TimeUnit.SECONDS) && p.exitValue() == 0 ? java.util.Optional.of(out) : java.util.Optional.empty();
+            Path dir = Files.createTempDirectory("qflash-emu");
+            try {
+                Exit x = exec(cmd, dir, seconds);
+                return x.code() == 0 ? x.log().lines().findFirst() : java.util.Optional.empty();
+            } finally {
+                deleteTree(dir);
+            }
         } catch (IOException e) {
             return java.util.Optional.empty();
         } catch (InterruptedException e) {

@@ -2,8 +2,9 @@
 // on kernels compiled for the host against qf_emu.h (one shared library per CUDA source).
 //
 // Each CUDA thread is a fiber; a block's fibers run on one OS thread, one fiber at a time, until each blocks at a
-// barrier, a warp exchange or its end, so every schedule it runs is one a GPU may run, and the run is the same
-// every time. Blocks run side by side on a few OS threads; a launch whose blocks wait for each other (the
+// barrier, a warp exchange or its end, so every schedule it runs is one a GPU may run. The fibers take their turns
+// in a fresh pseudo-random order each round (seeded by the launch and block), so that a read missing its barrier
+// meets the write it needed unmade in one round or another, whichever thread writes; the same every run. Blocks run side by side on a few OS threads; a launch whose blocks wait for each other (the
 // grid-wide prologue's barriers) gets an OS thread per block, as the GPU has them all resident.
 //
 // Checks along the way: a barrier no thread can pass (threads wait at different barriers) is an error, not a
@@ -15,6 +16,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <cstdio>
@@ -23,6 +25,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -105,6 +108,7 @@ struct Launch {
   unsigned threads = 1;
   std::size_t smem = 0;
   bool coresident = false;
+  unsigned seed = 0;   // the launch's place in the call: each launch of a call turns its fibers in other orders
   std::vector<void*> args;
   std::vector<std::vector<unsigned char>> values;   // what args point at
 };
@@ -118,6 +122,7 @@ struct Block {
   unsigned live = 0, bar_arrived = 0, bar_gen = 0;
   std::uint64_t epoch = 0;   // bumped by every arrival and exit: a pass of the scheduler without it is a deadlock
   unsigned char* smem = nullptr;
+  std::mt19937 order_rng;
   char* stacks = nullptr;
   std::size_t stacks_bytes = 0;
 };
@@ -190,9 +195,14 @@ void run_block(Block& b) {
     sp[8] = reinterpret_cast<std::uint64_t>(&qf_emu_trampoline);
     f.sp = sp;
   }
+  std::vector<unsigned> order(n);
+  for (unsigned t = 0; t < n; t++) order[t] = t;
+  b.order_rng.seed(0x9e3779b9u ^ (b.idx.x + 65536u * (b.idx.y + 4096u * b.idx.z)) ^ b.launch->seed);
   while (b.live > 0) {
     const std::uint64_t before = b.epoch;
-    for (Fiber& f : b.fibers) {
+    std::shuffle(order.begin(), order.end(), b.order_rng);
+    for (unsigned t : order) {
+      Fiber& f = b.fibers[t];
       if (f.done) continue;
       cur = &f;
       qf_emu_switch(&b.sched_sp, f.sp);
@@ -353,6 +363,7 @@ int main(int argc, char** argv) {
   }
   std::vector<Launch> launches(r.i32());
   for (Launch& L : launches) {
+    L.seed = (unsigned)(&L - launches.data()) * 2654435761u;
     const std::int32_t lib = r.i32();
     L.name = r.str();
     if (lib < 0 || (std::size_t)lib >= libs.size()) die("bad library index");

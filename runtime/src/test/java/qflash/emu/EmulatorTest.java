@@ -202,6 +202,19 @@ class EmulatorTest {
         assertTrue(f.getMessage().contains("deadlock in k_dl, block (0, 0, 0)"), f.getMessage());
     }
 
+    /** A block that waits for a write no one makes (a grid barrier missing a block, say) ends at the time limit, reported. */
+    @Test
+    void aCallThatNeverEndsIsKilledAtTheTimeLimit() {
+        String src = kernel("""
+                extern "C" __global__ void k_spin(int* R) {
+                  volatile int* p = R;
+                  while (p[0] == 0) {}
+                }
+                """);
+        Emulator.Failure f = assertThrows(Emulator.Failure.class, () -> emu.withTimeout(2).launch(src, "k_spin", new int[] {1, 1, 1}, 1, 0, List.of(new byte[4]), false));
+        assertTrue(f.getMessage().contains("did not finish in 2 s"), f.getMessage());
+    }
+
     @Test
     void aWritePastABufferOrThroughABadPointerIsReported() {
         String src = kernel("""
