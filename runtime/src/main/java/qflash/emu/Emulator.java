@@ -114,19 +114,24 @@ public final class Emulator {
         flags.set(flags.indexOf("-Og"), "-O2");
         String key = CubinCache.digest(List.of("driver", version, String.join(" ", flags), header, src));
         byte[] exe = cache.entry(key, ".emu-driver", () -> build(src, header, "driver.cpp", flags, List.of("-rdynamic"), List.of("-ldl", "-lpthread")));
-        try {
-            Path dir = Files.createDirectories(cache.dir().resolve("emu"));
-            Path file = dir.resolve(key.substring(0, 16) + "-qf_emu_driver");
-            if (!Files.exists(file) || Files.size(file) != exe.length) {
-                Path tmp = Files.createTempFile(dir, "driver", ".tmp");
-                Files.write(tmp, exe);
-                tmp.toFile().setExecutable(true);
-                Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        IOException first = null;
+        for (int attempt = 0; attempt < 2; attempt++) {
+            try {
+                // Where it can run: beside the cache, else (a read-only cache) in a temporary directory of this process.
+                Path dir = attempt == 0 ? Files.createDirectories(cache.dir().resolve("emu")) : Files.createTempDirectory("qflash-emu-driver");
+                Path file = dir.resolve(key.substring(0, 16) + "-qf_emu_driver");
+                if (!Files.exists(file) || Files.size(file) != exe.length) {
+                    Path tmp = Files.createTempFile(dir, "driver", ".tmp");
+                    Files.write(tmp, exe);
+                    if (!tmp.toFile().setExecutable(true)) throw new IOException("cannot make " + tmp + " executable");
+                    Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                }
+                return file;
+            } catch (IOException e) {
+                if (first == null) first = e;
             }
-            return file;
-        } catch (IOException e) {
-            throw new Unavailable("cannot write the CUDA emulator's driver under " + cache.dir() + ": " + e.getMessage());
         }
+        throw new Unavailable("cannot write the CUDA emulator's driver under " + cache.dir() + " or a temporary directory: " + first.getMessage());
     }
 
     /**

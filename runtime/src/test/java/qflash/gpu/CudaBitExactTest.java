@@ -123,6 +123,11 @@ class CudaBitExactTest {
 
     @Test
     void everySingleOptionChangeEqualsTheInterpreter() throws Exception {
+        runAll(optionCases(), "option changes");
+    }
+
+    /** Both presets with each single option change, on the three samples at A2-like sizes and one odd shape. */
+    static List<Case> optionCases() {
         List<Case> cases = new ArrayList<>();
         for (String p : List.of("int8", "qflash")) {
             for (var e : Pipeline.OPTIONS.entrySet()) {
@@ -134,7 +139,7 @@ class CudaBitExactTest {
                 }
             }
         }
-        runAll(cases, "option changes");
+        return cases;
     }
 
     @Test

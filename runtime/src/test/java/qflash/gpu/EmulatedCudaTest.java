@@ -23,9 +23,10 @@ import qflash.ir.Kernel;
 /**
  * The emitted CUDA, run on the CPU by {@link Emulator}, against the interpreter: the GPU tests' whole calls
  * (f16 or f32 in, the prologue's kernels, the body, f32 or f16 out) bit for bit, under both prologue forms, the
- * dependent launch and a range of schedules, and fp16 within 1e-2 of float64. Runs without a GPU (CI), wherever a
- * host C++ compiler is; a share of each GPU case list by default (every 7th call: the lists cycle through options
- * and layouts with periods 2 to 5), all of them with {@code -Dqflash.emu.all=true}.
+ * dependent launch and a range of schedules, the body-only cases' presets and option changes as whole calls, and fp16
+ * within 1e-2 of float64. Runs without a GPU (CI), wherever a host C++ compiler is; a share of each GPU case list by
+ * default (every 7th call, every 29th of the body-only lists: the lists cycle through options and layouts with periods
+ * 2 to 5), all of them with {@code -Dqflash.emu.all=true}.
  */
 class EmulatedCudaTest {
     static Emulator emu;
@@ -42,9 +43,14 @@ class EmulatedCudaTest {
     }
 
     static <T> List<T> share(List<T> all) {
+        return share(all, 7);
+    }
+
+    /** Every {@code stride}-th of {@code all} (all of them with -Dqflash.emu.all=true). */
+    static <T> List<T> share(List<T> all, int stride) {
         if (ALL) return all;
         List<T> some = new ArrayList<>();
-        for (int i = 0; i < all.size(); i += 7) some.add(all.get(i));
+        for (int i = 0; i < all.size(); i += stride) some.add(all.get(i));
         return some;
     }
 
@@ -62,6 +68,19 @@ class EmulatedCudaTest {
     @Test
     void wholeCallsWithThePerHeadPrologueEqualTheInterpreter() throws Exception {
         CudaBitExactTest.runCalls(share(CudaBitExactTest.perHeadCalls()), "emulated, per-head prologue", EMULATED);
+    }
+
+    /**
+     * The GPU tests' body-only cases (presets on A1-A7 and N x D, every single option change) as whole calls from
+     * f16: every 29th here (their shapes and options are the whole-call lists' too), all with -Dqflash.emu.all=true.
+     */
+    @Test
+    void presetsAndOptionChangesOnTheirShapesEqualTheInterpreter() throws Exception {
+        List<Case> cases = new ArrayList<>(CudaBitExactTest.integerCases());
+        cases.addAll(CudaBitExactTest.optionCases());
+        List<WholeCall> calls = new ArrayList<>();
+        for (Case c : cases) calls.add(new WholeCall(c, true, false, c.shape().n() * 31L + c.shape().d()));
+        CudaBitExactTest.runCalls(share(calls, 29), "emulated, presets and option changes", EMULATED);
     }
 
     /** The GPU tests' schedules (tile sizes, warps, stages, key splits, register budgets), as whole calls. */
