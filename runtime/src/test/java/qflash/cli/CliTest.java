@@ -200,6 +200,23 @@ class CliTest {
         assertEquals("", qflash("compile", sample("flash_attention.tile"), "--pipeline", "int8").err);
     }
 
+    /** The emulated GPU call gives the interpreter's bits, so the same SQNR to the last digit; skipped without a host compiler. */
+    @Test
+    void theEmulatorBackendGivesTheInterpretersResult() {
+        try {
+            qflash.emu.Emulator.open();
+        } catch (qflash.emu.Emulator.Unavailable e) {
+            org.junit.jupiter.api.Assumptions.assumeTrue(false, "no CUDA emulator here: " + e.getMessage());
+        }
+        String[] run = {"run", sample("flash_attention_causal.tile"), "--pipeline", "int8", "--shape", "Z=1,H=2,N=7,D=80", "--json", "--backend"};
+        Outcome cpu = qflash(java.util.stream.Stream.concat(java.util.Arrays.stream(run), java.util.stream.Stream.of("cpu")).toArray(String[]::new));
+        Outcome emu = qflash(java.util.stream.Stream.concat(java.util.Arrays.stream(run), java.util.stream.Stream.of("emu")).toArray(String[]::new));
+        assertEquals(0, emu.code, emu.err);
+        assertTrue(emu.out.contains("\"backend\": \"emu\""), emu.out);
+        java.util.function.Function<String, String> sqnr = j -> j.replaceAll("(?s).*\"sqnr_db\": ([^,]+),.*", "$1");
+        assertEquals(sqnr.apply(cpu.out), sqnr.apply(emu.out), cpu.out + "\n" + emu.out);
+    }
+
     @Test
     void aMissingGpuBackendIsExitThree() {
         Outcome o = qflash("run", sample("flash_attention.tile"), "--backend", "cuda", "--workload", "A1");
