@@ -142,22 +142,24 @@ class CudaBitExactTest {
         return cases;
     }
 
+    /** Schedules besides the default: tile sizes, warps, stages, key splits 2 and 4, register budgets. */
+    static final List<Map<String, Long>> SCHEDULES = List.of(
+            Map.of("BLOCK_M", 128L, "warps", 8L, "stages", 3L),
+            Map.of("BLOCK_M", 128L, "warps", 4L, "BLOCK_N", 128L),
+            Map.of("BLOCK_M", 64L, "warps", 4L, "BLOCK_N", 32L, "stages", 1L),
+            Map.of("BLOCK_M", 64L, "warps", 8L, "ksplit", 2L),
+            Map.of("BLOCK_M", 32L, "warps", 4L, "ksplit", 2L, "BLOCK_N", 128L),
+            Map.of("BLOCK_M", 32L, "warps", 8L, "ksplit", 4L, "BLOCK_N", 128L),
+            Map.of("BLOCK_M", 32L, "warps", 8L, "ksplit", 4L, "BLOCK_N", 256L, "min_blocks", 2L),
+            Map.of("BLOCK_M", 16L, "warps", 4L, "ksplit", 4L, "BLOCK_N", 256L, "min_blocks", 1L),
+            Map.of("BLOCK_M", 64L, "warps", 4L, "BLOCK_N", 256L, "stages", 1L, "min_blocks", 4L));
+
     @Test
     void otherSchedulesEqualTheInterpreter() throws Exception {
         List<Case> cases = new ArrayList<>();
-        List<Map<String, Long>> schedules = List.of(
-                Map.of("BLOCK_M", 128L, "warps", 8L, "stages", 3L),
-                Map.of("BLOCK_M", 128L, "warps", 4L, "BLOCK_N", 128L),
-                Map.of("BLOCK_M", 64L, "warps", 4L, "BLOCK_N", 32L, "stages", 1L),
-                Map.of("BLOCK_M", 64L, "warps", 8L, "ksplit", 2L),
-                Map.of("BLOCK_M", 32L, "warps", 4L, "ksplit", 2L, "BLOCK_N", 128L),
-                Map.of("BLOCK_M", 32L, "warps", 8L, "ksplit", 4L, "BLOCK_N", 128L),
-                Map.of("BLOCK_M", 32L, "warps", 8L, "ksplit", 4L, "BLOCK_N", 256L, "min_blocks", 2L),
-                Map.of("BLOCK_M", 16L, "warps", 4L, "ksplit", 4L, "BLOCK_N", 256L, "min_blocks", 1L),
-                Map.of("BLOCK_M", 64L, "warps", 4L, "BLOCK_N", 256L, "stages", 1L, "min_blocks", 4L));
         for (String p : List.of("int8", "qflash")) {
             for (String s : SAMPLES) {
-                for (Map<String, Long> t : schedules) {
+                for (Map<String, Long> t : SCHEDULES) {
                     cases.add(new Case(s, p, Map.of(), t, new Shape(1, 2, 197, 64), Inputs.Model.UNIFORM));
                     cases.add(new Case(s, p, Map.of(), t, new Shape(1, 2, 300, 128), Inputs.Model.GAUSS_OUTLIER));
                 }

@@ -87,19 +87,9 @@ class EmulatedCudaTest {
     @Test
     void otherSchedulesEqualTheInterpreter() throws Exception {
         List<WholeCall> calls = new ArrayList<>();
-        List<Map<String, Long>> schedules = List.of(
-                Map.of("BLOCK_M", 128L, "warps", 8L, "stages", 3L),
-                Map.of("BLOCK_M", 128L, "warps", 4L, "BLOCK_N", 128L),
-                Map.of("BLOCK_M", 64L, "warps", 4L, "BLOCK_N", 32L, "stages", 1L),
-                Map.of("BLOCK_M", 64L, "warps", 8L, "ksplit", 2L),
-                Map.of("BLOCK_M", 32L, "warps", 4L, "ksplit", 2L, "BLOCK_N", 128L),
-                Map.of("BLOCK_M", 32L, "warps", 8L, "ksplit", 4L, "BLOCK_N", 128L),
-                Map.of("BLOCK_M", 32L, "warps", 8L, "ksplit", 4L, "BLOCK_N", 256L, "min_blocks", 2L),
-                Map.of("BLOCK_M", 16L, "warps", 4L, "ksplit", 4L, "BLOCK_N", 256L, "min_blocks", 1L),
-                Map.of("BLOCK_M", 64L, "warps", 4L, "BLOCK_N", 256L, "stages", 1L, "min_blocks", 4L));
         for (String p : List.of("int8", "qflash")) {
             for (String s : CudaBitExactTest.SAMPLES) {
-                for (Map<String, Long> t : schedules) {
+                for (Map<String, Long> t : CudaBitExactTest.SCHEDULES) {
                     int n = calls.size();
                     Shape sh = n % 2 == 0 ? new Shape(1, 2, 197, 64) : new Shape(1, 2, 300, 128);
                     calls.add(new WholeCall(new Case(s, p, Map.of(), t, sh, n % 2 == 0 ? Inputs.Model.UNIFORM : Inputs.Model.GAUSS_OUTLIER), n % 3 != 2, n % 2 == 1, n));
