@@ -61,15 +61,20 @@ final class LiveRows {
         List<Stmt> kept = new ArrayList<>();
         for (int i = 0; i < stmts.size(); i++) {
             Stmt s = stmts.get(i);
-            // An if / else-if chain (the last step's spans) whose every branch keeps nothing goes as a whole.
+            // An if / else-if chain (the last step's spans) goes as a whole when every branch keeps nothing.
             if (s instanceof Model.Block b && b.head().startsWith("if ")) {
-                int end = i + 1;
-                while (end < stmts.size() && stmts.get(end) instanceof Model.Block e && e.head().startsWith("else")) end++;
-                List<Stmt> chain = stmts.subList(i, end);
-                if (chain.stream().allMatch(c -> blockShare(((Model.Block) c).body()).isEmpty())) {
-                    i = end - 1;
-                    continue;
-                }
+                List<Stmt> chain = new ArrayList<>();
+                boolean empty = true;
+                int end = i;
+                do {
+                    Model.Block branch = (Model.Block) stmts.get(end++);
+                    List<Stmt> share = blockShare(branch.body());
+                    empty &= share.isEmpty();
+                    chain.add(new Model.Block(branch.head(), share));
+                } while (end < stmts.size() && stmts.get(end) instanceof Model.Block e && e.head().startsWith("else"));
+                if (!empty) kept.addAll(chain);
+                i = end - 1;
+                continue;
             }
             switch (s) {
                 case Model.Mma m -> {}

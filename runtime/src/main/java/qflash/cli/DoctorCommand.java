@@ -72,7 +72,7 @@ public final class DoctorCommand implements Callable<Integer> {
     private static String emulator() {
         try {
             return "CUDA emulator with " + qflash.emu.Emulator.open().describe() + " (qflash run --backend emu)";
-        } catch (qflash.emu.Emulator.Unavailable | qflash.emu.Emulator.Failure e) {
+        } catch (qflash.emu.Emulator.Unavailable e) {
             return "none: " + e.getMessage();
         }
     }

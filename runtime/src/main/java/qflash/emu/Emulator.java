@@ -38,7 +38,9 @@ public final class Emulator {
     public static final CallPlan.Device DEVICE = new CallPlan.Device(3, 227 * 1024);
     /** Flags kernels and driver are built with: IEEE float steps in the written order (no contraction, as NVRTC's --fmad=false). */
     static final List<String> FLAGS = List.of("-std=c++17", "-Og", "-ffp-contract=off", "-fno-strict-aliasing", "-fno-fast-math", "-w");
-    private static final String HEADER = "qf_emu.h", DRIVER = "qf_emu_driver.cpp";
+    private static final String HEADER = "qf_emu.h";
+    /** The two sources every build reads, from the jar once. */
+    private static final String HEADER_TEXT = resource(HEADER), DRIVER_TEXT = resource("qf_emu_driver.cpp");
     private static final Pattern DYNAMIC_SMEM = Pattern.compile("extern __shared__ (?:__align__\\(\\d+\\) )?([a-z][a-z ]*?) (\\w+)\\[\\];");
 
     /** No host compiler, or a host the fiber switch is not written for; the message says which. */
@@ -109,11 +111,10 @@ public final class Emulator {
 
     /** The driver executable, built once per compiler and source (cached), written where it can run. */
     private Path buildDriver() {
-        String src = resource(DRIVER), header = resource(HEADER);
         List<String> flags = new ArrayList<>(FLAGS);
         flags.set(flags.indexOf("-Og"), "-O2");
-        String key = CubinCache.digest(List.of("driver", version, String.join(" ", flags), header, src));
-        byte[] exe = cache.entry(key, ".emu-driver", () -> build(src, header, "driver.cpp", flags, List.of("-rdynamic"), List.of("-ldl", "-lpthread")));
+        String key = CubinCache.digest(List.of("driver", version, String.join(" ", flags), HEADER_TEXT, DRIVER_TEXT));
+        byte[] exe = cache.entry(key, ".emu-driver", () -> build(DRIVER_TEXT, "driver.cpp", flags, List.of("-rdynamic"), List.of("-ldl", "-lpthread")));
         IOException first = null;
         for (int attempt = 0; attempt < 2; attempt++) {
             try {
@@ -151,38 +152,28 @@ public final class Emulator {
 
     /** The host library of a CUDA source with these kernels, from the cache or compiled. */
     private byte[] library(String cuda, List<String> entries, String name) {
-        String src = hostSource(cuda, entries), header = resource(HEADER);
-        String key = CubinCache.digest(List.of("kernel", version, String.join(" ", FLAGS), header, src));
-        return cache.entry(key, ".emu-so", () -> build(src, header, name, FLAGS, List.of("-fPIC", "-shared", "-fvisibility=hidden"), List.of()));
+        String src = hostSource(cuda, entries);
+        String key = CubinCache.digest(List.of("kernel", version, String.join(" ", FLAGS), HEADER_TEXT, src));
+        return cache.entry(key, ".emu-so", () -> build(src, name, FLAGS, List.of("-fPIC", "-shared", "-fvisibility=hidden"), List.of()));
     }
 
     /** Compiles one source with the header force-included; a failure carries the compiler's log (its lines point at the .tile through #line). */
-    private byte[] build(String src, String header, String name, List<String> flags, List<String> linkFlags, List<String> libs) {
-        try {
-            Path dir = Files.createTempDirectory("qflash-emu");
-            try {
-                Files.writeString(dir.resolve(HEADER), header);
-                Path cpp = dir.resolve(name.replaceAll("[^A-Za-z0-9_.-]", "_") + (name.endsWith(".cpp") ? "" : ".cpp"));
-                Files.writeString(cpp, src);
-                Path out = dir.resolve("out.bin");
-                List<String> cmd = new ArrayList<>(List.of(compiler));
-                cmd.addAll(flags);
-                cmd.addAll(linkFlags);
-                cmd.addAll(List.of("-I", dir.toString(), "-include", HEADER, "-o", out.toString(), cpp.toString()));
-                cmd.addAll(libs);
-                Exit x = exec(cmd, dir, 600);
-                if (x.timedOut()) throw new Failure("the host compiler did not finish " + name + " in 600 s");
-                if (x.code() != 0) throw new Failure("the host compiler failed on " + name + " for the CUDA emulator:\n" + x.log());
-                return Files.readAllBytes(out);
-            } finally {
-                deleteTree(dir);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new Failure("interrupted while compiling " + name);
-        }
+    private byte[] build(String src, String name, List<String> flags, List<String> linkFlags, List<String> libs) {
+        return inTempDir("qflash-emu", "while compiling " + name, dir -> {
+            Files.writeString(dir.resolve(HEADER), HEADER_TEXT);
+            Path cpp = dir.resolve(name.replaceAll("[^A-Za-z0-9_.-]", "_") + (name.endsWith(".cpp") ? "" : ".cpp"));
+            Files.writeString(cpp, src);
+            Path out = dir.resolve("out.bin");
+            List<String> cmd = new ArrayList<>(List.of(compiler));
+            cmd.addAll(flags);
+            cmd.addAll(linkFlags);
+            cmd.addAll(List.of("-I", dir.toString(), "-include", HEADER, "-o", out.toString(), cpp.toString()));
+            cmd.addAll(libs);
+            Exit x = exec(cmd, dir, 600);
+            if (x.timedOut()) throw new Failure("the host compiler did not finish " + name + " in 600 s");
+            if (x.code() != 0) throw new Failure("the host compiler failed on " + name + " for the CUDA emulator:\n" + x.log());
+            return Files.readAllBytes(out);
+        });
     }
 
     /**
@@ -224,7 +215,6 @@ public final class Emulator {
         }
 
         Script s = new Script(eagerCopies);
-        s.libs = libs.size();
         if (pro != null && plan.blocks() > 0) {
             for (PrologueEmitter.Step st : pro.steps()) {
                 s.launch(1, st.entry(), new int[] {plan.blocks(), 1, 1}, plan.threads(), plan.smem(), plan.gridWide(), plan.prologueArgs(), callerIndex, bufferIndex);
@@ -237,14 +227,11 @@ public final class Emulator {
             if (p != null && p.out()) outs.add(n);
         }
 
-        byte[] all = execute(e.code().entry(), libs, s, sizes, contents, outs.stream().map(callerIndex::get).toList());
+        List<byte[]> got = execute(e.code().entry(), libs, s, sizes, contents, outs.stream().map(callerIndex::get).toList());
         Map<String, Arr> result = new LinkedHashMap<>();
-        int at = 0;
-        for (String n : outs) {
-            Arr t = tensors.get(n);
-            int len = sizes.get(callerIndex.get(n)).intValue();
-            result.put(n, Arr.fromBytes(t.elem, t.shape, java.util.Arrays.copyOfRange(all, at, at + len)));
-            at += len;
+        for (int i = 0; i < outs.size(); i++) {
+            Arr t = tensors.get(outs.get(i));
+            result.put(outs.get(i), Arr.fromBytes(t.elem, t.shape, got.get(i)));
         }
         return result;
     }
@@ -270,55 +257,45 @@ public final class Emulator {
             }
         }
         Script s = new Script(eagerCopies);
-        s.libs = 1;
         s.launch(0, entry, grid, threads, smem, false, bindings, index, Map.of());
-        byte[] all = execute(entry, List.of(library(cuda, List.of(entry), entry)), s, sizes, contents, new ArrayList<>(index.values()));
-        List<byte[]> out = new ArrayList<>();
-        int at = 0;
-        for (long n : sizes) {
-            out.add(java.util.Arrays.copyOfRange(all, at, at + (int) n));
-            at += (int) n;
-        }
-        return out;
+        return execute(entry, List.of(library(cuda, List.of(entry), entry)), s, sizes, contents, new ArrayList<>(index.values()));
     }
 
-    /** Runs a script in the driver; returns the output buffers' bytes, one after another. */
-    private byte[] execute(String what, List<byte[]> libs, Script s, List<Long> sizes, List<byte[]> contents, List<Integer> outs) {
-        try {
-            Path dir = Files.createTempDirectory("qflash-emu-call");
-            try {
-                List<Path> libPaths = new ArrayList<>();
-                for (int i = 0; i < libs.size(); i++) {
-                    Path so = dir.resolve("k" + i + ".so");
-                    Files.write(so, libs.get(i));
-                    libPaths.add(so);
-                }
-                Path script = dir.resolve("call.bin"), out = dir.resolve("out.bin");
-                Files.write(script, s.bytes(libPaths, sizes, contents, outs));
-                Exit x = exec(List.of(driver.toString(), script.toString(), out.toString()), dir, timeoutSeconds);
-                if (x.timedOut()) throw new Failure("the emulated call of " + what + " did not finish in " + timeoutSeconds + " s (a grid barrier that never opens?)");
-                String log = x.log().strip();
-                if (x.code() != 0) {
-                    String why = x.code() > 128 ? "killed by signal " + (x.code() - 128) + (x.code() == 139 ? " (a bad memory access)" : "") : "exit " + x.code();
-                    throw new Failure("the emulated call of " + what + " failed (" + why + ")" + (log.isEmpty() ? "" : ": " + log));
-                }
-                return Files.readAllBytes(out);
-            } finally {
-                deleteTree(dir);
+    /** Runs a script in the driver; returns the contents of the buffers {@code outs} names, in that order. */
+    private List<byte[]> execute(String what, List<byte[]> libs, Script s, List<Long> sizes, List<byte[]> contents, List<Integer> outs) {
+        return inTempDir("qflash-emu-call", "in an emulated call of " + what, dir -> {
+            List<Path> libPaths = new ArrayList<>();
+            for (int i = 0; i < libs.size(); i++) {
+                Path so = dir.resolve("k" + i + ".so");
+                Files.write(so, libs.get(i));
+                libPaths.add(so);
             }
-        } catch (IOException x) {
-            throw new UncheckedIOException(x);
-        } catch (InterruptedException x) {
-            Thread.currentThread().interrupt();
-            throw new Failure("interrupted in an emulated call of " + what);
-        }
+            Path script = dir.resolve("call.bin"), out = dir.resolve("out.bin");
+            Files.write(script, s.bytes(libPaths, sizes, contents, outs));
+            Exit x = exec(List.of(driver.toString(), script.toString(), out.toString()), dir, timeoutSeconds);
+            if (x.timedOut()) throw new Failure("the emulated call of " + what + " did not finish in " + timeoutSeconds + " s (a grid barrier that never opens?)");
+            String log = x.log().strip();
+            if (x.code() != 0) {
+                String why = x.code() > 128 ? "killed by signal " + (x.code() - 128) + (x.code() == 139 ? " (a bad memory access)" : "") : "exit " + x.code();
+                throw new Failure("the emulated call of " + what + " failed (" + why + ")" + (log.isEmpty() ? "" : ": " + log));
+            }
+            byte[] all = Files.readAllBytes(out);
+            List<byte[]> got = new ArrayList<>();
+            int at = 0;
+            for (int o : outs) {
+                int len = sizes.get(o).intValue();
+                got.add(java.util.Arrays.copyOfRange(all, at, at + len));
+                at += len;
+            }
+            return got;
+        });
     }
 
     /** The driver's input (read by qf_emu_driver.cpp's main), little-endian. */
     private static final class Script {
         private final ByteBuffer launches = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
         private final boolean eager;
-        private int count, libs;
+        private int count;
 
         Script(boolean eager) {
             this.eager = eager;
@@ -350,7 +327,7 @@ public final class Emulator {
             if (total > Integer.MAX_VALUE - 64) throw new qflash.host.UserError("the CUDA emulator takes calls of at most 2 GB of tensors");
             ByteBuffer b = ByteBuffer.allocate((int) total).order(ByteOrder.LITTLE_ENDIAN);
             b.put("QFEMU1\n".getBytes(StandardCharsets.US_ASCII)).putInt(eager ? 1 : 0);
-            b.putInt(libs);
+            b.putInt(libPaths.size());
             for (Path p : libPaths) string(b, p.toString());
             b.putInt(sizes.size());
             for (int i = 0; i < sizes.size(); i++) {
@@ -399,18 +376,34 @@ public final class Emulator {
     /** The first line a command prints, if it runs and exits 0 within the time. */
     private static java.util.Optional<String> firstLine(List<String> cmd, int seconds) {
         try {
-            Path dir = Files.createTempDirectory("qflash-emu");
-            try {
+            return inTempDir("qflash-emu", "while running " + cmd.get(0), dir -> {
                 Exit x = exec(cmd, dir, seconds);
-                return x.code() == 0 ? x.log().lines().findFirst() : java.util.Optional.empty();
+                return x.code() == 0 ? x.log().lines().findFirst() : java.util.Optional.<String>empty();
+            });
+        } catch (UncheckedIOException e) {
+            return java.util.Optional.empty();   // a command that cannot start
+        }
+    }
+
+    /** Work in a temporary directory, deleted afterwards. */
+    private interface InDir<T> {
+        T run(Path dir) throws IOException, InterruptedException;
+    }
+
+    /** Runs {@code body} in a fresh temporary directory and deletes it; an interruption is a {@link Failure} saying {@code what}. */
+    private static <T> T inTempDir(String prefix, String what, InDir<T> body) {
+        try {
+            Path dir = Files.createTempDirectory(prefix);
+            try {
+                return body.run(dir);
             } finally {
                 deleteTree(dir);
             }
         } catch (IOException e) {
-            return java.util.Optional.empty();
+            throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return java.util.Optional.empty();
+            throw new Failure("interrupted " + what);
         }
     }
 

@@ -237,43 +237,36 @@ inline u32 qf_pack4_sat_s8(int a, int b, int c, int d) {
 inline u32 qf_pack2(u32 a, u32 b) { return (a & 0xffff) | (b & 0xffff) << 16; }
 
 // mma.sync.aligned.m16n8k32 (8-bit A and B, s32 accumulators) and m16n8k16 (f16, f32), with the PTX ISA's fragment
-// layouts: lane (g, t) = (lane / 4, lane % 4); A element (r, k) sits in lane (r % 8, (k % 16) / 4) register
-// r / 8 + 2 (k / 16), byte k % 4 (f16: lane (r % 8, (k % 8) / 2), register r / 8 + 2 (k / 8), half k % 2); B element
-// (k, n) in lane (n, (k % 16) / 4) register k / 16, byte k % 4 (f16: lane (n, (k % 8) / 2), register k / 8, half
-// k % 2); accumulator i of lane (g, t) is element (g + 8 (i / 2), 2 t + i % 2).
-template <bool UA> inline void qf_emu_mma8(int* c, const u32* a, u32 b0, u32 b1) {
+// layouts, E elements to a 32-bit register (4 for 8 bits, 2 for f16), k running to 8 E: lane (g, t) = (lane / 4,
+// lane % 4); A element (r, k) sits in lane (r % 8, (k % 4E) / E), register r / 8 + 2 (k / 4E), element k % E; B
+// element (k, n) in lane (n, (k % 4E) / E), register k / 4E, element k % E; accumulator i of lane (g, t) is element
+// (g + 8 (i / 2), 2 t + i % 2). `madd(acc, a, b, e)` adds the product of element e of A's word and of B's word.
+template <int E, class C, class Acc, class MulAdd> inline void qf_emu_mma(C* c, const u32* a, u32 b0, u32 b1, MulAdd madd) {
   const u32 in[6] = {a[0], a[1], a[2], a[3], b0, b1};
   const auto all = qf_emu::exchange(0xffffffffu, in, 6);
   const int lane = (int)(threadIdx.x & 31), g = lane / 4, t = lane % 4;
   for (int i = 0; i < 4; i++) {
     const int r = g + 8 * (i / 2), n = 2 * t + i % 2;
-    int acc = c[i];
-    for (int k = 0; k < 32; k++) {
-      const u32 aw = all[(r % 8) * 4 + (k % 16) / 4][r / 8 + 2 * (k / 16)], bw = all[n * 4 + (k % 16) / 4][4 + k / 16];
-      const int av = UA ? (int)(u8)(aw >> (8 * (k % 4))) : (int)(i8)(aw >> (8 * (k % 4)));
-      const int bv = (int)(i8)(bw >> (8 * (k % 4)));
-      acc = (int)((u32)acc + (u32)(av * bv));
-    }
-    c[i] = acc;
+    Acc acc = c[i];
+    for (int k = 0; k < 8 * E; k++) madd(acc, all[(r % 8) * 4 + (k % (4 * E)) / E][r / 8 + 2 * (k / (4 * E))], all[n * 4 + (k % (4 * E)) / E][4 + k / (4 * E)], k % E);
+    c[i] = (C)acc;
   }
+}
+// Integer products summed as the tensor core does, wrapping in 32 bits.
+template <bool UA> inline void qf_emu_mma8(int* c, const u32* a, u32 b0, u32 b1) {
+  qf_emu_mma<4, int, int>(c, a, b0, b1, [](int& acc, u32 aw, u32 bw, int e) {
+    const int av = UA ? (int)(u8)(aw >> (8 * e)) : (int)(i8)(aw >> (8 * e)), bv = (int)(i8)(bw >> (8 * e));
+    acc = (int)((u32)acc + (u32)(av * bv));
+  });
 }
 inline void qf_mma_s8s8(int* c, const u32* a, u32 b0, u32 b1) { qf_emu_mma8<false>(c, a, b0, b1); }
 inline void qf_mma_u8s8(int* c, const u32* a, u32 b0, u32 b1) { qf_emu_mma8<true>(c, a, b0, b1); }
 // The tensor core's f32 sum is not IEEE's sequence of roundings; exact products summed in double, then one rounding,
 // is as close to it as any order (fp16 results are compared within a tolerance, never bit for bit).
 inline void qf_mma_f16(float* c, const u32* a, u32 b0, u32 b1) {
-  const u32 in[6] = {a[0], a[1], a[2], a[3], b0, b1};
-  const auto all = qf_emu::exchange(0xffffffffu, in, 6);
-  const int lane = (int)(threadIdx.x & 31), g = lane / 4, t = lane % 4;
-  for (int i = 0; i < 4; i++) {
-    const int r = g + 8 * (i / 2), n = 2 * t + i % 2;
-    double acc = c[i];
-    for (int k = 0; k < 16; k++) {
-      const u32 aw = all[(r % 8) * 4 + (k % 8) / 2][r / 8 + 2 * (k / 8)], bw = all[n * 4 + (k % 8) / 2][4 + k / 8];
-      acc += (double)qf_h2f((f16)(aw >> (16 * (k % 2)))) * (double)qf_h2f((f16)(bw >> (16 * (k % 2))));
-    }
-    c[i] = (float)acc;
-  }
+  qf_emu_mma<2, float, double>(c, a, b0, b1, [](double& acc, u32 aw, u32 bw, int e) {
+    acc += (double)qf_h2f((f16)(aw >> (16 * e))) * (double)qf_h2f((f16)(bw >> (16 * e)));
+  });
 }
 
 // cp.async: queued per thread and done at the wait that covers its group (the latest a GPU may do it), so a read

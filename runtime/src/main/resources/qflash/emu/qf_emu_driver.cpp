@@ -138,12 +138,15 @@ void perform(const Copy& c) {
   if (c.src_bytes < c.bytes) std::memset(static_cast<char*>(c.dst) + std::max(c.src_bytes, 0), 0, (std::size_t)(c.bytes - std::max(c.src_bytes, 0)));
 }
 
-void release_if_full(Block& b, unsigned w) {
+// A barrier opens (its generation moves on) once every thread that can still arrive has: the block's live threads
+// for __syncthreads, the warp's live lanes in the mask for a warp exchange. Tested at each arrival and each exit.
+void open_if_full(Block& b) {
   if (b.bar_arrived > 0 && b.bar_arrived == b.live) {
     b.bar_arrived = 0;
     b.bar_gen++;
   }
-  Warp& W = b.warps[w];
+}
+void open_if_full(Warp& W) {
   if (W.arrived > 0 && W.arrived == (unsigned)__builtin_popcount(W.mask & W.live)) {
     W.arrived = 0;
     W.gen++;
@@ -157,7 +160,8 @@ void fiber_main(Fiber* f) {
   b.live--;
   b.warps[f->tid / 32].live &= ~(1u << (f->tid % 32));
   b.epoch++;
-  release_if_full(b, f->tid / 32);   // an exited thread no longer holds a barrier back
+  open_if_full(b);   // an exited thread no longer holds a barrier back
+  open_if_full(b.warps[f->tid / 32]);
   qf_emu_switch(&f->sp, b.sched_sp);
   die("a finished fiber was resumed");
 }
@@ -288,11 +292,7 @@ void syncthreads() {
   const unsigned g = b.bar_gen;
   b.bar_arrived++;
   b.epoch++;
-  if (b.bar_arrived == b.live) {
-    b.bar_arrived = 0;
-    b.bar_gen++;
-    return;
-  }
+  open_if_full(b);
   while (b.bar_gen == g) yield();
 }
 
@@ -306,12 +306,8 @@ const u32 (*exchange(unsigned mask, const u32* words, int n))[16] {
   if (W.arrived == 0) W.mask = mask;
   W.arrived++;
   b.epoch++;
-  if (W.arrived == (unsigned)__builtin_popcount(W.mask & W.live)) {
-    W.arrived = 0;
-    W.gen++;
-  } else {
-    while (W.gen == g) yield();
-  }
+  open_if_full(W);
+  while (W.gen == g) yield();
   return W.slots[p];
 }
 

@@ -203,11 +203,7 @@ class CliTest {
     /** The emulated GPU call gives the interpreter's bits, so the same SQNR to the last digit; skipped without a host compiler. */
     @Test
     void theEmulatorBackendGivesTheInterpretersResult() {
-        try {
-            qflash.emu.Emulator.open();
-        } catch (qflash.emu.Emulator.Unavailable e) {
-            org.junit.jupiter.api.Assumptions.assumeTrue(false, "no CUDA emulator here: " + e.getMessage());
-        }
+        qflash.emu.Emulators.orSkip();
         String[] run = {"run", sample("flash_attention_causal.tile"), "--pipeline", "int8", "--shape", "Z=1,H=2,N=7,D=80", "--json", "--backend"};
         Outcome cpu = qflash(java.util.stream.Stream.concat(java.util.Arrays.stream(run), java.util.stream.Stream.of("cpu")).toArray(String[]::new));
         Outcome emu = qflash(java.util.stream.Stream.concat(java.util.Arrays.stream(run), java.util.stream.Stream.of("emu")).toArray(String[]::new));

@@ -344,17 +344,19 @@ class CudaBitExactTest {
             CpuBackend.Bound b = CpuBackend.bind(k.kernel(), in, null);
             double[] got = CpuBackend.values(gpu.run(k, b.tensors(), b.scalars()).get("O"));
             double[] ref = Reference.attention(in, 1 / Math.sqrt(c.shape().d()), k.kernel().has("causal"));
-            double maxRef = 0, maxErr = 0;
-            for (int i = 0; i < ref.length; i++) {
-                maxRef = Math.max(maxRef, Math.abs(ref[i]));
-                maxErr = Math.max(maxErr, Math.abs(got[i] - ref[i]));
-            }
-            double rel = maxErr / maxRef;
+            double rel = relativeError(got, ref);
             worst = Math.max(worst, rel);
             n++;
             assertTrue(rel <= 1e-2, c + ": max |err| / max |ref| = " + rel);
         }
         System.out.printf("fp16: %d cases, worst max|err|/max|ref| = %.3g%n", n, worst);
+    }
+
+    /** max |got - ref| / max |ref|: the fp16 tests' measure. */
+    static double relativeError(double[] got, double[] ref) {
+        double maxRef = 0;
+        for (double r : ref) maxRef = Math.max(maxRef, Math.abs(r));
+        return Reference.maxAbsError(ref, got) / maxRef;
     }
 
     @Test

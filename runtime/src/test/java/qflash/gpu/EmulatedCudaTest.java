@@ -1,7 +1,6 @@
 package qflash.gpu;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -34,11 +33,7 @@ class EmulatedCudaTest {
 
     @BeforeAll
     static void open() {
-        try {
-            emu = Emulator.open();
-        } catch (Emulator.Unavailable e) {
-            assumeTrue(false, "no CUDA emulator here: " + e.getMessage());
-        }
+        emu = qflash.emu.Emulators.orSkip();
         System.out.println("emulator: " + emu.describe());
     }
 
@@ -117,13 +112,9 @@ class EmulatedCudaTest {
             CudaBackend.Emitted e = CudaBackend.emit(k, c.shape().d(), c.sample(), java.util.Set.of(), java.util.Set.of());
             double[] got = CpuBackend.values(emu.call(e, c.sample(), t, b.scalars()).get("O"));
             double[] ref = Reference.attention(in, 1 / Math.sqrt(c.shape().d()), k.has("causal"));
-            double maxRef = 0, maxErr = 0;
-            for (int i = 0; i < ref.length; i++) {
-                maxRef = Math.max(maxRef, Math.abs(ref[i]));
-                maxErr = Math.max(maxErr, Math.abs(got[i] - ref[i]));
-            }
-            worst = Math.max(worst, maxErr / maxRef);
-            assertTrue(maxErr / maxRef <= 1e-2, c + ": max |err| / max |ref| = " + maxErr / maxRef);
+            double rel = CudaBitExactTest.relativeError(got, ref);
+            worst = Math.max(worst, rel);
+            assertTrue(rel <= 1e-2, c + ": max |err| / max |ref| = " + rel);
         }
         System.out.printf("emulated fp16: worst max|err|/max|ref| = %.3g%n", worst);
     }
